@@ -1,0 +1,110 @@
+// Actors: a key (bare JID or room JID) plus a handler; one message at a time per key, in order;
+// bounded mailboxes; state is a cache rebuilt by `activate` (ARCHITECTURE.md, Actors).
+
+export class MailboxFullError extends Error {
+  readonly condition = 'resource-constraint';
+  constructor(key: string) {
+    super(`mailbox full for ${key}`);
+  }
+}
+
+export interface ActorBehaviour<S, M, R> {
+  /** Build the actor's in-memory state (from the store); called on first message after idle. */
+  activate(key: string): Promise<S>;
+  /** Handle one message; never called concurrently for the same key. */
+  handle(state: S, msg: M, key: string): Promise<R>;
+}
+
+export interface ActorHostOptions {
+  /** Messages waiting per key before new ones are refused (default 1000). */
+  maxMailbox?: number;
+  /** Deactivate an actor idle this long (default 5 minutes); its state is rebuilt on demand. */
+  idleMs?: number;
+  onError?: (err: unknown, key: string) => void;
+}
+
+interface Activation<S, M, R> {
+  state: S | undefined;
+  queue: Array<{ msg: M; resolve: (r: R) => void; reject: (e: unknown) => void }>;
+  running: boolean;
+  lastUsed: number;
+}
+
+export class ActorHost<S, M, R> {
+  private readonly actors = new Map<string, Activation<S, M, R>>();
+  private readonly maxMailbox: number;
+  private readonly idleMs: number;
+  private readonly sweeper: NodeJS.Timeout;
+  private pending = 0;
+
+  constructor(
+    private readonly behaviour: ActorBehaviour<S, M, R>,
+    private readonly opts: ActorHostOptions = {},
+  ) {
+    this.maxMailbox = opts.maxMailbox ?? 1000;
+    this.idleMs = opts.idleMs ?? 300_000;
+    this.sweeper = setInterval(() => this.sweep(), Math.min(this.idleMs, 60_000));
+    this.sweeper.unref();
+  }
+
+  /** Queue `msg` for `key`; resolves with the handler's result, in order per key. */
+  deliver(key: string, msg: M): Promise<R> {
+    let a = this.actors.get(key);
+    if (!a) {
+      a = { state: undefined, queue: [], running: false, lastUsed: Date.now() };
+      this.actors.set(key, a);
+    }
+    if (a.queue.length >= this.maxMailbox) return Promise.reject(new MailboxFullError(key));
+    const act = a;
+    const p = new Promise<R>((resolve, reject) => act.queue.push({ msg, resolve, reject }));
+    this.pending++;
+    if (!act.running) void this.run(key, act);
+    return p;
+  }
+
+  /** Messages queued or running across all actors (the mailbox-depth metric). */
+  depth(): number {
+    return this.pending;
+  }
+
+  activeCount(): number {
+    return this.actors.size;
+  }
+
+  /** Drop cached state so the next message re-activates from the store. */
+  invalidate(key: string): void {
+    const a = this.actors.get(key);
+    if (a) a.state = undefined;
+  }
+
+  stop(): void {
+    clearInterval(this.sweeper);
+  }
+
+  private async run(key: string, a: Activation<S, M, R>): Promise<void> {
+    a.running = true;
+    while (a.queue.length > 0) {
+      const item = a.queue.shift()!;
+      try {
+        if (a.state === undefined) a.state = await this.behaviour.activate(key);
+        item.resolve(await this.behaviour.handle(a.state, item.msg, key));
+      } catch (err) {
+        // A failed message must not poison the actor: drop the cache, report, go on.
+        a.state = undefined;
+        this.opts.onError?.(err, key);
+        item.reject(err);
+      } finally {
+        this.pending--;
+      }
+    }
+    a.running = false;
+    a.lastUsed = Date.now();
+  }
+
+  private sweep(): void {
+    const cutoff = Date.now() - this.idleMs;
+    for (const [key, a] of this.actors) {
+      if (!a.running && a.queue.length === 0 && a.lastUsed < cutoff) this.actors.delete(key);
+    }
+  }
+}

@@ -1,0 +1,4 @@
+import { runBusContract } from './contract.ts';
+import { LocalBus } from './local.ts';
+
+runBusContract('in-process', async () => new LocalBus());

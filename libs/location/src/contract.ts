@@ -1,0 +1,79 @@
+// One contract suite for every LocationService (in-memory now, Redis in cluster mode).
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { LocationService, ResourceEntry } from './location.ts';
+
+const entry = (jid: string, conn: string, edge = 'e1'): ResourceEntry => ({ jid, conn, edge, priority: 0, available: false });
+
+export function runLocationContract(name: string, open: () => Promise<LocationService>): void {
+  describe(`location contract: ${name}`, () => {
+    test('register never overwrites an existing resource', async () => {
+      const loc = await open();
+      assert.deepEqual(await loc.register(entry('a@x/r', 'c1')), { ok: true });
+      const again = await loc.register(entry('a@x/r', 'c2'));
+      assert.equal(again.ok, false);
+      if (!again.ok) assert.equal(again.current.conn, 'c1');
+      await loc.close();
+    });
+
+    test('unregister is compare-and-delete on the connection id', async () => {
+      const loc = await open();
+      await loc.register(entry('a@x/r', 'c1'));
+      assert.equal(await loc.unregister('a@x/r', 'c-old'), false);
+      assert.equal((await loc.resources('a@x')).length, 1);
+      assert.equal(await loc.unregister('a@x/r', 'c1'), true);
+      assert.deepEqual(await loc.resources('a@x'), []);
+      await loc.close();
+    });
+
+    test('replace only succeeds against the expected owner', async () => {
+      const loc = await open();
+      await loc.register(entry('a@x/r', 'c1'));
+      assert.equal(await loc.replace(entry('a@x/r', 'c3'), 'c2'), false);
+      assert.equal(await loc.replace(entry('a@x/r', 'c2'), 'c1'), true);
+      assert.equal((await loc.resources('a@x'))[0]?.conn, 'c2');
+      await loc.close();
+    });
+
+    test('update is fenced by the connection id', async () => {
+      const loc = await open();
+      await loc.register(entry('a@x/r', 'c1'));
+      assert.equal(await loc.update('a@x/r', 'c9', { available: true }), false);
+      assert.equal(await loc.update('a@x/r', 'c1', { available: true, priority: 5, presence: '<presence/>' }), true);
+      const [r] = await loc.resources('a@x');
+      assert.equal(r?.available, true);
+      assert.equal(r?.priority, 5);
+      assert.equal(r?.presence, '<presence/>');
+      await loc.close();
+    });
+
+    test('resources of many bare JIDs come back in one call', async () => {
+      const loc = await open();
+      await loc.register(entry('a@x/1', 'c1'));
+      await loc.register(entry('a@x/2', 'c2', 'e2'));
+      await loc.register(entry('b@x/1', 'c3'));
+      const m = await loc.resourcesOf(['a@x', 'b@x', 'nobody@x']);
+      assert.equal(m.get('a@x')?.length, 2);
+      assert.equal(m.get('b@x')?.length, 1);
+      assert.deepEqual(m.get('nobody@x'), []);
+      assert.equal(await loc.count(), 3);
+      await loc.close();
+    });
+
+    test('removing an edge removes exactly its entries', async () => {
+      const loc = await open();
+      await loc.register(entry('a@x/1', 'c1', 'e1'));
+      await loc.register(entry('a@x/2', 'c2', 'e2'));
+      const removed = await loc.removeEdge('e1');
+      assert.deepEqual(
+        removed.map((r) => r.jid),
+        ['a@x/1'],
+      );
+      assert.deepEqual(
+        (await loc.resources('a@x')).map((r) => r.jid),
+        ['a@x/2'],
+      );
+      await loc.close();
+    });
+  });
+}

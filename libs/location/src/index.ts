@@ -1,0 +1,3 @@
+export type { LocationService, RegisterResult, ResourceEntry, ResourcePatch } from './location.ts';
+export { bareOf } from './location.ts';
+export { MemoryLocation } from './memory.ts';

@@ -1,0 +1,49 @@
+// Location service: which edge holds each online resource (ARCHITECTURE.md, Location service).
+// Never stores client IP addresses: nothing here is meant to reach other users anyway, but what
+// is not stored cannot leak.
+
+export interface ResourceEntry {
+  /** Full JID (prepared). */
+  jid: string;
+  edge: string;
+  /** Connection id, unique per connection; ownership changes are compared against it. */
+  conn: string;
+  priority: number;
+  /** True once the resource has sent available presence (RFC 6121 §4.2). */
+  available: boolean;
+  /** Last broadcast presence, serialized without `to`, answered to probes. */
+  presence?: string;
+  /** RFC 6121 §2.1.6 interested resource: requested the roster, so receives roster pushes. */
+  rosterInterest?: boolean;
+}
+
+export type ResourcePatch = Partial<Pick<ResourceEntry, 'priority' | 'available' | 'presence' | 'rosterInterest'>>;
+
+export type RegisterResult = { ok: true } | { ok: false; current: ResourceEntry };
+
+export interface LocationService {
+  /** Register never overwrites: fails with the current owner if the full JID is taken. */
+  register(entry: ResourceEntry): Promise<RegisterResult>;
+  /** Compare-and-set: replace the entry only if it still belongs to `expectedConn`. */
+  replace(entry: ResourceEntry, expectedConn: string): Promise<boolean>;
+  /** Compare-and-delete keyed on the connection id; false if another connection owns it now. */
+  unregister(jid: string, conn: string): Promise<boolean>;
+  /** Update fields of an entry still owned by `conn`; false if it is gone or owned by another. */
+  update(jid: string, conn: string, patch: ResourcePatch): Promise<boolean>;
+  /** Online resources of a bare JID. */
+  resources(bare: string): Promise<ResourceEntry[]>;
+  /** Resources of many bare JIDs at once (presence fan-out); missing ones map to []. */
+  resourcesOf(bares: string[]): Promise<Map<string, ResourceEntry[]>>;
+  /** Edge liveness, kept apart from location: an edge that stops beating loses its entries. */
+  heartbeat(edge: string, ttlMs: number): Promise<void>;
+  /** Remove every entry of an edge (graceful drain or a dead edge); returns what was removed. */
+  removeEdge(edge: string): Promise<ResourceEntry[]>;
+  /** Count of online resources (metrics). */
+  count(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export function bareOf(fullJid: string): string {
+  const slash = fullJid.indexOf('/');
+  return slash < 0 ? fullJid : fullJid.slice(0, slash);
+}

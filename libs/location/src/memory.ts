@@ -1,0 +1,80 @@
+import { bareOf, type LocationService, type RegisterResult, type ResourceEntry, type ResourcePatch } from './location.ts';
+
+/** In-memory location service for embedded mode; every operation is atomic by construction. */
+export class MemoryLocation implements LocationService {
+  private readonly byBare = new Map<string, Map<string, ResourceEntry>>();
+  private readonly edges = new Map<string, number>();
+
+  async register(entry: ResourceEntry): Promise<RegisterResult> {
+    const bare = bareOf(entry.jid);
+    const map = this.byBare.get(bare) ?? new Map<string, ResourceEntry>();
+    const current = map.get(entry.jid);
+    if (current) return { ok: false, current: { ...current } };
+    map.set(entry.jid, { ...entry });
+    this.byBare.set(bare, map);
+    return { ok: true };
+  }
+
+  async replace(entry: ResourceEntry, expectedConn: string): Promise<boolean> {
+    const map = this.byBare.get(bareOf(entry.jid));
+    const current = map?.get(entry.jid);
+    if (!map || !current || current.conn !== expectedConn) return false;
+    map.set(entry.jid, { ...entry });
+    return true;
+  }
+
+  async unregister(jid: string, conn: string): Promise<boolean> {
+    const bare = bareOf(jid);
+    const map = this.byBare.get(bare);
+    const current = map?.get(jid);
+    if (!map || !current || current.conn !== conn) return false;
+    map.delete(jid);
+    if (map.size === 0) this.byBare.delete(bare);
+    return true;
+  }
+
+  async update(jid: string, conn: string, patch: ResourcePatch): Promise<boolean> {
+    const current = this.byBare.get(bareOf(jid))?.get(jid);
+    if (!current || current.conn !== conn) return false;
+    Object.assign(current, patch);
+    return true;
+  }
+
+  async resources(bare: string): Promise<ResourceEntry[]> {
+    const map = this.byBare.get(bare);
+    return map ? [...map.values()].map((e) => ({ ...e })) : [];
+  }
+
+  async resourcesOf(bares: string[]): Promise<Map<string, ResourceEntry[]>> {
+    const out = new Map<string, ResourceEntry[]>();
+    for (const b of bares) out.set(b, await this.resources(b));
+    return out;
+  }
+
+  async heartbeat(edge: string, ttlMs: number): Promise<void> {
+    this.edges.set(edge, Date.now() + ttlMs);
+  }
+
+  async removeEdge(edge: string): Promise<ResourceEntry[]> {
+    const removed: ResourceEntry[] = [];
+    for (const [bare, map] of this.byBare) {
+      for (const [jid, e] of map) {
+        if (e.edge === edge) {
+          removed.push(e);
+          map.delete(jid);
+        }
+      }
+      if (map.size === 0) this.byBare.delete(bare);
+    }
+    this.edges.delete(edge);
+    return removed;
+  }
+
+  async count(): Promise<number> {
+    let n = 0;
+    for (const m of this.byBare.values()) n += m.size;
+    return n;
+  }
+
+  async close(): Promise<void> {}
+}

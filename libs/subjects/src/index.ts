@@ -1,0 +1,56 @@
+// Every bus subject and actor key is built and validated here (STYLE.md §2); nobody else
+// concatenates subject strings. Subjects are NATS-compatible tokens separated by '.'.
+
+export type ActorService = 'session' | 'presence' | 'chatroom';
+
+/** Number of shards per actor service; keys hash onto shards, instances own shards. */
+export const SHARD_COUNT = 64;
+
+const TOKEN = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** True for a single subject token that is safe to embed (no dots, wildcards or spaces). */
+export function validToken(s: string): boolean {
+  return TOKEN.test(s);
+}
+
+function token(s: string, what: string): string {
+  if (!validToken(s)) throw new Error(`invalid ${what} for a bus subject: ${JSON.stringify(s)}`);
+  return s;
+}
+
+/** FNV-1a 32-bit: stable across processes and languages, cheap per stanza. */
+export function hashKey(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    h ^= key.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+export function shardOf(key: string, shards = SHARD_COUNT): number {
+  return hashKey(key) % shards;
+}
+
+/** Mailbox subject of one shard of an actor service. */
+export function actorShardSubject(service: ActorService, shard: number): string {
+  if (!Number.isInteger(shard) || shard < 0 || shard >= SHARD_COUNT) throw new Error(`invalid shard ${shard}`);
+  return `parley.actor.${service}.${shard}`;
+}
+
+/** Subject that reaches the actor owning `key` (a bare JID or a room JID). */
+export function actorSubject(service: ActorService, key: string): string {
+  return actorShardSubject(service, shardOf(key));
+}
+
+/** Deliveries and control messages for one edge process. */
+export function edgeSubject(edgeId: string): string {
+  return `parley.edge.${token(edgeId, 'edge id')}`;
+}
+
+/** Broadcast to every edge (e.g. config reload, admin kicks by JID). */
+export const ALL_EDGES_SUBJECT = 'parley.edges';
+
+export function allShards(): number[] {
+  return Array.from({ length: SHARD_COUNT }, (_, i) => i);
+}

@@ -1,0 +1,71 @@
+// The messages that cross the bus between Parley services, and their byte codec.
+// In embedded mode they travel as objects (no copy, no serialization); over NATS they are
+// JSON with the stanza carried as serialized XML and re-parsed (with the same limits) on arrival.
+import { type Element, parseFragment } from '@parley/xml';
+
+/** Where a stanza came from: the sending connection, so an actor can answer it directly. */
+export interface Origin {
+  edge: string;
+  conn: string;
+  /** Full JID of the sending session, as stamped by the edge. */
+  jid: string;
+}
+
+/** Requests to an actor (session or presence service); `key` is the actor's bare JID. */
+export type ActorRequest =
+  /** A client stanza; `origin` is set when it came straight from a client connection. */
+  | { kind: 'stanza'; key: string; stanza: Element; origin?: Origin; id?: string }
+  /** A presence stanza handed from one account's presence actor to another's (RFC 6121 inbound processing). */
+  | { kind: 'presence-in'; key: string; stanza: Element }
+  /** A connection ended; `available` tells whether it had sent available presence. */
+  | { kind: 'resource-gone'; key: string; jid: string; conn: string; edge: string; available: boolean }
+  /** XEP-0160: deliver stored messages to a session that just became available. */
+  | { kind: 'flush-offline'; key: string; target: Origin };
+
+export type ActorReply = { ok: true } | { ok: false; condition: string; text?: string };
+
+export interface DeliveryTarget {
+  conn: string;
+  /** When set, the edge stamps this `to` on the stanza for this connection only. */
+  to?: string;
+}
+
+/** Messages to one edge. One per edge, never one per recipient (ARCHITECTURE.md, path of a stanza §4). */
+export type EdgeMessage =
+  | { kind: 'deliver'; xml: string; targets: DeliveryTarget[] }
+  /** Close a connection with a stream error, e.g. `conflict` when the same resource binds elsewhere. */
+  | { kind: 'kick'; conn: string; condition: string; text?: string }
+  /** RFC 6121 §2.1.6: the connection requested the roster and now receives roster pushes. */
+  | { kind: 'mark'; conn: string; flag: 'roster' };
+
+export type WireMessage = ActorRequest | ActorReply | EdgeMessage;
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+export function encodeWire(msg: WireMessage): Uint8Array {
+  if ('stanza' in msg && msg.stanza) {
+    return enc.encode(JSON.stringify({ ...msg, stanza: msg.stanza.toString() }));
+  }
+  return enc.encode(JSON.stringify(msg));
+}
+
+export function decodeWire(bytes: Uint8Array): WireMessage {
+  const obj = JSON.parse(dec.decode(bytes)) as Record<string, unknown>;
+  if (typeof obj.stanza === 'string') obj.stanza = parseFragment(obj.stanza);
+  return obj as unknown as WireMessage;
+}
+
+/**
+ * Insert a `to` attribute right after the element name of serialized XML. Cheaper than
+ * cloning and re-serializing a broadcast stanza once per recipient.
+ */
+export function stampTo(xml: string, to: string): string {
+  const end = xml.search(/[\s/>]/);
+  if (end < 0) return xml;
+  return `${xml.slice(0, end)} to="${escapeAttrValue(to)}"${xml.slice(end)}`;
+}
+
+function escapeAttrValue(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
