@@ -8,10 +8,10 @@ import { type ActorHost, MailboxFullError } from './host.ts';
  * to the key's actor; the reply acknowledges acceptance (or says why not) so the sender can
  * retry or report `resource-constraint`/`wait` (ARCHITECTURE.md, Actors).
  */
-export function serveShards(
+export function serveShards<S>(
   bus: Bus<WireMessage>,
   service: ActorService,
-  host: ActorHost<unknown, ActorRequest, void>,
+  host: ActorHost<S, ActorRequest, void>,
   shards: number[],
 ): Subscription[] {
   return shards.map((shard) =>

@@ -27,6 +27,10 @@ export interface ParleyConfig {
   rateBurstBytes: number;
   /** Offline messages kept per user (XEP-0160 quota). */
   offlineQuota: number;
+  /** Postgres URL; unset means the embedded PGlite database in the data directory. */
+  databaseUrl: string | null;
+  /** WebSocket clients count as secure (a TLS-terminating proxy sits in front of port 5280). */
+  websocketSecure: boolean;
 }
 
 export class ConfigError extends Error {
@@ -100,6 +104,8 @@ const fields: Field<keyof ParleyConfig>[] = [
   { key: 'rateBytesPerSec', env: 'PARLEY_RATE_BYTES_PER_SEC', def: 256 * 1024, parse: int(1024, 1 << 30) },
   { key: 'rateBurstBytes', env: 'PARLEY_RATE_BURST_BYTES', def: 1024 * 1024, parse: int(10_000, 1 << 30) },
   { key: 'offlineQuota', env: 'PARLEY_OFFLINE_QUOTA', def: 1000, parse: int(0, 1_000_000) },
+  { key: 'databaseUrl', env: 'PARLEY_DATABASE_URL', def: null, parse: optPath },
+  { key: 'websocketSecure', env: 'PARLEY_WEBSOCKET_SECURE', def: false, parse: bool },
 ] as Field<keyof ParleyConfig>[];
 
 export function defaultConfig(): ParleyConfig {

@@ -69,3 +69,21 @@ export function stampTo(xml: string, to: string): string {
 function escapeAttrValue(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
+
+/**
+ * Group recipients by the edge holding them: one bus message per edge, not per recipient
+ * (the pruned fan-out of ARCHITECTURE.md §4). `to` stamps each recipient's own address when asked.
+ */
+export function deliveriesByEdge(
+  recipients: Iterable<{ edge: string; conn: string; jid: string }>,
+  xml: string,
+  opts: { stampRecipient?: boolean } = {},
+): Array<{ edge: string; msg: EdgeMessage }> {
+  const byEdge = new Map<string, DeliveryTarget[]>();
+  for (const r of recipients) {
+    const list = byEdge.get(r.edge) ?? [];
+    list.push(opts.stampRecipient ? { conn: r.conn, to: r.jid } : { conn: r.conn });
+    byEdge.set(r.edge, list);
+  }
+  return [...byEdge].map(([edge, targets]) => ({ edge, msg: { kind: 'deliver', xml, targets } }));
+}

@@ -1,0 +1,22 @@
+// XML namespaces used across Parley.
+export const NS = {
+  client: 'jabber:client',
+  stream: 'http://etherx.jabber.org/streams',
+  streams: 'urn:ietf:params:xml:ns:xmpp-streams',
+  stanzas: 'urn:ietf:params:xml:ns:xmpp-stanzas',
+  tls: 'urn:ietf:params:xml:ns:xmpp-tls',
+  sasl: 'urn:ietf:params:xml:ns:xmpp-sasl',
+  bind: 'urn:ietf:params:xml:ns:xmpp-bind',
+  session: 'urn:ietf:params:xml:ns:xmpp-session',
+  framing: 'urn:ietf:params:xml:ns:xmpp-framing',
+  roster: 'jabber:iq:roster',
+  version: 'jabber:iq:version',
+  discoInfo: 'http://jabber.org/protocol/disco#info',
+  discoItems: 'http://jabber.org/protocol/disco#items',
+  ping: 'urn:xmpp:ping',
+  saslCb: 'urn:xmpp:sasl-cb:0',
+  delay: 'urn:xmpp:delay',
+  msgoffline: 'msgoffline',
+  rosterver: 'urn:xmpp:features:rosterver',
+  preApproval: 'urn:xmpp:features:pre-approval',
+} as const;

@@ -1,0 +1,18 @@
+export type { Sql } from './sql.ts';
+export { openPglite } from './pglite.ts';
+export { openPostgres, type PostgresOptions } from './postgres.ts';
+export { migrate, defaultMigrationsDir } from './migrate.ts';
+export { createStore } from './store.ts';
+export { openScratchPostgres, DEFAULT_TEST_DATABASE_URL } from './scratch.ts';
+export type {
+  Store,
+  StoredCredential,
+  UserRepo,
+  Subscription,
+  RosterItem,
+  RosterRepo,
+  OfflineMessage,
+  OfflineRepo,
+  LoginRecord,
+  LoginHistoryRepo,
+} from './types.ts';

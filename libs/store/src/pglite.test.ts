@@ -1,0 +1,34 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { credential, runStoreContract } from './contract.ts';
+import { createStore, migrate, openPglite } from './index.ts';
+
+runStoreContract('PGlite in memory', () => openPglite(null));
+
+test('a PGlite data directory is created with its parents and keeps its data across close and reopen', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'parley-pglite-'));
+  try {
+    const first = createStore(await openPglite(join(dir, 'nested', 'db')));
+    assert.deepEqual(await migrate(first.sql), { applied: ['0001_initial'] });
+    await first.users.create('alice', 'persist.example', [credential('SHA-256')]);
+    await first.offline.push('alice@persist.example', '<message id="kept"/>');
+    await first.close();
+
+    const second = createStore(await openPglite(join(dir, 'nested', 'db')));
+    try {
+      assert.deepEqual(await migrate(second.sql), { applied: [] });
+      assert.deepEqual(await second.users.getCredential('alice', 'persist.example', 'SHA-256'), credential('SHA-256'));
+      assert.deepEqual(
+        (await second.offline.pop('alice@persist.example')).map((m) => m.stanza),
+        ['<message id="kept"/>'],
+      );
+    } finally {
+      await second.close();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

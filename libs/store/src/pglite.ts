@@ -1,0 +1,47 @@
+import { mkdir } from 'node:fs/promises';
+import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { type Sql, transactionSql } from './sql.ts';
+
+/**
+ * Opens the embedded Postgres. `dataDir` is a directory (created on first start, which runs initdb
+ * and takes seconds; later starts take well under a second) or null for a throw-away in-memory database.
+ */
+export async function openPglite(dataDir: string | null): Promise<Sql> {
+  let db: PGlite;
+  if (dataDir === null) {
+    db = await PGlite.create();
+  } else {
+    // The directory holds credentials and messages: owner-only, and parents created as needed.
+    await mkdir(dataDir, { recursive: true, mode: 0o700 });
+    db = await PGlite.create(dataDir);
+  }
+  let closed = false;
+  return {
+    async query<T>(text: string, params?: unknown[]): Promise<T[]> {
+      return (await db.query<T>(text, params)).rows;
+    },
+    async exec(text) {
+      await db.exec(text);
+    },
+    transaction(fn) {
+      // PGlite issues BEGIN/COMMIT itself and rolls back when the callback throws.
+      return db.transaction((tx) => fn(transactionSql(pgliteTx(tx))));
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await db.close();
+    },
+  };
+}
+
+function pgliteTx(tx: Transaction) {
+  return {
+    async query<T>(text: string, params?: unknown[]): Promise<T[]> {
+      return (await tx.query<T>(text, params)).rows;
+    },
+    async exec(text: string) {
+      await tx.exec(text);
+    },
+  };
+}

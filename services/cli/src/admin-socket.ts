@@ -1,0 +1,80 @@
+// A local control socket in the data directory, so `parley user …` works while the embedded
+// server holds the database. Only processes that can open the directory (mode 0700) reach it.
+import { existsSync, unlinkSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import type { ParleyConfig } from '@parley/config';
+import type { Logger } from '@parley/log';
+import type { Store } from '@parley/store';
+import Fastify from 'fastify';
+import { addUser, bulkAdd, deleteUser, listUsers, setPassword, UserError } from './users.ts';
+
+export interface AdminSocket {
+  close(): Promise<void>;
+}
+
+export function adminSocketPath(dataDir: string): string {
+  return join(dataDir, 'admin.sock');
+}
+
+export async function startAdminSocket(deps: { config: ParleyConfig; store: Store; log: Logger }): Promise<AdminSocket> {
+  const { config, store } = deps;
+  const path = adminSocketPath(config.dataDir);
+  if (existsSync(path)) unlinkSync(path); // we hold the data-dir lock, so it is stale
+  const app = Fastify({ logger: false });
+  app.setErrorHandler((err, _req, reply) => {
+    if (err instanceof UserError) return reply.code(400).send({ error: err.message });
+    deps.log.error('admin socket failure', { err });
+    return reply.code(500).send({ error: 'internal error' });
+  });
+  type Body = { user?: string; password?: string; count?: number; start?: number; userPattern?: string; passwordPattern?: string };
+  app.post<{ Body: Body }>('/users', async (req) => ({ jid: await addUser(store, config, req.body.user ?? '', req.body.password ?? '') }));
+  app.delete<{ Params: { user: string } }>('/users/:user', async (req) => ({ jid: await deleteUser(store, config, req.params.user) }));
+  app.put<{ Params: { user: string }; Body: Body }>('/users/:user/password', async (req) => ({
+    jid: await setPassword(store, config, req.params.user, req.body.password ?? ''),
+  }));
+  app.get('/users', async () => ({ users: await listUsers(store, config) }));
+  app.post<{ Body: Body }>('/users/bulk', async (req) =>
+    bulkAdd(store, config, {
+      count: req.body.count ?? 0,
+      start: req.body.start ?? 1,
+      userPattern: req.body.userPattern ?? '',
+      passwordPattern: req.body.passwordPattern ?? '',
+    }),
+  );
+  await app.listen({ path });
+  return { close: () => app.close() };
+}
+
+/** Call the running server's admin socket; resolves with the JSON body or rejects with its error text. */
+export function callAdminSocket(dataDir: string, method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const req = request(
+      {
+        socketPath: adminSocketPath(dataDir),
+        method,
+        path,
+        headers: payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {},
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c) => (text += c));
+        res.on('end', () => {
+          let json: Record<string, unknown> = {};
+          try {
+            json = JSON.parse(text) as Record<string, unknown>;
+          } catch {
+            // fall through with an empty body
+          }
+          if ((res.statusCode ?? 500) >= 400) reject(new UserError(String(json.error ?? `server answered ${res.statusCode}`)));
+          else resolve(json);
+        });
+      },
+    );
+    req.on('error', reject);
+    if (payload) req.write(payload);
+    req.end();
+  });
+}

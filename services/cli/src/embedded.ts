@@ -1,0 +1,127 @@
+// Embedded mode (ARCHITECTURE.md): every service in one process over the in-process bus, the
+// in-memory location service and PGlite in the data directory (or Postgres when a URL is set).
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { LocalBus } from '@parley/bus';
+import { loadConfig, type ParleyConfig } from '@parley/config';
+import { buildEdgeService, loadTlsMaterial } from '@parley/edge';
+import { MemoryLocation } from '@parley/location';
+import { createLogger, type Logger } from '@parley/log';
+import { buildPresenceService } from '@parley/presence';
+import { buildSessionService } from '@parley/session';
+import { createStore, migrate, openPglite, openPostgres, type Store } from '@parley/store';
+import type { WireMessage } from '@parley/wire';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { type AdminSocket, startAdminSocket } from './admin-socket.ts';
+import { acquireDataDirLock, type DataDirLock } from './lock.ts';
+import { migrationsDir, serverVersion } from './paths.ts';
+import { addUser } from './users.ts';
+
+export interface EmbeddedOverrides extends Partial<ParleyConfig> {
+  /** null = in-memory database (tests); otherwise the data directory from config. */
+  dataDir?: string;
+  inMemory?: boolean;
+  log?: Logger;
+}
+
+export interface EmbeddedServer {
+  config: ParleyConfig;
+  domain: string;
+  ports: { c2s: number; c2sTls: number; http: number };
+  fingerprint: string;
+  store: Store;
+  addUser(username: string, password: string): Promise<void>;
+  pids: number[];
+  stop(): Promise<void>;
+}
+
+export async function openStore(config: ParleyConfig, opts: { inMemory?: boolean } = {}): Promise<Store> {
+  const sql = config.databaseUrl
+    ? await openPostgres(config.databaseUrl)
+    : await openPglite(opts.inMemory ? null : join(config.dataDir, 'db'));
+  await migrate(sql, migrationsDir);
+  return createStore(sql);
+}
+
+export async function startEmbedded(overrides: EmbeddedOverrides = {}, env: NodeJS.ProcessEnv = process.env): Promise<EmbeddedServer> {
+  const { log: givenLog, inMemory, ...cfg } = overrides;
+  const config = loadConfig(env, cfg);
+  const log = givenLog ?? createLogger({ level: config.logLevel });
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  let lock: DataDirLock | null = null;
+  if (!inMemory && !config.databaseUrl) lock = acquireDataDirLock(config.dataDir);
+  try {
+    const store = await openStore(config, { inMemory });
+    const registry = new Registry();
+    collectDefaultMetrics({ register: registry });
+    const bus = new LocalBus<WireMessage>((err, subject) => log.error('bus handler failed', { err, subject }));
+    const location = new MemoryLocation();
+    const session = buildSessionService({ domain: config.domain, bus, location, store, log: log.child({ svc: 'session' }), offlineQuota: config.offlineQuota, version: serverVersion });
+    const presence = buildPresenceService({ domain: config.domain, bus, location, store, log: log.child({ svc: 'presence' }) });
+    session.start();
+    presence.start();
+    const tls = await loadTlsMaterial({ certFile: config.tlsCert, keyFile: config.tlsKey, dataDir: config.dataDir, domain: config.domain, log });
+    let ready = false;
+    const edge = buildEdgeService({
+      config,
+      log: log.child({ svc: 'edge' }),
+      edgeId: `edge-${randomBytes(4).toString('hex')}`,
+      bus,
+      location,
+      store,
+      tls,
+      registry,
+      websocketSecure: config.websocketSecure,
+      httpRoutes: (app) => {
+        app.get('/healthz', async () => ({ status: 'ok' }));
+        app.get('/readyz', async (_req, reply) => (ready ? { status: 'ready' } : reply.code(503).send({ status: 'starting' })));
+        app.get('/metrics', async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()));
+      },
+    });
+    const ports = await edge.start();
+    let admin: AdminSocket | null = null;
+    if (!inMemory) admin = await startAdminSocket({ config, store, log });
+    ready = true;
+    log.info('parley started', {
+      domain: config.domain,
+      c2s: `${config.bindAddress}:${ports.c2s} (STARTTLS${config.requireTls ? ' required' : ''})`,
+      c2sTls: `${config.bindAddress}:${ports.c2sTls} (direct TLS)`,
+      websocket: `ws://${config.bindAddress}:${ports.http}/xmpp-websocket`,
+      metrics: `http://${config.bindAddress}:${ports.http}/metrics`,
+      certificate: tls.source,
+      fingerprint: `SHA256 ${tls.fingerprint}`,
+      dataDir: inMemory ? '(in memory)' : config.dataDir,
+      database: config.databaseUrl ? 'postgres' : 'embedded (PGlite)',
+    });
+    let stopped = false;
+    return {
+      config,
+      domain: config.domain,
+      ports,
+      fingerprint: tls.fingerprint,
+      store,
+      pids: [process.pid],
+      addUser: async (username, password) => {
+        await addUser(store, config, username, password);
+      },
+      async stop() {
+        if (stopped) return;
+        stopped = true;
+        ready = false;
+        await edge.stop();
+        await bus.flush();
+        session.stop();
+        presence.stop();
+        await admin?.close();
+        await bus.close();
+        await store.close();
+        lock?.release();
+        log.info('parley stopped');
+      },
+    };
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
+}

@@ -1,0 +1,1 @@
+export { type EmbeddedOverrides, type EmbeddedServer, openStore, startEmbedded } from './embedded.ts';

@@ -1,0 +1,200 @@
+// The `parley` command line. main.ts only parses arguments and starts things (STYLE.md §9).
+import { parseArgs } from 'node:util';
+import { ConfigError, describeSettings, loadConfig, type ParleyConfig } from '@parley/config';
+import { callAdminSocket } from './admin-socket.ts';
+import { openStore, startEmbedded } from './embedded.ts';
+import { acquireDataDirLock, DataDirBusyError, lockHolder } from './lock.ts';
+import { migrationsDir, serverVersion } from './paths.ts';
+import { addUser, bulkAdd, deleteUser, listUsers, setPassword, UserError } from './users.ts';
+
+const USAGE = `Usage: parley <command> [options]
+
+Commands:
+  start [--role all]                 run the server (embedded mode: every service in one process)
+  migrate                            apply database migrations
+  user add <jid> [--password P]      create an account (password from --password or stdin)
+  user del <jid>                     delete an account and its roster, offline messages, history
+  user passwd <jid> [--password P]   change a password
+  user list                          list accounts
+  user bulk --count N [--start 1] [--user-pattern user%d] [--password-pattern pass%d]
+                                     create numbered accounts (load tests)
+  version                            print the version
+
+Settings come from PARLEY_* environment variables (and an optional YAML file named by PARLEY_CONFIG):
+${describeSettings()
+  .map((s) => `  ${s.env.padEnd(28)} default ${JSON.stringify(s.def)}`)
+  .join('\n')}
+`;
+
+class UsageError extends Error {}
+
+async function main(argv: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      password: { type: 'string' },
+      role: { type: 'string' },
+      count: { type: 'string' },
+      start: { type: 'string' },
+      'user-pattern': { type: 'string' },
+      'password-pattern': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [cmd, sub, arg] = positionals;
+  if (values.help || cmd === undefined || cmd === 'help') {
+    process.stdout.write(USAGE);
+    return cmd === undefined && !values.help ? 2 : 0;
+  }
+  if (cmd === 'version') {
+    process.stdout.write(`parley ${serverVersion}\n`);
+    return 0;
+  }
+  const config = loadConfig();
+  switch (cmd) {
+    case 'start':
+      return start(config, values.role ?? 'all');
+    case 'migrate': {
+      if (!config.databaseUrl) {
+        const holder = lockHolder(config.dataDir);
+        if (holder !== null) throw new UsageError(`the server (pid ${holder}) is running on ${config.dataDir}; it applied migrations when it started`);
+      }
+      const lock = config.databaseUrl ? null : acquireDataDirLock(config.dataDir);
+      try {
+        const store = await openStore(config);
+        await store.close();
+        process.stdout.write(`migrations in ${migrationsDir} are applied\n`);
+      } finally {
+        lock?.release();
+      }
+      return 0;
+    }
+    case 'user':
+      return user(config, sub, arg, values);
+    default:
+      throw new UsageError(`unknown command "${cmd}"; run "parley --help"`);
+  }
+}
+
+async function start(config: ParleyConfig, role: string): Promise<number> {
+  if (role !== 'all') throw new UsageError(`--role ${role}: only "all" (embedded mode) is available in this build`);
+  const server = await startEmbedded(config);
+  await new Promise<void>((resolve) => {
+    const stop = (sig: string) => {
+      process.stderr.write(`\n${sig} received, shutting down\n`);
+      server.stop().then(resolve, (err) => {
+        process.stderr.write(`error while stopping: ${(err as Error).message}\n`);
+        resolve();
+      });
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  return 0;
+}
+
+type Values = { password?: string; count?: string; start?: string; 'user-pattern'?: string; 'password-pattern'?: string };
+
+async function user(config: ParleyConfig, sub: string | undefined, arg: string | undefined, values: Values): Promise<number> {
+  const need = (what: string) => {
+    if (!arg) throw new UsageError(`parley user ${sub} needs ${what}`);
+    return arg;
+  };
+  // While the embedded server runs it owns the database; talk to it through its admin socket.
+  const remote = !config.databaseUrl && lockHolder(config.dataDir) !== null;
+  const withStore = async <T>(fn: (store: Awaited<ReturnType<typeof openStore>>) => Promise<T>): Promise<T> => {
+    const lock = config.databaseUrl ? null : acquireDataDirLock(config.dataDir);
+    try {
+      const store = await openStore(config);
+      try {
+        return await fn(store);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      lock?.release();
+    }
+  };
+  switch (sub) {
+    case 'add': {
+      const jid = need('a JID, e.g. alice@' + config.domain);
+      const password = values.password ?? (await readPassword());
+      const created = remote
+        ? String((await callAdminSocket(config.dataDir, 'POST', '/users', { user: jid, password })).jid)
+        : await withStore((s) => addUser(s, config, jid, password));
+      process.stdout.write(`created ${created}\n`);
+      return 0;
+    }
+    case 'del': {
+      const jid = need('a JID');
+      const deleted = remote
+        ? String((await callAdminSocket(config.dataDir, 'DELETE', `/users/${encodeURIComponent(jid)}`)).jid)
+        : await withStore((s) => deleteUser(s, config, jid));
+      process.stdout.write(`deleted ${deleted}\n`);
+      return 0;
+    }
+    case 'passwd': {
+      const jid = need('a JID');
+      const password = values.password ?? (await readPassword());
+      const changed = remote
+        ? String((await callAdminSocket(config.dataDir, 'PUT', `/users/${encodeURIComponent(jid)}/password`, { password })).jid)
+        : await withStore((s) => setPassword(s, config, jid, password));
+      process.stdout.write(`password changed for ${changed}\n`);
+      return 0;
+    }
+    case 'list': {
+      const users = remote ? ((await callAdminSocket(config.dataDir, 'GET', '/users')).users as string[]) : await withStore((s) => listUsers(s, config));
+      for (const u of users) process.stdout.write(`${u}\n`);
+      return 0;
+    }
+    case 'bulk': {
+      const count = Number(values.count);
+      if (!Number.isInteger(count) || count <= 0) throw new UsageError('--count must be a positive integer');
+      const startAt = values.start === undefined ? 1 : Number(values.start);
+      if (!Number.isInteger(startAt) || startAt < 0) throw new UsageError('--start must be a non-negative integer');
+      const opts = { count, start: startAt, userPattern: values['user-pattern'] ?? 'user%d', passwordPattern: values['password-pattern'] ?? 'pass%d' };
+      const r = remote
+        ? ((await callAdminSocket(config.dataDir, 'POST', '/users/bulk', opts)) as { created: number; existing: number })
+        : await withStore((s) => bulkAdd(s, config, opts));
+      process.stdout.write(`created ${r.created} accounts (${r.existing} already existed)\n`);
+      return 0;
+    }
+    default:
+      throw new UsageError(`unknown user command "${sub ?? ''}"; use add, del, passwd, list or bulk`);
+  }
+}
+
+async function readPassword(): Promise<string> {
+  if (process.stdin.isTTY) process.stderr.write('Password (then Enter; input is echoed, prefer --password or a pipe): ');
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) {
+    chunks.push(c as Buffer);
+    if (process.stdin.isTTY && Buffer.concat(chunks).includes(10)) break;
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  const line = text.split(/\r?\n/)[0] ?? '';
+  if (line === '') throw new UserError('no password given (use --password or pipe it on stdin)');
+  return line;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err) => {
+    if (err instanceof ConfigError || err instanceof UsageError) {
+      process.stderr.write(`parley: ${err.message}\n`);
+      process.exit(2);
+    }
+    if (err instanceof UserError || err instanceof DataDirBusyError) {
+      process.stderr.write(`parley: ${err.message}\n`);
+      process.exit(1);
+    }
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      const e = err as NodeJS.ErrnoException & { port?: number };
+      process.stderr.write(`parley: port ${e.port ?? ''} is already in use (set PARLEY_C2S_PORT, PARLEY_C2S_TLS_PORT or PARLEY_HTTP_PORT)\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`parley: ${(err as Error).stack ?? String(err)}\n`);
+    process.exit(1);
+  },
+);

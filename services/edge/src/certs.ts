@@ -1,0 +1,62 @@
+import { X509Certificate } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from '@parley/log';
+import { generate } from 'selfsigned';
+
+export interface TlsMaterial {
+  cert: string;
+  key: string;
+  /** SHA-256 fingerprint, colon-separated hex, for clients to pin a self-signed certificate. */
+  fingerprint: string;
+  selfSigned: boolean;
+  source: string;
+}
+
+/**
+ * The certificate from configuration, or a self-signed one created in the data directory on
+ * first start (and reused after), with a warning since clients cannot verify it.
+ */
+export async function loadTlsMaterial(opts: {
+  certFile: string | null;
+  keyFile: string | null;
+  dataDir: string;
+  domain: string;
+  log: Logger;
+}): Promise<TlsMaterial> {
+  if (opts.certFile && opts.keyFile) {
+    const cert = readFileSync(opts.certFile, 'utf8');
+    const key = readFileSync(opts.keyFile, 'utf8');
+    return { cert, key, fingerprint: fingerprintOf(cert), selfSigned: false, source: opts.certFile };
+  }
+  const dir = join(opts.dataDir, 'tls');
+  const certPath = join(dir, `${opts.domain}.crt`);
+  const keyPath = join(dir, `${opts.domain}.key`);
+  if (!existsSync(certPath) || !existsSync(keyPath)) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const pems = await generate([{ name: 'commonName', value: opts.domain }], {
+      keySize: 2048,
+      notAfterDate: new Date(Date.now() + 825 * 86400_000),
+      algorithm: 'sha256',
+      extensions: [
+        { name: 'basicConstraints', cA: false },
+        { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
+        { name: 'extKeyUsage', serverAuth: true },
+        // RFC 6120 §13.7.1.2: the domain as a DNS subjectAltName (XmppAddr is optional).
+        { name: 'subjectAltName', altNames: [{ type: 2, value: opts.domain }] },
+      ],
+    });
+    writeFileSync(keyPath, pems.private, { mode: 0o600 });
+    writeFileSync(certPath, pems.cert, { mode: 0o644 });
+    opts.log.warn('generated a self-signed TLS certificate; clients will not be able to verify it. Set PARLEY_TLS_CERT and PARLEY_TLS_KEY for production.', {
+      cert: certPath,
+    });
+  }
+  const cert = readFileSync(certPath, 'utf8');
+  const key = readFileSync(keyPath, 'utf8');
+  return { cert, key, fingerprint: fingerprintOf(cert), selfSigned: true, source: certPath };
+}
+
+export function fingerprintOf(certPem: string): string {
+  return new X509Certificate(certPem).fingerprint256;
+}

@@ -1,0 +1,29 @@
+import type { ParleyConfig } from '@parley/config';
+import type { Jid } from '@parley/jid';
+import type { LocationService, ResourceEntry } from '@parley/location';
+import type { Logger } from '@parley/log';
+import type { Store } from '@parley/store';
+import type { StreamErrorCondition } from '@parley/stanza';
+import type { Element } from '@parley/xml';
+import type { C2SConnection } from './c2s.ts';
+import type { EdgeMetrics } from './metrics.ts';
+
+/** What a client connection may ask of its edge: explicit dependencies, no singletons. */
+export interface EdgeContext {
+  readonly config: ParleyConfig;
+  readonly log: Logger;
+  readonly edgeId: string;
+  readonly store: Pick<Store, 'users'>;
+  readonly location: LocationService;
+  readonly fakeSaltSecret: Buffer;
+  readonly metrics: EdgeMetrics;
+  /** A bound connection joins the edge's table of deliverable connections. */
+  register(conn: C2SConnection): void;
+  /** A connection ended; if it was bound: presence cleanup, then its location entry goes. */
+  connectionClosed(conn: C2SConnection): Promise<void>;
+  /** Hand a stamped stanza to the owning actor; rejects with `{ condition }` when refused. */
+  route(stanza: Element, from: Jid, conn: C2SConnection): Promise<void>;
+  /** Close another connection (possibly on another edge) with a stream error. */
+  kick(entry: ResourceEntry, condition: StreamErrorCondition, text: string): void;
+  recordLogin(user: string, rec: { ip: string; resource: string; mechanism: string }): Promise<void>;
+}

@@ -1,0 +1,194 @@
+// buildEdgeService: client sockets (TCP+STARTTLS, direct TLS, WebSocket), stream negotiation,
+// and the hand-off of stamped stanzas to the actors over the bus (ARCHITECTURE.md, Processes).
+import { randomBytes } from 'node:crypto';
+import { createServer as createNetServer, type Server as NetServer } from 'node:net';
+import { createSecureContext, createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
+import type { Bus, Subscription } from '@parley/bus';
+import type { ParleyConfig } from '@parley/config';
+import type { Jid } from '@parley/jid';
+import type { LocationService } from '@parley/location';
+import type { Logger } from '@parley/log';
+import type { Store } from '@parley/store';
+import { actorSubject, edgeSubject } from '@parley/subjects';
+import { type ActorRequest, type EdgeMessage, stampTo, type WireMessage } from '@parley/wire';
+import type { Element } from '@parley/xml';
+import fastifyWebsocket from '@fastify/websocket';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
+import { C2SConnection } from './c2s.ts';
+import type { TlsMaterial } from './certs.ts';
+import type { EdgeContext } from './context.ts';
+import { createEdgeMetrics } from './metrics.ts';
+import { routeFor } from './route.ts';
+import { SocketTransport } from './transport/tcp.ts';
+import { WebSocketTransport } from './transport/websocket.ts';
+
+export interface EdgeDeps {
+  config: ParleyConfig;
+  log: Logger;
+  edgeId: string;
+  bus: Bus<WireMessage>;
+  location: LocationService;
+  store: Pick<Store, 'users' | 'loginHistory'>;
+  tls: TlsMaterial;
+  registry: Registry;
+  /** Extra HTTP routes on the same server (health, metrics, admin). */
+  httpRoutes?: (app: FastifyInstance) => void;
+  /** Treat WebSocket clients as secure: behind a TLS-terminating proxy (like Prosody's consider_websocket_secure). */
+  websocketSecure?: boolean;
+}
+
+export interface EdgeService {
+  start(): Promise<{ c2s: number; c2sTls: number; http: number }>;
+  /** Graceful drain: stop accepting, close streams with system-shutdown, drop location entries. */
+  stop(): Promise<void>;
+  connectionCount(): number;
+}
+
+export function buildEdgeService(deps: EdgeDeps): EdgeService {
+  const { config, log, edgeId, bus, location } = deps;
+  const metrics = createEdgeMetrics(deps.registry);
+  const conns = new Map<string, C2SConnection>();
+  const all = new Set<C2SConnection>();
+  const secureContext = createSecureContext({ cert: deps.tls.cert, key: deps.tls.key, minVersion: 'TLSv1.2' });
+  let sub: Subscription | null = null;
+  let c2sServer: NetServer | null = null;
+  let tlsServer: TlsServer | null = null;
+  let http: FastifyInstance | null = null;
+
+  const ctx: EdgeContext = {
+    config,
+    log,
+    edgeId,
+    store: deps.store,
+    location,
+    fakeSaltSecret: randomBytes(32),
+    metrics,
+    register(conn) {
+      conns.set(conn.id, conn);
+    },
+    async connectionClosed(conn) {
+      all.delete(conn);
+      conns.delete(conn.id);
+      const jid = conn.jid;
+      if (!jid) return;
+      const msg: ActorRequest = {
+        kind: 'resource-gone',
+        key: jid.bareString(),
+        jid: jid.toString(),
+        conn: conn.id,
+        edge: edgeId,
+        available: conn.available,
+      };
+      try {
+        await bus.request(actorSubject('presence', msg.key), msg, { timeoutMs: 10_000 });
+      } catch (err) {
+        metrics.busErrors.inc({ kind: 'resource-gone' });
+        log.warn('presence cleanup failed', { err: (err as Error).message, jid: msg.jid });
+      }
+      await location.unregister(jid.toString(), conn.id);
+    },
+    async route(stanza: Element, from: Jid, conn: C2SConnection) {
+      const { service, key } = routeFor(stanza, from, config.domain);
+      const msg: ActorRequest = { kind: 'stanza', key, stanza, origin: { edge: edgeId, conn: conn.id, jid: from.toString() } };
+      const end = metrics.handoff.startTimer({ service });
+      let reply: WireMessage;
+      try {
+        reply = await bus.request(actorSubject(service, key), msg, { timeoutMs: 10_000 });
+      } catch (err) {
+        metrics.busErrors.inc({ kind: (err as { code?: string }).code ?? 'unknown' });
+        throw { condition: 'internal-server-error', cause: err };
+      } finally {
+        end();
+      }
+      if ('ok' in reply && !reply.ok) throw { condition: reply.condition };
+    },
+    kick(entry, condition, text) {
+      const m: EdgeMessage = { kind: 'kick', conn: entry.conn, condition, text };
+      if (entry.edge === edgeId) onEdgeMessage(m);
+      else bus.publish(edgeSubject(entry.edge), m);
+    },
+    async recordLogin(user, rec) {
+      try {
+        await deps.store.loginHistory.record(user, config.domain, { ...rec, client: null, success: true });
+      } catch (err) {
+        log.warn('could not record login', { err: (err as Error).message });
+      }
+    },
+  };
+
+  function onEdgeMessage(m: WireMessage): undefined {
+    if (!('kind' in m)) return;
+    switch (m.kind) {
+      case 'deliver':
+        for (const t of m.targets) conns.get(t.conn)?.deliver(t.to ? stampTo(m.xml, t.to) : m.xml);
+        return;
+      case 'kick':
+        conns.get(m.conn)?.streamError(m.condition as Parameters<C2SConnection['streamError']>[0], m.text);
+        return;
+      case 'mark': {
+        const c = conns.get(m.conn);
+        if (c) c.rosterInterest = true;
+        return;
+      }
+    }
+    return;
+  }
+
+  function accept(transport: SocketTransport | WebSocketTransport): void {
+    all.add(new C2SConnection(ctx, transport));
+  }
+
+  return {
+    async start() {
+      sub = bus.subscribe(edgeSubject(edgeId), onEdgeMessage);
+      c2sServer = createNetServer((sock) => accept(new SocketTransport(sock, secureContext)));
+      tlsServer = createTlsServer({ secureContext, ALPNProtocols: ['xmpp-client'] }, (sock) =>
+        accept(new SocketTransport(sock, secureContext)),
+      );
+      tlsServer.on('tlsClientError', (err) => log.debug('tls client error', { err: err.message }));
+      const c2s = await listen(c2sServer, config.c2sPort, config.bindAddress);
+      const c2sTls = await listen(tlsServer, config.c2sTlsPort, config.bindAddress);
+
+      http = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
+      await http.register(fastifyWebsocket, { options: { maxPayload: config.maxStanzaBytes + 1024 } });
+      http.get('/xmpp-websocket', { websocket: true }, (socket, req) => {
+        // RFC 7395 §3.1: the "xmpp" subprotocol is required.
+        if (socket.protocol !== 'xmpp') {
+          socket.close(1002, 'the xmpp subprotocol is required');
+          return;
+        }
+        const ip = req.socket.remoteAddress ?? 'unknown';
+        const loopback = ip === '127.0.0.1' || ip === '::1' || ip === '::ffff:127.0.0.1';
+        accept(new WebSocketTransport(socket, ip, deps.websocketSecure === true || loopback));
+      });
+      deps.httpRoutes?.(http);
+      await http.listen({ port: config.httpPort, host: config.bindAddress });
+      const addr = http.server.address();
+      const httpPort = typeof addr === 'object' && addr ? addr.port : config.httpPort;
+      return { c2s, c2sTls, http: httpPort };
+    },
+    async stop() {
+      c2sServer?.close();
+      tlsServer?.close();
+      for (const conn of [...all]) conn.streamError('system-shutdown', 'the server is shutting down');
+      // Let each connection's cleanup reach the actors before the bus goes away.
+      await Promise.all([...conns.values()].map((c) => ctx.connectionClosed(c)));
+      await location.removeEdge(edgeId);
+      sub?.unsubscribe();
+      await http?.close();
+    },
+    connectionCount: () => all.size,
+  };
+}
+
+function listen(server: NetServer | TlsServer, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const a = server.address();
+      resolve(typeof a === 'object' && a ? a.port : port);
+    });
+  });
+}

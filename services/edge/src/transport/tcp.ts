@@ -1,0 +1,112 @@
+import type { Socket } from 'node:net';
+import { type SecureContext, TLSSocket } from 'node:tls';
+import { tlsChannelBinding } from '@parley/sasl';
+import type { ChannelBindingType, Transport, TransportEvents } from './transport.ts';
+
+/**
+ * A TCP socket carrying an XMPP stream; STARTTLS upgrades it in place (RFC 6120 §5).
+ * Also used for direct TLS (XEP-0368) by passing an already-secure TLSSocket.
+ */
+export class SocketTransport implements Transport {
+  readonly framing = 'stream' as const;
+  readonly kind: 'tcp' | 'tls';
+  readonly remoteAddress: string;
+  private sock: Socket;
+  private tls: TLSSocket | null;
+  private events: TransportEvents | null = null;
+  private closed = false;
+
+  constructor(
+    sock: Socket,
+    private readonly secureContext: SecureContext,
+  ) {
+    this.sock = sock;
+    this.tls = sock instanceof TLSSocket ? sock : null;
+    this.kind = this.tls ? 'tls' : 'tcp';
+    this.remoteAddress = sock.remoteAddress ?? 'unknown';
+    sock.setNoDelay(true);
+    this.attach(sock);
+  }
+
+  private attach(sock: Socket): void {
+    sock.on('data', this.onData);
+    sock.on('close', this.onClose);
+    sock.on('error', () => sock.destroy());
+  }
+
+  private readonly onData = (chunk: Buffer) => this.events?.data(chunk);
+  private readonly onClose = () => {
+    if (this.closed) return;
+    this.closed = true;
+    this.events?.close();
+  };
+
+  setEvents(ev: TransportEvents): void {
+    this.events = ev;
+  }
+
+  secure(): boolean {
+    return this.tls !== null;
+  }
+
+  canStartTls(): boolean {
+    return this.tls === null;
+  }
+
+  startTls(): Promise<void> {
+    const raw = this.sock;
+    raw.off('data', this.onData);
+    raw.off('close', this.onClose);
+    return new Promise((resolve, reject) => {
+      const tls = new TLSSocket(raw, { isServer: true, secureContext: this.secureContext });
+      this.sock = tls;
+      this.tls = tls;
+      const fail = (err: Error) => {
+        tls.destroy();
+        reject(err);
+      };
+      tls.once('error', fail);
+      tls.once('secure', () => {
+        tls.off('error', fail);
+        this.attach(tls);
+        resolve();
+      });
+      // If the peer hangs up mid-handshake, report the close once.
+      tls.once('close', () => {
+        if (!this.closed && tls.listenerCount('data') === 0) this.onClose();
+      });
+    });
+  }
+
+  channelBinding(type: ChannelBindingType): Buffer | undefined {
+    return this.tls ? tlsChannelBinding(this.tls)(type) : undefined;
+  }
+
+  tlsInfo(): { protocol: string | null; cipher: string | null } | null {
+    if (!this.tls) return null;
+    return { protocol: this.tls.getProtocol(), cipher: this.tls.getCipher()?.name ?? null };
+  }
+
+  write(data: string): void {
+    if (!this.closed && this.sock.writable) this.sock.write(data);
+  }
+
+  pause(): void {
+    this.sock.pause();
+  }
+
+  resume(): void {
+    this.sock.resume();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.sock.end();
+    // Don't wait forever for a peer that never closes its side.
+    setTimeout(() => this.sock.destroy(), 2000).unref();
+  }
+
+  writeBacklog(): number {
+    return this.sock.writableLength;
+  }
+}
