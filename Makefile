@@ -1,0 +1,34 @@
+# Parley — the two commands a newcomer needs: `make run` and `make test`.
+SHELL := /bin/bash
+STAMP := node_modules/.parley-installed
+PKGS := package.json package-lock.json $(wildcard libs/*/package.json services/*/package.json loadtest/package.json)
+
+.PHONY: install system-deps build run test test-unit lint typecheck cluster cluster-stop clean
+
+install: $(STAMP)
+
+$(STAMP): $(PKGS)
+	npm ci --no-audit --no-fund
+	@touch $@
+
+# Debian packages the conversation tests drive (slixmpp); installed only when missing.
+system-deps:
+	@bash scripts/ensure-system-deps.sh
+
+build: install
+	npm run build
+
+run: build
+	node services/cli/bin/parley.js start
+
+typecheck: install
+	npm run typecheck
+
+lint: install
+	npm run lint
+
+test: install system-deps typecheck lint
+	npm test
+
+clean:
+	rm -rf node_modules services/cli/dist loadtest/dist
