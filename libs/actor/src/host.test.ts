@@ -28,7 +28,7 @@ test('a full mailbox refuses with resource-constraint instead of losing messages
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));
   const host = new ActorHost<null, number, number>(
-    { activate: async () => null, handle: async (_s, n) => (await gate, n) },
+    { activate: async () => null, handle: async (_s, n) => { await gate; return n; } },
     { maxMailbox: 2 },
   );
   const first = host.deliver('k', 1); // running

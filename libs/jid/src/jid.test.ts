@@ -202,7 +202,8 @@ describe('properties', () => {
 
   test('the ASCII shortcut agrees with full preparation', () => {
     fc.assert(
-      fc.property(fc.string({ unit: 'binary-ascii', minLength: 1, maxLength: 12 }), (s) => {
+      // Without '@' and '/', the appended character stays in the localpart.
+      fc.property(fc.string({ unit: 'binary-ascii', minLength: 1, maxLength: 12 }).filter((s) => !s.includes('@') && !s.includes('/')), (s) => {
         const viaAscii = tryParseJid(`${s}@example.com`)?.local ?? null;
         const viaFull = tryParseJid(`${s}\u00e9@example.com`)?.local ?? null;
         assert.equal(viaFull === null ? null : viaFull.slice(0, -1), viaAscii);

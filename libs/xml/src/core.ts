@@ -44,6 +44,8 @@ export class XmlCore {
   private rootPrefixes: string[] = [];
   /** UTF-8 bytes of the stream header (before the root's '>') or of the current stanza. */
   private unitBytes = 0;
+  /** Elements in the current stanza. */
+  private unitElements = 0;
   /** Parts of an unfinished tag, and the quote it is inside (0 = none). */
   private tagParts: string[] | null = null;
   private tagQuote = 0;
@@ -75,6 +77,7 @@ export class XmlCore {
     this.rootName = '';
     this.rootPrefixes = [];
     this.unitBytes = 0;
+    this.unitElements = 0;
     this.tagParts = null;
     this.tagQuote = 0;
     this.inCdata = false;
@@ -593,6 +596,8 @@ export class XmlCore {
 
     const depth = this.depth + 1;
     if (depth > limits.maxDepth) return this.fail('policy-violation', 'elements nested too deeply');
+    if (this.cur === null) this.unitElements = 0;
+    if (++this.unitElements > limits.maxStanzaElements) return this.fail('policy-violation', 'too many elements');
     const el = new Element(name);
     el.attrs = attrs;
     const parent = this.cur;

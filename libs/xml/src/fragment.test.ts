@@ -68,6 +68,8 @@ describe('parseFragment', () => {
     assert.equal(conditionOf('<a><b/></a>', { maxDepth: 2 }), 'ok');
     assert.equal(conditionOf('<a><b><c/></b></a>', { maxDepth: 2 }), 'policy-violation');
     assert.equal(conditionOf("<a x='1' y='2'/>", { maxAttributes: 1 }), 'policy-violation');
+    assert.equal(conditionOf('<a><b/></a>', { maxStanzaElements: 2 }), 'ok');
+    assert.equal(conditionOf('<a><b/><c/></a>', { maxStanzaElements: 2 }), 'policy-violation');
   });
 
   test('rejects lone surrogates in the input string', () => {

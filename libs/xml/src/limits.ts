@@ -9,6 +9,11 @@ export interface XmlLimits {
   maxNameLength?: number;
   /** Bytes before the stream header's `>` (XML declaration, whitespace and the header itself). */
   maxStreamHeaderBytes?: number;
+  /**
+   * Elements in one stanza. An empty element costs ~150 bytes of heap for 4 bytes of input, so this caps
+   * the heap one unfinished stanza can pin (~2.5 MB at the default) well below what maxStanzaBytes allows.
+   */
+  maxStanzaElements?: number;
 }
 
 export const defaultLimits: XmlLimits = Object.freeze({
@@ -17,6 +22,7 @@ export const defaultLimits: XmlLimits = Object.freeze({
   maxAttributes: 64,
   maxNameLength: 1024,
   maxStreamHeaderBytes: 8192,
+  maxStanzaElements: 16384,
 });
 
 export type ResolvedLimits = Required<XmlLimits>;

@@ -353,6 +353,14 @@ describe('limits', () => {
     assert.equal(outcome(inStream(el(3)), { maxAttributes: 2 }), 'policy-violation');
   });
 
+  test('a stanza with more than maxStanzaElements elements is a policy-violation', () => {
+    const stanza = (n: number) => `<m>${'<a/>'.repeat(n - 1)}</m>`;
+    assert.equal(outcome(inStream(stanza(10).repeat(3)), { maxStanzaElements: 10 }), 'ok');
+    assert.equal(outcome(inStream(stanza(11)), { maxStanzaElements: 10 }), 'policy-violation');
+    assert.equal(outcome(inStream(stanza(16384))), 'ok');
+    assert.equal(outcome(inStream(stanza(16385))), 'policy-violation');
+  });
+
   test('a name longer than maxNameLength is a policy-violation', () => {
     assert.equal(outcome(inStream(`<${'n'.repeat(20)}/>`), { maxNameLength: 20 }), 'ok');
     assert.equal(outcome(inStream(`<${'n'.repeat(21)}/>`), { maxNameLength: 20 }), 'policy-violation');

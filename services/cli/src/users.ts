@@ -1,5 +1,5 @@
 // Account management shared by the CLI and the local admin socket.
-import { type ParleyConfig } from '@parley/config';
+import type { ParleyConfig } from '@parley/config';
 import { JidError, parseJid, prepareLocalpart } from '@parley/jid';
 import { deriveAllCredentials } from '@parley/sasl';
 import type { Store } from '@parley/store';

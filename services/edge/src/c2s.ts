@@ -46,6 +46,8 @@ export class C2SConnection {
   private deadline: NodeJS.Timeout | null = null;
   private saslFailures = 0;
   private paused = false;
+  private busy = false;
+  private readonly backlog: Element[] = [];
   private authUser: string | null = null;
   private authMechanism = '';
   readonly connectedAt = Date.now();
@@ -85,7 +87,7 @@ export class C2SConnection {
       this.transport.pause();
       setTimeout(() => {
         this.paused = false;
-        if (this.state.name !== 'closed') this.transport.resume();
+        if (this.state.name !== 'closed' && !this.busy) this.transport.resume();
       }, wait).unref();
     }
     if (this.state.name === 'session_established') this.armDeadline(this.ctx.config.idleTimeoutSec, 'connection-timeout');
@@ -224,7 +226,40 @@ export class C2SConnection {
 
   // ---- elements by state ---------------------------------------------------------------
 
+  /**
+   * Elements that arrive while an asynchronous step (SASL, bind) is running wait here, so that a
+   * client pipelining stanzas after its bind request is served in order rather than refused.
+   */
   private onElement(el: Element): void {
+    if (this.busy) {
+      if (this.backlog.length >= 64) {
+        this.streamError('policy-violation', 'too many stanzas sent before the previous step finished');
+        return;
+      }
+      this.backlog.push(el);
+      return;
+    }
+    this.dispatch(el);
+  }
+
+  /** Stop reading and queue elements until `release`; input is throttled at the socket too. */
+  private hold(): void {
+    this.busy = true;
+    this.transport.pause();
+  }
+
+  private release(): void {
+    this.busy = false;
+    if (this.state.name === 'closed') return;
+    while (!this.busy && this.backlog.length > 0 && !this.isClosed()) this.dispatch(this.backlog.shift()!);
+    if (!this.busy && !this.paused) this.transport.resume();
+  }
+
+  isClosed(): boolean {
+    return this.state.name === 'closed';
+  }
+
+  private dispatch(el: Element): void {
     try {
       switch (this.state.name) {
         case 'wait_for_stream':
@@ -327,13 +362,14 @@ export class C2SConnection {
   }
 
   private runSasl(session: SaslSession, step: Promise<SaslStep>): void {
-    // Pause input while the (async) mechanism works, so elements are handled in order.
-    this.transport.pause();
+    // Hold input while the (async) mechanism works, so elements are handled in order.
+    this.hold();
     step.then(
       (s) => {
         if (this.state.name === 'closed') return;
+        this.busy = false;
         this.saslResult(session, s);
-        if (!this.paused) this.transport.resume();
+        if (!this.busy) this.release();
       },
       (err) => {
         this.log.error('sasl failure', { err });
@@ -349,7 +385,7 @@ export class C2SConnection {
     }
     if (step.kind === 'success') {
       this.authUser = step.username;
-      this.write(xml('success', { xmlns: NS.sasl }, step.data && step.data.length ? b64(step.data) : null).toString());
+      this.write(xml('success', { xmlns: NS.sasl }, step.data?.length ? b64(step.data) : null).toString());
       this.ctx.metrics.auth.inc({ result: 'success', mechanism: session.mechanism });
       // RFC 6120 §6.4.6: the stream restarts on success.
       this.state = { name: 'wait_for_stream', authenticated: true };
@@ -362,7 +398,7 @@ export class C2SConnection {
     const failure = xml('failure', { xmlns: NS.sasl }, xml(step.condition), step.text ? xml('text', { 'xml:lang': 'en' }, step.text) : null);
     // Slow down guessing: each failure waits longer before the next attempt is read (RFC 6120 §6.4.5 allows retries).
     const delay = Math.min(250 * 2 ** (this.saslFailures - 1), 2000);
-    this.transport.pause();
+    this.hold();
     setTimeout(() => {
       if (this.state.name === 'closed') return;
       this.write(failure.toString());
@@ -371,7 +407,7 @@ export class C2SConnection {
         return;
       }
       this.state = { name: 'wait_for_feature_before_auth' };
-      this.transport.resume();
+      this.release();
     }, delay).unref();
   }
 
@@ -396,15 +432,13 @@ export class C2SConnection {
       this.write(stanzaErrorReply(el, 'bad-request', { text: 'resource cannot be prepared', from: undefined }).toString());
       return;
     }
-    this.transport.pause();
+    this.hold();
     this.bind(el, resource).then(
-      () => {
-        if (this.state.name !== 'closed' && !this.paused) this.transport.resume();
-      },
+      () => this.release(),
       (err) => {
         this.log.error('bind failed', { err });
         this.write(stanzaErrorReply(el, 'internal-server-error').toString());
-        this.transport.resume();
+        this.release();
       },
     );
   }

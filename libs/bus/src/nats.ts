@@ -1,0 +1,252 @@
+// The bus over NATS core for cluster mode (ARCHITECTURE.md, Processes). Client choice and numbers:
+// docs/decisions/0003-nats-client.md.
+import {
+  ClosedConnectionError,
+  type ConnectionOptions,
+  connect,
+  DrainingConnectionError,
+  headers,
+  type Msg,
+  type MsgHdrs,
+  type NatsConnection,
+  NoRespondersError,
+  RequestError,
+  TimeoutError,
+} from '@nats-io/transport-node';
+import { type Bus, type BusError, type BusHandler, busError, type Subscription } from './bus.ts';
+
+export interface BusCodec<T> {
+  encode(msg: T): Uint8Array;
+  decode(bytes: Uint8Array): T;
+}
+
+export interface NatsBusOptions<T> {
+  /** One URL or a comma-separated list (`nats://h1:4222,nats://h2:4222`); `tls://` forces TLS. */
+  url: string;
+  codec: BusCodec<T>;
+  /** Connection name shown by the server (`/connz`), e.g. `edge-7f3a`. */
+  name?: string;
+  user?: string;
+  pass?: string;
+  token?: string;
+  /** `true` requires TLS with the system trust store; an object adds a CA and/or a client certificate. */
+  tls?: { caFile?: string; certFile?: string; keyFile?: string } | boolean;
+  /** Prepended to every subject (test isolation); a trailing `.` is added when missing. */
+  subjectPrefix?: string;
+  /** Called when a handler throws or a message cannot be decoded; requests are answered `handler-failed` too. */
+  onHandlerError?: (err: unknown, subject: string) => void;
+  /** Default request timeout (ms); 5000 like LocalBus. */
+  defaultTimeoutMs?: number;
+}
+
+/**
+ * A failed handler answers with this header and an empty body so the requester fails fast with
+ * `handler-failed` instead of waiting for its timeout. An application header, not a status code:
+ * the client library treats status replies (e.g. 503) specially.
+ */
+const ERROR_HEADER = 'Parley-Bus-Error';
+
+export async function connectNatsBus<T>(opts: NatsBusOptions<T>): Promise<Bus<T>> {
+  const copts: ConnectionOptions = {
+    servers: opts.url.split(',').map((s) => s.trim()),
+    name: opts.name,
+    // MEASUREMENTS.md: without this every request builds an Error with a stack, doubling requester CPU.
+    noAsyncTraces: true,
+    // Cluster mode rides out a NATS restart; requests made meanwhile time out with `timeout`.
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 500,
+  };
+  if (opts.user !== undefined) copts.user = opts.user;
+  if (opts.pass !== undefined) copts.pass = opts.pass;
+  if (opts.token !== undefined) copts.token = opts.token;
+  if (opts.tls === true) copts.tls = {};
+  else if (opts.tls && typeof opts.tls === 'object') copts.tls = { ...opts.tls };
+  let nc: NatsConnection;
+  try {
+    nc = await connect(copts);
+  } catch (err) {
+    throw new Error(`cannot connect to NATS at ${redactUrl(opts.url)}: ${(err as Error).message}`, { cause: err });
+  }
+  return new NatsBus(nc, opts);
+}
+
+class NatsBus<T> implements Bus<T> {
+  private readonly prefix: string;
+  private readonly codec: BusCodec<T>;
+  private readonly onHandlerError: (err: unknown, subject: string) => void;
+  private readonly defaultTimeoutMs: number;
+  private readonly subs = new Set<{ unsubscribe(): void }>();
+  /** Handlers still running, so close() can let them answer before the connection goes. */
+  private readonly inflight = new Set<Promise<unknown>>();
+  private closed = false;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    opts: NatsBusOptions<T>,
+  ) {
+    const p = opts.subjectPrefix ?? '';
+    this.prefix = p === '' || p.endsWith('.') ? p : `${p}.`;
+    this.codec = opts.codec;
+    this.onHandlerError = opts.onHandlerError ?? (() => {});
+    this.defaultTimeoutMs = opts.defaultTimeoutMs ?? 5000;
+  }
+
+  publish(subject: string, msg: T): void {
+    if (this.closed) return;
+    this.nc.publish(this.prefix + subject, this.codec.encode(msg));
+  }
+
+  async request(subject: string, msg: T, opts: { timeoutMs?: number } = {}): Promise<T> {
+    if (this.closed) throw busError('closed', 'bus closed');
+    const data = this.codec.encode(msg);
+    let reply: Msg;
+    try {
+      reply = await this.nc.request(this.prefix + subject, data, { timeout: opts.timeoutMs ?? this.defaultTimeoutMs });
+    } catch (err) {
+      throw toBusError(err, subject);
+    }
+    if (reply.headers?.has(ERROR_HEADER)) {
+      throw busError('handler-failed', `handler on ${subject} failed: ${reply.headers.get(ERROR_HEADER)}`);
+    }
+    try {
+      return this.codec.decode(reply.data);
+    } catch (err) {
+      throw Object.assign(busError('handler-failed', `undecodable reply from ${subject}`), { cause: err });
+    }
+  }
+
+  subscribe(subject: string, handler: BusHandler<T>, opts: { queue?: string } = {}): Subscription {
+    if (this.closed) return { unsubscribe() {} };
+    const cut = this.prefix.length;
+    const sub = this.nc.subscribe(this.prefix + subject, {
+      queue: opts.queue,
+      callback: (err, m) => {
+        if (err) {
+          // Terminal for this subscription (e.g. permission violation): report, nothing to answer.
+          this.onHandlerError(err, subject);
+          return;
+        }
+        this.dispatch(handler, m, cut);
+      },
+    });
+    const entry = {
+      unsubscribe: () => {
+        this.subs.delete(entry);
+        if (!sub.isClosed()) sub.unsubscribe();
+      },
+    };
+    this.subs.add(entry);
+    return entry;
+  }
+
+  async flush(): Promise<void> {
+    if (this.closed) return;
+    // A PING/PONG round trip: the server has processed every earlier publish. Subscribers on this
+    // connection have been called by then; subscribers elsewhere have at least been sent the message.
+    await this.nc.flush();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const s of [...this.subs]) s.unsubscribe();
+    // Let handlers already running send their replies (bounded so a stuck handler cannot block shutdown).
+    if (this.inflight.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled([...this.inflight]),
+        new Promise((r) => {
+          timer = setTimeout(r, 2000);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
+    try {
+      await this.nc.flush();
+    } catch {
+      // Already disconnected: nothing left to flush.
+    }
+    await this.nc.close();
+  }
+
+  private dispatch(handler: BusHandler<T>, m: Msg, cut: number): void {
+    const subject = m.subject.slice(cut);
+    let result: T | undefined | Promise<T | undefined>;
+    try {
+      result = handler(this.codec.decode(m.data), subject);
+    } catch (err) {
+      this.fail(m, err, subject);
+      return;
+    }
+    if (result instanceof Promise) {
+      const p = result.then(
+        (r) => this.answer(m, r, subject),
+        (err) => this.fail(m, err, subject),
+      );
+      this.inflight.add(p);
+      void p.finally(() => this.inflight.delete(p));
+    } else {
+      this.answer(m, result, subject);
+    }
+  }
+
+  private answer(m: Msg, reply: T | undefined, subject: string): void {
+    if (!m.reply) return;
+    if (reply === undefined) {
+      this.respondError(m, 'no reply');
+      return;
+    }
+    let bytes: Uint8Array;
+    try {
+      bytes = this.codec.encode(reply);
+    } catch (err) {
+      this.fail(m, err, subject);
+      return;
+    }
+    this.respond(m, bytes);
+  }
+
+  private fail(m: Msg, err: unknown, subject: string): void {
+    this.onHandlerError(err, subject);
+    // Only the fact of failure crosses the bus; the cause stays in this process's logs.
+    if (m.reply) this.respondError(m, 'handler threw');
+  }
+
+  private respondError(m: Msg, text: string): void {
+    const h: MsgHdrs = headers();
+    h.set(ERROR_HEADER, text);
+    this.respond(m, new Uint8Array(0), h);
+  }
+
+  private respond(m: Msg, bytes: Uint8Array, h?: MsgHdrs): void {
+    try {
+      m.respond(bytes, h ? { headers: h } : undefined);
+    } catch (err) {
+      // Connection closed while the handler ran: the requester will see a timeout.
+      this.onHandlerError(err, m.subject);
+    }
+  }
+}
+
+function toBusError(err: unknown, subject: string): BusError {
+  const chain: unknown[] = [err];
+  if (err instanceof Error && err.cause) chain.push(err.cause);
+  for (const e of chain) {
+    if (e instanceof NoRespondersError || (e instanceof RequestError && e.isNoResponders())) {
+      return busError('no-responders', `no responders on ${subject}`);
+    }
+    if (e instanceof TimeoutError) return busError('timeout', `request to ${subject} timed out`);
+    if (e instanceof ClosedConnectionError || e instanceof DrainingConnectionError) {
+      return busError('closed', 'bus closed');
+    }
+  }
+  if (err instanceof RequestError && /closed/i.test(err.message)) return busError('closed', 'bus closed');
+  // Anything else (permission violation, invalid subject) is not one of the bus's retryable outcomes.
+  return Object.assign(busError('handler-failed', `request to ${subject} failed: ${(err as Error).message}`), {
+    cause: err,
+  });
+}
+
+function redactUrl(url: string): string {
+  return url.replace(/\/\/[^@/]*@/g, '//***@');
+}
