@@ -8,11 +8,38 @@ export class MailboxFullError extends Error {
   }
 }
 
+/** Reply condition telling the sender to retry: the shard is changing owner. */
+export const MOVED_CONDITION = 'moved';
+
+/** Raised for a message whose shard this instance no longer owns; the sender retries elsewhere. */
+export class ShardMovedError extends Error {
+  readonly condition = MOVED_CONDITION;
+  constructor(readonly shard: number) {
+    super(`shard ${shard} moved to another instance`);
+  }
+}
+
+/**
+ * Proof of shard ownership taken when a message was accepted. `valid()` is false as soon as the
+ * lease is lost or its local deadline passes; check it right before committing side effects and
+ * write `epoch` next to durable state so a store can refuse a stale owner.
+ */
+export interface Fence {
+  readonly shard: number;
+  readonly epoch: number;
+  valid(): boolean;
+}
+
+export interface HandleContext {
+  /** Set when the message was delivered for an owned shard (`serveOwnedShards`). */
+  fence?: Fence;
+}
+
 export interface ActorBehaviour<S, M, R> {
   /** Build the actor's in-memory state (from the store); called on first message after idle. */
   activate(key: string): Promise<S>;
   /** Handle one message; never called concurrently for the same key. */
-  handle(state: S, msg: M, key: string): Promise<R>;
+  handle(state: S, msg: M, key: string, ctx: HandleContext): Promise<R>;
 }
 
 export interface ActorHostOptions {
@@ -25,7 +52,7 @@ export interface ActorHostOptions {
 
 interface Activation<S, M, R> {
   state: S | undefined;
-  queue: Array<{ msg: M; resolve: (r: R) => void; reject: (e: unknown) => void }>;
+  queue: Array<{ msg: M; fence: Fence | undefined; resolve: (r: R) => void; reject: (e: unknown) => void }>;
   running: boolean;
   lastUsed: number;
 }
@@ -47,8 +74,12 @@ export class ActorHost<S, M, R> {
     this.sweeper.unref();
   }
 
-  /** Queue `msg` for `key`; resolves with the handler's result, in order per key. */
-  deliver(key: string, msg: M): Promise<R> {
+  /**
+   * Queue `msg` for `key`; resolves with the handler's result, in order per key. With a `fence`,
+   * the message is refused with ShardMovedError instead of handled if the fence is no longer valid
+   * when its turn comes.
+   */
+  deliver(key: string, msg: M, opts: { fence?: Fence } = {}): Promise<R> {
     let a = this.actors.get(key);
     if (!a) {
       a = { state: undefined, queue: [], running: false, lastUsed: Date.now() };
@@ -56,7 +87,7 @@ export class ActorHost<S, M, R> {
     }
     if (a.queue.length >= this.maxMailbox) return Promise.reject(new MailboxFullError(key));
     const act = a;
-    const p = new Promise<R>((resolve, reject) => act.queue.push({ msg, resolve, reject }));
+    const p = new Promise<R>((resolve, reject) => act.queue.push({ msg, fence: opts.fence, resolve, reject }));
     this.pending++;
     if (!act.running) void this.run(key, act);
     return p;
@@ -77,6 +108,26 @@ export class ActorHost<S, M, R> {
     if (a) a.state = undefined;
   }
 
+  /**
+   * Refuse every queued (not yet running) message of the matching keys with `reason()` and drop
+   * their cached state: used when a shard is lost, so senders retry at the new owner at once
+   * instead of waiting, and a later re-acquisition rebuilds state from the store. Returns how
+   * many messages were refused.
+   */
+  evict(match: (key: string) => boolean, reason: () => Error): number {
+    let refused = 0;
+    for (const [key, a] of this.actors) {
+      if (!match(key)) continue;
+      const waiting = a.queue.splice(0);
+      for (const item of waiting) item.reject(reason());
+      refused += waiting.length;
+      this.pending -= waiting.length;
+      a.state = undefined;
+      if (!a.running) this.actors.delete(key);
+    }
+    return refused;
+  }
+
   stop(): void {
     clearInterval(this.sweeper);
   }
@@ -86,12 +137,16 @@ export class ActorHost<S, M, R> {
     while (a.queue.length > 0) {
       const item = a.queue.shift()!;
       try {
+        if (item.fence && !item.fence.valid()) throw new ShardMovedError(item.fence.shard);
         if (a.state === undefined) a.state = await this.behaviour.activate(key);
-        item.resolve(await this.behaviour.handle(a.state, item.msg, key));
+        item.resolve(await this.behaviour.handle(a.state, item.msg, key, { fence: item.fence }));
       } catch (err) {
-        // A failed message must not poison the actor: drop the cache, report, go on.
-        a.state = undefined;
-        this.opts.onError?.(err, key);
+        // A failed message must not poison the actor: drop the cache, report, go on. A moved
+        // shard is not a failure of this actor and says nothing about its state.
+        if (!(err instanceof ShardMovedError)) {
+          a.state = undefined;
+          this.opts.onError?.(err, key);
+        }
         item.reject(err);
       } finally {
         this.pending--;

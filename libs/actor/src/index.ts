@@ -1,3 +1,14 @@
-export type { ActorBehaviour, ActorHostOptions } from './host.ts';
-export { ActorHost, MailboxFullError } from './host.ts';
-export { serveShards } from './serve.ts';
+export type { ActorBehaviour, ActorHostOptions, Fence, HandleContext } from './host.ts';
+export { ActorHost, MailboxFullError, MOVED_CONDITION, ShardMovedError } from './host.ts';
+export type { LeaseInfo, LeaseStore } from './leases.ts';
+export { MemoryLeaseStore } from './leases.ts';
+export type { RecentIdsOptions } from './recent-ids.ts';
+export { RecentIds } from './recent-ids.ts';
+export type { RedisLeaseStoreOptions } from './redis-leases.ts';
+export { RedisLeaseStore } from './redis-leases.ts';
+export type { RetryOptions } from './retry.ts';
+export { HandOffError, requestWithRetry } from './retry.ts';
+export type { OwnedShardsServer, ServeOwnedOptions } from './serve.ts';
+export { serveOwnedShards, serveShards } from './serve.ts';
+export type { AcquireListener, LoseListener, LoseReason, ShardManagerOptions } from './shards.ts';
+export { assignShards, ShardManager } from './shards.ts';

@@ -1,7 +1,9 @@
 import type { Bus, Subscription } from '@parley/bus';
-import { type ActorService, actorShardSubject } from '@parley/subjects';
+import { type ActorService, actorShardSubject, SHARD_COUNT, shardOf } from '@parley/subjects';
 import type { ActorReply, ActorRequest, WireMessage } from '@parley/wire';
-import { type ActorHost, MailboxFullError } from './host.ts';
+import { type ActorHost, MailboxFullError, MOVED_CONDITION, ShardMovedError } from './host.ts';
+import { RecentIds } from './recent-ids.ts';
+import type { ShardManager } from './shards.ts';
 
 /**
  * Serve actor requests for the given shards of a service from the bus. Each request is handed
@@ -30,6 +32,102 @@ export function serveShards<S>(
       { queue: `${service}-actors` },
     ),
   );
+}
+
+export interface ServeOwnedOptions {
+  /** Remembers handled stanza ids so a retried hand-off is acknowledged, not processed twice. */
+  recent?: RecentIds<ActorReply>;
+}
+
+export interface OwnedShardsServer {
+  /** Shards currently subscribed. */
+  serving(): number[];
+  /** Unsubscribe everything and stop following the manager. */
+  stop(): void;
+}
+
+const MOVED: ActorReply = { ok: false, condition: MOVED_CONDITION, text: 'shard moved, retry' };
+
+/**
+ * Serve exactly the shards `manager` holds: subscribe when a lease is acquired, unsubscribe when
+ * it is lost. On loss, queued messages of the shard are answered 'moved' at once (the sender
+ * retries and reaches the new owner) and a graceful hand-over waits for the running ones.
+ *
+ * The queue group stays: during a hand-over both the old and the new owner may be subscribed
+ * for a moment (unsubscribe and subscribe reach the server independently), and with the group a
+ * request still goes to only one of them; if that is the old owner it answers 'moved' and the
+ * retry reaches the new one. Requests carry `key`, and a key of another shard is refused.
+ */
+export function serveOwnedShards<S>(
+  bus: Bus<WireMessage>,
+  service: ActorService,
+  host: ActorHost<S, ActorRequest, void>,
+  manager: ShardManager,
+  opts: ServeOwnedOptions = {},
+): OwnedShardsServer {
+  const recent = opts.recent ?? new RecentIds<ActorReply>();
+  const subs = new Map<number, Subscription>();
+  const inflight = new Map<number, Set<Promise<unknown>>>();
+
+  const handle = async (shard: number, msg: WireMessage): Promise<ActorReply> => {
+    const fence = manager.fence(shard);
+    if (!fence) return MOVED;
+    if (!isActorRequest(msg)) return { ok: false, condition: 'bad-request', text: 'not an actor request' };
+    if (shardOf(msg.key, SHARD_COUNT) !== shard) return { ok: false, condition: 'bad-request', text: 'key of another shard' };
+    const deliver = async (): Promise<ActorReply> => {
+      try {
+        await host.deliver(msg.key, msg, { fence });
+        return { ok: true };
+      } catch (err) {
+        if (err instanceof ShardMovedError) return MOVED;
+        if (err instanceof MailboxFullError) return { ok: false, condition: 'resource-constraint', text: 'busy, retry later' };
+        return { ok: false, condition: 'internal-server-error' };
+      }
+    };
+    const run = () => {
+      const p = deliver();
+      const s = inflight.get(shard) ?? new Set<Promise<unknown>>();
+      inflight.set(shard, s);
+      s.add(p);
+      void p.finally(() => s.delete(p));
+      return p;
+    };
+    // Stanza ids are chosen by clients, so they are only unique per sender.
+    if (msg.kind === 'stanza' && msg.id !== undefined) {
+      return recent.once(`${msg.key}\u0000${msg.origin?.jid ?? ''}\u0000${msg.id}`, run, (r) => r.ok);
+    }
+    return run();
+  };
+
+  const subscribe = (shard: number) => {
+    if (subs.has(shard)) return;
+    subs.set(
+      shard,
+      bus.subscribe(actorShardSubject(service, shard), (msg) => handle(shard, msg), { queue: `${service}-actors` }),
+    );
+  };
+
+  const offAcquire = manager.onAcquire((shard) => subscribe(shard));
+  const offLose = manager.onLose(async (shard) => {
+    subs.get(shard)?.unsubscribe();
+    subs.delete(shard);
+    host.evict(
+      (key) => shardOf(key, SHARD_COUNT) === shard,
+      () => new ShardMovedError(shard),
+    );
+    await Promise.allSettled([...(inflight.get(shard) ?? [])]);
+  });
+  for (const shard of manager.owned().keys()) subscribe(shard);
+
+  return {
+    serving: () => [...subs.keys()].sort((a, b) => a - b),
+    stop: () => {
+      offAcquire();
+      offLose();
+      for (const sub of subs.values()) sub.unsubscribe();
+      subs.clear();
+    },
+  };
 }
 
 function isActorRequest(m: WireMessage): m is ActorRequest {

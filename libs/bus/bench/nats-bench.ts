@@ -35,6 +35,7 @@ if (process.env.BENCH_ROLE === 'responder') {
   const text = 'x'.repeat(256);
   const bus = await connectNatsBus<Msg>({ url, codec, subjectPrefix: prefix, name: 'bench-requester' });
   const raw = await connect({ servers: url, noAsyncTraces: true });
+  const traced = await connect({ servers: url });
   const rows: string[] = [];
 
   async function run(label: string, inflight: number, call: (n: number) => Promise<unknown>): Promise<void> {
@@ -68,6 +69,9 @@ if (process.env.BENCH_ROLE === 'responder') {
   for (const inflight of [1, 64]) {
     await run('Bus wrapper', inflight, (n) => bus.request('echo', payload(n)));
     await run('raw client', inflight, (n) => raw.request(`${prefix}.echo`, codec.encode(payload(n)), { timeout: 5000 }));
+    await run('raw client, async traces on', inflight, (n) =>
+      traced.request(`${prefix}.echo`, codec.encode(payload(n)), { timeout: 5000 }),
+    );
   }
   console.log(`NATS ${url}, ${seconds}s per case, responder = Bus wrapper in a child process`);
   console.log('| requester | in flight | req/s | p50 µs | p99 µs | requester CPU µs/req |');
@@ -76,4 +80,5 @@ if (process.env.BENCH_ROLE === 'responder') {
   child.send('stop');
   await bus.close();
   await raw.close();
+  await traced.close();
 }

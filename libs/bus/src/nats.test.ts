@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { before, describe, test } from 'node:test';
+import { type ActorReply, type ActorRequest, decodeWire, encodeWire, type WireMessage } from '@parley/wire';
 import type { Bus } from './bus.ts';
 import { runBusContract } from './contract.ts';
 import { connectNatsBus } from './nats.ts';
@@ -84,7 +85,7 @@ describe('nats bus', () => {
     const client = await open();
     const workers = [await open(), await open()];
     const counts = [0, 0];
-    workers.forEach((w, i) =>
+    for (const [i, w] of workers.entries()) {
       w.subscribe(
         't.work',
         (m) => {
@@ -92,8 +93,8 @@ describe('nats bus', () => {
           return { n: m.n };
         },
         { queue: 'workers' },
-      ),
-    );
+      );
+    }
     for (const w of workers) await w.flush();
     const replies = await Promise.all(Array.from({ length: 200 }, (_, n) => client.request('t.work', { n })));
     assert.deepEqual(
@@ -119,6 +120,27 @@ describe('nats bus', () => {
     assert.deepEqual(got, []);
     await mine.close();
     await other.close();
+  });
+
+  test('an actor request carrying a stanza crosses with the wire codec and is re-parsed', async () => {
+    const wire = { encode: encodeWire, decode: decodeWire };
+    const edge = await connectNatsBus<WireMessage>({ url, codec: wire, subjectPrefix: prefix });
+    const actor = await connectNatsBus<WireMessage>({ url, codec: wire, subjectPrefix: prefix });
+    let body: string | undefined;
+    actor.subscribe('session.a', (m) => {
+      const req = m as ActorRequest;
+      if (req.kind === 'stanza') body = req.stanza.getChildText('body') ?? undefined;
+      return { ok: true } satisfies ActorReply;
+    });
+    await actor.flush();
+    // As the edge would hold it: a parsed stanza (decodeWire is the simplest way to get one here).
+    const xml = "<message xmlns='jabber:client' to='a@x' type='chat'><body>héllo 🌍 &lt;b&gt;</body></message>";
+    const req = decodeWire(enc.encode(JSON.stringify({ kind: 'stanza', key: 'a@x', stanza: xml, id: 's1' })));
+    const reply = await edge.request('session.a', req);
+    assert.deepEqual(reply, { ok: true });
+    assert.equal(body, 'héllo 🌍 <b>');
+    await edge.close();
+    await actor.close();
   });
 
   test('a closed bus rejects requests with closed', async () => {

@@ -75,5 +75,82 @@ export function runLocationContract(name: string, open: () => Promise<LocationSe
       );
       await loc.close();
     });
+
+    test('removing an edge keeps an entry that has moved to another edge', async () => {
+      const loc = await open();
+      await loc.register(entry('a@x/r', 'c1', 'e1'));
+      assert.equal(await loc.replace(entry('a@x/r', 'c2', 'e2'), 'c1'), true);
+      assert.deepEqual(await loc.removeEdge('e1'), []);
+      assert.deepEqual(
+        (await loc.resources('a@x')).map((r) => [r.conn, r.edge]),
+        [['c2', 'e2']],
+      );
+      assert.equal(await loc.count(), 1);
+      await loc.close();
+    });
+
+    test('reaping removes the entries of an edge whose heartbeat expired and keeps live ones', async () => {
+      const loc = await open();
+      // Long enough to still be live at the first check even on a loaded machine.
+      await loc.heartbeat('e1', 400);
+      await loc.heartbeat('e2', 60_000);
+      await loc.register(entry('a@x/1', 'c1', 'e1'));
+      await loc.register(entry('b@x/1', 'c2', 'e1'));
+      await loc.register(entry('a@x/2', 'c3', 'e2'));
+      assert.deepEqual((await loc.liveEdges()).sort(), ['e1', 'e2']);
+      await waitFor(async () => !(await loc.liveEdges()).includes('e1'));
+      const reaped = await loc.reapDeadEdges();
+      assert.deepEqual(reaped.map((r) => r.jid).sort(), ['a@x/1', 'b@x/1']);
+      assert.deepEqual(
+        (await loc.resources('a@x')).map((r) => r.jid),
+        ['a@x/2'],
+      );
+      assert.deepEqual(await loc.resources('b@x'), []);
+      assert.deepEqual(await loc.liveEdges(), ['e2']);
+      assert.deepEqual(await loc.reapDeadEdges(), []);
+      assert.equal(await loc.count(), 1);
+      await loc.close();
+    });
+
+    test('an edge that never sent a heartbeat is reaped', async () => {
+      const loc = await open();
+      await loc.heartbeat('e2', 60_000);
+      await loc.register(entry('a@x/1', 'c1', 'e1'));
+      await loc.register(entry('a@x/2', 'c2', 'e2'));
+      assert.deepEqual(
+        (await loc.reapDeadEdges()).map((r) => [r.jid, r.conn, r.edge]),
+        [['a@x/1', 'c1', 'e1']],
+      );
+      assert.equal(await loc.count(), 1);
+      await loc.close();
+    });
+
+    test('an edge that beats again before the reaper runs keeps its entries', async () => {
+      const loc = await open();
+      await loc.heartbeat('e1', 60);
+      await loc.register(entry('a@x/1', 'c1', 'e1'));
+      await waitFor(async () => (await loc.liveEdges()).length === 0);
+      await loc.heartbeat('e1', 60_000);
+      assert.deepEqual(await loc.reapDeadEdges(), []);
+      assert.equal((await loc.resources('a@x')).length, 1);
+      await loc.close();
+    });
+
+    test('removing an edge forgets its heartbeat', async () => {
+      const loc = await open();
+      await loc.heartbeat('e1', 60_000);
+      await loc.register(entry('a@x/1', 'c1', 'e1'));
+      assert.equal((await loc.removeEdge('e1')).length, 1);
+      assert.deepEqual(await loc.liveEdges(), []);
+      await loc.close();
+    });
   });
+}
+
+async function waitFor(cond: () => Promise<boolean>, ms = 3000): Promise<void> {
+  const start = Date.now();
+  while (!(await cond())) {
+    if (Date.now() - start > ms) throw new Error('condition not reached');
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }

@@ -36,8 +36,19 @@ export interface LocationService {
   resourcesOf(bares: string[]): Promise<Map<string, ResourceEntry[]>>;
   /** Edge liveness, kept apart from location: an edge that stops beating loses its entries. */
   heartbeat(edge: string, ttlMs: number): Promise<void>;
-  /** Remove every entry of an edge (graceful drain or a dead edge); returns what was removed. */
+  /**
+   * Remove every entry still owned by an edge (graceful drain or a dead edge); an entry that moved
+   * to another owner meanwhile is kept. Also forgets the edge's heartbeat. Returns what was removed.
+   */
   removeEdge(edge: string): Promise<ResourceEntry[]>;
+  /** Edges whose heartbeat has not expired. */
+  liveEdges(): Promise<string[]>;
+  /**
+   * Remove the entries of every edge without a live heartbeat (expired, or never sent: an edge
+   * must beat before it registers connections) and return them, so the presence service can
+   * broadcast unavailable for them. An edge that beats again before it is reaped keeps its entries.
+   */
+  reapDeadEdges(): Promise<ResourceEntry[]>;
   /** Count of online resources (metrics). */
   count(): Promise<number>;
   close(): Promise<void>;

@@ -60,13 +60,30 @@ export class MemoryLocation implements LocationService {
     for (const [bare, map] of this.byBare) {
       for (const [jid, e] of map) {
         if (e.edge === edge) {
-          removed.push(e);
+          removed.push({ ...e });
           map.delete(jid);
         }
       }
       if (map.size === 0) this.byBare.delete(bare);
     }
     this.edges.delete(edge);
+    return removed;
+  }
+
+  async liveEdges(): Promise<string[]> {
+    const now = Date.now();
+    return [...this.edges].filter(([, until]) => until > now).map(([edge]) => edge);
+  }
+
+  async reapDeadEdges(): Promise<ResourceEntry[]> {
+    const now = Date.now();
+    const dead = new Set<string>();
+    for (const map of this.byBare.values()) {
+      for (const e of map.values()) if (!((this.edges.get(e.edge) ?? 0) > now)) dead.add(e.edge);
+    }
+    for (const [edge, until] of this.edges) if (until <= now) dead.add(edge);
+    const removed: ResourceEntry[] = [];
+    for (const edge of dead) removed.push(...(await this.removeEdge(edge)));
     return removed;
   }
 

@@ -1,0 +1,61 @@
+// Edge → actor hand-off: request/reply, retried while a shard changes owner (no responders,
+// timeout, or an explicit 'moved'). Safe to retry because the actor side deduplicates by stanza id.
+import type { Bus, BusError } from '@parley/bus';
+import type { ActorReply, ActorRequest, WireMessage } from '@parley/wire';
+import { MOVED_CONDITION } from './host.ts';
+
+export interface RetryOptions {
+  /** Total attempts, the first included (default 8: ≈1.3–2.6 s of backoff, longer than a graceful hand-over at the default lease timing). */
+  attempts?: number;
+  /** First backoff; doubles per attempt with jitter (default 25 ms). */
+  backoffMs?: number;
+  maxBackoffMs?: number;
+  /** Per-attempt reply timeout (default 2000 ms). */
+  timeoutMs?: number;
+}
+
+/** Every attempt failed retryably: the client should get `<resource-constraint/>` (type wait). */
+export class HandOffError extends Error {
+  readonly condition = 'resource-constraint';
+  constructor(
+    readonly attempts: number,
+    readonly last: string,
+  ) {
+    super(`actor hand-off failed after ${attempts} attempts (last: ${last})`);
+  }
+}
+
+const RETRYABLE_BUS = new Set<string>(['no-responders', 'timeout']);
+
+/**
+ * Send `msg` and resolve with the actor's reply. Retries on no-responders, timeout and 'moved';
+ * any other reply (accepted, overload, bad request) is final and returned as is. Rejects with
+ * HandOffError when attempts run out, or with the bus error if it is not retryable.
+ */
+export async function requestWithRetry(
+  bus: Bus<WireMessage>,
+  subject: string,
+  msg: ActorRequest,
+  opts: RetryOptions = {},
+): Promise<ActorReply> {
+  const attempts = opts.attempts ?? 8;
+  const backoff = opts.backoffMs ?? 25;
+  const maxBackoff = opts.maxBackoffMs ?? 1000;
+  let last = 'none';
+  for (let i = 0; i < attempts; i++) {
+    if (i > 0) {
+      const base = Math.min(maxBackoff, backoff * 2 ** (i - 1));
+      await new Promise((r) => setTimeout(r, base / 2 + Math.random() * (base / 2)));
+    }
+    try {
+      const reply = (await bus.request(subject, msg, { timeoutMs: opts.timeoutMs ?? 2000 })) as ActorReply;
+      if (reply.ok || reply.condition !== MOVED_CONDITION) return reply;
+      last = MOVED_CONDITION;
+    } catch (err) {
+      const code = (err as Partial<BusError>).code;
+      if (code === undefined || !RETRYABLE_BUS.has(code)) throw err;
+      last = code;
+    }
+  }
+  throw new HandOffError(attempts, last);
+}

@@ -1,0 +1,302 @@
+// Location service on Redis for cluster mode (ARCHITECTURE.md, Location service). Every ownership
+// change is one Lua script, so it is atomic against every other edge and actor (STYLE.md §8:
+// register never overwrites; unregister/replace/update compare the connection id).
+//
+// Keys (after the prefix):
+//   r:<bare>      hash  full JID → JSON entry          (the location itself)
+//   e:<edge>      hash  full JID → conn id              (index for removeEdge; checked, never trusted)
+//   alive:<edge>  string with a TTL                     (liveness, apart from location)
+//   edges         set of edge ids that beat or registered (what the reaper looks at)
+//   count         integer, number of entries            (metrics without a scan)
+// Scripts derive `r:`/`e:` keys from the prefix, so this needs a single Redis (or a primary behind
+// Sentinel), not Redis Cluster.
+import { createHash } from 'node:crypto';
+import { Redis, type RedisOptions } from 'ioredis';
+import { bareOf, type LocationService, type RegisterResult, type ResourceEntry, type ResourcePatch } from './location.ts';
+
+export interface RedisLocationOptions {
+  /** Prepended to every key; default `parley:loc:`. */
+  prefix?: string;
+  /** Heartbeat TTL used when `heartbeat()` is given no positive TTL; default 15000. */
+  edgeTtlMs?: number;
+}
+
+// Lua: `bare` mirrors bareOf() (everything before the first '/').
+const LUA_BARE = `local function bare(j) local s = string.find(j, '/', 1, true) if s then return string.sub(j, 1, s - 1) end return j end`;
+
+const REGISTER = script(`
+local cur = redis.call('HGET', KEYS[1], ARGV[1])
+if cur then return cur end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[4])
+redis.call('SADD', KEYS[3], ARGV[3])
+redis.call('INCR', KEYS[4])
+return false`);
+
+const REPLACE = script(`
+local cur = redis.call('HGET', KEYS[1], ARGV[1])
+if not cur then return 0 end
+local e = cjson.decode(cur)
+if e.conn ~= ARGV[3] then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+local old = ARGV[6] .. 'e:' .. e.edge
+if old ~= KEYS[2] then redis.call('HDEL', old, ARGV[1]) end
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[5])
+redis.call('SADD', KEYS[3], ARGV[4])
+return 1`);
+
+const UNREGISTER = script(`
+local cur = redis.call('HGET', KEYS[1], ARGV[1])
+if not cur then return 0 end
+local e = cjson.decode(cur)
+if e.conn ~= ARGV[2] then return 0 end
+redis.call('HDEL', KEYS[1], ARGV[1])
+local ek = ARGV[3] .. 'e:' .. e.edge
+if redis.call('HGET', ek, ARGV[1]) == ARGV[2] then redis.call('HDEL', ek, ARGV[1]) end
+redis.call('DECR', KEYS[2])
+return 1`);
+
+const UPDATE = script(`
+local cur = redis.call('HGET', KEYS[1], ARGV[1])
+if not cur then return 0 end
+local e = cjson.decode(cur)
+if e.conn ~= ARGV[2] then return 0 end
+for k, v in pairs(cjson.decode(ARGV[3])) do
+  if v == cjson.null then e[k] = nil else e[k] = v end
+end
+redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(e))
+return 1`);
+
+// One batch of removeEdge/reap: compare-and-delete each (jid, conn) the edge index listed.
+// In reap mode a live heartbeat stops it: an edge that came back keeps its entries.
+const REMOVE_OWNED = script(`
+${LUA_BARE}
+if ARGV[3] == 'reap' and redis.call('EXISTS', KEYS[4]) == 1 then return {1} end
+local out = {0}
+for i = 4, #ARGV, 2 do
+  local jid, conn = ARGV[i], ARGV[i + 1]
+  local rk = ARGV[2] .. 'r:' .. bare(jid)
+  local cur = redis.call('HGET', rk, jid)
+  if cur then
+    local e = cjson.decode(cur)
+    if e.conn == conn and e.edge == ARGV[1] then
+      redis.call('HDEL', rk, jid)
+      redis.call('DECR', KEYS[3])
+      out[#out + 1] = cur
+    end
+  end
+  if redis.call('HGET', KEYS[1], jid) == conn then redis.call('HDEL', KEYS[1], jid) end
+end
+return out`);
+
+// Forget the edge once its index is empty (and, when reaping, only if it is still dead).
+const FINISH_EDGE = script(`
+if ARGV[2] == 'drain' then redis.call('DEL', KEYS[3])
+elseif redis.call('EXISTS', KEYS[3]) == 1 then return 0 end
+if redis.call('HLEN', KEYS[1]) == 0 then
+  redis.call('DEL', KEYS[1])
+  redis.call('SREM', KEYS[2], ARGV[1])
+end
+return 1`);
+
+const BATCH = 500;
+
+export class RedisLocation implements LocationService {
+  private readonly prefix: string;
+  private readonly edgeTtlMs: number;
+  private owned = false;
+
+  /** Uses `redis` without owning it: close() leaves it open. */
+  constructor(
+    private readonly redis: Redis,
+    opts: RedisLocationOptions = {},
+  ) {
+    this.prefix = opts.prefix ?? 'parley:loc:';
+    this.edgeTtlMs = opts.edgeTtlMs ?? 15_000;
+  }
+
+  /**
+   * Connects (`redis://` or `rediss://` for TLS; credentials in the URL or `redisOptions`) and
+   * fails with a clear error if Redis is unreachable. The connection is owned: close() quits it.
+   */
+  static async connect(url: string, opts: RedisLocationOptions & { redisOptions?: RedisOptions } = {}): Promise<RedisLocation> {
+    const redis = new Redis(url, { connectTimeout: 5000, ...opts.redisOptions, lazyConnect: true });
+    // Without a listener ioredis prints every failed reconnect; errors surface on commands instead.
+    let lastError: Error | undefined;
+    redis.on('error', (err: Error) => {
+      lastError = err;
+    });
+    try {
+      await redis.connect();
+      await redis.ping();
+    } catch (err) {
+      redis.disconnect();
+      // ioredis rejects with "Connection is closed."; the socket error says why (ECONNREFUSED, auth, TLS).
+      const why = lastError?.message ?? (err as Error).message;
+      throw new Error(`cannot connect to Redis at ${url.replace(/\/\/[^@/]*@/, '//***@')}: ${why}`, { cause: err });
+    }
+    const loc = new RedisLocation(redis, opts);
+    loc.owned = true;
+    return loc;
+  }
+
+  async register(entry: ResourceEntry): Promise<RegisterResult> {
+    const cur = await this.run(
+      REGISTER,
+      [this.rKey(entry.jid), this.eKey(entry.edge), this.key('edges'), this.key('count')],
+      [entry.jid, toJson(entry), entry.edge, entry.conn],
+    );
+    return cur == null ? { ok: true } : { ok: false, current: JSON.parse(cur as string) as ResourceEntry };
+  }
+
+  async replace(entry: ResourceEntry, expectedConn: string): Promise<boolean> {
+    const r = await this.run(
+      REPLACE,
+      [this.rKey(entry.jid), this.eKey(entry.edge), this.key('edges')],
+      [entry.jid, toJson(entry), expectedConn, entry.edge, entry.conn, this.prefix],
+    );
+    return r === 1;
+  }
+
+  async unregister(jid: string, conn: string): Promise<boolean> {
+    return (await this.run(UNREGISTER, [this.rKey(jid), this.key('count')], [jid, conn, this.prefix])) === 1;
+  }
+
+  async update(jid: string, conn: string, patch: ResourcePatch): Promise<boolean> {
+    // Only the patchable fields cross into the script (a cast object cannot move jid/edge/conn);
+    // an explicit undefined clears the field, as Object.assign does in MemoryLocation.
+    const p: Record<string, unknown> = {};
+    for (const k of ['priority', 'available', 'presence', 'rosterInterest'] as const) {
+      if (k in patch) p[k] = patch[k] ?? null;
+    }
+    return (await this.run(UPDATE, [this.rKey(jid)], [jid, conn, JSON.stringify(p)])) === 1;
+  }
+
+  async resources(bare: string): Promise<ResourceEntry[]> {
+    return parseAll(await this.redis.hvals(this.key(`r:${bare}`)));
+  }
+
+  async resourcesOf(bares: string[]): Promise<Map<string, ResourceEntry[]>> {
+    const unique = [...new Set(bares)];
+    const out = new Map<string, ResourceEntry[]>();
+    if (unique.length === 0) return out;
+    // One round trip whatever the number of bare JIDs (presence fan-out).
+    const p = this.redis.pipeline();
+    for (const b of unique) p.hvals(this.key(`r:${b}`));
+    const res = (await p.exec()) ?? [];
+    unique.forEach((b, i) => {
+      const [err, vals] = res[i] ?? [new Error('missing pipeline reply'), null];
+      if (err) throw err;
+      out.set(b, parseAll(vals as string[]));
+    });
+    return out;
+  }
+
+  async heartbeat(edge: string, ttlMs: number): Promise<void> {
+    const ttl = ttlMs > 0 ? Math.ceil(ttlMs) : this.edgeTtlMs;
+    await this.redis.multi().set(this.key(`alive:${edge}`), '1', 'PX', ttl).sadd(this.key('edges'), edge).exec();
+  }
+
+  removeEdge(edge: string): Promise<ResourceEntry[]> {
+    return this.clearEdge(edge, 'drain');
+  }
+
+  async liveEdges(): Promise<string[]> {
+    const edges = await this.redis.smembers(this.key('edges'));
+    const alive = await this.aliveFlags(edges);
+    return edges.filter((_, i) => alive[i]).sort();
+  }
+
+  async reapDeadEdges(): Promise<ResourceEntry[]> {
+    const edges = await this.redis.smembers(this.key('edges'));
+    const alive = await this.aliveFlags(edges);
+    const removed: ResourceEntry[] = [];
+    for (const [i, edge] of edges.entries()) {
+      if (!alive[i]) removed.push(...(await this.clearEdge(edge, 'reap')));
+    }
+    return removed;
+  }
+
+  async count(): Promise<number> {
+    return Number((await this.redis.get(this.key('count'))) ?? 0);
+  }
+
+  async close(): Promise<void> {
+    if (this.owned) await this.redis.quit();
+  }
+
+  /**
+   * Walks the edge's index in batches (one script per batch, so Redis is never blocked by a huge
+   * edge), removing only entries still owned by this edge and connection.
+   */
+  private async clearEdge(edge: string, mode: 'drain' | 'reap'): Promise<ResourceEntry[]> {
+    const ekey = this.eKey(edge);
+    const keys = [ekey, this.key('edges'), this.key('count'), this.key(`alive:${edge}`)];
+    const removed: ResourceEntry[] = [];
+    let cursor = '0';
+    do {
+      const [next, flat] = await this.redis.hscan(ekey, cursor, 'COUNT', BATCH);
+      cursor = next;
+      if (flat.length === 0) continue;
+      const r = (await this.run(REMOVE_OWNED, keys, [edge, this.prefix, mode, ...flat])) as [number, ...string[]];
+      if (r[0] === 1) return removed;
+      for (const json of r.slice(1)) removed.push(JSON.parse(json as string) as ResourceEntry);
+    } while (cursor !== '0');
+    await this.run(FINISH_EDGE, [ekey, this.key('edges'), this.key(`alive:${edge}`)], [edge, mode]);
+    return removed;
+  }
+
+  private async aliveFlags(edges: string[]): Promise<boolean[]> {
+    if (edges.length === 0) return [];
+    const p = this.redis.pipeline();
+    for (const e of edges) p.exists(this.key(`alive:${e}`));
+    const res = (await p.exec()) ?? [];
+    return edges.map((_, i) => {
+      const [err, n] = res[i] ?? [new Error('missing pipeline reply'), 0];
+      if (err) throw err;
+      return n === 1;
+    });
+  }
+
+  private key(s: string): string {
+    return this.prefix + s;
+  }
+
+  private rKey(jid: string): string {
+    return this.key(`r:${bareOf(jid)}`);
+  }
+
+  private eKey(edge: string): string {
+    return this.key(`e:${edge}`);
+  }
+
+  /** EVALSHA, falling back to EVAL once when the server has not cached the script (restart, failover). */
+  private async run(s: Script, keys: string[], args: (string | number)[]): Promise<unknown> {
+    try {
+      return await this.redis.evalsha(s.sha, keys.length, ...keys, ...args);
+    } catch (err) {
+      if (!String((err as Error).message).startsWith('NOSCRIPT')) throw err;
+      return await this.redis.eval(s.lua, keys.length, ...keys, ...args);
+    }
+  }
+}
+
+interface Script {
+  lua: string;
+  sha: string;
+}
+
+function script(lua: string): Script {
+  return { lua, sha: createHash('sha1').update(lua).digest('hex') };
+}
+
+function toJson(e: ResourceEntry): string {
+  const o: ResourceEntry = { jid: e.jid, edge: e.edge, conn: e.conn, priority: e.priority, available: e.available };
+  if (e.presence !== undefined) o.presence = e.presence;
+  if (e.rosterInterest !== undefined) o.rosterInterest = e.rosterInterest;
+  return JSON.stringify(o);
+}
+
+function parseAll(vals: string[]): ResourceEntry[] {
+  return vals.map((v) => JSON.parse(v) as ResourceEntry);
+}
