@@ -14,7 +14,7 @@ const externalNpm = {
   setup(b) {
     // Keep third-party packages external (they are installed); inline our own @parley/* workspaces.
     b.onResolve({ filter: /^[^./]/ }, (args) => {
-      if (args.path.startsWith('@parley/')) return undefined;
+      if (args.kind === 'entry-point' || args.path.startsWith('@parley/')) return undefined;
       return { path: args.path, external: true };
     });
   },

@@ -191,7 +191,8 @@ export class C2SConnection {
   }
 
   private sendFeatures(): void {
-    const features = xml('stream:features');
+    // RFC 7395 §3.3.3: each WebSocket message is a standalone document, so the prefix is declared in it.
+    const features = xml('stream:features', this.transport.framing === 'framed' ? { 'xmlns:stream': NS.stream } : null);
     const authenticated = this.state.name === 'wait_for_stream' && this.state.authenticated;
     if (!authenticated) {
       const tlsNeeded = this.ctx.config.requireTls && !this.transport.secure();
@@ -218,6 +219,15 @@ export class C2SConnection {
       this.state = { name: 'wait_for_bind', user: this.authUser ?? '' };
     }
     this.write(features.toString());
+  }
+
+  /**
+   * RFC 7395 §3.4: in WebSocket framing every message is its own document, so stream-level
+   * elements must declare the stream prefix themselves.
+   */
+  private streamLevel(el: Element): Element {
+    if (this.transport.framing === 'framed') el.setAttr('xmlns:stream', NS.stream);
+    return el;
   }
 
   private channelBindingTypes(): ChannelBindingType[] {
@@ -566,7 +576,10 @@ export class C2SConnection {
   streamError(condition: StreamErrorCondition, text?: string): void {
     if (this.state.name === 'closed') return;
     if (!this.headerSent) this.sendHeader({});
-    this.write(streamErrorElement(condition, text).toString());
+    const error = streamErrorElement(condition, text);
+    // RFC 7395 §3.3.3: a framed message declares the stream prefix itself.
+    if (this.transport.framing === 'framed') error.setAttr('xmlns:stream', NS.stream);
+    this.write(error.toString());
     this.close();
   }
 
