@@ -191,8 +191,7 @@ export class C2SConnection {
   }
 
   private sendFeatures(): void {
-    // RFC 7395 §3.3.3: each WebSocket message is a standalone document, so the prefix is declared in it.
-    const features = xml('stream:features', this.transport.framing === 'framed' ? { 'xmlns:stream': NS.stream } : null);
+    const features = this.streamLevel(xml('stream:features'));
     const authenticated = this.state.name === 'wait_for_stream' && this.state.authenticated;
     if (!authenticated) {
       const tlsNeeded = this.ctx.config.requireTls && !this.transport.secure();
@@ -576,10 +575,7 @@ export class C2SConnection {
   streamError(condition: StreamErrorCondition, text?: string): void {
     if (this.state.name === 'closed') return;
     if (!this.headerSent) this.sendHeader({});
-    const error = streamErrorElement(condition, text);
-    // RFC 7395 §3.3.3: a framed message declares the stream prefix itself.
-    if (this.transport.framing === 'framed') error.setAttr('xmlns:stream', NS.stream);
-    this.write(error.toString());
+    this.write(this.streamLevel(streamErrorElement(condition, text)).toString());
     this.close();
   }
 

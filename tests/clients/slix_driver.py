@@ -1,0 +1,213 @@
+#!/usr/bin/python3
+"""A slixmpp client driven over stdin/stdout with JSON lines, for Parley's conversation tests.
+
+Commands (one JSON object a line, each with an "id"): connect, send_presence, subscribe, approve,
+unsubscribe, unsubscribed, send_message, get_roster, ping, version, disco_info, disconnect.
+Every command is answered with {"event": "ack", "id": ..., ...} or {"event": "error", "id": ..., "error": ...}.
+Unsolicited events: session_start, message, presence, roster_push, stream_error, failed_auth,
+disconnected. Run it with Debian's /usr/bin/python3 (python3-slixmpp).
+"""
+import asyncio
+import json
+import logging
+import ssl
+import sys
+
+import slixmpp
+from slixmpp.exceptions import IqError, IqTimeout
+from slixmpp.features.feature_mechanisms import FeatureMechanisms
+
+# slixmpp 1.8.3 offers tls-unique channel binding even on TLS 1.3, where it does not exist, and then
+# sends the GS2 "y" flag with non-PLUS mechanisms; a server rightly rejects that as a downgrade
+# (RFC 5802 §6). Withhold the binding so the client says "n" (no channel binding).
+_orig_credentials = FeatureMechanisms._default_credentials
+
+
+def _no_tls_unique(self, required, optional):
+    creds = _orig_credentials(self, required, optional)
+    if 'channel_binding' in creds:
+        creds['channel_binding'] = None
+    return creds
+
+
+FeatureMechanisms._default_credentials = _no_tls_unique
+logging.basicConfig(level=logging.CRITICAL, stream=sys.stderr)
+
+
+def emit(obj):
+    sys.stdout.write(json.dumps(obj) + '\n')
+    sys.stdout.flush()
+
+
+class Driven(slixmpp.ClientXMPP):
+    def __init__(self, jid, password, mech):
+        super().__init__(jid, password)
+        self.register_plugin('xep_0030')
+        self.register_plugin('xep_0092')
+        self.register_plugin('xep_0199')
+        self.register_plugin('xep_0203')
+        # The tests approve subscriptions explicitly.
+        self.auto_authorize = None
+        self.auto_subscribe = False
+        # The embedded test server's certificate is self-signed.
+        self.ssl_context.check_hostname = False
+        self.ssl_context.verify_mode = ssl.CERT_NONE
+        self['feature_mechanisms'].unencrypted_plain = False
+        if mech:
+            self['feature_mechanisms'].use_mech = mech
+        self.started = asyncio.get_event_loop().create_future()
+        self.add_event_handler('session_start', self.on_start)
+        self.add_event_handler('failed_auth', self.on_failed_auth)
+        self.add_event_handler('message', self.on_message)
+        self.add_event_handler('presence', self.on_presence)
+        self.add_event_handler('roster_update', self.on_roster_update)
+        self.add_event_handler('stream_error', self.on_stream_error)
+        self.add_event_handler('disconnected', self.on_disconnected)
+        self.add_event_handler('connection_failed', self.on_connection_failed)
+
+    async def on_start(self, _event):
+        mech = self['feature_mechanisms'].mech
+        await self.get_roster()
+        self.send_presence()
+        emit({'event': 'session_start', 'jid': str(self.boundjid), 'mechanism': mech.name if mech else None})
+        if not self.started.done():
+            self.started.set_result(True)
+
+    def on_failed_auth(self, _event):
+        emit({'event': 'failed_auth'})
+        if not self.started.done():
+            self.started.set_exception(RuntimeError('authentication failed'))
+
+    def on_connection_failed(self, err):
+        emit({'event': 'connection_failed', 'error': str(err)})
+        if not self.started.done():
+            self.started.set_exception(RuntimeError('connection failed: %s' % err))
+
+    def on_message(self, msg):
+        delay = msg.xml.find('{urn:xmpp:delay}delay')
+        emit({
+            'event': 'message',
+            'from': str(msg['from']),
+            'to': str(msg['to']),
+            'type': msg.xml.get('type', 'normal'),
+            'body': msg['body'],
+            'delay': delay.get('stamp') if delay is not None else None,
+            'error': msg['error']['condition'] if msg.xml.get('type') == 'error' else None,
+        })
+
+    def on_presence(self, pres):
+        emit({
+            'event': 'presence',
+            'from': str(pres['from']),
+            # The raw attribute: slixmpp reports <show/> in place of a missing type.
+            'type': pres.xml.get('type', 'available'),
+            'show': pres['show'] or None,
+            'status': pres['status'] or None,
+        })
+
+    def on_roster_update(self, iq):
+        if iq['type'] != 'set':
+            return
+        emit({'event': 'roster_push', 'items': roster_items(iq)})
+
+    def on_stream_error(self, error):
+        emit({'event': 'stream_error', 'condition': error['condition'], 'text': error['text']})
+
+    def on_disconnected(self, reason):
+        emit({'event': 'disconnected', 'reason': str(reason)})
+
+
+def roster_items(iq):
+    out = []
+    for jid, item in iq['roster']['items'].items():
+        out.append({'jid': str(jid), 'subscription': item['subscription'], 'ask': item['ask'] or None, 'name': item['name'] or None})
+    return out
+
+
+class Driver:
+    def __init__(self):
+        self.client = None
+
+    async def handle(self, cmd):
+        op = cmd.get('cmd')
+        c = self.client
+        if op == 'connect':
+            self.client = c = Driven(cmd['jid'], cmd['password'], cmd.get('mech'))
+            c.connect((cmd.get('host', '127.0.0.1'), cmd['port']))
+            await asyncio.wait_for(c.started, cmd.get('timeout', 10))
+            return {'jid': str(c.boundjid), 'mechanism': c['feature_mechanisms'].mech.name}
+        if c is None:
+            raise RuntimeError('not connected')
+        if op == 'send_presence':
+            c.send_presence(pto=cmd.get('to'), ptype=cmd.get('type'), pshow=cmd.get('show'), pstatus=cmd.get('status'))
+            return {}
+        if op in ('subscribe', 'unsubscribe', 'unsubscribed'):
+            c.send_presence(pto=cmd['to'], ptype=op)
+            return {}
+        if op == 'approve':
+            c.send_presence(pto=cmd['to'], ptype='subscribed')
+            return {}
+        if op == 'send_message':
+            c.send_message(mto=cmd['to'], mbody=cmd['body'], mtype=cmd.get('type', 'chat'))
+            return {}
+        if op == 'get_roster':
+            iq = c.Iq(stype='get')
+            iq.enable('roster')
+            result = await iq.send(timeout=5)
+            return {'items': roster_items(result)}
+        if op == 'ping':
+            await c['xep_0199'].send_ping(cmd.get('to') or c.boundjid.host, timeout=5)
+            return {}
+        if op == 'version':
+            result = await c['xep_0092'].get_version(cmd.get('to') or c.boundjid.host, timeout=5)
+            return {'name': result['software_version']['name'], 'version': result['software_version']['version']}
+        if op == 'disco_info':
+            result = await c['xep_0030'].get_info(jid=cmd.get('to') or c.boundjid.host, timeout=5)
+            return {'features': list(result['disco_info']['features'])}
+        if op == 'disconnect':
+            done = c.disconnect()
+            if done is not None:
+                await asyncio.wait_for(done, 5)
+            return {}
+        raise RuntimeError('unknown command %r' % op)
+
+    async def run_one(self, cmd):
+        try:
+            result = await self.handle(cmd)
+            emit(dict(result, event='ack', id=cmd.get('id')))
+        except IqError as e:
+            emit({'event': 'error', 'id': cmd.get('id'), 'error': 'iq-error', 'condition': e.iq['error']['condition']})
+        except IqTimeout:
+            emit({'event': 'error', 'id': cmd.get('id'), 'error': 'iq-timeout'})
+        except Exception as e:  # noqa: BLE001 - every failure goes back to the test as an event
+            emit({'event': 'error', 'id': cmd.get('id'), 'error': '%s: %s' % (type(e).__name__, e)})
+
+
+async def main():
+    loop = asyncio.get_event_loop()
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    driver = Driver()
+    emit({'event': 'ready'})
+    tasks = set()
+    while True:
+        line = await reader.readline()
+        if not line:
+            break
+        line = line.strip()
+        if not line:
+            continue
+        # Commands run concurrently (a ping may wait while events keep flowing) but start in order.
+        t = asyncio.ensure_future(driver.run_one(json.loads(line)))
+        tasks.add(t)
+        t.add_done_callback(tasks.discard)
+    if driver.client is not None and driver.client.is_connected():
+        done = driver.client.disconnect()
+        try:
+            if done is not None:
+                await asyncio.wait_for(done, 2)
+        except Exception:  # noqa: BLE001
+            pass
+
+
+asyncio.run(main())
