@@ -31,6 +31,26 @@ export interface ParleyConfig {
   databaseUrl: string | null;
   /** WebSocket clients count as secure (a TLS-terminating proxy sits in front of port 5280). */
   websocketSecure: boolean;
+  /** Cluster mode: NATS (credentials may be in the URL, nats://user:pass@host:4222; comma-separated list allowed). */
+  natsUrl: string | null;
+  natsCaFile: string | null;
+  natsCertFile: string | null;
+  natsKeyFile: string | null;
+  /** Cluster mode: Redis (rediss:// for TLS; credentials in the URL). */
+  redisUrl: string | null;
+  redisCaFile: string | null;
+  /** Postgres server CA for TLS (with sslmode=require or verify-full in the URL). */
+  databaseCaFile: string | null;
+  /** Port of /healthz, /readyz and /metrics in cluster mode (0 = a random free port). */
+  opsPort: number;
+  /** This process's edge id (unique in the cluster); default host name and pid. */
+  edgeId: string | null;
+  /** Seconds after which a silent edge counts as dead and its sessions are removed. */
+  edgeTtlSec: number;
+  /** Shard lease time-to-live, in milliseconds. */
+  leaseTtlMs: number;
+  /** host:port sent in a see-other-host stream error when this edge drains (RFC 6120 §4.9.3.19). */
+  seeOtherHost: string | null;
 }
 
 export class ConfigError extends Error {
@@ -106,6 +126,18 @@ const fields: Field<keyof ParleyConfig>[] = [
   { key: 'offlineQuota', env: 'PARLEY_OFFLINE_QUOTA', def: 1000, parse: int(0, 1_000_000) },
   { key: 'databaseUrl', env: 'PARLEY_DATABASE_URL', def: null, parse: optPath },
   { key: 'websocketSecure', env: 'PARLEY_WEBSOCKET_SECURE', def: false, parse: bool },
+  { key: 'natsUrl', env: 'PARLEY_NATS_URL', def: null, parse: optPath },
+  { key: 'natsCaFile', env: 'PARLEY_NATS_CA_FILE', def: null, parse: optPath },
+  { key: 'natsCertFile', env: 'PARLEY_NATS_CERT_FILE', def: null, parse: optPath },
+  { key: 'natsKeyFile', env: 'PARLEY_NATS_KEY_FILE', def: null, parse: optPath },
+  { key: 'redisUrl', env: 'PARLEY_REDIS_URL', def: null, parse: optPath },
+  { key: 'redisCaFile', env: 'PARLEY_REDIS_CA_FILE', def: null, parse: optPath },
+  { key: 'databaseCaFile', env: 'PARLEY_DATABASE_CA_FILE', def: null, parse: optPath },
+  { key: 'opsPort', env: 'PARLEY_OPS_PORT', def: 9464, parse: port },
+  { key: 'edgeId', env: 'PARLEY_EDGE_ID', def: null, parse: optPath },
+  { key: 'edgeTtlSec', env: 'PARLEY_EDGE_TTL', def: 10, parse: int(2, 600) },
+  { key: 'leaseTtlMs', env: 'PARLEY_LEASE_TTL_MS', def: 5000, parse: int(500, 120_000) },
+  { key: 'seeOtherHost', env: 'PARLEY_SEE_OTHER_HOST', def: null, parse: optPath },
 ] as Field<keyof ParleyConfig>[];
 
 export function defaultConfig(): ParleyConfig {
@@ -142,8 +174,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   if ((out.tlsCert === null) !== (out.tlsKey === null)) {
     throw new ConfigError(out.tlsCert ? 'PARLEY_TLS_KEY' : 'PARLEY_TLS_CERT', 'PARLEY_TLS_CERT and PARLEY_TLS_KEY must be set together');
   }
+  if (out.edgeId !== null && !/^[A-Za-z0-9_-]{1,64}$/.test(out.edgeId)) {
+    throw new ConfigError('PARLEY_EDGE_ID', 'use 1-64 letters, digits, "-" or "_"');
+  }
+  if ((out.natsCertFile === null) !== (out.natsKeyFile === null)) {
+    throw new ConfigError('PARLEY_NATS_CERT_FILE', 'PARLEY_NATS_CERT_FILE and PARLEY_NATS_KEY_FILE must be set together');
+  }
   out.dataDir = resolve(out.dataDir);
   return out;
+}
+
+/** Cluster mode is on when the bus, the location service and the database are all external. */
+export function clusterMode(c: ParleyConfig): boolean {
+  return c.natsUrl !== null;
 }
 
 export function describeSettings(): Array<{ env: string; key: string; def: unknown }> {

@@ -64,11 +64,12 @@ export function isStanzaErrorCondition(s: string): s is StanzaErrorCondition {
   return s in STANZA_ERRORS;
 }
 
-export function streamErrorElement(condition: StreamErrorCondition, text?: string): Element {
+/** `detail` is the condition's content, e.g. the host:port of see-other-host (RFC 6120 §4.9.3.19). */
+export function streamErrorElement(condition: StreamErrorCondition, text?: string, detail?: string): Element {
   return xml(
     'stream:error',
     null,
-    xml(condition, { xmlns: NS.streams }),
+    xml(condition, { xmlns: NS.streams }, detail ?? null),
     text ? xml('text', { xmlns: NS.streams, 'xml:lang': 'en' }, text) : null,
   );
 }

@@ -14,6 +14,7 @@ import { createStore, migrate, openPglite, openPostgres, type Store } from '@par
 import type { WireMessage } from '@parley/wire';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { type AdminSocket, startAdminSocket } from './admin-socket.ts';
+import { mountOpsRoutes } from './ops.ts';
 import { acquireDataDirLock, type DataDirLock } from './lock.ts';
 import { migrationsDir, serverVersion } from './paths.ts';
 import { addUser } from './users.ts';
@@ -73,11 +74,7 @@ export async function startEmbedded(overrides: EmbeddedOverrides = {}, env: Node
       tls,
       registry,
       websocketSecure: config.websocketSecure,
-      httpRoutes: (app) => {
-        app.get('/healthz', async () => ({ status: 'ok' }));
-        app.get('/readyz', async (_req, reply) => (ready ? { status: 'ready' } : reply.code(503).send({ status: 'starting' })));
-        app.get('/metrics', async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()));
-      },
+      httpRoutes: (app) => mountOpsRoutes(app, registry, () => ready),
     });
     const ports = await edge.start();
     let admin: AdminSocket | null = null;

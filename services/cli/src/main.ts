@@ -1,6 +1,8 @@
 // The `parley` command line. main.ts only parses arguments and starts things (STYLE.md §9).
 import { parseArgs } from 'node:util';
-import { ConfigError, describeSettings, loadConfig, type ParleyConfig } from '@parley/config';
+import { ConfigError, clusterMode, describeSettings, loadConfig, type ParleyConfig } from '@parley/config';
+import { createLogger } from '@parley/log';
+import { ClusterConfigError, parseRoles, startClusterProcess } from './cluster.ts';
 import { callAdminSocket } from './admin-socket.ts';
 import { openStore, startEmbedded } from './embedded.ts';
 import { acquireDataDirLock, DataDirBusyError, lockHolder } from './lock.ts';
@@ -10,7 +12,9 @@ import { addUser, bulkAdd, deleteUser, listUsers, setPassword, UserError } from 
 const USAGE = `Usage: parley <command> [options]
 
 Commands:
-  start [--role all]                 run the server (embedded mode: every service in one process)
+  start [--role R]                   run the server: embedded mode (every service in one process) unless
+                                     PARLEY_NATS_URL is set; then R is edge, session, presence, a comma
+                                     list, or all (cluster mode over NATS, Redis and Postgres)
   migrate                            apply database migrations
   user add <jid> [--password P]      create an account (password from --password or stdin)
   user del <jid>                     delete an account and its roster, offline messages, history
@@ -78,8 +82,14 @@ async function main(argv: string[]): Promise<number> {
 }
 
 async function start(config: ParleyConfig, role: string): Promise<number> {
-  if (role !== 'all') throw new UsageError(`--role ${role}: only "all" (embedded mode) is available in this build`);
-  const server = await startEmbedded(config);
+  let server: { stop(): Promise<void> };
+  if (clusterMode(config)) {
+    const log = createLogger({ level: config.logLevel });
+    server = await startClusterProcess(config, parseRoles(role), log);
+  } else {
+    if (role !== 'all') throw new UsageError(`--role ${role} needs cluster mode: set PARLEY_NATS_URL, PARLEY_REDIS_URL and PARLEY_DATABASE_URL`);
+    server = await startEmbedded(config);
+  }
   await new Promise<void>((resolve) => {
     const stop = (sig: string) => {
       process.stderr.write(`\n${sig} received, shutting down\n`);
@@ -181,7 +191,7 @@ async function readPassword(): Promise<string> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err) => {
-    if (err instanceof ConfigError || err instanceof UsageError) {
+    if (err instanceof ConfigError || err instanceof UsageError || err instanceof ClusterConfigError) {
       process.stderr.write(`parley: ${err.message}\n`);
       process.exit(2);
     }

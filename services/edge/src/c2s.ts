@@ -51,6 +51,8 @@ export class C2SConnection {
   private authUser: string | null = null;
   private authMechanism = '';
   readonly connectedAt = Date.now();
+  /** Numbers this connection's stanzas, so a retried hand-off is recognised (idempotency key). */
+  private stanzaSeq = 0;
 
   constructor(
     private readonly ctx: EdgeContext,
@@ -533,7 +535,7 @@ export class C2SConnection {
       return;
     }
     if (el.name === 'presence' && to === null) this.trackOwnPresence(el);
-    this.ctx.route(el, jid, this).catch((err: { condition?: string }) => {
+    this.ctx.route(el, jid, this, `${this.id}:${this.stanzaSeq++}`).catch((err: { condition?: string }) => {
       const condition = err?.condition === 'resource-constraint' ? 'resource-constraint' : 'internal-server-error';
       if (condition === 'internal-server-error') this.log.error('routing failed', { err });
       this.replyError(el, condition, condition === 'resource-constraint' ? 'the server is busy, try again' : undefined);
@@ -572,10 +574,10 @@ export class C2SConnection {
   }
 
   /** Send a stream error and close (RFC 6120 §4.9.1.1: error, then close the stream). */
-  streamError(condition: StreamErrorCondition, text?: string): void {
+  streamError(condition: StreamErrorCondition, text?: string, detail?: string): void {
     if (this.state.name === 'closed') return;
     if (!this.headerSent) this.sendHeader({});
-    this.write(this.streamLevel(streamErrorElement(condition, text)).toString());
+    this.write(this.streamLevel(streamErrorElement(condition, text, detail)).toString());
     this.close();
   }
 

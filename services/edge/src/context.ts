@@ -22,7 +22,7 @@ export interface EdgeContext {
   /** A connection ended; if it was bound: presence cleanup, then its location entry goes. */
   connectionClosed(conn: C2SConnection): Promise<void>;
   /** Hand a stamped stanza to the owning actor; rejects with `{ condition }` when refused. */
-  route(stanza: Element, from: Jid, conn: C2SConnection): Promise<void>;
+  route(stanza: Element, from: Jid, conn: C2SConnection, id: string): Promise<void>;
   /** Close another connection (possibly on another edge) with a stream error. */
   kick(entry: ResourceEntry, condition: StreamErrorCondition, text: string): void;
   recordLogin(user: string, rec: { ip: string; resource: string; mechanism: string }): Promise<void>;

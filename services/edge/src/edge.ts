@@ -10,7 +10,8 @@ import type { LocationService } from '@parley/location';
 import type { Logger } from '@parley/log';
 import type { Store } from '@parley/store';
 import { actorSubject, edgeSubject } from '@parley/subjects';
-import { type ActorRequest, type EdgeMessage, stampTo, type WireMessage } from '@parley/wire';
+import { HandOffError, requestWithRetry } from '@parley/actor';
+import { type ActorReply, type ActorRequest, type EdgeMessage, stampTo, type WireMessage } from '@parley/wire';
 import type { Element } from '@parley/xml';
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -34,6 +35,8 @@ export interface EdgeDeps {
   registry: Registry;
   /** Extra HTTP routes on the same server (health, metrics, admin). */
   httpRoutes?: (app: FastifyInstance) => void;
+  /** Liveness TTL: the edge heartbeats every third of it; a silent edge's sessions are reaped. */
+  edgeTtlMs?: number;
   /** Treat WebSocket clients as secure: behind a TLS-terminating proxy (like Prosody's consider_websocket_secure). */
   websocketSecure?: boolean;
 }
@@ -55,6 +58,8 @@ export function buildEdgeService(deps: EdgeDeps): EdgeService {
   let c2sServer: NetServer | null = null;
   let tlsServer: TlsServer | null = null;
   let http: FastifyInstance | null = null;
+  let heartbeat: NodeJS.Timeout | null = null;
+  const edgeTtlMs = deps.edgeTtlMs ?? 15_000;
 
   const ctx: EdgeContext = {
     config,
@@ -88,20 +93,21 @@ export function buildEdgeService(deps: EdgeDeps): EdgeService {
       }
       await location.unregister(jid.toString(), conn.id);
     },
-    async route(stanza: Element, from: Jid, conn: C2SConnection) {
+    async route(stanza: Element, from: Jid, conn: C2SConnection, id: string) {
       const { service, key } = routeFor(stanza, from, config.domain);
-      const msg: ActorRequest = { kind: 'stanza', key, stanza, origin: { edge: edgeId, conn: conn.id, jid: from.toString() } };
+      const msg: ActorRequest = { kind: 'stanza', key, stanza, id, origin: { edge: edgeId, conn: conn.id, jid: from.toString() } };
       const end = metrics.handoff.startTimer({ service });
-      let reply: WireMessage;
+      let reply: ActorReply;
       try {
-        reply = await bus.request(actorSubject(service, key), msg, { timeoutMs: 10_000 });
+        // Retried on no-responders, timeouts and shard moves; the id makes a retry idempotent.
+        reply = await requestWithRetry(bus, actorSubject(service, key), msg, { timeoutMs: 5000, attempts: 6 });
       } catch (err) {
-        metrics.busErrors.inc({ kind: (err as { code?: string }).code ?? 'unknown' });
-        throw { condition: 'internal-server-error', cause: err };
+        metrics.busErrors.inc({ kind: err instanceof HandOffError ? err.last : ((err as { code?: string }).code ?? 'unknown') });
+        throw { condition: err instanceof HandOffError ? 'resource-constraint' : 'internal-server-error', cause: err };
       } finally {
         end();
       }
-      if ('ok' in reply && !reply.ok) throw { condition: reply.condition };
+      if (!reply.ok) throw { condition: reply.condition };
     },
     kick(entry, condition, text) {
       const m: EdgeMessage = { kind: 'kick', conn: entry.conn, condition, text };
@@ -141,6 +147,12 @@ export function buildEdgeService(deps: EdgeDeps): EdgeService {
 
   return {
     async start() {
+      // Liveness before location: an edge with entries but no heartbeat counts as dead.
+      await location.heartbeat(edgeId, edgeTtlMs);
+      heartbeat = setInterval(() => {
+        location.heartbeat(edgeId, edgeTtlMs).catch((err) => log.warn('heartbeat failed', { err: (err as Error).message }));
+      }, edgeTtlMs / 3);
+      heartbeat.unref();
       sub = bus.subscribe(edgeSubject(edgeId), onEdgeMessage);
       c2sServer = createNetServer((sock) => accept(new SocketTransport(sock, secureContext)));
       tlsServer = createTlsServer({ secureContext, ALPNProtocols: ['xmpp-client'] }, (sock) =>
@@ -171,10 +183,15 @@ export function buildEdgeService(deps: EdgeDeps): EdgeService {
     async stop() {
       c2sServer?.close();
       tlsServer?.close();
-      for (const conn of [...all]) conn.streamError('system-shutdown', 'the server is shutting down');
+      // RFC 6120 §4.9.3.19 / §4.9.3.22: send clients elsewhere when an address is configured.
+      for (const conn of [...all]) {
+        if (config.seeOtherHost) conn.streamError('see-other-host', 'this server is shutting down', config.seeOtherHost);
+        else conn.streamError('system-shutdown', 'the server is shutting down');
+      }
       // Let each connection's cleanup reach the actors before the bus goes away.
       await Promise.all([...conns.values()].map((c) => ctx.connectionClosed(c)));
       await location.removeEdge(edgeId);
+      if (heartbeat) clearInterval(heartbeat);
       sub?.unsubscribe();
       await http?.close();
     },

@@ -1,0 +1,166 @@
+// Cluster mode (ARCHITECTURE.md, Processes): each role is its own process (or several in one with
+// --role all), over NATS, Redis and Postgres. The services are the same as in embedded mode; only
+// the bus, location service, store and shard ownership differ.
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { RedisLeaseStore, ShardManager } from '@parley/actor';
+import { type Bus, connectNatsBus } from '@parley/bus';
+import type { ParleyConfig } from '@parley/config';
+import { buildEdgeService, type EdgeService, loadTlsMaterial } from '@parley/edge';
+import { RedisLocation } from '@parley/location';
+import type { Logger } from '@parley/log';
+import { buildPresenceService } from '@parley/presence';
+import { buildSessionService } from '@parley/session';
+import { actorSubject } from '@parley/subjects';
+import { createStore, migrate, openPostgres, type Store } from '@parley/store';
+import { type ActorRequest, decodeWire, encodeWire, type WireMessage } from '@parley/wire';
+import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { startOpsServer } from './ops.ts';
+import { migrationsDir, serverVersion } from './paths.ts';
+
+export const CLUSTER_ROLES = ['edge', 'session', 'presence'] as const;
+export type ClusterRole = (typeof CLUSTER_ROLES)[number];
+
+export class ClusterConfigError extends Error {}
+
+export function parseRoles(arg: string): ClusterRole[] {
+  if (arg === 'all') return [...CLUSTER_ROLES];
+  const roles = arg.split(',').map((r) => r.trim());
+  for (const r of roles) {
+    if (r === 'chatroom' || r === 'admin') throw new ClusterConfigError(`--role ${r}: the ${r} service is not part of this build yet`);
+    if (!(CLUSTER_ROLES as readonly string[]).includes(r)) throw new ClusterConfigError(`--role ${r}: use edge, session, presence or all`);
+  }
+  return roles as ClusterRole[];
+}
+
+export interface ClusterProcess {
+  roles: ClusterRole[];
+  instanceId: string;
+  opsPort: number;
+  ports?: { c2s: number; c2sTls: number; http: number };
+  /** Graceful drain: edges close streams and drop their locations; actors hand their shards over. */
+  stop(): Promise<void>;
+}
+
+export async function startClusterProcess(config: ParleyConfig, roles: ClusterRole[], log: Logger): Promise<ClusterProcess> {
+  if (!config.natsUrl || !config.redisUrl || !config.databaseUrl) {
+    throw new ClusterConfigError('cluster roles need PARLEY_NATS_URL, PARLEY_REDIS_URL and PARLEY_DATABASE_URL');
+  }
+  const instanceId = config.edgeId ?? `${hostname().replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 40)}-${process.pid}`;
+  const registry = new Registry();
+  registry.setDefaultLabels({ role: roles.join('+'), instance: instanceId });
+  collectDefaultMetrics({ register: registry });
+  const errors = new Gauge({ name: 'parley_backend_errors', help: 'Errors talking to NATS, Redis or Postgres since start', labelNames: ['backend'], registers: [registry] });
+  const ops = await startOpsServer(registry, config.opsPort, config.bindAddress);
+  const stops: Array<() => Promise<void>> = [async () => ops.close()];
+  const stopAll = async () => {
+    for (const s of stops.reverse()) await s().catch((err) => log.warn('stop step failed', { err: (err as Error).message }));
+  };
+  try {
+    const ca = (f: string | null) => (f ? readFileSync(f, 'utf8') : undefined);
+    const bus: Bus<WireMessage> = await connectNatsBus<WireMessage>({
+      url: config.natsUrl,
+      codec: { encode: encodeWire, decode: decodeWire },
+      name: `parley-${instanceId}`,
+      tls: config.natsCaFile || config.natsCertFile ? { caFile: config.natsCaFile ?? undefined, certFile: config.natsCertFile ?? undefined, keyFile: config.natsKeyFile ?? undefined } : undefined,
+      onHandlerError: (err, subject) => {
+        errors.inc({ backend: 'handler' });
+        log.error('bus handler failed', { err, subject });
+      },
+    });
+    stops.push(() => bus.close());
+    const redisTls = config.redisCaFile ? { tls: { ca: ca(config.redisCaFile) } } : {};
+    const location = await RedisLocation.connect(config.redisUrl, { edgeTtlMs: config.edgeTtlSec * 1000, redisOptions: redisTls });
+    stops.push(() => location.close());
+    const sql = await openPostgres(config.databaseUrl, config.databaseCaFile ? { ssl: { ca: ca(config.databaseCaFile) } } : {});
+    await migrate(sql, migrationsDir);
+    const store: Store = createStore(sql);
+    stops.push(() => store.close());
+
+    const actorRole = async (service: 'session' | 'presence') => {
+      const leases = await RedisLeaseStore.connect(config.redisUrl!, {});
+      const manager = new ShardManager({
+        service,
+        instanceId,
+        store: leases,
+        ttlMs: config.leaseTtlMs,
+        onError: (err) => {
+          errors.inc({ backend: 'redis' });
+          log.warn('shard lease error', { err: (err as Error).message, service });
+        },
+      });
+      const svc =
+        service === 'session'
+          ? buildSessionService({ domain: config.domain, bus, location, store, log: log.child({ svc: 'session' }), offlineQuota: config.offlineQuota, version: serverVersion })
+          : buildPresenceService({ domain: config.domain, bus, location, store, log: log.child({ svc: 'presence' }) });
+      new Gauge({ name: `parley_${service}_mailbox_depth`, help: `Messages queued or running in ${service} actors`, registers: [registry], collect() { this.set(svc.mailboxDepth()); } });
+      new Gauge({ name: `parley_${service}_shards_owned`, help: `Shards of ${service} this instance owns`, registers: [registry], collect() { this.set(manager.owned().size); } });
+      svc.start(manager);
+      await manager.start();
+      stops.push(async () => {
+        // Hand shards over first (others take them at once), then stop serving.
+        await manager.stop();
+        svc.stop();
+        await leases.close();
+      });
+    };
+    if (roles.includes('session')) await actorRole('session');
+    if (roles.includes('presence')) {
+      await actorRole('presence');
+      // A dead edge's sessions go within the edge TTL, and their contacts see them leave.
+      const reaper = setInterval(() => {
+        location
+          .reapDeadEdges()
+          .then((gone) => {
+            for (const r of gone) {
+              const bare = r.jid.slice(0, r.jid.indexOf('/'));
+              const msg: ActorRequest = { kind: 'resource-gone', key: bare, jid: r.jid, conn: r.conn, edge: r.edge, available: r.available };
+              bus.request(actorSubject('presence', bare), msg, { timeoutMs: 10_000 }).catch(() => errors.inc({ backend: 'nats' }));
+            }
+            if (gone.length) log.info('removed sessions of dead edges', { count: gone.length });
+          })
+          .catch((err) => {
+            errors.inc({ backend: 'redis' });
+            log.warn('edge reaper failed', { err: (err as Error).message });
+          });
+      }, (config.edgeTtlSec * 1000) / 2);
+      reaper.unref();
+      stops.push(async () => clearInterval(reaper));
+    }
+    let ports: ClusterProcess['ports'];
+    if (roles.includes('edge')) {
+      const tls = await loadTlsMaterial({ certFile: config.tlsCert, keyFile: config.tlsKey, dataDir: config.dataDir, domain: config.domain, log });
+      const edge: EdgeService = buildEdgeService({
+        config,
+        log: log.child({ svc: 'edge' }),
+        edgeId: instanceId,
+        bus,
+        location,
+        store,
+        tls,
+        registry,
+        edgeTtlMs: config.edgeTtlSec * 1000,
+        websocketSecure: config.websocketSecure,
+      });
+      ports = await edge.start();
+      stops.push(() => edge.stop());
+      log.info('edge listening', { c2s: ports.c2s, c2sTls: ports.c2sTls, http: ports.http, fingerprint: `SHA256 ${tls.fingerprint}` });
+    }
+    ops.setReady(true);
+    log.info('parley cluster process started', { roles: roles.join(','), instance: instanceId, ops: ops.port, domain: config.domain });
+    return {
+      roles,
+      instanceId,
+      opsPort: ops.port,
+      ports,
+      stop: async () => {
+        ops.setReady(false);
+        await stopAll();
+        log.info('parley cluster process stopped', { instance: instanceId });
+      },
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
