@@ -7,8 +7,10 @@ PKGS := package.json package-lock.json $(wildcard libs/*/package.json services/*
 
 install: $(STAMP)
 
+# `npm install` honours package-lock.json; `npm ci` refuses it here because the registry this
+# machine reaches lacks biome's binaries for other platforms, which npm then leaves out of the lock.
 $(STAMP): $(PKGS)
-	npm ci --no-audit --no-fund
+	npm install --no-audit --no-fund
 	@touch $@
 
 # Debian packages the conversation tests drive (slixmpp); installed only when missing.
@@ -29,6 +31,13 @@ lint: install
 
 test: install system-deps typecheck lint
 	npm test
+
+# Local cluster over the machine's NATS, Redis and Postgres (see README, Cluster mode).
+cluster: build
+	bash scripts/cluster.sh
+
+cluster-stop:
+	bash scripts/cluster.sh stop
 
 clean:
 	rm -rf node_modules services/cli/dist loadtest/dist

@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '@parley/log';
 import { generate } from 'selfsigned';
@@ -32,8 +32,21 @@ export async function loadTlsMaterial(opts: {
   const dir = join(opts.dataDir, 'tls');
   const certPath = join(dir, `${opts.domain}.crt`);
   const keyPath = join(dir, `${opts.domain}.key`);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // Several processes may share a data directory (a local cluster): one generates, the others wait.
+  const lockDir = join(dir, '.generating');
+  let generator = false;
   if (!existsSync(certPath) || !existsSync(keyPath)) {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    try {
+      mkdirSync(lockDir);
+      generator = true;
+    } catch {
+      for (let i = 0; i < 100 && existsSync(lockDir); i++) await new Promise((r) => setTimeout(r, 100));
+      // A generator that died leaves its lock behind: take over.
+      generator = !existsSync(certPath) || !existsSync(keyPath);
+    }
+  }
+  if (generator) {
     const pems = await generate([{ name: 'commonName', value: opts.domain }], {
       keySize: 2048,
       notAfterDate: new Date(Date.now() + 825 * 86400_000),
@@ -48,6 +61,7 @@ export async function loadTlsMaterial(opts: {
     });
     writeFileSync(keyPath, pems.private, { mode: 0o600 });
     writeFileSync(certPath, pems.cert, { mode: 0o644 });
+    rmSync(lockDir, { recursive: true, force: true });
     opts.log.warn('generated a self-signed TLS certificate; clients will not be able to verify it. Set PARLEY_TLS_CERT and PARLEY_TLS_KEY for production.', {
       cert: certPath,
     });
