@@ -2,7 +2,7 @@
 // the check and the write are atomic and expiry is judged by the Redis clock alone (never by the
 // clocks of the instances). One hash per service holds every shard; the `{service}` hash tag keeps
 // a service's keys in one slot should this ever run on Redis Cluster.
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import type { LeaseInfo, LeaseStore } from './leases.ts';
 
 const NOW = `local t = redis.call('TIME')
@@ -85,14 +85,16 @@ export class RedisLeaseStore implements LeaseStore {
   }
 
   /** Connect and PING; rejects (does not retry forever) when Redis is unreachable. */
-  static async connect(url: string, opts: RedisLeaseStoreOptions = {}): Promise<RedisLeaseStore> {
-    const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, connectTimeout: 2000 });
+  static async connect(url: string, opts: RedisLeaseStoreOptions & { redisOptions?: RedisOptions } = {}): Promise<RedisLeaseStore> {
+    const redis = new Redis(url, { maxRetriesPerRequest: 2, connectTimeout: 2000, ...opts.redisOptions, lazyConnect: true });
+    // Errors surface on commands (renewals fail and shards are dropped); don't print each reconnect.
+    redis.on('error', () => {});
     try {
       await redis.connect();
       await redis.ping();
     } catch (err) {
       redis.disconnect();
-      throw new Error(`shard leases: Redis at ${url} is unreachable: ${(err as Error).message}`);
+      throw new Error(`shard leases: Redis at ${url.replace(/\/\/[^@/]*@/, '//***@')} is unreachable: ${(err as Error).message}`);
     }
     return new RedisLeaseStore(redis, opts, true);
   }

@@ -49,6 +49,10 @@ export interface ParleyConfig {
   edgeTtlSec: number;
   /** Shard lease time-to-live, in milliseconds. */
   leaseTtlMs: number;
+  /** Namespace for one cluster's NATS subjects and Redis keys (several clusters can share servers). */
+  clusterName: string;
+  /** Postgres schema holding this cluster's tables (created when missing); default the search_path's. */
+  databaseSchema: string | null;
   /** host:port sent in a see-other-host stream error when this edge drains (RFC 6120 §4.9.3.19). */
   seeOtherHost: string | null;
 }
@@ -138,6 +142,15 @@ const fields: Field<keyof ParleyConfig>[] = [
   { key: 'edgeTtlSec', env: 'PARLEY_EDGE_TTL', def: 10, parse: int(2, 600) },
   { key: 'leaseTtlMs', env: 'PARLEY_LEASE_TTL_MS', def: 5000, parse: int(500, 120_000) },
   { key: 'seeOtherHost', env: 'PARLEY_SEE_OTHER_HOST', def: null, parse: optPath },
+  { key: 'clusterName', env: 'PARLEY_CLUSTER_NAME', def: 'parley', parse: (raw: string, env: string) => {
+    if (!/^[a-z0-9_-]{1,32}$/.test(raw.trim())) throw new ConfigError(env, 'use 1-32 lower-case letters, digits, "-" or "_"');
+    return raw.trim();
+  } },
+  { key: 'databaseSchema', env: 'PARLEY_DATABASE_SCHEMA', def: null, parse: (raw: string, env: string) => {
+    if (raw.trim() === '') return null;
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(raw.trim())) throw new ConfigError(env, 'use a lower-case SQL identifier');
+    return raw.trim();
+  } },
 ] as Field<keyof ParleyConfig>[];
 
 export function defaultConfig(): ParleyConfig {

@@ -14,6 +14,7 @@ export const NS = {
   discoInfo: 'http://jabber.org/protocol/disco#info',
   discoItems: 'http://jabber.org/protocol/disco#items',
   ping: 'urn:xmpp:ping',
+  sm: 'urn:xmpp:sm:3',
   saslCb: 'urn:xmpp:sasl-cb:0',
   delay: 'urn:xmpp:delay',
   msgoffline: 'msgoffline',

@@ -62,6 +62,7 @@ export async function startClusterProcess(config: ParleyConfig, roles: ClusterRo
       url: config.natsUrl,
       codec: { encode: encodeWire, decode: decodeWire },
       name: `parley-${instanceId}`,
+      subjectPrefix: config.clusterName,
       tls: config.natsCaFile || config.natsCertFile ? { caFile: config.natsCaFile ?? undefined, certFile: config.natsCertFile ?? undefined, keyFile: config.natsKeyFile ?? undefined } : undefined,
       onHandlerError: (err, subject) => {
         errors.inc({ backend: 'handler' });
@@ -70,15 +71,18 @@ export async function startClusterProcess(config: ParleyConfig, roles: ClusterRo
     });
     stops.push(() => bus.close());
     const redisTls = config.redisCaFile ? { tls: { ca: ca(config.redisCaFile) } } : {};
-    const location = await RedisLocation.connect(config.redisUrl, { edgeTtlMs: config.edgeTtlSec * 1000, redisOptions: redisTls });
+    const location = await RedisLocation.connect(config.redisUrl, { prefix: `${config.clusterName}:loc:`, edgeTtlMs: config.edgeTtlSec * 1000, redisOptions: redisTls });
     stops.push(() => location.close());
-    const sql = await openPostgres(config.databaseUrl, config.databaseCaFile ? { ssl: { ca: ca(config.databaseCaFile) } } : {});
+    const sql = await openPostgres(config.databaseUrl, {
+      ...(config.databaseCaFile ? { ssl: { ca: ca(config.databaseCaFile) } } : {}),
+      ...(config.databaseSchema ? { schema: config.databaseSchema } : {}),
+    });
     await migrate(sql, migrationsDir);
     const store: Store = createStore(sql);
     stops.push(() => store.close());
 
     const actorRole = async (service: 'session' | 'presence') => {
-      const leases = await RedisLeaseStore.connect(config.redisUrl!, {});
+      const leases = await RedisLeaseStore.connect(config.redisUrl!, { prefix: `${config.clusterName}:`, redisOptions: redisTls });
       const manager = new ShardManager({
         service,
         instanceId,

@@ -39,7 +39,7 @@ export interface EmbeddedServer {
 
 export async function openStore(config: ParleyConfig, opts: { inMemory?: boolean } = {}): Promise<Store> {
   const sql = config.databaseUrl
-    ? await openPostgres(config.databaseUrl)
+    ? await openPostgres(config.databaseUrl, config.databaseSchema ? { schema: config.databaseSchema } : {})
     : await openPglite(opts.inMemory ? null : join(config.dataDir, 'db'));
   await migrate(sql, migrationsDir);
   return createStore(sql);

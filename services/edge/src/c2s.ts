@@ -29,6 +29,16 @@ export type C2SState =
 
 const MAX_SASL_FAILURES = 3;
 
+interface SmState {
+  /** Stanzas received since enable, and how many of them (contiguously) were handled. */
+  received: number;
+  handled: number;
+  done: Set<number>;
+  /** Stanzas sent since enable, and the client's last acknowledgement. */
+  sent: number;
+  acked: number;
+}
+
 export class C2SConnection {
   readonly id = randomUUID();
   state: C2SState = { name: 'wait_for_stream', authenticated: false };
@@ -51,6 +61,7 @@ export class C2SConnection {
   private authUser: string | null = null;
   private authMechanism = '';
   readonly connectedAt = Date.now();
+  private sm: SmState | null = null;
   /** Numbers this connection's stanzas, so a retried hand-off is recognised (idempotency key). */
   private stanzaSeq = 0;
 
@@ -217,6 +228,7 @@ export class C2SConnection {
       features.append(xml('session', { xmlns: NS.session }, xml('optional')));
       features.append(xml('ver', { xmlns: NS.rosterver }));
       features.append(xml('sub', { xmlns: NS.preApproval }));
+      features.append(xml('sm', { xmlns: NS.sm }));
       this.state = { name: 'wait_for_bind', user: this.authUser ?? '' };
     }
     this.write(features.toString());
@@ -286,7 +298,7 @@ export class C2SConnection {
           this.beforeBind(el);
           return;
         case 'session_established':
-          this.established(el, this.state.jid);
+          this.onEstablished(el, this.state.jid);
           return;
         case 'closed':
           return;
@@ -425,6 +437,11 @@ export class C2SConnection {
   // ---- resource binding (RFC 6120 §7) --------------------------------------------------
 
   private beforeBind(el: Element): void {
+    if (el.getNS() === NS.sm) {
+      // XEP-0198 §3: enable only after resource binding.
+      this.write(xml('failed', { xmlns: NS.sm }, xml('unexpected-request', { xmlns: NS.stanzas })).toString());
+      return;
+    }
     const bind = el.is('iq') ? el.getChild('bind', NS.bind) : undefined;
     if (!bind || el.attr('type') !== 'set') {
       if (el.is('iq') && el.getChild('session', NS.session)) {
@@ -483,7 +500,59 @@ export class C2SConnection {
 
   // ---- established session --------------------------------------------------------------
 
-  private established(el: Element, jid: Jid): void {
+  /**
+   * XEP-0198 inbound counting: a stanza counts as handled once its owning actor accepted it (or
+   * it was answered here), so `<a h/>` never acknowledges a stanza the server could still lose.
+   */
+  private onEstablished(el: Element, jid: Jid): void {
+    if (el.getNS() === NS.sm) {
+      this.streamManagement(el);
+      return;
+    }
+    const sm = this.sm;
+    const seq = sm ? ++sm.received : 0;
+    const pending = this.established(el, jid);
+    if (!sm) return;
+    if (pending) void pending.finally(() => this.smHandled(sm, seq));
+    else this.smHandled(sm, seq);
+  }
+
+  private smHandled(sm: SmState, seq: number): void {
+    sm.done.add(seq);
+    while (sm.done.delete(sm.handled + 1)) sm.handled++;
+  }
+
+  /** XEP-0198 §3-§4: enable, ack requests and acks (resumption is not offered yet). */
+  private streamManagement(el: Element): void {
+    if (el.is('enable', NS.sm)) {
+      if (this.sm) {
+        this.write(xml('failed', { xmlns: NS.sm }, xml('unexpected-request', { xmlns: NS.stanzas })).toString());
+        return;
+      }
+      this.sm = { received: 0, handled: 0, done: new Set(), sent: 0, acked: 0 };
+      this.write(xml('enabled', { xmlns: NS.sm }).toString());
+      return;
+    }
+    if (!this.sm) {
+      this.write(xml('failed', { xmlns: NS.sm }, xml('unexpected-request', { xmlns: NS.stanzas })).toString());
+      return;
+    }
+    if (el.is('r', NS.sm)) {
+      this.write(xml('a', { xmlns: NS.sm, h: String(this.sm.handled % 2 ** 32) }).toString());
+      return;
+    }
+    if (el.is('a', NS.sm)) {
+      const h = Number(el.attr('h'));
+      // XEP-0198 §4: acknowledging more than was sent is a protocol violation.
+      if (!Number.isInteger(h) || h < 0 || h > this.sm.sent) {
+        this.streamError('undefined-condition', 'acknowledged more stanzas than were sent');
+        return;
+      }
+      this.sm.acked = h;
+    }
+  }
+
+  private established(el: Element, jid: Jid): Promise<void> | undefined {
     if (el.getNS() !== NS.client || !(el.name === 'message' || el.name === 'presence' || el.name === 'iq')) {
       // RFC 6120 §4.9.3.23
       this.streamError('unsupported-stanza-type', `${el.name} is not a stanza this server accepts`);
@@ -535,7 +604,7 @@ export class C2SConnection {
       return;
     }
     if (el.name === 'presence' && to === null) this.trackOwnPresence(el);
-    this.ctx.route(el, jid, this, `${this.id}:${this.stanzaSeq++}`).catch((err: { condition?: string }) => {
+    return this.ctx.route(el, jid, this, `${this.id}:${this.stanzaSeq++}`).catch((err: { condition?: string }) => {
       const condition = err?.condition === 'resource-constraint' ? 'resource-constraint' : 'internal-server-error';
       if (condition === 'internal-server-error') this.log.error('routing failed', { err });
       this.replyError(el, condition, condition === 'resource-constraint' ? 'the server is busy, try again' : undefined);
@@ -561,6 +630,7 @@ export class C2SConnection {
   /** Write serialized XML; a reader too slow to keep up is disconnected rather than buffered forever. */
   write(data: string): void {
     if (this.state.name === 'closed') return;
+    if (this.sm && (data.startsWith('<message') || data.startsWith('<presence') || data.startsWith('<iq'))) this.sm.sent++;
     this.transport.write(data);
     if (this.transport.writeBacklog() > 8 * 1024 * 1024) {
       this.log.warn('client not reading, closing', { backlog: this.transport.writeBacklog() });
