@@ -62,6 +62,7 @@ export class C2SConnection {
   private authMechanism = '';
   readonly connectedAt = Date.now();
   private sm: SmState | null = null;
+  private readonly chains = new Map<string, Promise<void>>();
   /** Numbers this connection's stanzas, so a retried hand-off is recognised (idempotency key). */
   private stanzaSeq = 0;
 
@@ -276,6 +277,18 @@ export class C2SConnection {
     if (this.state.name === 'closed') return;
     while (!this.busy && this.backlog.length > 0 && !this.isClosed()) this.dispatch(this.backlog.shift()!);
     if (!this.busy && !this.paused) this.transport.resume();
+  }
+
+  /** Run `fn` after the previous task of the same chain settled (per-actor ordering of hand-offs). */
+  chain(name: string, fn: () => Promise<void>): Promise<void> {
+    const prev = this.chains.get(name);
+    const run = prev ? prev.then(fn) : fn();
+    const tail = run.catch(() => {});
+    this.chains.set(name, tail);
+    void tail.then(() => {
+      if (this.chains.get(name) === tail) this.chains.delete(name);
+    });
+    return run;
   }
 
   isClosed(): boolean {

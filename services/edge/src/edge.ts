@@ -10,7 +10,7 @@ import type { LocationService } from '@parley/location';
 import type { Logger } from '@parley/log';
 import type { Store } from '@parley/store';
 import { actorSubject, edgeSubject } from '@parley/subjects';
-import { HandOffError, requestWithRetry } from '@parley/actor';
+import { HandOffError, type RetryOptions, requestWithRetry } from '@parley/actor';
 import { type ActorReply, type ActorRequest, type EdgeMessage, stampTo, type WireMessage } from '@parley/wire';
 import type { Element } from '@parley/xml';
 import fastifyWebsocket from '@fastify/websocket';
@@ -35,6 +35,8 @@ export interface EdgeDeps {
   registry: Registry;
   /** Extra HTTP routes on the same server (health, metrics, admin). */
   httpRoutes?: (app: FastifyInstance) => void;
+  /** Hand-off retry budget; in a cluster it must outlast a shard lease so a crashed owner is replaced in time. */
+  handoffRetry?: RetryOptions;
   /** Liveness TTL: the edge heartbeats every third of it; a silent edge's sessions are reaped. */
   edgeTtlMs?: number;
   /** Treat WebSocket clients as secure: behind a TLS-terminating proxy (like Prosody's consider_websocket_secure). */
@@ -60,6 +62,7 @@ export function buildEdgeService(deps: EdgeDeps): EdgeService {
   let http: FastifyInstance | null = null;
   let heartbeat: NodeJS.Timeout | null = null;
   const edgeTtlMs = deps.edgeTtlMs ?? 15_000;
+  const retry: RetryOptions = deps.handoffRetry ?? { timeoutMs: 5000, attempts: 6 };
 
   const ctx: EdgeContext = {
     config,
@@ -93,21 +96,25 @@ export function buildEdgeService(deps: EdgeDeps): EdgeService {
       }
       await location.unregister(jid.toString(), conn.id);
     },
-    async route(stanza: Element, from: Jid, conn: C2SConnection, id: string) {
+    route(stanza: Element, from: Jid, conn: C2SConnection, id: string) {
       const { service, key } = routeFor(stanza, from, config.domain);
       const msg: ActorRequest = { kind: 'stanza', key, stanza, id, origin: { edge: edgeId, conn: conn.id, jid: from.toString() } };
-      const end = metrics.handoff.startTimer({ service });
-      let reply: ActorReply;
-      try {
-        // Retried on no-responders, timeouts and shard moves; the id makes a retry idempotent.
-        reply = await requestWithRetry(bus, actorSubject(service, key), msg, { timeoutMs: 5000, attempts: 6 });
-      } catch (err) {
-        metrics.busErrors.inc({ kind: err instanceof HandOffError ? err.last : ((err as { code?: string }).code ?? 'unknown') });
-        throw { condition: err instanceof HandOffError ? 'resource-constraint' : 'internal-server-error', cause: err };
-      } finally {
-        end();
-      }
-      if (!reply.ok) throw { condition: reply.condition };
+      // One hand-off at a time per connection and actor: retries after a shard move or a crash
+      // must not let a later stanza to the same actor overtake an earlier one.
+      return conn.chain(`${service}|${key}`, async () => {
+        const end = metrics.handoff.startTimer({ service });
+        let reply: ActorReply;
+        try {
+          // Retried on no-responders, timeouts and shard moves; the id makes a retry idempotent.
+          reply = await requestWithRetry(bus, actorSubject(service, key), msg, retry);
+        } catch (err) {
+          metrics.busErrors.inc({ kind: err instanceof HandOffError ? err.last : ((err as { code?: string }).code ?? 'unknown') });
+          throw { condition: err instanceof HandOffError ? 'resource-constraint' : 'internal-server-error', cause: err };
+        } finally {
+          end();
+        }
+        if (!reply.ok) throw { condition: reply.condition };
+      });
     },
     kick(entry, condition, text) {
       const m: EdgeMessage = { kind: 'kick', conn: entry.conn, condition, text };
