@@ -40,7 +40,7 @@ node services/cli/bin/parley.js migrate
 start_one() { # name role ops-port [edge ports]
   local name=$1 role=$2 ops=$3
   setsid env PARLEY_OPS_PORT=$ops PARLEY_EDGE_ID=$name ${4:+PARLEY_C2S_PORT=$4} ${5:+PARLEY_C2S_TLS_PORT=$5} ${6:+PARLEY_HTTP_PORT=$6} \
-    node services/cli/bin/parley.js start --role "$role" > >(sed -u "s/^/[$name] /") 2>&1 &
+    node ${PARLEY_NODE_ARGS:-} services/cli/bin/parley.js start --role "$role" > >(sed -u "s/^/[$name] /") 2>&1 &
   echo $! > "$RUN/pids/$name"
 }
 start_one session-1 session 9101

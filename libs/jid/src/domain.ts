@@ -10,7 +10,21 @@ const STRICT_IPV4 = /^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\
  * RFC 7622 §3.2 domainpart: IP literals as they are, otherwise IDNA (UTS #46 mapping through
  * node:url, which lower-cases and applies NFC) to A-labels and back to U-labels.
  */
+// A server sees few distinct domains and prepares one per address per stanza: remember the
+// results (valid ones only; bounded so a flood of bogus domains cannot grow it).
+const preparedDomains = new Map<string, string>();
+const MAX_CACHED_DOMAINS = 1024;
+
 export function prepareDomainpart(input: string): string {
+  const cached = preparedDomains.get(input);
+  if (cached !== undefined) return cached;
+  const prepared = prepareDomainUncached(input);
+  if (preparedDomains.size >= MAX_CACHED_DOMAINS) preparedDomains.clear();
+  preparedDomains.set(input, prepared);
+  return prepared;
+}
+
+function prepareDomainUncached(input: string): string {
   if (input.length === 0) throw new JidError('domainpart: empty');
   if (input.startsWith('[')) {
     // RFC 7622 §3.2: IPv6 literal in brackets (RFC 3986 IP-literal).

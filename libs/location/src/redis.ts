@@ -120,7 +120,8 @@ export class RedisLocation implements LocationService {
    * fails with a clear error if Redis is unreachable. The connection is owned: close() quits it.
    */
   static async connect(url: string, opts: RedisLocationOptions & { redisOptions?: RedisOptions } = {}): Promise<RedisLocation> {
-    const redis = new Redis(url, { connectTimeout: 5000, ...opts.redisOptions, lazyConnect: true });
+    // Auto-pipelining sends the commands of one tick in one write (measured: socket writes dominated).
+    const redis = new Redis(url, { connectTimeout: 5000, enableAutoPipelining: true, ...opts.redisOptions, lazyConnect: true });
     // Without a listener ioredis prints every failed reconnect; errors surface on commands instead.
     let lastError: Error | undefined;
     redis.on('error', (err: Error) => {

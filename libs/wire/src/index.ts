@@ -32,7 +32,12 @@ export interface DeliveryTarget {
 
 /** Messages to one edge. One per edge, never one per recipient (ARCHITECTURE.md, path of a stanza §4). */
 export type EdgeMessage =
-  | { kind: 'deliver'; xml: string; targets: DeliveryTarget[] }
+  /**
+   * `id` is the hand-off id of the stanza being delivered: a retried hand-off (after the actor's
+   * process died between delivering and replying) is delivered again by the new owner, and the
+   * receiving edge drops the second copy per connection.
+   */
+  | { kind: 'deliver'; xml: string; targets: DeliveryTarget[]; id?: string }
   /** Close a connection with a stream error, e.g. `conflict` when the same resource binds elsewhere. */
   | { kind: 'kick'; conn: string; condition: string; text?: string }
   /** RFC 6121 §2.1.6: the connection requested the roster and now receives roster pushes. */
@@ -77,7 +82,7 @@ function escapeAttrValue(s: string): string {
 export function deliveriesByEdge(
   recipients: Iterable<{ edge: string; conn: string; jid: string }>,
   xml: string,
-  opts: { stampRecipient?: boolean } = {},
+  opts: { stampRecipient?: boolean; id?: string } = {},
 ): Array<{ edge: string; msg: EdgeMessage }> {
   const byEdge = new Map<string, DeliveryTarget[]>();
   for (const r of recipients) {
@@ -85,5 +90,5 @@ export function deliveriesByEdge(
     list.push(opts.stampRecipient ? { conn: r.conn, to: r.jid } : { conn: r.conn });
     byEdge.set(r.edge, list);
   }
-  return [...byEdge].map(([edge, targets]) => ({ edge, msg: { kind: 'deliver', xml, targets } }));
+  return [...byEdge].map(([edge, targets]) => ({ edge, msg: { kind: 'deliver', xml, targets, ...(opts.id ? { id: opts.id } : {}) } }));
 }

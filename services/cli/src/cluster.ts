@@ -145,7 +145,7 @@ export async function startClusterProcess(config: ParleyConfig, roles: ClusterRo
         registry,
         edgeTtlMs: config.edgeTtlSec * 1000,
         // Outlast a shard lease: a crashed actor process's shards are taken over after its TTL.
-        handoffRetry: { timeoutMs: 5000, attempts: 12, backoffMs: 50, maxBackoffMs: Math.max(500, config.leaseTtlMs / 4) },
+        handoffRetry: { timeoutMs: 2000, attempts: 12, backoffMs: 50, maxBackoffMs: Math.max(500, config.leaseTtlMs / 4) },
         websocketSecure: config.websocketSecure,
       });
       ports = await edge.start();

@@ -63,6 +63,8 @@ export class C2SConnection {
   readonly connectedAt = Date.now();
   private sm: SmState | null = null;
   private readonly chains = new Map<string, Promise<void>>();
+  /** Hand-off ids of recent deliveries to this connection, oldest first (duplicate suppression). */
+  private readonly recentDeliveries = new Set<string>();
   /** Numbers this connection's stanzas, so a retried hand-off is recognised (idempotency key). */
   private stanzaSeq = 0;
 
@@ -649,6 +651,18 @@ export class C2SConnection {
       this.log.warn('client not reading, closing', { backlog: this.transport.writeBacklog() });
       this.streamError('policy-violation', 'not reading fast enough');
     }
+  }
+
+  /** False when a stanza with this hand-off id was already delivered here (a retried hand-off). */
+  firstDelivery(id: string): boolean {
+    if (this.recentDeliveries.has(id)) return false;
+    this.recentDeliveries.add(id);
+    // A retry follows its original within seconds; a few hundred ids cover that window.
+    if (this.recentDeliveries.size > 512) {
+      const oldest = this.recentDeliveries.values().next().value;
+      if (oldest !== undefined) this.recentDeliveries.delete(oldest);
+    }
+    return true;
   }
 
   deliver(xmlText: string): void {

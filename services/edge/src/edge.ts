@@ -134,7 +134,11 @@ export function buildEdgeService(deps: EdgeDeps): EdgeService {
     if (!('kind' in m)) return;
     switch (m.kind) {
       case 'deliver':
-        for (const t of m.targets) conns.get(t.conn)?.deliver(t.to ? stampTo(m.xml, t.to) : m.xml);
+        for (const t of m.targets) {
+          const conn = conns.get(t.conn);
+          if (!conn || (m.id !== undefined && !conn.firstDelivery(m.id))) continue;
+          conn.deliver(t.to ? stampTo(m.xml, t.to) : m.xml);
+        }
         return;
       case 'kick':
         conns.get(m.conn)?.streamError(m.condition as Parameters<C2SConnection['streamError']>[0], m.text);

@@ -29,8 +29,8 @@ interface AccountState {
 export function createSessionHost(deps: SessionDeps): ActorHost<AccountState, ActorRequest, void> {
   const { domain, bus, location, store, log } = deps;
 
-  const publishTo = (recipients: ResourceEntry[], stanzaXml: string) => {
-    for (const { edge, msg } of deliveriesByEdge(recipients, stanzaXml)) bus.publish(edgeSubject(edge), msg);
+  const publishTo = (recipients: ResourceEntry[], stanzaXml: string, id?: string) => {
+    for (const { edge, msg } of deliveriesByEdge(recipients, stanzaXml, { id })) bus.publish(edgeSubject(edge), msg);
   };
   const answer = (origin: Origin | undefined, el: Element) => {
     if (!origin) return;
@@ -42,7 +42,7 @@ export function createSessionHost(deps: SessionDeps): ActorHost<AccountState, Ac
   };
 
   /** RFC 6121 §8.5.2.1: message to a bare JID (or an unknown full JID treated as bare). */
-  async function messageToBare(key: string, stanza: Element, origin: Origin | undefined): Promise<void> {
+  async function messageToBare(key: string, stanza: Element, origin: Origin | undefined, id?: string): Promise<void> {
     const type = stanza.attr('type') ?? 'normal';
     if (type === 'error') return;
     const online = (await location.resources(key)).filter((r) => r.available && r.priority >= 0);
@@ -51,7 +51,7 @@ export function createSessionHost(deps: SessionDeps): ActorHost<AccountState, Ac
       return;
     }
     if (online.length > 0) {
-      publishTo(online, stanza.toString());
+      publishTo(online, stanza.toString(), id);
       return;
     }
     if (type === 'headline') return; // §8.5.2.2.1: headlines are not stored
@@ -62,7 +62,7 @@ export function createSessionHost(deps: SessionDeps): ActorHost<AccountState, Ac
     if (r === 'quota-exceeded') fail({ stanza, origin }, 'service-unavailable', 'the recipient cannot receive more offline messages');
   }
 
-  async function handleStanza(state: AccountState, key: string, stanza: Element, origin: Origin | undefined): Promise<void> {
+  async function handleStanza(state: AccountState, key: string, stanza: Element, origin: Origin | undefined, id?: string): Promise<void> {
     const fromJid = stanza.attr('from') ? parseJid(stanza.attr('from')!) : null;
     const to = stanza.attr('to');
     const toServer = to === undefined || to === domain || to.startsWith(`${domain}/`);
@@ -86,7 +86,7 @@ export function createSessionHost(deps: SessionDeps): ActorHost<AccountState, Ac
       if (toJid.resource) {
         const r = (await location.resources(key)).find((e) => e.jid === toJid.toString());
         if (r) {
-          publishTo([r], stanza.toString());
+          publishTo([r], stanza.toString(), id);
           return;
         }
         // §8.5.3.2.1: unknown resource, chat/normal/headline as if to the bare JID.
@@ -95,14 +95,14 @@ export function createSessionHost(deps: SessionDeps): ActorHost<AccountState, Ac
           return;
         }
       }
-      await messageToBare(key, stanza, origin);
+      await messageToBare(key, stanza, origin, id);
       return;
     }
     if (stanza.name === 'iq') {
       const type = stanza.attr('type');
       if (toJid.resource) {
         const r = (await location.resources(key)).find((e) => e.jid === toJid.toString());
-        if (r) publishTo([r], stanza.toString());
+        if (r) publishTo([r], stanza.toString(), id);
         else if (type === 'get' || type === 'set') fail({ stanza, origin }, 'service-unavailable'); // §8.5.3.2.3
         return;
       }
@@ -171,7 +171,7 @@ export function createSessionHost(deps: SessionDeps): ActorHost<AccountState, Ac
       handle: async (state, msg, key) => {
         switch (msg.kind) {
           case 'stanza':
-            await handleStanza(state, key, msg.stanza, msg.origin);
+            await handleStanza(state, key, msg.stanza, msg.origin, msg.id);
             return;
           case 'flush-offline':
             await flushOffline(key, msg.target);
