@@ -64,20 +64,23 @@ test('clients of a killed edge reconnect to the other edge, carry on chatting, a
     const resumedAt = Date.now();
     await new Promise((r) => setTimeout(r, 4000));
     traffic.stop();
-    await settle(pairs, 30_000, (p) => back.get(p.receiver) ?? 0);
+    await settle(pairs, 30_000);
 
     const rs = await report(pairs, (u) => cluster.offline(u));
     t.diagnostic(summary(rs));
     for (const r of rs) {
       const p = pairs[r.pair]!;
-      assert.deepEqual([...r.dupAcked, ...r.dupUnacked], [], `pair${r.pair}: messages delivered twice`);
-      // A receiver on the dead edge loses what was in flight to its socket, acknowledged or not:
-      // the server's acknowledgement covers acceptance by the session actor, and there is no
-      // XEP-0198 resumption to redeliver. From its reconnection on, nothing acknowledged may be lost.
       const since = back.get(p.receiver) ?? 0;
-      const lost = r.lostAcked.filter((seq) => p.sender.sent.find((s) => s.seq === seq)!.at >= since);
-      assert.deepEqual(lost, [], `pair${r.pair}: acknowledged messages lost (receiver ${since ? 'reconnected' : 'on the surviving edge'})`);
-      if (since) t.diagnostic(`pair${r.pair}: ${r.lostAcked.length} acknowledged messages lost in flight to the dead edge`);
+      // XEP-0198: what a receiver on the dead edge never acknowledged was kept in its outbox and is
+      // routed again (to its new session or offline storage) once the reaper removes the old one, so
+      // nothing acknowledged to a sender is lost. A message the client had received but not yet
+      // acknowledged when its edge died may arrive twice (at-least-once, as XEP-0198 §5 allows
+      // without resumption); only those may repeat, and only for receivers that were on that edge.
+      assert.deepEqual(r.lostAcked, [], `pair${r.pair}: acknowledged messages lost`);
+      const dups = [...r.dupAcked, ...r.dupUnacked];
+      const allowed = since ? dups.filter((seq) => p.sender.sent.find((s) => s.seq === seq)!.at < since) : [];
+      assert.deepEqual(dups.filter((seq) => !allowed.includes(seq)), [], `pair${r.pair}: messages delivered twice`);
+      if (allowed.length) t.diagnostic(`pair${r.pair}: ${allowed.length} in-flight messages re-delivered after the edge died`);
       // Everyone carries on: messages sent after the reconnections were acknowledged and delivered.
       const late = p.sender.sent.filter((s) => s.at >= resumedAt).map((s) => s.seq);
       assert.ok(late.length >= 5, `pair${r.pair}: sent only ${late.length} messages after the reconnections`);

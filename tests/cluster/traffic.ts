@@ -18,6 +18,9 @@ class SenderConn {
   readonly stanzas: number[] = [];
   /** Highest `h` the server acknowledged on this connection. */
   h = 0;
+  /** XEP-0198 inbound count: stanzas received since <enabled/>, reported when the server asks. */
+  inbound = 0;
+  counting = false;
   constructor(readonly client: RawClient) {}
 }
 
@@ -77,6 +80,13 @@ export class Peer {
   }
 
   private onStanza(el: Element, conn: SenderConn): boolean {
+    // As a real XEP-0198 client: count stanzas from <enabled/> on and answer the server's <r/>.
+    if (el.is('enabled', NS_SM)) conn.counting = true;
+    else if (conn.counting && (el.name === 'message' || el.name === 'presence' || el.name === 'iq')) conn.inbound++;
+    if (el.is('r', NS_SM)) {
+      conn.client.send(xml('a', { xmlns: NS_SM, h: String(conn.inbound) }));
+      return true;
+    }
     if (el.is('a', NS_SM)) {
       const h = Number(el.attr('h'));
       if (h > conn.h) conn.h = h;

@@ -60,6 +60,19 @@ export function runLocationContract(name: string, open: () => Promise<LocationSe
       await loc.close();
     });
 
+    test('an outbox keeps unacknowledged deliveries in order until taken', async () => {
+      const loc = await open();
+      await loc.outboxPut('c1', 'd1', '<message id="1"/>');
+      await loc.outboxPut('c1', 'd2', '<message id="2"/>');
+      await loc.outboxPut('c1', 'd3', '<message id="3"/>');
+      await loc.outboxPut('c2', 'd1', '<message id="other"/>');
+      await loc.outboxAck('c1', ['d2']);
+      assert.deepEqual(await loc.outboxTake('c1'), ['<message id="1"/>', '<message id="3"/>']);
+      assert.deepEqual(await loc.outboxTake('c1'), []);
+      assert.deepEqual(await loc.outboxTake('c2'), ['<message id="other"/>']);
+      await loc.close();
+    });
+
     test('removing an edge removes exactly its entries', async () => {
       const loc = await open();
       await loc.register(entry('a@x/1', 'c1', 'e1'));

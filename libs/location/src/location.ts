@@ -15,9 +15,11 @@ export interface ResourceEntry {
   presence?: string;
   /** RFC 6121 §2.1.6 interested resource: requested the roster, so receives roster pushes. */
   rosterInterest?: boolean;
+  /** XEP-0198 enabled: deliveries are kept in the connection's outbox until the client acks them. */
+  sm?: boolean;
 }
 
-export type ResourcePatch = Partial<Pick<ResourceEntry, 'priority' | 'available' | 'presence' | 'rosterInterest'>>;
+export type ResourcePatch = Partial<Pick<ResourceEntry, 'priority' | 'available' | 'presence' | 'rosterInterest' | 'sm'>>;
 
 export type RegisterResult = { ok: true } | { ok: false; current: ResourceEntry };
 
@@ -49,6 +51,15 @@ export interface LocationService {
    * broadcast unavailable for them. An edge that beats again before it is reaped keeps its entries.
    */
   reapDeadEdges(): Promise<ResourceEntry[]>;
+  /**
+   * Stanzas sent to a connection with XEP-0198 and not yet acknowledged by its client, kept outside
+   * the edge so that they survive the edge's death and can be routed again (XEP-0198 §5 leaves
+   * undelivered stanzas to the server). Keyed by connection id and delivery id.
+   */
+  outboxPut(conn: string, id: string, xml: string): Promise<void>;
+  outboxAck(conn: string, ids: string[]): Promise<void>;
+  /** Remove and return what is left, oldest first. */
+  outboxTake(conn: string): Promise<string[]>;
   /** Count of online resources (metrics). */
   count(): Promise<number>;
   close(): Promise<void>;

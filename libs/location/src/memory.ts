@@ -87,6 +87,27 @@ export class MemoryLocation implements LocationService {
     return removed;
   }
 
+  private readonly outboxes = new Map<string, Map<string, string>>();
+
+  async outboxPut(conn: string, id: string, xml: string): Promise<void> {
+    const box = this.outboxes.get(conn) ?? new Map<string, string>();
+    box.set(id, xml);
+    this.outboxes.set(conn, box);
+  }
+
+  async outboxAck(conn: string, ids: string[]): Promise<void> {
+    const box = this.outboxes.get(conn);
+    if (!box) return;
+    for (const id of ids) box.delete(id);
+    if (box.size === 0) this.outboxes.delete(conn);
+  }
+
+  async outboxTake(conn: string): Promise<string[]> {
+    const box = this.outboxes.get(conn);
+    this.outboxes.delete(conn);
+    return box ? [...box.values()] : [];
+  }
+
   async count(): Promise<number> {
     let n = 0;
     for (const m of this.byBare.values()) n += m.size;

@@ -99,6 +99,17 @@ if redis.call('HLEN', KEYS[1]) == 0 then
 end
 return 1`);
 
+const OUTBOX_PUT = script(`
+local n = redis.call('INCR', KEYS[2])
+redis.call('HSET', KEYS[1], ARGV[1], n .. '|' .. ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+return n`);
+
+const OUTBOX_TAKE = script(`
+local all = redis.call('HGETALL', KEYS[1])
+redis.call('DEL', KEYS[1])
+return all`);
+
 const BATCH = 500;
 
 export class RedisLocation implements LocationService {
@@ -167,10 +178,31 @@ export class RedisLocation implements LocationService {
     // Only the patchable fields cross into the script (a cast object cannot move jid/edge/conn);
     // an explicit undefined clears the field, as Object.assign does in MemoryLocation.
     const p: Record<string, unknown> = {};
-    for (const k of ['priority', 'available', 'presence', 'rosterInterest'] as const) {
+    for (const k of ['priority', 'available', 'presence', 'rosterInterest', 'sm'] as const) {
       if (k in patch) p[k] = patch[k] ?? null;
     }
     return (await this.run(UPDATE, [this.rKey(jid)], [jid, conn, JSON.stringify(p)])) === 1;
+  }
+
+  // The outbox of a connection: a hash of delivery id → "<n>|<xml>", n from a counter for order.
+  // It expires a day after the last put, so an outbox nobody takes cannot grow Redis forever.
+  async outboxPut(conn: string, id: string, xml: string): Promise<void> {
+    await this.run(OUTBOX_PUT, [this.key(`o:${conn}`), this.key('oseq')], [id, xml, 86_400]);
+  }
+
+  async outboxAck(conn: string, ids: string[]): Promise<void> {
+    if (ids.length) await this.redis.hdel(this.key(`o:${conn}`), ...ids);
+  }
+
+  async outboxTake(conn: string): Promise<string[]> {
+    const flat = (await this.run(OUTBOX_TAKE, [this.key(`o:${conn}`)], [])) as string[];
+    const items: Array<{ n: number; xml: string }> = [];
+    for (let i = 1; i < flat.length; i += 2) {
+      const v = flat[i]!;
+      const bar = v.indexOf('|');
+      items.push({ n: Number(v.slice(0, bar)), xml: v.slice(bar + 1) });
+    }
+    return items.sort((a, b) => a.n - b.n).map((x) => x.xml);
   }
 
   async resources(bare: string): Promise<ResourceEntry[]> {
@@ -295,6 +327,7 @@ function toJson(e: ResourceEntry): string {
   const o: ResourceEntry = { jid: e.jid, edge: e.edge, conn: e.conn, priority: e.priority, available: e.available };
   if (e.presence !== undefined) o.presence = e.presence;
   if (e.rosterInterest !== undefined) o.rosterInterest = e.rosterInterest;
+  if (e.sm !== undefined) o.sm = e.sm;
   return JSON.stringify(o);
 }
 

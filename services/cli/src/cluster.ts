@@ -120,6 +120,8 @@ export async function startClusterProcess(config: ParleyConfig, roles: ClusterRo
               const bare = r.jid.slice(0, r.jid.indexOf('/'));
               const msg: ActorRequest = { kind: 'resource-gone', key: bare, jid: r.jid, conn: r.conn, edge: r.edge, available: r.available };
               bus.request(actorSubject('presence', bare), msg, { timeoutMs: 10_000 }).catch(() => errors.inc({ backend: 'nats' }));
+              // Deliveries the dead edge's XEP-0198 clients never acknowledged are routed again.
+              if (r.sm) bus.request(actorSubject('session', bare), msg, { timeoutMs: 10_000 }).catch(() => errors.inc({ backend: 'nats' }));
             }
             if (gone.length) log.info('removed sessions of dead edges', { count: gone.length });
           })

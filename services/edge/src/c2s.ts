@@ -37,6 +37,10 @@ interface SmState {
   /** Stanzas sent since enable, and the client's last acknowledgement. */
   sent: number;
   acked: number;
+  /** Deliveries kept in the outbox, by the stream position they were sent at. */
+  kept: Array<{ seq: number; id: string }>;
+  /** An <r/> is scheduled or unanswered. */
+  asking: boolean;
 }
 
 export class C2SConnection {
@@ -544,8 +548,10 @@ export class C2SConnection {
         this.write(xml('failed', { xmlns: NS.sm }, xml('unexpected-request', { xmlns: NS.stanzas })).toString());
         return;
       }
-      this.sm = { received: 0, handled: 0, done: new Set(), sent: 0, acked: 0 };
+      this.sm = { received: 0, handled: 0, done: new Set(), sent: 0, acked: 0, kept: [], asking: false };
       this.write(xml('enabled', { xmlns: NS.sm }).toString());
+      // From now on the session actors keep this connection's deliveries until acknowledged.
+      if (this.jid) void this.ctx.location.update(this.jid.toString(), this.id, { sm: true }).catch(() => {});
       return;
     }
     if (!this.sm) {
@@ -564,7 +570,27 @@ export class C2SConnection {
         return;
       }
       this.sm.acked = h;
+      this.sm.asking = false;
+      const acked: string[] = [];
+      while (this.sm.kept.length && this.sm.kept[0]!.seq <= h) acked.push(this.sm.kept.shift()!.id);
+      if (acked.length) this.ctx.acknowledged(this, acked);
+      if (this.sm.kept.length) this.askForAck();
     }
+  }
+
+  /** XEP-0198 §4: ask the client to acknowledge, at most one request outstanding, batched. */
+  private askForAck(): void {
+    const sm = this.sm;
+    if (!sm || sm.asking) return;
+    sm.asking = true;
+    setTimeout(() => {
+      if (this.sm === sm && !this.isClosed()) this.write(xml('r', { xmlns: NS.sm }).toString());
+    }, 100).unref();
+  }
+
+  /** True if XEP-0198 is on for this connection. */
+  smEnabled(): boolean {
+    return this.sm !== null;
   }
 
   private established(el: Element, jid: Jid): Promise<void> | undefined {
@@ -665,9 +691,14 @@ export class C2SConnection {
     return true;
   }
 
-  deliver(xmlText: string): void {
+  /** `id`: the delivery id of a stanza kept in this connection's outbox until the client acks it. */
+  deliver(xmlText: string, id?: string): void {
     this.ctx.metrics.stanzas.inc({ kind: xmlText.startsWith('<m') ? 'message' : xmlText.startsWith('<p') ? 'presence' : 'iq', direction: 'out' });
     this.write(xmlText);
+    if (this.sm && id !== undefined && xmlText.startsWith('<message')) {
+      this.sm.kept.push({ seq: this.sm.sent, id });
+      this.askForAck();
+    }
   }
 
   /** Send a stream error and close (RFC 6120 §4.9.1.1: error, then close the stream). */

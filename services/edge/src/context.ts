@@ -25,5 +25,7 @@ export interface EdgeContext {
   route(stanza: Element, from: Jid, conn: C2SConnection, id: string): Promise<void>;
   /** Close another connection (possibly on another edge) with a stream error. */
   kick(entry: ResourceEntry, condition: StreamErrorCondition, text: string): void;
+  /** The client acknowledged these kept deliveries (XEP-0198): drop them from its outbox. */
+  acknowledged(conn: C2SConnection, ids: string[]): void;
   recordLogin(user: string, rec: { ip: string; resource: string; mechanism: string }): Promise<void>;
 }

@@ -95,6 +95,17 @@ export function buildEdgeService(deps: EdgeDeps): EdgeService {
         log.warn('presence cleanup failed', { err: (err as Error).message, jid: msg.jid });
       }
       await location.unregister(jid.toString(), conn.id);
+      // XEP-0198: what the client never acknowledged is routed again by its session actor.
+      if (conn.smEnabled()) {
+        const gone: ActorRequest = { ...msg, available: false };
+        bus.request(actorSubject('session', msg.key), gone, { timeoutMs: 10_000 }).catch((err) => {
+          metrics.busErrors.inc({ kind: 'resource-gone' });
+          log.warn('session cleanup failed', { err: (err as Error).message, jid: msg.jid });
+        });
+      }
+    },
+    acknowledged(conn, ids) {
+      location.outboxAck(conn.id, ids).catch((err) => log.warn('outbox ack failed', { err: (err as Error).message }));
     },
     route(stanza: Element, from: Jid, conn: C2SConnection, id: string) {
       const { service, key } = routeFor(stanza, from, config.domain);
@@ -137,7 +148,7 @@ export function buildEdgeService(deps: EdgeDeps): EdgeService {
         for (const t of m.targets) {
           const conn = conns.get(t.conn);
           if (!conn || (m.id !== undefined && !conn.firstDelivery(m.id))) continue;
-          conn.deliver(t.to ? stampTo(m.xml, t.to) : m.xml);
+          conn.deliver(t.to ? stampTo(m.xml, t.to) : m.xml, m.id);
         }
         return;
       case 'kick':

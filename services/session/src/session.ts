@@ -1,5 +1,6 @@
 // The session service: one actor per local account for messages and IQs addressed to it, and
 // IQs the server answers on the account's behalf (ARCHITECTURE.md, Actors; RFC 6121 §8).
+import { randomUUID } from 'node:crypto';
 import { ActorHost } from '@parley/actor';
 import type { Bus } from '@parley/bus';
 import { type Jid, parseJid } from '@parley/jid';
@@ -9,7 +10,7 @@ import { iqResult, mayReplyWithError, NS, type StanzaErrorCondition, stanzaError
 import type { Store } from '@parley/store';
 import { edgeSubject } from '@parley/subjects';
 import { type ActorRequest, deliveriesByEdge, type Origin, type WireMessage } from '@parley/wire';
-import { type Element, xml } from '@parley/xml';
+import { type Element, parseFragment, xml } from '@parley/xml';
 import type { IqRegistry } from './ext/registry.ts';
 
 export interface SessionDeps {
@@ -29,7 +30,16 @@ interface AccountState {
 export function createSessionHost(deps: SessionDeps): ActorHost<AccountState, ActorRequest, void> {
   const { domain, bus, location, store, log } = deps;
 
-  const publishTo = (recipients: ResourceEntry[], stanzaXml: string, id?: string) => {
+  /**
+   * A delivery to a single connection with XEP-0198 goes into its outbox first (kept by the
+   * location service until the client acknowledges it), so a dying edge cannot take it along.
+   * A stanza that reaches several resources is not kept: re-routing it after one of them died
+   * would hand a second copy to the others, which already have it.
+   */
+  const publishTo = async (recipients: ResourceEntry[], stanzaXml: string, handOffId?: string) => {
+    const id = handOffId ?? randomUUID();
+    const kept = recipients.length === 1 ? recipients.filter((r) => r.sm) : [];
+    if (kept.length) await Promise.all(kept.map((r) => location.outboxPut(r.conn, id, stanzaXml)));
     for (const { edge, msg } of deliveriesByEdge(recipients, stanzaXml, { id })) bus.publish(edgeSubject(edge), msg);
   };
   const answer = (origin: Origin | undefined, el: Element) => {
@@ -51,7 +61,7 @@ export function createSessionHost(deps: SessionDeps): ActorHost<AccountState, Ac
       return;
     }
     if (online.length > 0) {
-      publishTo(online, stanza.toString(), id);
+      await publishTo(online, stanza.toString(), id);
       return;
     }
     if (type === 'headline') return; // §8.5.2.2.1: headlines are not stored
@@ -86,7 +96,7 @@ export function createSessionHost(deps: SessionDeps): ActorHost<AccountState, Ac
       if (toJid.resource) {
         const r = (await location.resources(key)).find((e) => e.jid === toJid.toString());
         if (r) {
-          publishTo([r], stanza.toString(), id);
+          await publishTo([r], stanza.toString(), id);
           return;
         }
         // §8.5.3.2.1: unknown resource, chat/normal/headline as if to the bare JID.
@@ -102,7 +112,7 @@ export function createSessionHost(deps: SessionDeps): ActorHost<AccountState, Ac
       const type = stanza.attr('type');
       if (toJid.resource) {
         const r = (await location.resources(key)).find((e) => e.jid === toJid.toString());
-        if (r) publishTo([r], stanza.toString(), id);
+        if (r) await publishTo([r], stanza.toString(), id);
         else if (type === 'get' || type === 'set') fail({ stanza, origin }, 'service-unavailable'); // §8.5.3.2.3
         return;
       }
@@ -156,9 +166,25 @@ export function createSessionHost(deps: SessionDeps): ActorHost<AccountState, Ac
       for (const m of messages) await store.offline.push(key, m.stanza, { maxPerUser: Number.MAX_SAFE_INTEGER });
       return;
     }
-    for (const m of messages) {
-      bus.publish(edgeSubject(target.edge), { kind: 'deliver', xml: m.stanza, targets: [{ conn: target.conn }] });
+    for (const m of messages) await publishTo([entry], m.stanza, `offline-${m.id}`);
+  }
+
+  /**
+   * A connection ended with deliveries its client never acknowledged (XEP-0198): route them again
+   * as if sent to the bare JID — another resource, or offline storage with a delay stamp.
+   */
+  async function resourceGone(key: string, conn: string): Promise<void> {
+    const left = await location.outboxTake(conn);
+    for (const text of left) {
+      let stanza: Element;
+      try {
+        stanza = parseFragment(text);
+      } catch {
+        continue;
+      }
+      if (stanza.name === 'message') await messageToBare(key, stanza, undefined);
     }
+    if (left.length) log.info('re-routed unacknowledged deliveries', { key, count: left.length });
   }
 
   return new ActorHost<AccountState, ActorRequest, void>(
@@ -175,6 +201,9 @@ export function createSessionHost(deps: SessionDeps): ActorHost<AccountState, Ac
             return;
           case 'flush-offline':
             await flushOffline(key, msg.target);
+            return;
+          case 'resource-gone':
+            await resourceGone(key, msg.conn);
             return;
           default:
             log.warn('session actor got an unexpected request', { kind: msg.kind });
