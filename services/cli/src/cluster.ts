@@ -12,9 +12,9 @@ import type { Logger } from '@parley/log';
 import { buildPresenceService } from '@parley/presence';
 import { buildSessionService } from '@parley/session';
 import { actorSubject } from '@parley/subjects';
-import { createStore, migrate, openPostgres, type Store } from '@parley/store';
+import { createStore, migrate, openPostgres, type Sql, type Store } from '@parley/store';
 import { type ActorRequest, decodeWire, encodeWire, type WireMessage } from '@parley/wire';
-import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { startOpsServer } from './ops.ts';
 import { migrationsDir, serverVersion } from './paths.ts';
 
@@ -31,6 +31,20 @@ export function parseRoles(arg: string): ClusterRole[] {
     if (!(CLUSTER_ROLES as readonly string[]).includes(r)) throw new ClusterConfigError(`--role ${r}: use edge, session, presence or all`);
   }
   return roles as ClusterRole[];
+}
+
+/** The same Sql with every failed statement counted (the parley_backend_errors_total metric). */
+function countErrors(sql: Sql, onError: () => void): Sql {
+  const fail = (err: unknown): never => {
+    onError();
+    throw err;
+  };
+  return {
+    query: <T>(text: string, params?: unknown[]) => sql.query<T>(text, params).catch(fail),
+    exec: (text) => sql.exec(text).catch(fail),
+    transaction: <R>(fn: (tx: Sql) => Promise<R>) => sql.transaction((tx) => fn(countErrors(tx, onError))).catch(fail),
+    close: () => sql.close(),
+  };
 }
 
 export interface ClusterProcess {
@@ -50,7 +64,7 @@ export async function startClusterProcess(config: ParleyConfig, roles: ClusterRo
   const registry = new Registry();
   registry.setDefaultLabels({ role: roles.join('+'), instance: instanceId });
   collectDefaultMetrics({ register: registry });
-  const errors = new Gauge({ name: 'parley_backend_errors', help: 'Errors talking to NATS, Redis or Postgres since start', labelNames: ['backend'], registers: [registry] });
+  const errors = new Counter({ name: 'parley_backend_errors_total', help: 'Errors talking to NATS, Redis or Postgres, and failed bus handlers', labelNames: ['backend'], registers: [registry] });
   const ops = await startOpsServer(registry, config.opsPort, config.bindAddress);
   const stops: Array<() => Promise<void>> = [async () => ops.close()];
   const stopAll = async () => {
@@ -78,7 +92,7 @@ export async function startClusterProcess(config: ParleyConfig, roles: ClusterRo
       ...(config.databaseSchema ? { schema: config.databaseSchema } : {}),
     });
     await migrate(sql, migrationsDir);
-    const store: Store = createStore(sql);
+    const store: Store = createStore(countErrors(sql, () => errors.inc({ backend: 'postgres' })));
     stops.push(() => store.close());
 
     const actorRole = async (service: 'session' | 'presence') => {
