@@ -8,18 +8,9 @@ import { type Element, StreamParser, xml } from '@parley/xml';
 import { DEFAULT_TIMEOUT_MS, Inbox } from './inbox.ts';
 import { ScramClient } from './scram.ts';
 
-export const NS = {
-  client: 'jabber:client',
-  stream: 'http://etherx.jabber.org/streams',
-  streams: 'urn:ietf:params:xml:ns:xmpp-streams',
-  stanzas: 'urn:ietf:params:xml:ns:xmpp-stanzas',
-  tls: 'urn:ietf:params:xml:ns:xmpp-tls',
-  sasl: 'urn:ietf:params:xml:ns:xmpp-sasl',
-  bind: 'urn:ietf:params:xml:ns:xmpp-bind',
-  roster: 'jabber:iq:roster',
-  ping: 'urn:xmpp:ping',
-  delay: 'urn:xmpp:delay',
-} as const;
+import { NS } from '@parley/stanza';
+
+export { NS };
 
 export interface HeaderOptions {
   to?: string;

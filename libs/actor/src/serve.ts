@@ -1,5 +1,5 @@
 import type { Bus, Subscription } from '@parley/bus';
-import { type ActorService, actorShardSubject, SHARD_COUNT, shardOf } from '@parley/subjects';
+import { type ActorService as ActorServiceName, actorShardSubject, allShards, SHARD_COUNT, shardOf } from '@parley/subjects';
 import type { ActorReply, ActorRequest, WireMessage } from '@parley/wire';
 import { type ActorHost, MailboxFullError, MOVED_CONDITION, ShardMovedError } from './host.ts';
 import { RecentIds } from './recent-ids.ts';
@@ -12,7 +12,7 @@ import type { ShardManager } from './shards.ts';
  */
 export function serveShards<S>(
   bus: Bus<WireMessage>,
-  service: ActorService,
+  service: ActorServiceName,
   host: ActorHost<S, ActorRequest, void>,
   shards: number[],
 ): Subscription[] {
@@ -60,7 +60,7 @@ const MOVED: ActorReply = { ok: false, condition: MOVED_CONDITION, text: 'shard 
  */
 export function serveOwnedShards<S>(
   bus: Bus<WireMessage>,
-  service: ActorService,
+  service: ActorServiceName,
   host: ActorHost<S, ActorRequest, void>,
   manager: ShardManager,
   opts: ServeOwnedOptions = {},
@@ -132,4 +132,29 @@ export function serveOwnedShards<S>(
 
 function isActorRequest(m: WireMessage): m is ActorRequest {
   return 'kind' in m && 'key' in m && typeof (m as { key: unknown }).key === 'string';
+}
+
+/** A running actor service: the handle `buildSessionService`/`buildPresenceService` return. */
+export interface ActorService {
+  /** Serve all shards (embedded mode) or exactly those a lease manager holds (cluster mode). */
+  start(shards?: number[] | ShardManager): void;
+  stop(): void;
+  mailboxDepth(): number;
+}
+
+export function actorService<S>(bus: Bus<WireMessage>, service: ActorServiceName, host: ActorHost<S, ActorRequest, void>): ActorService {
+  let subs: Subscription[] = [];
+  let owned: OwnedShardsServer | null = null;
+  return {
+    start(shards = allShards()) {
+      if (Array.isArray(shards)) subs = serveShards(bus, service, host, shards);
+      else owned = serveOwnedShards(bus, service, host, shards);
+    },
+    stop() {
+      for (const s of subs) s.unsubscribe();
+      owned?.stop();
+      host.stop();
+    },
+    mailboxDepth: () => host.depth(),
+  };
 }
