@@ -59,16 +59,17 @@ const shade = {
 };
 const axes = (label) => [{ label: 'seconds' }, { label }];
 new uPlot({ title: 'latency per second (ms, log scale)', width, height: 320, plugins: [shade],
-  scales: { y: { distr: 3 } }, axes: axes('ms'),
+  scales: { x: { time: false }, y: { distr: 3 } }, axes: axes('ms'),
   series: [{}, { label: 'p50', stroke: '#1f77b4' }, { label: 'p99', stroke: '#d62728' }, { label: 'max', stroke: '#999', dash: [4, 4] }] },
   [t, s.map(p => p.latencyP50Ms || null), s.map(p => p.latencyP99Ms || null), s.map(p => p.latencyMaxMs || null)],
   document.getElementById('latency'));
-new uPlot({ title: 'messages per second', width, height: 320, plugins: [shade], axes: axes('per second'),
+// Seconds since the start of the run, not dates: x scales are plain numbers.
+new uPlot({ title: 'messages per second', width, height: 320, plugins: [shade], scales: { x: { time: false } }, axes: axes('per second'),
   series: [{}, { label: 'sent/s', stroke: '#2ca02c' }, { label: 'received/s', stroke: '#1f77b4' },
     { label: 'logins/s', stroke: '#9467bd' }, { label: 'errors/s', stroke: '#d62728' }] },
   [t, s.map(p => p.sentPerSec), s.map(p => p.receivedPerSec), s.map(p => p.loginsPerSec), s.map(p => p.errors)],
   document.getElementById('throughput'));
-new uPlot({ title: 'online connections, CPU % of one core, server RSS (MB)', width, height: 320, plugins: [shade],
+new uPlot({ title: 'online connections, CPU % of one core, server RSS (MB)', width, height: 320, plugins: [shade], scales: { x: { time: false } },
   axes: [{ label: 'seconds' }, { label: 'count / %' }, { side: 1, scale: 'mb', label: 'MB', grid: { show: false } }],
   series: [{}, { label: 'online', stroke: '#17becf' }, { label: 'generator CPU %', stroke: '#ff7f0e' },
     { label: 'server CPU %', stroke: '#8c564b' }, { label: 'server RSS MB', stroke: '#7f7f7f', scale: 'mb' }] },
