@@ -17,9 +17,11 @@ export interface ResourceEntry {
   rosterInterest?: boolean;
   /** XEP-0198 enabled: deliveries are kept in the connection's outbox until the client acks them. */
   sm?: boolean;
+  /** XEP-0280 message carbons enabled for this resource. */
+  carbons?: boolean;
 }
 
-export type ResourcePatch = Partial<Pick<ResourceEntry, 'priority' | 'available' | 'presence' | 'rosterInterest' | 'sm'>>;
+export type ResourcePatch = Partial<Pick<ResourceEntry, 'priority' | 'available' | 'presence' | 'rosterInterest' | 'sm' | 'carbons'>>;
 
 export type RegisterResult = { ok: true } | { ok: false; current: ResourceEntry };
 

@@ -178,7 +178,7 @@ export class RedisLocation implements LocationService {
     // Only the patchable fields cross into the script (a cast object cannot move jid/edge/conn);
     // an explicit undefined clears the field, as Object.assign does in MemoryLocation.
     const p: Record<string, unknown> = {};
-    for (const k of ['priority', 'available', 'presence', 'rosterInterest', 'sm'] as const) {
+    for (const k of ['priority', 'available', 'presence', 'rosterInterest', 'sm', 'carbons'] as const) {
       if (k in patch) p[k] = patch[k] ?? null;
     }
     return (await this.run(UPDATE, [this.rKey(jid)], [jid, conn, JSON.stringify(p)])) === 1;
@@ -328,6 +328,7 @@ function toJson(e: ResourceEntry): string {
   if (e.presence !== undefined) o.presence = e.presence;
   if (e.rosterInterest !== undefined) o.rosterInterest = e.rosterInterest;
   if (e.sm !== undefined) o.sm = e.sm;
+  if (e.carbons !== undefined) o.carbons = e.carbons;
   return JSON.stringify(o);
 }
 

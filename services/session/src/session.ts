@@ -36,12 +36,32 @@ export function createSessionHost(deps: SessionDeps): ActorHost<AccountState, Ac
    * A stanza that reaches several resources is not kept: re-routing it after one of them died
    * would hand a second copy to the others, which already have it.
    */
-  const publishTo = async (recipients: ResourceEntry[], stanzaXml: string, handOffId?: string) => {
+  const publishTo = async (recipients: ResourceEntry[], stanzaXml: string, handOffId?: string, stampRecipient = false) => {
+    if (recipients.length === 0) return;
     const id = handOffId ?? randomUUID();
-    const kept = recipients.length === 1 ? recipients.filter((r) => r.sm) : [];
+    const kept = recipients.length === 1 && !stampRecipient ? recipients.filter((r) => r.sm) : [];
     if (kept.length) await Promise.all(kept.map((r) => location.outboxPut(r.conn, id, stanzaXml)));
-    for (const { edge, msg } of deliveriesByEdge(recipients, stanzaXml, { id })) bus.publish(edgeSubject(edge), msg);
+    for (const { edge, msg } of deliveriesByEdge(recipients, stanzaXml, { id, stampRecipient })) bus.publish(edgeSubject(edge), msg);
   };
+
+  /**
+   * XEP-0280 §6: copies of an eligible chat message go to the recipient's other carbons-enabled
+   * resources (`received`) and to the sender's (`sent`), from the owner's bare JID so clients can
+   * check it (§11), each stamped with the receiving resource's full JID.
+   */
+  async function sendCarbons(key: string, original: Element, resources: ResourceEntry[], deliveredTo: ResourceEntry[], origin: Origin | undefined): Promise<void> {
+    const wrap = (kind: 'received' | 'sent', owner: string) =>
+      xml('message', { xmlns: NS.client, from: owner, type: original.attr('type') ?? 'normal' }, xml(kind, { xmlns: NS.carbons }, xml('forwarded', { xmlns: NS.forward }, original))).toString();
+    const got = new Set(deliveredTo.map((r) => r.conn));
+    const received = resources.filter((r) => r.carbons && !got.has(r.conn));
+    if (received.length) await publishTo(received, wrap('received', key), undefined, true);
+    if (!origin) return;
+    const sender = origin.jid.slice(0, origin.jid.indexOf('/'));
+    if (!sender.endsWith(`@${domain}`)) return;
+    const own = sender === key ? resources : await location.resources(sender);
+    const sent = own.filter((r) => r.carbons && r.conn !== origin.conn && !got.has(r.conn));
+    if (sent.length) await publishTo(sent, wrap('sent', sender), undefined, true);
+  }
   const answer = (origin: Origin | undefined, el: Element) => {
     if (!origin) return;
     bus.publish(edgeSubject(origin.edge), { kind: 'deliver', xml: el.toString(), targets: [{ conn: origin.conn }] });
@@ -51,25 +71,35 @@ export function createSessionHost(deps: SessionDeps): ActorHost<AccountState, Ac
     answer(req.origin, stanzaErrorReply(req.stanza, condition, { text }));
   };
 
-  /** RFC 6121 §8.5.2.1: message to a bare JID (or an unknown full JID treated as bare). */
-  async function messageToBare(key: string, stanza: Element, origin: Origin | undefined, id?: string): Promise<void> {
+  /**
+   * RFC 6121 §8.5.2.1: message to a bare JID (or an unknown full JID treated as bare).
+   * Returns the resources it was delivered to live ([] when stored or dropped).
+   */
+  async function messageToBare(
+    key: string,
+    stanza: Element,
+    origin: Origin | undefined,
+    id?: string,
+    known?: ResourceEntry[],
+  ): Promise<ResourceEntry[]> {
     const type = stanza.attr('type') ?? 'normal';
-    if (type === 'error') return;
-    const online = (await location.resources(key)).filter((r) => r.available && r.priority >= 0);
+    if (type === 'error') return [];
+    const online = (known ?? (await location.resources(key))).filter((r) => r.available && r.priority >= 0);
     if (type === 'groupchat') {
       fail({ stanza, origin }, 'service-unavailable');
-      return;
+      return [];
     }
     if (online.length > 0) {
       await publishTo(online, stanza.toString(), id);
-      return;
+      return online;
     }
-    if (type === 'headline') return; // §8.5.2.2.1: headlines are not stored
-    if (!hasStorableContent(stanza)) return;
+    if (type === 'headline') return []; // §8.5.2.2.1: headlines are not stored
+    if (!hasStorableContent(stanza)) return [];
     // XEP-0160 §3 and XEP-0203: store with a delay stamp; deliver at the next available presence.
     stanza.append(xml('delay', { xmlns: NS.delay, from: domain, stamp: new Date().toISOString() }));
     const r = await store.offline.push(key, stanza.toString(), { maxPerUser: deps.offlineQuota });
     if (r === 'quota-exceeded') fail({ stanza, origin }, 'service-unavailable', 'the recipient cannot receive more offline messages');
+    return [];
   }
 
   async function handleStanza(state: AccountState, key: string, stanza: Element, origin: Origin | undefined, id?: string): Promise<void> {
@@ -93,19 +123,22 @@ export function createSessionHost(deps: SessionDeps): ActorHost<AccountState, Ac
     }
     const toJid = parseJid(to!);
     if (stanza.name === 'message') {
-      if (toJid.resource) {
-        const r = (await location.resources(key)).find((e) => e.jid === toJid.toString());
-        if (r) {
-          await publishTo([r], stanza.toString(), id);
-          return;
-        }
-        // §8.5.3.2.1: unknown resource, chat/normal/headline as if to the bare JID.
-        if (stanza.attr('type') === 'groupchat') {
-          fail({ stanza, origin }, 'service-unavailable');
-          return;
-        }
+      const resources = await location.resources(key);
+      // Copied before delivery: storing offline appends a delay stamp to the stanza.
+      const carbon = carbonEligible(stanza) ? stanza.clone() : null;
+      let deliveredTo: ResourceEntry[] = [];
+      const r = toJid.resource ? resources.find((e) => e.jid === toJid.toString()) : undefined;
+      if (r) {
+        await publishTo([r], stanza.toString(), id);
+        deliveredTo = [r];
+      } else if (toJid.resource && stanza.attr('type') === 'groupchat') {
+        fail({ stanza, origin }, 'service-unavailable');
+        return;
+      } else {
+        // §8.5.3.2.1: an unknown resource gets chat/normal/headline as if sent to the bare JID.
+        deliveredTo = await messageToBare(key, stanza, origin, id, resources);
       }
-      await messageToBare(key, stanza, origin, id);
+      if (carbon) await sendCarbons(key, carbon, resources, deliveredTo, origin);
       return;
     }
     if (stanza.name === 'iq') {
@@ -142,6 +175,7 @@ export function createSessionHost(deps: SessionDeps): ActorHost<AccountState, Ac
       fail({ stanza, origin }, outcome.error, outcome.text);
       return;
     }
+    if (outcome.ownResource && origin) await location.update(origin.jid, origin.conn, outcome.ownResource);
     const reply = iqResult(stanza, ...outcome.result);
     if (stanza.attr('to') === undefined) reply.setAttr('from', undefined);
     answer(origin, reply);
@@ -212,6 +246,18 @@ export function createSessionHost(deps: SessionDeps): ActorHost<AccountState, Ac
     },
     { onError: (err, key) => log.error('session actor failure', { err, key }) },
   );
+}
+
+/**
+ * XEP-0280 §6.1: chat messages, and normal ones with a body, are copied unless marked private
+ * (§7) or no-copy (XEP-0334), and not MUC traffic or carbons themselves.
+ */
+function carbonEligible(stanza: Element): boolean {
+  const type = stanza.attr('type') ?? 'normal';
+  if (type !== 'chat' && !(type === 'normal' && stanza.getChild('body'))) return false;
+  if (stanza.getChild('private', NS.carbons) || stanza.getChild('no-copy', NS.hints)) return false;
+  if (stanza.getChild('received', NS.carbons) || stanza.getChild('sent', NS.carbons)) return false;
+  return !stanza.getChild('x', 'http://jabber.org/protocol/muc#user');
 }
 
 /** XEP-0160 §4: only messages with content worth keeping are stored (not bare chat states). */

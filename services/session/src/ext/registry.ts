@@ -1,3 +1,4 @@
+import { carbonsDisable, carbonsEnable } from './carbons.ts';
 import { discoInfo, discoItems } from './disco.ts';
 import { ping } from './ping.ts';
 import { type IqExtension, type IqScope, iqKey } from './types.ts';
@@ -30,5 +31,5 @@ export class IqRegistry {
 
 /** The IQ extensions every Parley session service serves. */
 export function defaultExtensions(serverVersion: string): IqExtension[] {
-  return [ping, discoInfo, discoItems, version('Parley', serverVersion)];
+  return [ping, discoInfo, discoItems, version('Parley', serverVersion), carbonsEnable, carbonsDisable];
 }

@@ -1,6 +1,7 @@
 // One protocol extension, one file (STYLE.md §1): each IQ handler declares the request it
 // answers and its disco features; the registry builds the lookup key, nobody edits a switch.
 import type { Jid } from '@parley/jid';
+import type { ResourcePatch } from '@parley/location';
 import type { StanzaErrorCondition } from '@parley/stanza';
 import type { Element } from '@parley/xml';
 
@@ -21,8 +22,11 @@ export interface IqContext {
 /** 'server': IQs to the domain or to the sender's own bare JID; 'account': to another account's bare JID. */
 export type IqScope = 'server' | 'account';
 
-/** Handlers return what should happen; the runtime sends it (STYLE.md §5). */
-export type IqOutcome = { result: Element[] } | { error: StanzaErrorCondition; text?: string };
+/**
+ * Handlers return what should happen; the runtime does it (STYLE.md §5): send the result, and
+ * apply `ownResource` to the sending resource's location entry first.
+ */
+export type IqOutcome = { result: Element[]; ownResource?: ResourcePatch } | { error: StanzaErrorCondition; text?: string };
 
 export interface IqExtension {
   scope: IqScope[];
