@@ -71,6 +71,7 @@ export class C2SConnection {
   private readonly recentDeliveries = new Set<string>();
   /** Numbers this connection's stanzas, so a retried hand-off is recognised (idempotency key). */
   private stanzaSeq = 0;
+  private lastInput = Date.now();
 
   constructor(
     private readonly ctx: EdgeContext,
@@ -110,7 +111,8 @@ export class C2SConnection {
         if (this.state.name !== 'closed' && !this.busy) this.transport.resume();
       }, wait).unref();
     }
-    if (this.state.name === 'session_established') this.armDeadline(this.ctx.config.idleTimeoutSec, 'connection-timeout');
+    // Idle deadline: note the activity; the timer re-checks when it fires instead of being re-armed per chunk.
+    this.lastInput = Date.now();
     if (this.parser) {
       this.parser.write(chunk);
       return;
@@ -511,7 +513,7 @@ export class C2SConnection {
     this.jid = jid;
     this.state = { name: 'session_established', jid };
     this.ctx.register(this);
-    this.armDeadline(this.ctx.config.idleTimeoutSec, 'connection-timeout');
+    this.armIdleDeadline();
     this.write(iqResult(el, xml('bind', { xmlns: NS.bind }, xml('jid', null, jid.toString()))).toString());
     this.log.info('session established', { jid: jid.toString(), ip: this.transport.remoteAddress, mechanism: this.authMechanism });
     void this.ctx.recordLogin(user, { ip: this.transport.remoteAddress, resource, mechanism: this.authMechanism });
@@ -609,7 +611,7 @@ export class C2SConnection {
       }
     }
     el.setAttr('from', jid.toString());
-    this.ctx.metrics.stanzas.inc({ kind: el.name, direction: 'in' });
+    this.ctx.metrics.stanzaIn(el.name);
 
     if (el.name === 'iq') {
       const type = el.attr('type');
@@ -693,7 +695,7 @@ export class C2SConnection {
 
   /** `id`: the delivery id of a stanza kept in this connection's outbox until the client acks it. */
   deliver(xmlText: string, id?: string): void {
-    this.ctx.metrics.stanzas.inc({ kind: xmlText.startsWith('<m') ? 'message' : xmlText.startsWith('<p') ? 'presence' : 'iq', direction: 'out' });
+    this.ctx.metrics.stanzaOut(xmlText.startsWith('<m') ? 'message' : xmlText.startsWith('<p') ? 'presence' : 'iq');
     this.write(xmlText);
     if (this.sm && id !== undefined && xmlText.startsWith('<message')) {
       this.sm.kept.push({ seq: this.sm.sent, id });
@@ -731,6 +733,24 @@ export class C2SConnection {
   private armDeadline(seconds: number, condition: StreamErrorCondition): void {
     if (this.deadline) clearTimeout(this.deadline);
     this.deadline = setTimeout(() => this.streamError(condition, 'timed out'), seconds * 1000);
+    this.deadline.unref();
+  }
+
+  /** RFC 6120 §4.6: an established stream silent for the idle timeout is closed (whitespace counts). */
+  private armIdleDeadline(): void {
+    if (this.deadline) clearTimeout(this.deadline);
+    const idleMs = this.ctx.config.idleTimeoutSec * 1000;
+    const check = () => {
+      const silent = Date.now() - this.lastInput;
+      if (silent >= idleMs) {
+        this.streamError('connection-timeout', 'idle for too long');
+        return;
+      }
+      this.deadline = setTimeout(check, idleMs - silent);
+      this.deadline.unref();
+    };
+    this.lastInput = Date.now();
+    this.deadline = setTimeout(check, idleMs);
     this.deadline.unref();
   }
 }

@@ -3,6 +3,9 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 export interface EdgeMetrics {
   connections: Gauge<'transport'>;
   stanzas: Counter<'kind' | 'direction'>;
+  /** Per-stanza counting with label children resolved once (hot path). */
+  stanzaIn(kind: string): void;
+  stanzaOut(kind: 'message' | 'presence' | 'iq'): void;
   streamErrors: Counter<'condition'>;
   auth: Counter<'result' | 'mechanism'>;
   handoff: Histogram<'service'>;
@@ -10,9 +13,15 @@ export interface EdgeMetrics {
 }
 
 export function createEdgeMetrics(registry: Registry): EdgeMetrics {
+  const stanzas = new Counter({ name: 'parley_edge_stanzas_total', help: 'Stanzas by kind and direction', labelNames: ['kind', 'direction'], registers: [registry] });
+  const kinds = ['message', 'presence', 'iq'] as const;
+  const inbound = new Map(kinds.map((k) => [k as string, stanzas.labels(k, 'in')]));
+  const outbound = new Map(kinds.map((k) => [k as string, stanzas.labels(k, 'out')]));
   return {
+    stanzas,
+    stanzaIn: (kind) => (inbound.get(kind) ?? stanzas.labels(kind, 'in')).inc(),
+    stanzaOut: (kind) => outbound.get(kind)!.inc(),
     connections: new Gauge({ name: 'parley_edge_connections', help: 'Open client connections', labelNames: ['transport'], registers: [registry] }),
-    stanzas: new Counter({ name: 'parley_edge_stanzas_total', help: 'Stanzas by kind and direction', labelNames: ['kind', 'direction'], registers: [registry] }),
     streamErrors: new Counter({ name: 'parley_edge_stream_errors_total', help: 'Stream errors sent, by condition', labelNames: ['condition'], registers: [registry] }),
     auth: new Counter({ name: 'parley_edge_auth_total', help: 'SASL outcomes', labelNames: ['result', 'mechanism'], registers: [registry] }),
     handoff: new Histogram({
