@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { ActorHost } from '@parley/actor';
 import type { Bus } from '@parley/bus';
 import { type Jid, parseJid } from '@parley/jid';
-import type { LocationService, ResourceEntry } from '@parley/location';
+import { bareOf, type LocationService, type ResourceEntry } from '@parley/location';
 import type { Logger } from '@parley/log';
 import { iqResult, mayReplyWithError, NS, type StanzaErrorCondition, stanzaErrorReply } from '@parley/stanza';
 import type { Store } from '@parley/store';
@@ -49,16 +49,23 @@ export function createSessionHost(deps: SessionDeps): ActorHost<AccountState, Ac
    * resources (`received`) and to the sender's (`sent`), from the owner's bare JID so clients can
    * check it (§11), each stamped with the receiving resource's full JID.
    */
-  async function sendCarbons(key: string, original: Element, resources: ResourceEntry[], deliveredTo: ResourceEntry[], origin: Origin | undefined): Promise<void> {
+  async function sendCarbons(
+    key: string,
+    original: Element,
+    resources: ResourceEntry[],
+    deliveredTo: ResourceEntry[],
+    origin: Origin | undefined,
+    senderResources?: ResourceEntry[],
+  ): Promise<void> {
     const wrap = (kind: 'received' | 'sent', owner: string) =>
       xml('message', { xmlns: NS.client, from: owner, type: original.attr('type') ?? 'normal' }, xml(kind, { xmlns: NS.carbons }, xml('forwarded', { xmlns: NS.forward }, original))).toString();
     const got = new Set(deliveredTo.map((r) => r.conn));
     const received = resources.filter((r) => r.carbons && !got.has(r.conn));
     if (received.length) await publishTo(received, wrap('received', key), undefined, true);
     if (!origin) return;
-    const sender = origin.jid.slice(0, origin.jid.indexOf('/'));
+    const sender = bareOf(origin.jid);
     if (!sender.endsWith(`@${domain}`)) return;
-    const own = sender === key ? resources : await location.resources(sender);
+    const own = sender === key ? resources : (senderResources ?? (await location.resources(sender)));
     const sent = own.filter((r) => r.carbons && r.conn !== origin.conn && !got.has(r.conn));
     if (sent.length) await publishTo(sent, wrap('sent', sender), undefined, true);
   }
@@ -123,9 +130,12 @@ export function createSessionHost(deps: SessionDeps): ActorHost<AccountState, Ac
     }
     const toJid = parseJid(to!);
     if (stanza.name === 'message') {
-      const resources = await location.resources(key);
       // Copied before delivery: storing offline appends a delay stamp to the stanza.
       const carbon = carbonEligible(stanza) ? stanza.clone() : null;
+      // One round trip for the recipient's resources and, for carbons, the sender's.
+      const sender = carbon && origin ? bareOf(origin.jid) : key;
+      const where = await location.resourcesOf(sender === key ? [key] : [key, sender]);
+      const resources = where.get(key) ?? [];
       let deliveredTo: ResourceEntry[] = [];
       const r = toJid.resource ? resources.find((e) => e.jid === toJid.toString()) : undefined;
       if (r) {
@@ -138,7 +148,7 @@ export function createSessionHost(deps: SessionDeps): ActorHost<AccountState, Ac
         // §8.5.3.2.1: an unknown resource gets chat/normal/headline as if sent to the bare JID.
         deliveredTo = await messageToBare(key, stanza, origin, id, resources);
       }
-      if (carbon) await sendCarbons(key, carbon, resources, deliveredTo, origin);
+      if (carbon) await sendCarbons(key, carbon, resources, deliveredTo, origin, where.get(sender));
       return;
     }
     if (stanza.name === 'iq') {
