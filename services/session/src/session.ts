@@ -130,12 +130,14 @@ export function createSessionHost(deps: SessionDeps): ActorHost<AccountState, Ac
     }
     const toJid = parseJid(to!);
     if (stanza.name === 'message') {
-      // Copied before delivery: storing offline appends a delay stamp to the stanza.
-      const carbon = carbonEligible(stanza) ? stanza.clone() : null;
+      const eligible = carbonEligible(stanza);
       // One round trip for the recipient's resources and, for carbons, the sender's.
-      const sender = carbon && origin ? bareOf(origin.jid) : key;
+      const sender = eligible && origin ? bareOf(origin.jid) : key;
       const where = await location.resourcesOf(sender === key ? [key] : [key, sender]);
       const resources = where.get(key) ?? [];
+      const wanted = eligible && [...where.values()].some((rs) => rs.some((r) => r.carbons));
+      // Copied before delivery: storing offline appends a delay stamp to the stanza.
+      const carbon = wanted ? stanza.clone() : null;
       let deliveredTo: ResourceEntry[] = [];
       const r = toJid.resource ? resources.find((e) => e.jid === toJid.toString()) : undefined;
       if (r) {
