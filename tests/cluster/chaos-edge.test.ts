@@ -4,22 +4,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Element } from '@parley/xml';
-import { EDGE_TTL_SEC, TestCluster } from './harness.ts';
+import { EDGE_TTL_SEC } from './harness.ts';
 import { waitFlowing } from './chaos.ts';
-import { connectPairs, makePairs, type Peer, pairUsers, report, settle, summary, Traffic } from './traffic.ts';
+import { type Peer, report, settle, summary, withPairs } from './traffic.ts';
 
 const isPresence = (from: string, type: string | undefined) => (e: Element) => e.is('presence') && e.attr('from') === from && e.attr('type') === type;
 
 test('clients of a killed edge reconnect to the other edge, carry on chatting, and their contacts see them leave and return', { timeout: 150_000 }, async (t) => {
-  const cluster = await TestCluster.start({ edges: 2, sessions: 2, presences: 2, label: 'chaos-edge' });
-  const pairs = makePairs('ce', 12);
-  const traffic = new Traffic(pairs);
-  try {
-    await cluster.addUsers(pairUsers(pairs));
-    for (const p of pairs) await cluster.befriend(p.sender.user, p.receiver.user);
+  await withPairs({ edges: 2, sessions: 2, presences: 2, label: 'chaos-edge', prefix: 'ce', count: 12, befriend: true }, async ({ cluster, pairs, traffic }) => {
     const [edge1, edge2] = cluster.edges();
     assert.ok(edge1 && edge2);
-    await connectPairs(pairs, [edge1.c2s, edge2.c2s]);
     const partner = (peer: Peer) => {
       const p = pairs[peer.pair]!;
       return p.sender === peer ? p.receiver : p.sender;
@@ -91,12 +85,5 @@ test('clients of a killed edge reconnect to the other edge, carry on chatting, a
         `pair${r.pair}: messages after the reconnections that did not go through`,
       );
     }
-  } finally {
-    traffic.stop();
-    for (const p of pairs) {
-      p.sender.stop();
-      p.receiver.stop();
-    }
-    await cluster.stop();
-  }
+  });
 });

@@ -4,21 +4,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { xml } from '@parley/xml';
-import { TestCluster } from './harness.ts';
 import { assertDelivery, TRAFFIC_AFTER_KILL_MS, waitFlowing } from './chaos.ts';
-import { connectPairs, makePairs, maxLatency, pairUsers, report, settle, summary, Traffic } from './traffic.ts';
+import { maxLatency, report, settle, summary, withPairs } from './traffic.ts';
 
 test('killing a presence process leaves chat untouched and presence working', { timeout: 150_000 }, async (t) => {
-  const cluster = await TestCluster.start({ edges: 2, sessions: 2, presences: 2, label: 'chaos-presence' });
-  const pairs = makePairs('cp', 20);
-  const traffic = new Traffic(pairs);
-  try {
-    await cluster.addUsers(pairUsers(pairs));
-    for (const p of pairs) await cluster.befriend(p.sender.user, p.receiver.user);
-    await connectPairs(
-      pairs,
-      cluster.edges().map((e) => e.c2s),
-    );
+  await withPairs({ edges: 2, sessions: 2, presences: 2, label: 'chaos-presence', prefix: 'cp', count: 20, befriend: true }, async ({ cluster, pairs, traffic }) => {
     traffic.start();
     await waitFlowing(pairs);
 
@@ -50,12 +40,5 @@ test('killing a presence process leaves chat untouched and presence working', { 
         assert.equal(got.getChildText('show'), 'away');
       }),
     );
-  } finally {
-    traffic.stop();
-    for (const p of pairs) {
-      p.sender.stop();
-      p.receiver.stop();
-    }
-    await cluster.stop();
-  }
+  });
 });

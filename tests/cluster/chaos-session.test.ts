@@ -4,8 +4,7 @@
 // lose no acknowledged stanza."
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { TestCluster } from './harness.ts';
-import { connectPairs, duplicateTimeline, makePairs, maxLatency, pairUsers, report, settle, summary, Traffic } from './traffic.ts';
+import { duplicateTimeline, maxLatency, report, settle, summary, withPairs } from './traffic.ts';
 import { assertDelivery, assertResumed, RESUME_AFTER_MS, TRAFFIC_AFTER_KILL_MS, waitFlowing } from './chaos.ts';
 
 // A stanza can be processed twice: the owner publishes the delivery, dies before its reply leaves,
@@ -13,15 +12,7 @@ import { assertDelivery, assertResumed, RESUME_AFTER_MS, TRAFFIC_AFTER_KILL_MS, 
 // The receiving edge drops the second copy: deliveries carry the hand-off id (libs/wire `deliver.id`,
 // C2SConnection.firstDelivery), so the recipient still sees each acknowledged message once.
 test('killing a session process loses no acknowledged message and delivers none twice', { timeout: 150_000 }, async (t) => {
-  const cluster = await TestCluster.start({ edges: 2, sessions: 2, presences: 2, label: 'chaos-session' });
-  const pairs = makePairs('cs', 20);
-  const traffic = new Traffic(pairs);
-  try {
-    await cluster.addUsers(pairUsers(pairs));
-    await connectPairs(
-      pairs,
-      cluster.edges().map((e) => e.c2s),
-    );
+  await withPairs({ edges: 2, sessions: 2, presences: 2, label: 'chaos-session', prefix: 'cs', count: 20 }, async ({ cluster, pairs, traffic }) => {
     traffic.start();
     await waitFlowing(pairs);
 
@@ -43,12 +34,5 @@ test('killing a session process loses no acknowledged message and delivers none 
     assertResumed(pairs, killedAt + RESUME_AFTER_MS);
     // The survivor took over every shard of the dead process.
     assert.equal((await cluster.shardsOwned('session')).get(cluster.live('session')[0]!.name), 64);
-  } finally {
-    traffic.stop();
-    for (const p of pairs) {
-      p.sender.stop();
-      p.receiver.stop();
-    }
-    await cluster.stop();
-  }
+  });
 });

@@ -4,20 +4,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Element } from '@parley/xml';
-import { EDGE_TTL_SEC, TestCluster, waitFor } from './harness.ts';
+import { EDGE_TTL_SEC, waitFor } from './harness.ts';
 import { assertDelivery, waitFlowing } from './chaos.ts';
-import { connectPairs, makePairs, maxLatency, pairUsers, report, settle, summary, Traffic } from './traffic.ts';
+import { maxLatency, report, settle, summary, withPairs } from './traffic.ts';
 
 test('a session process stopped with SIGTERM hands its shards over without losing or reordering messages', { timeout: 150_000 }, async (t) => {
-  const cluster = await TestCluster.start({ edges: 2, sessions: 2, presences: 1, label: 'drain-session' });
-  const pairs = makePairs('ds', 16);
-  const traffic = new Traffic(pairs);
-  try {
-    await cluster.addUsers(pairUsers(pairs));
-    await connectPairs(
-      pairs,
-      cluster.edges().map((e) => e.c2s),
-    );
+  await withPairs({ edges: 2, sessions: 2, presences: 1, label: 'drain-session', prefix: 'ds', count: 16 }, async ({ cluster, pairs, traffic }) => {
     traffic.start();
     await waitFlowing(pairs);
     const [leaving, staying] = cluster.live('session');
@@ -35,25 +27,12 @@ test('a session process stopped with SIGTERM hands its shards over without losin
       [],
       'each receiver sees its sender’s messages in order',
     );
-  } finally {
-    traffic.stop();
-    for (const p of pairs) {
-      p.sender.stop();
-      p.receiver.stop();
-    }
-    await cluster.stop();
-  }
+  });
 });
 
 test('an edge stopped with SIGTERM closes streams with system-shutdown and its users leave at once', { timeout: 120_000 }, async (t) => {
-  const cluster = await TestCluster.start({ edges: 2, sessions: 1, presences: 1, label: 'drain-edge' });
-  const pairs = makePairs('de', 4);
-  try {
-    await cluster.addUsers(pairUsers(pairs));
-    for (const p of pairs) await cluster.befriend(p.sender.user, p.receiver.user);
-    const [edge1, edge2] = cluster.edges();
-    assert.ok(edge1 && edge2);
-    await connectPairs(pairs, [edge1.c2s, edge2.c2s]);
+  await withPairs({ edges: 2, sessions: 1, presences: 1, label: 'drain-edge', prefix: 'de', count: 4, befriend: true }, async ({ cluster, pairs }) => {
+    const edge1 = cluster.edges()[0]!;
     // Pair n's sender is on edge n % 2: the even pairs' senders are on edge 1.
     const onEdge1 = pairs.filter((p) => p.n % 2 === 0).map((p) => p.sender);
     const partnerOf = (peer: (typeof onEdge1)[number]) => pairs.find((p) => p.sender === peer)!.receiver;
@@ -80,11 +59,5 @@ test('an edge stopped with SIGTERM closes streams with system-shutdown and its u
     const took = Date.now() - stoppedAt;
     t.diagnostic(`contacts saw the drained edge's users leave ${took} ms after SIGTERM`);
     assert.ok(took < (EDGE_TTL_SEC * 1000 * 2) / 3, `unavailable arrived ${took} ms after SIGTERM, not before the reaper could act`);
-  } finally {
-    for (const p of pairs) {
-      p.sender.stop();
-      p.receiver.stop();
-    }
-    await cluster.stop();
-  }
+  });
 });

@@ -3,20 +3,12 @@
 // acquires; queued requests are answered 'moved' and retried by the edge, in order per sender).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { TestCluster, waitFor } from './harness.ts';
+import { waitFor } from './harness.ts';
 import { assertDelivery, waitFlowing } from './chaos.ts';
-import { connectPairs, makePairs, maxLatency, pairUsers, report, settle, summary, Traffic } from './traffic.ts';
+import { maxLatency, report, settle, summary, withPairs } from './traffic.ts';
 
 test('session processes joining under traffic take shards over without losing, duplicating or reordering messages', { timeout: 150_000 }, async (t) => {
-  const cluster = await TestCluster.start({ edges: 2, sessions: 1, presences: 1, label: 'rebalance' });
-  const pairs = makePairs('rb', 20);
-  const traffic = new Traffic(pairs);
-  try {
-    await cluster.addUsers(pairUsers(pairs));
-    await connectPairs(
-      pairs,
-      cluster.edges().map((e) => e.c2s),
-    );
+  await withPairs({ edges: 2, sessions: 1, presences: 1, label: 'rebalance', prefix: 'rb', count: 20 }, async ({ cluster, pairs, traffic }) => {
     const first = cluster.live('session')[0]!;
     assert.equal(await first.metric('parley_session_shards_owned'), 64);
     traffic.start();
@@ -38,12 +30,5 @@ test('session processes joining under traffic take shards over without losing, d
     assertDelivery(rs, cluster);
     const reordered = rs.filter((r) => r.reordered).map((r) => `pair${r.pair}: ${pairs[r.pair]!.receiver.received.join(',')}`);
     assert.deepEqual(reordered, [], 'each receiver sees its sender’s messages in the order they were sent');
-  } finally {
-    traffic.stop();
-    for (const p of pairs) {
-      p.sender.stop();
-      p.receiver.stop();
-    }
-    await cluster.stop();
-  }
+  });
 });

@@ -3,7 +3,7 @@
 // only after its owning actor accepted it, so every acknowledged message must reach its recipient
 // exactly once; an unacknowledged one may be lost (the client was never told it arrived).
 import { type Element, xml } from '@parley/xml';
-import { DOMAIN, password, waitFor } from './harness.ts';
+import { type ClusterOptions, DOMAIN, password, TestCluster, waitFor } from './harness.ts';
 import { RawClient, stanzaErrorCondition } from '../harness/raw.ts';
 
 const NS_SM = 'urn:xmpp:sm:3';
@@ -340,4 +340,40 @@ export function duplicateTimeline(pairs: Pair[], t0: number): string {
     }
   }
   return out.join('; ');
+}
+
+export interface PairsScenario {
+  cluster: TestCluster;
+  pairs: Pair[];
+  traffic: Traffic;
+}
+
+/**
+ * The common frame of the cluster scenarios: a cluster, `count` pairs provisioned (and subscribed
+ * to each other when `befriend`), logged in with senders and receivers on different edges, and
+ * everything stopped afterwards whatever happened.
+ */
+export async function withPairs(
+  opts: ClusterOptions & { prefix: string; count: number; befriend?: boolean },
+  body: (s: PairsScenario) => Promise<void>,
+): Promise<void> {
+  const cluster = await TestCluster.start(opts);
+  const pairs = makePairs(opts.prefix, opts.count);
+  const traffic = new Traffic(pairs);
+  try {
+    await cluster.addUsers(pairUsers(pairs));
+    if (opts.befriend) for (const p of pairs) await cluster.befriend(p.sender.user, p.receiver.user);
+    await connectPairs(
+      pairs,
+      cluster.edges().map((e) => e.c2s),
+    );
+    await body({ cluster, pairs, traffic });
+  } finally {
+    traffic.stop();
+    for (const p of pairs) {
+      p.sender.stop();
+      p.receiver.stop();
+    }
+    await cluster.stop();
+  }
 }
