@@ -4,14 +4,8 @@ import type { LoginHistoryRepo, LoginRecord } from './types.ts';
 const DEFAULT_RECENT = 20;
 const FOREIGN_KEY_VIOLATION = '23503';
 
-interface LoginRow {
-  at: Date;
-  ip: string;
-  client: string | null;
-  resource: string | null;
-  mechanism: string;
-  success: boolean;
-}
+/** Rows come back with exactly the record's columns. */
+type LoginRow = LoginRecord;
 
 export function loginHistoryRepo(sql: Sql): LoginHistoryRepo {
   return {
