@@ -102,12 +102,6 @@ export class ActorHost<S, M, R> {
     return this.actors.size;
   }
 
-  /** Drop cached state so the next message re-activates from the store. */
-  invalidate(key: string): void {
-    const a = this.actors.get(key);
-    if (a) a.state = undefined;
-  }
-
   /**
    * Refuse every queued (not yet running) message of the matching keys with `reason()` and drop
    * their cached state: used when a shard is lost, so senders retry at the new owner at once

@@ -48,9 +48,6 @@ export function edgeSubject(edgeId: string): string {
   return `parley.edge.${token(edgeId, 'edge id')}`;
 }
 
-/** Broadcast to every edge (e.g. config reload, admin kicks by JID). */
-export const ALL_EDGES_SUBJECT = 'parley.edges';
-
 export function allShards(): number[] {
   return Array.from({ length: SHARD_COUNT }, (_, i) => i);
 }

@@ -39,9 +39,7 @@ export type EdgeMessage =
    */
   | { kind: 'deliver'; xml: string; targets: DeliveryTarget[]; id?: string }
   /** Close a connection with a stream error, e.g. `conflict` when the same resource binds elsewhere. */
-  | { kind: 'kick'; conn: string; condition: string; text?: string }
-  /** RFC 6121 §2.1.6: the connection requested the roster and now receives roster pushes. */
-  | { kind: 'mark'; conn: string; flag: 'roster' };
+  | { kind: 'kick'; conn: string; condition: string; text?: string };
 
 export type WireMessage = ActorRequest | ActorReply | EdgeMessage;
 

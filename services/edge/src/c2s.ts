@@ -50,7 +50,6 @@ export class C2SConnection {
   jid: Jid | null = null;
   /** Available presence sent (RFC 6121 §4.2), so the resource gets broadcasts and messages. */
   available = false;
-  rosterInterest = false;
   private readonly log: Logger;
   private readonly parser: StreamParser | null;
   private readonly limits: Partial<XmlLimits>;
@@ -64,7 +63,6 @@ export class C2SConnection {
   private readonly backlog: Element[] = [];
   private authUser: string | null = null;
   private authMechanism = '';
-  readonly connectedAt = Date.now();
   private sm: SmState | null = null;
   private readonly chains = new Map<string, Promise<void>>();
   /** Hand-off ids of recent deliveries to this connection, oldest first (duplicate suppression). */

@@ -154,11 +154,6 @@ export function buildEdgeService(deps: EdgeDeps): EdgeService {
       case 'kick':
         conns.get(m.conn)?.streamError(m.condition as Parameters<C2SConnection['streamError']>[0], m.text);
         return;
-      case 'mark': {
-        const c = conns.get(m.conn);
-        if (c) c.rosterInterest = true;
-        return;
-      }
     }
     return;
   }
