@@ -46,6 +46,26 @@ describe('stream management', () => {
     receiver.close();
   });
 
+  // XEP-0198 §4: the <a/> answering an <r/> counts the stanzas handled before it. A presence still
+  // on its way to its actor is answered once accepted, not with a lower h that is never corrected
+  // (aioxmpp waits for the count of its initial presence and hung here).
+  test('an ack request right after a stanza is answered with that stanza counted', T, async () => {
+    const c = await RawClient.login(ts.ports.c2s, 'smsender', 'pw1', 'd');
+    c.send(xml('enable', { xmlns: SM }));
+    await c.next((el) => el.is('enabled', SM), 'enabled');
+    c.send(xml('presence'));
+    c.send(xml('r', { xmlns: SM }));
+    const a = await c.next((el) => el.is('a', SM), 'ack');
+    assert.equal(a.attr('h'), '1');
+    // Two requests in a row after three stanzas: both answered, in order, each counting all three.
+    for (let i = 0; i < 3; i++) c.send(xml('message', { to: `smreceiver@${ts.domain}`, type: 'chat', id: newId() }, xml('body', null, `x${i}`)));
+    c.send(xml('r', { xmlns: SM }));
+    c.send(xml('r', { xmlns: SM }));
+    assert.equal((await c.next((el) => el.is('a', SM), 'first ack')).attr('h'), '4');
+    assert.equal((await c.next((el) => el.is('a', SM), 'second ack')).attr('h'), '4');
+    c.close();
+  });
+
   test('refuses to enable before a resource is bound', T, async () => {
     const c = await RawClient.open(ts.ports.c2s);
     await c.startStream();

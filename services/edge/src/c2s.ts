@@ -41,6 +41,8 @@ interface SmState {
   kept: Array<{ seq: number; id: string }>;
   /** An <r/> is scheduled or unanswered. */
   asking: boolean;
+  /** Unanswered <r/>s from the client, each with the count of stanzas received before it. */
+  owed: number[];
 }
 
 export class C2SConnection {
@@ -539,6 +541,14 @@ export class C2SConnection {
   private smHandled(sm: SmState, seq: number): void {
     sm.done.add(seq);
     while (sm.done.delete(sm.handled + 1)) sm.handled++;
+    while (sm.owed.length && sm.owed[0]! <= sm.handled) {
+      sm.owed.shift();
+      this.sendAck(sm);
+    }
+  }
+
+  private sendAck(sm: SmState): void {
+    this.write(xml('a', { xmlns: NS.sm, h: String(sm.handled % 2 ** 32) }).toString());
   }
 
   /** XEP-0198 §3-§4: enable, ack requests and acks (resumption is not offered yet). */
@@ -548,7 +558,7 @@ export class C2SConnection {
         this.write(xml('failed', { xmlns: NS.sm }, xml('unexpected-request', { xmlns: NS.stanzas })).toString());
         return;
       }
-      this.sm = { received: 0, handled: 0, done: new Set(), sent: 0, acked: 0, kept: [], asking: false };
+      this.sm = { received: 0, handled: 0, done: new Set(), sent: 0, acked: 0, kept: [], asking: false, owed: [] };
       this.write(xml('enabled', { xmlns: NS.sm }).toString());
       // From now on the session actors keep this connection's deliveries until acknowledged.
       if (this.jid) void this.ctx.location.update(this.jid.toString(), this.id, { sm: true }).catch(() => {});
@@ -559,7 +569,10 @@ export class C2SConnection {
       return;
     }
     if (el.is('r', NS.sm)) {
-      this.write(xml('a', { xmlns: NS.sm, h: String(this.sm.handled % 2 ** 32) }).toString());
+      // XEP-0198 §4: the answer counts every stanza received before the <r/>; those still on
+      // their way to an actor are waited for (in order, without holding up other input).
+      if (this.sm.owed.length === 0 && this.sm.handled >= this.sm.received) this.sendAck(this.sm);
+      else this.sm.owed.push(this.sm.received);
       return;
     }
     if (el.is('a', NS.sm)) {
