@@ -1,11 +1,11 @@
 #!/usr/bin/env node
-// Runs every *.test.ts under libs/, services/, loadtest/ and tests/ with node's test runner (via tsx).
+// Runs every *.test.ts under libs/, services/, extensions/, loadtest/ and tests/ with node's test runner (via tsx).
 // Usage: node scripts/test.mjs [path-filter ...]
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-const roots = ['libs', 'services', 'loadtest', 'tests'];
+const roots = ['libs', 'services', 'extensions', 'loadtest', 'tests'];
 const files = [];
 function walk(dir) {
   let entries;

@@ -5,7 +5,7 @@ import type { ActorReply, ActorRequest, WireMessage } from '@parley/wire';
 import { MOVED_CONDITION } from './host.ts';
 
 export interface RetryOptions {
-  /** Total attempts, the first included (default 8: ≈1.3–2.6 s of backoff, longer than a graceful hand-over at the default lease timing). */
+  /** Total attempts, the first included (RETRY_DEFAULTS: longer than a graceful hand-over at the default lease timing). */
   attempts?: number;
   /** First backoff; doubles per attempt with jitter (default 25 ms). */
   backoffMs?: number;
@@ -25,6 +25,17 @@ export class HandOffError extends Error {
   }
 }
 
+/** The one set of retry defaults (embedded mode, tests): ≈1.3–2.6 s of backoff over 8 attempts. */
+export const RETRY_DEFAULTS: Required<RetryOptions> = { attempts: 8, backoffMs: 25, maxBackoffMs: 1000, timeoutMs: 2000 };
+
+/**
+ * Cluster hand-offs must outlast a shard lease: a crashed owner's shards are taken over only after
+ * its lease expires, so the backoff grows to a quarter of the lease TTL over 12 attempts.
+ */
+export function clusterRetry(leaseTtlMs: number): Required<RetryOptions> {
+  return { attempts: 12, backoffMs: 50, maxBackoffMs: Math.max(500, leaseTtlMs / 4), timeoutMs: 2000 };
+}
+
 const RETRYABLE_BUS = new Set<string>(['no-responders', 'timeout']);
 
 /**
@@ -38,9 +49,7 @@ export async function requestWithRetry(
   msg: ActorRequest,
   opts: RetryOptions = {},
 ): Promise<ActorReply> {
-  const attempts = opts.attempts ?? 8;
-  const backoff = opts.backoffMs ?? 25;
-  const maxBackoff = opts.maxBackoffMs ?? 1000;
+  const { attempts, backoffMs: backoff, maxBackoffMs: maxBackoff, timeoutMs } = { ...RETRY_DEFAULTS, ...opts };
   let last = 'none';
   for (let i = 0; i < attempts; i++) {
     if (i > 0) {
@@ -48,7 +57,7 @@ export async function requestWithRetry(
       await new Promise((r) => setTimeout(r, base / 2 + Math.random() * (base / 2)));
     }
     try {
-      const reply = (await bus.request(subject, msg, { timeoutMs: opts.timeoutMs ?? 2000 })) as ActorReply;
+      const reply = (await bus.request(subject, msg, { timeoutMs })) as ActorReply;
       if (reply.ok || reply.condition !== MOVED_CONDITION) return reply;
       last = MOVED_CONDITION;
     } catch (err) {

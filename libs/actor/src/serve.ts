@@ -134,15 +134,15 @@ function isActorRequest(m: WireMessage): m is ActorRequest {
   return 'kind' in m && 'key' in m && typeof (m as { key: unknown }).key === 'string';
 }
 
-/** A running actor service: the handle `buildSessionService`/`buildPresenceService` return. */
-export interface ActorService {
+/** An actor service's runtime: the handle `buildSessionService`/`buildPresenceService` return. */
+export interface ActorRuntime {
   /** Serve all shards (embedded mode) or exactly those a lease manager holds (cluster mode). */
   start(shards?: number[] | ShardManager): void;
   stop(): void;
   mailboxDepth(): number;
 }
 
-export function actorService<S>(bus: Bus<WireMessage>, service: ActorServiceName, host: ActorHost<S, ActorRequest, void>): ActorService {
+export function actorRuntime<S>(bus: Bus<WireMessage>, service: ActorServiceName, host: ActorHost<S, ActorRequest, void>): ActorRuntime {
   let subs: Subscription[] = [];
   let owned: OwnedShardsServer | null = null;
   return {

@@ -11,3 +11,4 @@ export function prepareOpaqueString(s: string): string {
 export function prepareUsername(s: string): string {
   return usernameCaseMapped(s);
 }
+export { type Addressee, addressOf, bareOf, toServerOrSelf } from './address.ts';

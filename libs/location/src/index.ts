@@ -1,5 +1,4 @@
 export type { LocationService, RegisterResult, ResourceEntry, ResourcePatch } from './location.ts';
-export { bareOf } from './location.ts';
 export { MemoryLocation } from './memory.ts';
 export type { RedisLocationOptions } from './redis.ts';
 export { RedisLocation } from './redis.ts';

@@ -66,8 +66,3 @@ export interface LocationService {
   count(): Promise<number>;
   close(): Promise<void>;
 }
-
-export function bareOf(fullJid: string): string {
-  const slash = fullJid.indexOf('/');
-  return slash < 0 ? fullJid : fullJid.slice(0, slash);
-}

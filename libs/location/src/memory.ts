@@ -1,4 +1,5 @@
-import { bareOf, type LocationService, type RegisterResult, type ResourceEntry, type ResourcePatch } from './location.ts';
+import { bareOf } from '@parley/jid';
+import type { LocationService, RegisterResult, ResourceEntry, ResourcePatch } from './location.ts';
 
 /** In-memory location service for embedded mode; every operation is atomic by construction. */
 export class MemoryLocation implements LocationService {

@@ -12,7 +12,8 @@
 // Sentinel), not Redis Cluster.
 import { createHash } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
-import { bareOf, type LocationService, type RegisterResult, type ResourceEntry, type ResourcePatch } from './location.ts';
+import { bareOf } from '@parley/jid';
+import type { LocationService, RegisterResult, ResourceEntry, ResourcePatch } from './location.ts';
 
 export interface RedisLocationOptions {
   /** Prepended to every key; default `parley:loc:`. */

@@ -3,7 +3,7 @@
 // the bus, location service, store and shard ownership differ.
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { RedisLeaseStore, ShardManager } from '@parley/actor';
+import { announceResourceGone, clusterRetry, RedisLeaseStore, ShardManager } from '@parley/actor';
 import { type Bus, connectNatsBus } from '@parley/bus';
 import type { ParleyConfig } from '@parley/config';
 import { buildEdgeService, type EdgeService, loadTlsMaterial } from '@parley/edge';
@@ -11,12 +11,12 @@ import { RedisLocation } from '@parley/location';
 import type { Logger } from '@parley/log';
 import { buildPresenceService } from '@parley/presence';
 import { buildSessionService } from '@parley/session';
-import { actorSubject } from '@parley/subjects';
 import { createStore, migrate, openPostgres, type Sql, type Store } from '@parley/store';
-import { type ActorRequest, decodeWire, encodeWire, type WireMessage } from '@parley/wire';
+import { decodeWire, encodeWire, type WireMessage } from '@parley/wire';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { startOpsServer } from './ops.ts';
-import { migrationsDir, serverVersion } from './paths.ts';
+import { loadServerModules } from './modules.ts';
+import { migrationsDir } from './paths.ts';
 
 export const CLUSTER_ROLES = ['edge', 'session', 'presence'] as const;
 export type ClusterRole = (typeof CLUSTER_ROLES)[number];
@@ -95,6 +95,7 @@ export async function startClusterProcess(config: ParleyConfig, roles: ClusterRo
     const store: Store = createStore(countErrors(sql, () => errors.inc({ backend: 'postgres' })));
     stops.push(() => store.close());
 
+    const modules = loadServerModules(config, registry);
     const actorRole = async (service: 'session' | 'presence') => {
       const leases = await RedisLeaseStore.connect(config.redisUrl!, { prefix: `${config.clusterName}:`, redisOptions: redisTls });
       const manager = new ShardManager({
@@ -109,8 +110,8 @@ export async function startClusterProcess(config: ParleyConfig, roles: ClusterRo
       });
       const svc =
         service === 'session'
-          ? buildSessionService({ domain: config.domain, bus, location, store, log: log.child({ svc: 'session' }), offlineQuota: config.offlineQuota, version: serverVersion })
-          : buildPresenceService({ domain: config.domain, bus, location, store, log: log.child({ svc: 'presence' }) });
+          ? buildSessionService({ domain: config.domain, bus, location, store, log: log.child({ svc: 'session' }), modules })
+          : buildPresenceService({ domain: config.domain, bus, location, store, log: log.child({ svc: 'presence' }), modules });
       new Gauge({ name: `parley_${service}_mailbox_depth`, help: `Messages queued or running in ${service} actors`, registers: [registry], collect() { this.set(svc.mailboxDepth()); } });
       new Gauge({ name: `parley_${service}_shards_owned`, help: `Shards of ${service} this instance owns`, registers: [registry], collect() { this.set(manager.owned().size); } });
       svc.start(manager);
@@ -130,13 +131,8 @@ export async function startClusterProcess(config: ParleyConfig, roles: ClusterRo
         location
           .reapDeadEdges()
           .then((gone) => {
-            for (const r of gone) {
-              const bare = r.jid.slice(0, r.jid.indexOf('/'));
-              const msg: ActorRequest = { kind: 'resource-gone', key: bare, jid: r.jid, conn: r.conn, edge: r.edge, available: r.available };
-              bus.request(actorSubject('presence', bare), msg, { timeoutMs: 10_000 }).catch(() => errors.inc({ backend: 'nats' }));
-              // Deliveries the dead edge's XEP-0198 clients never acknowledged are routed again.
-              if (r.sm) bus.request(actorSubject('session', bare), msg, { timeoutMs: 10_000 }).catch(() => errors.inc({ backend: 'nats' }));
-            }
+            // Contacts see them leave; deliveries their XEP-0198 clients never acknowledged are routed again.
+            for (const r of gone) void announceResourceGone(bus, r, () => errors.inc({ backend: 'nats' }));
             if (gone.length) log.info('removed sessions of dead edges', { count: gone.length });
           })
           .catch((err) => {
@@ -159,9 +155,9 @@ export async function startClusterProcess(config: ParleyConfig, roles: ClusterRo
         store,
         tls,
         registry,
+        ext: modules.edge,
         edgeTtlMs: config.edgeTtlSec * 1000,
-        // Outlast a shard lease: a crashed actor process's shards are taken over after its TTL.
-        handoffRetry: { timeoutMs: 2000, attempts: 12, backoffMs: 50, maxBackoffMs: Math.max(500, config.leaseTtlMs / 4) },
+        handoffRetry: clusterRetry(config.leaseTtlMs),
         websocketSecure: config.websocketSecure,
       });
       ports = await edge.start();

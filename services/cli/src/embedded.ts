@@ -16,7 +16,8 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import { type AdminSocket, startAdminSocket } from './admin-socket.ts';
 import { mountOpsRoutes } from './ops.ts';
 import { acquireDataDirLock, type DataDirLock } from './lock.ts';
-import { migrationsDir, serverVersion } from './paths.ts';
+import { loadServerModules } from './modules.ts';
+import { migrationsDir } from './paths.ts';
 import { addUser } from './users.ts';
 
 export interface EmbeddedOverrides extends Partial<ParleyConfig> {
@@ -58,8 +59,9 @@ export async function startEmbedded(overrides: EmbeddedOverrides = {}, env: Node
     collectDefaultMetrics({ register: registry });
     const bus = new LocalBus<WireMessage>((err, subject) => log.error('bus handler failed', { err, subject }));
     const location = new MemoryLocation();
-    const session = buildSessionService({ domain: config.domain, bus, location, store, log: log.child({ svc: 'session' }), offlineQuota: config.offlineQuota, version: serverVersion });
-    const presence = buildPresenceService({ domain: config.domain, bus, location, store, log: log.child({ svc: 'presence' }) });
+    const modules = loadServerModules(config, registry);
+    const session = buildSessionService({ domain: config.domain, bus, location, store, log: log.child({ svc: 'session' }), modules });
+    const presence = buildPresenceService({ domain: config.domain, bus, location, store, log: log.child({ svc: 'presence' }), modules });
     session.start();
     presence.start();
     const tls = await loadTlsMaterial({ certFile: config.tlsCert, keyFile: config.tlsKey, dataDir: config.dataDir, domain: config.domain, log });
@@ -73,6 +75,7 @@ export async function startEmbedded(overrides: EmbeddedOverrides = {}, env: Node
       store,
       tls,
       registry,
+      ext: modules.edge,
       websocketSecure: config.websocketSecure,
       httpRoutes: (app) => mountOpsRoutes(app, registry, () => ready),
     });

@@ -1,11 +1,12 @@
 import type { ParleyConfig } from '@parley/config';
-import type { Jid } from '@parley/jid';
+import type { EdgeExtensions } from '@parley/ext';
 import type { LocationService, ResourceEntry } from '@parley/location';
 import type { Logger } from '@parley/log';
 import type { Store } from '@parley/store';
 import type { StreamErrorCondition } from '@parley/stanza';
+import type { ActorService } from '@parley/subjects';
 import type { Element } from '@parley/xml';
-import type { C2SConnection } from './c2s.ts';
+import type { C2SConnection } from './c2s/connection.ts';
 import type { EdgeMetrics } from './metrics.ts';
 
 /** What a client connection may ask of its edge: explicit dependencies, no singletons. */
@@ -17,12 +18,14 @@ export interface EdgeContext {
   readonly location: LocationService;
   readonly fakeSaltSecret: Buffer;
   readonly metrics: EdgeMetrics;
+  /** Stream features, edge-local IQs and per-connection hooks of the loaded extension modules. */
+  readonly ext: EdgeExtensions;
   /** A bound connection joins the edge's table of deliverable connections. */
   register(conn: C2SConnection): void;
   /** A connection ended; if it was bound: presence cleanup, then its location entry goes. */
   connectionClosed(conn: C2SConnection): Promise<void>;
-  /** Hand a stamped stanza to the owning actor; rejects with `{ condition }` when refused. */
-  route(stanza: Element, from: Jid, conn: C2SConnection, id: string): Promise<void>;
+  /** Hand an admitted stanza to the owning actor; rejects with `{ condition }` when refused. */
+  route(stanza: Element, service: ActorService, key: string, conn: C2SConnection, id: string): Promise<void>;
   /** Close another connection (possibly on another edge) with a stream error. */
   kick(entry: ResourceEntry, condition: StreamErrorCondition, text: string): void;
   /** The client acknowledged these kept deliveries (XEP-0198): drop them from its outbox. */

@@ -5,22 +5,21 @@ import { createServer as createNetServer, type Server as NetServer } from 'node:
 import { createSecureContext, createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import type { Bus, Subscription } from '@parley/bus';
 import type { ParleyConfig } from '@parley/config';
-import type { Jid } from '@parley/jid';
+import type { EdgeExtensions } from '@parley/ext';
 import type { LocationService } from '@parley/location';
 import type { Logger } from '@parley/log';
 import type { Store } from '@parley/store';
-import { actorSubject, edgeSubject } from '@parley/subjects';
-import { HandOffError, type RetryOptions, requestWithRetry } from '@parley/actor';
+import { type ActorService, actorSubject, edgeSubject } from '@parley/subjects';
+import { announceResourceGone, HandOffError, type RetryOptions, requestWithRetry } from '@parley/actor';
 import { type ActorReply, type ActorRequest, type EdgeMessage, stampTo, type WireMessage } from '@parley/wire';
 import type { Element } from '@parley/xml';
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
-import { C2SConnection } from './c2s.ts';
+import { C2SConnection } from './c2s/connection.ts';
 import type { TlsMaterial } from './certs.ts';
 import type { EdgeContext } from './context.ts';
 import { createEdgeMetrics } from './metrics.ts';
-import { routeFor } from './route.ts';
 import { SocketTransport } from './transport/tcp.ts';
 import { WebSocketTransport } from './transport/websocket.ts';
 
@@ -33,6 +32,8 @@ export interface EdgeDeps {
   store: Pick<Store, 'users' | 'loginHistory'>;
   tls: TlsMaterial;
   registry: Registry;
+  /** The loaded extension modules' edge part (stream features, local IQs, connection hooks). */
+  ext: EdgeExtensions;
   /** Extra HTTP routes on the same server (health, metrics, admin). */
   httpRoutes?: (app: FastifyInstance) => void;
   /** Hand-off retry budget; in a cluster it must outlast a shard lease so a crashed owner is replaced in time. */
@@ -62,7 +63,7 @@ export function buildEdgeService(deps: EdgeDeps): EdgeService {
   let http: FastifyInstance | null = null;
   let heartbeat: NodeJS.Timeout | null = null;
   const edgeTtlMs = deps.edgeTtlMs ?? 15_000;
-  const retry: RetryOptions = deps.handoffRetry ?? { timeoutMs: 5000, attempts: 6 };
+  const retry: RetryOptions = deps.handoffRetry ?? {};
 
   const ctx: EdgeContext = {
     config,
@@ -72,6 +73,7 @@ export function buildEdgeService(deps: EdgeDeps): EdgeService {
     location,
     fakeSaltSecret: randomBytes(32),
     metrics,
+    ext: deps.ext,
     register(conn) {
       conns.set(conn.id, conn);
     },
@@ -80,36 +82,18 @@ export function buildEdgeService(deps: EdgeDeps): EdgeService {
       conns.delete(conn.id);
       const jid = conn.jid;
       if (!jid) return;
-      const msg: ActorRequest = {
-        kind: 'resource-gone',
-        key: jid.bareString(),
-        jid: jid.toString(),
-        conn: conn.id,
-        edge: edgeId,
-        available: conn.available,
-      };
-      try {
-        await bus.request(actorSubject('presence', msg.key), msg, { timeoutMs: 10_000 });
-      } catch (err) {
+      const gone = { jid: jid.toString(), conn: conn.id, edge: edgeId, available: conn.available, sm: conn.entry.sm };
+      await announceResourceGone(bus, gone, (err, service) => {
         metrics.busErrors.inc({ kind: 'resource-gone' });
-        log.warn('presence cleanup failed', { err: (err as Error).message, jid: msg.jid });
-      }
-      await location.unregister(jid.toString(), conn.id);
-      // XEP-0198: what the client never acknowledged is routed again by its session actor.
-      if (conn.smEnabled()) {
-        const gone: ActorRequest = { ...msg, available: false };
-        bus.request(actorSubject('session', msg.key), gone, { timeoutMs: 10_000 }).catch((err) => {
-          metrics.busErrors.inc({ kind: 'resource-gone' });
-          log.warn('session cleanup failed', { err: (err as Error).message, jid: msg.jid });
-        });
-      }
+        log.warn(`${service} cleanup failed`, { err: err.message, jid: gone.jid });
+      });
+      await location.unregister(gone.jid, conn.id);
     },
     acknowledged(conn, ids) {
       location.outboxAck(conn.id, ids).catch((err) => log.warn('outbox ack failed', { err: (err as Error).message }));
     },
-    route(stanza: Element, from: Jid, conn: C2SConnection, id: string) {
-      const { service, key } = routeFor(stanza, from, config.domain);
-      const msg: ActorRequest = { kind: 'stanza', key, stanza, id, origin: { edge: edgeId, conn: conn.id, jid: from.toString() } };
+    route(stanza: Element, service: ActorService, key: string, conn: C2SConnection, id: string) {
+      const msg: ActorRequest = { kind: 'stanza', key, stanza, id, origin: { edge: edgeId, conn: conn.id, jid: conn.jid!.toString() } };
       // One hand-off at a time per connection and actor: retries after a shard move or a crash
       // must not let a later stanza to the same actor overtake an earlier one.
       return conn.chain(`${service}|${key}`, async () => {
@@ -146,9 +130,7 @@ export function buildEdgeService(deps: EdgeDeps): EdgeService {
     switch (m.kind) {
       case 'deliver':
         for (const t of m.targets) {
-          const conn = conns.get(t.conn);
-          if (!conn || (m.id !== undefined && !conn.firstDelivery(m.id))) continue;
-          conn.deliver(t.to ? stampTo(m.xml, t.to) : m.xml, m.id);
+          conns.get(t.conn)?.deliver(t.to ? stampTo(m.xml, t.to) : m.xml, m.id);
         }
         return;
       case 'kick':
@@ -201,12 +183,13 @@ export function buildEdgeService(deps: EdgeDeps): EdgeService {
       c2sServer?.close();
       tlsServer?.close();
       // RFC 6120 §4.9.3.19 / §4.9.3.22: send clients elsewhere when an address is configured.
-      for (const conn of [...all]) {
+      const closing = [...all];
+      for (const conn of closing) {
         if (config.seeOtherHost) conn.streamError('see-other-host', 'this server is shutting down', config.seeOtherHost);
         else conn.streamError('system-shutdown', 'the server is shutting down');
       }
       // Let each connection's cleanup reach the actors before the bus goes away.
-      await Promise.all([...conns.values()].map((c) => ctx.connectionClosed(c)));
+      await Promise.all(closing.map((c) => c.teardown()));
       await location.removeEdge(edgeId);
       if (heartbeat) clearInterval(heartbeat);
       sub?.unsubscribe();

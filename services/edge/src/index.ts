@@ -1,3 +1,3 @@
 export { loadTlsMaterial, type TlsMaterial } from './certs.ts';
 export { buildEdgeService, type EdgeDeps, type EdgeService } from './edge.ts';
-export { routeFor } from './route.ts';
+export { type Admission, admit } from './c2s/admission.ts';

@@ -1,9 +1,10 @@
-import { type ActorService, actorService } from '@parley/actor';
+import { type ActorRuntime, actorRuntime } from '@parley/actor';
 import { createPresenceHost, type PresenceDeps } from './presence.ts';
 
-export type PresenceService = ActorService;
+export type { PresenceDeps };
+export type PresenceService = ActorRuntime;
 
-/** One wiring function per service (STYLE.md §9). */
+/** One wiring function per service (STYLE.md §9): the extension modules come in `deps.modules`. */
 export function buildPresenceService(deps: PresenceDeps): PresenceService {
-  return actorService(deps.bus, 'presence', createPresenceHost(deps));
+  return actorRuntime(deps.bus, 'presence', createPresenceHost(deps));
 }

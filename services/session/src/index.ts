@@ -1,14 +1,10 @@
-import { type ActorService, actorService } from '@parley/actor';
-import { defaultExtensions, IqRegistry } from './ext/registry.ts';
+import { type ActorRuntime, actorRuntime } from '@parley/actor';
 import { createSessionHost, type SessionDeps } from './session.ts';
 
-export type { IqExtension, IqOutcome } from './ext/types.ts';
-export { IqRegistry } from './ext/registry.ts';
+export type { SessionDeps };
+export type SessionService = ActorRuntime;
 
-export type SessionService = ActorService;
-
-/** One wiring function per service (STYLE.md §9). */
-export function buildSessionService(deps: Omit<SessionDeps, 'iq'> & { version: string; extraFeatures?: string[] }): SessionService {
-  const iq = new IqRegistry(defaultExtensions(deps.version), { server: deps.extraFeatures ?? [] });
-  return actorService(deps.bus, 'session', createSessionHost({ ...deps, iq }));
+/** One wiring function per service (STYLE.md §9): the extension modules come in `deps.modules`. */
+export function buildSessionService(deps: SessionDeps): SessionService {
+  return actorRuntime(deps.bus, 'session', createSessionHost(deps));
 }

@@ -1,26 +1,25 @@
 // The session service: one actor per local account for messages and IQs addressed to it, and
 // IQs the server answers on the account's behalf (ARCHITECTURE.md, Actors; RFC 6121 §8).
+// Everything beyond routing comes from the loaded extension modules.
 import { randomUUID } from 'node:crypto';
-import { ActorHost } from '@parley/actor';
+import { ActorHost, actorOutput, isLocalAccount } from '@parley/actor';
 import type { Bus } from '@parley/bus';
-import { type Jid, parseJid } from '@parley/jid';
-import { bareOf, type LocationService, type ResourceEntry } from '@parley/location';
+import { dispatchIq, type InboundStanza, type IqScope, type LoadedModules, type SessionEnv } from '@parley/ext';
+import { addressOf, bareOf, type Jid, parseJid } from '@parley/jid';
+import type { LocationService } from '@parley/location';
 import type { Logger } from '@parley/log';
-import { iqResult, mayReplyWithError, NS, type StanzaErrorCondition, stanzaErrorReply } from '@parley/stanza';
 import type { Store } from '@parley/store';
-import { edgeSubject } from '@parley/subjects';
-import { type ActorRequest, deliveriesByEdge, type Origin, type WireMessage } from '@parley/wire';
-import { type Element, parseFragment, xml } from '@parley/xml';
-import type { IqRegistry } from './ext/registry.ts';
+import type { ActorRequest, Origin, WireMessage } from '@parley/wire';
+import type { Element } from '@parley/xml';
+import { messageRouter } from './message.ts';
 
 export interface SessionDeps {
   domain: string;
   bus: Bus<WireMessage>;
   location: LocationService;
-  store: Pick<Store, 'users' | 'offline'>;
+  store: Store;
   log: Logger;
-  iq: IqRegistry;
-  offlineQuota: number;
+  modules: LoadedModules;
 }
 
 interface AccountState {
@@ -28,251 +27,108 @@ interface AccountState {
 }
 
 export function createSessionHost(deps: SessionDeps): ActorHost<AccountState, ActorRequest, void> {
-  const { domain, bus, location, store, log } = deps;
+  const { domain, location, log, modules } = deps;
+  const out = actorOutput(deps.bus);
+  const { hooks, iq: iqTable } = modules.session;
+  const beforeDeliver = hooks.flatMap((h) => (h.beforeDeliver ? [h.beforeDeliver.bind(h)] : []));
+  const beforeRoute = hooks.flatMap((h) => (h.beforeRoute ? [h.beforeRoute.bind(h)] : []));
 
-  /**
-   * A delivery to a single connection with XEP-0198 goes into its outbox first (kept by the
-   * location service until the client acknowledges it), so a dying edge cannot take it along.
-   * A stanza that reaches several resources is not kept: re-routing it after one of them died
-   * would hand a second copy to the others, which already have it.
-   */
-  const publishTo = async (recipients: ResourceEntry[], stanzaXml: string, handOffId?: string, stampRecipient = false) => {
-    if (recipients.length === 0) return;
-    const id = handOffId ?? randomUUID();
-    const kept = recipients.length === 1 && !stampRecipient ? recipients.filter((r) => r.sm) : [];
-    if (kept.length) await Promise.all(kept.map((r) => location.outboxPut(r.conn, id, stanzaXml)));
-    for (const { edge, msg } of deliveriesByEdge(recipients, stanzaXml, { id, stampRecipient })) bus.publish(edgeSubject(edge), msg);
+  const env: SessionEnv = {
+    domain,
+    location,
+    store: deps.store,
+    log,
+    async publish(recipients, xml, opts = {}) {
+      if (recipients.length === 0) return;
+      const delivery = { recipients, xml, id: opts.id ?? randomUUID(), stampRecipient: opts.stampRecipient === true };
+      for (const hook of beforeDeliver) await hook(delivery, env);
+      out.publish(recipients, xml, { id: delivery.id, stampRecipient: delivery.stampRecipient });
+    },
+    answer: out.answer,
+    fail: out.fail,
+    messageToBare: (key, stanza, origin) => messages.toBare(key, stanza, origin),
   };
+  const messages = messageRouter(env, hooks);
 
-  /**
-   * XEP-0280 §6: copies of an eligible chat message go to the recipient's other carbons-enabled
-   * resources (`received`) and to the sender's (`sent`), from the owner's bare JID so clients can
-   * check it (§11), each stamped with the receiving resource's full JID.
-   */
-  async function sendCarbons(
-    key: string,
-    original: Element,
-    resources: ResourceEntry[],
-    deliveredTo: ResourceEntry[],
-    origin: Origin | undefined,
-    senderResources?: ResourceEntry[],
-  ): Promise<void> {
-    const wrap = (kind: 'received' | 'sent', owner: string) =>
-      xml('message', { xmlns: NS.client, from: owner, type: original.attr('type') ?? 'normal' }, xml(kind, { xmlns: NS.carbons }, xml('forwarded', { xmlns: NS.forward }, original))).toString();
-    const got = new Set(deliveredTo.map((r) => r.conn));
-    const received = resources.filter((r) => r.carbons && !got.has(r.conn));
-    if (received.length) await publishTo(received, wrap('received', key), undefined, true);
-    if (!origin) return;
-    const sender = bareOf(origin.jid);
-    if (!sender.endsWith(`@${domain}`)) return;
-    const own = sender === key ? resources : (senderResources ?? (await location.resources(sender)));
-    const sent = own.filter((r) => r.carbons && r.conn !== origin.conn && !got.has(r.conn));
-    if (sent.length) await publishTo(sent, wrap('sent', sender), undefined, true);
-  }
-  const answer = (origin: Origin | undefined, el: Element) => {
-    if (!origin) return;
-    bus.publish(edgeSubject(origin.edge), { kind: 'deliver', xml: el.toString(), targets: [{ conn: origin.conn }] });
-  };
-  const fail = (req: { stanza: Element; origin?: Origin }, condition: StanzaErrorCondition, text?: string) => {
-    if (!mayReplyWithError(req.stanza)) return;
-    answer(req.origin, stanzaErrorReply(req.stanza, condition, { text }));
-  };
+  const runIq = (scope: IqScope, iq: Element, from: Jid, to: Jid, origin: Origin | undefined) =>
+    dispatchIq(iqTable, scope, iq, (payload) => ({ domain, from, to, payload, iq, env, disco: modules.disco }), {
+      answer: (el) => out.answer(origin, el),
+      fail: (condition, text) => out.fail(iq, origin, condition, text),
+      patchOwn: (patch) => (origin ? location.update(origin.jid, origin.conn, patch) : Promise.resolve()),
+    });
 
-  /**
-   * RFC 6121 §8.5.2.1: message to a bare JID (or an unknown full JID treated as bare).
-   * Returns the resources it was delivered to live ([] when stored or dropped).
-   */
-  async function messageToBare(
-    key: string,
-    stanza: Element,
-    origin: Origin | undefined,
-    id?: string,
-    known?: ResourceEntry[],
-  ): Promise<ResourceEntry[]> {
-    const type = stanza.attr('type') ?? 'normal';
-    if (type === 'error') return [];
-    const online = (known ?? (await location.resources(key))).filter((r) => r.available && r.priority >= 0);
-    if (type === 'groupchat') {
-      fail({ stanza, origin }, 'service-unavailable');
-      return [];
+  /** 'before-route' hooks: each may pass, handle (drop), refuse with an error, or rewrite. */
+  async function admitted(s: InboundStanza): Promise<Element | null> {
+    let stanza = s.stanza;
+    for (const hook of beforeRoute) {
+      const r = await hook({ ...s, stanza });
+      if (r.kind === 'handled') return null;
+      if (r.kind === 'error') {
+        out.fail(stanza, s.origin, r.condition, r.text);
+        return null;
+      }
+      if (r.kind === 'rewrite') stanza = r.stanza;
     }
-    if (online.length > 0) {
-      await publishTo(online, stanza.toString(), id);
-      return online;
-    }
-    if (type === 'headline') return []; // §8.5.2.2.1: headlines are not stored
-    if (!hasStorableContent(stanza)) return [];
-    // XEP-0160 §3 and XEP-0203: store with a delay stamp; deliver at the next available presence.
-    stanza.append(xml('delay', { xmlns: NS.delay, from: domain, stamp: new Date().toISOString() }));
-    const r = await store.offline.push(key, stanza.toString(), { maxPerUser: deps.offlineQuota });
-    if (r === 'quota-exceeded') fail({ stanza, origin }, 'service-unavailable', 'the recipient cannot receive more offline messages');
-    return [];
+    return stanza;
   }
 
-  async function handleStanza(state: AccountState, key: string, stanza: Element, origin: Origin | undefined, id?: string): Promise<void> {
-    const fromJid = stanza.attr('from') ? parseJid(stanza.attr('from')!) : null;
-    const to = stanza.attr('to');
-    const toServer = to === undefined || to === domain || to.startsWith(`${domain}/`);
-    if (stanza.name === 'iq' && fromJid && (toServer || (to === key && fromJid.bareString() === key))) {
-      await serverIq(stanza, fromJid, origin);
-      return;
-    }
-    if (toServer) {
-      // A message to the server itself: nothing here consumes it (RFC 6121 §8.5.1 lets us ignore it).
-      if (stanza.name === 'message') fail({ stanza, origin }, 'service-unavailable');
+  async function handleStanza(state: AccountState, key: string, original: Element, origin: Origin | undefined, id?: string): Promise<void> {
+    const fromAttr = original.attr('from');
+    if (!fromAttr) return;
+    const from = parseJid(fromAttr);
+    const to = addressOf(original.attr('to'), bareOf(fromAttr), domain);
+    if (to.kind === 'remote') return; // the edge keeps these away from the actors
+    if (to.kind === 'server' || (to.kind === 'own-bare' && original.name === 'iq')) {
+      if (original.name === 'iq') await runIq('server', original, from, to.kind === 'server' ? parseJid(domain) : from.bare, origin);
+      // A message to the server itself: nothing here consumes it (RFC 6121 §8.5.1 lets us refuse it).
+      else if (original.name === 'message') out.fail(original, origin, 'service-unavailable');
       return;
     }
     // From here on, the stanza is addressed to this account (key).
     if (!state.exists) {
       // RFC 6121 §8.5.1: no such account. Presence is ignored; messages and IQs get service-unavailable.
-      if (stanza.name !== 'presence') fail({ stanza, origin }, 'service-unavailable');
+      if (original.name !== 'presence') out.fail(original, origin, 'service-unavailable');
       return;
     }
-    const toJid = parseJid(to!);
+    const stanza = await admitted({ env, key, stanza: original, origin });
+    if (!stanza) return;
+    const full = to.kind === 'full' ? to.full : null;
     if (stanza.name === 'message') {
-      const eligible = carbonEligible(stanza);
-      // One round trip for the recipient's resources and, for carbons, the sender's.
-      const sender = eligible && origin ? bareOf(origin.jid) : key;
-      const where = await location.resourcesOf(sender === key ? [key] : [key, sender]);
-      const resources = where.get(key) ?? [];
-      const wanted = eligible && [...where.values()].some((rs) => rs.some((r) => r.carbons));
-      // Copied before delivery: storing offline appends a delay stamp to the stanza.
-      const carbon = wanted ? stanza.clone() : null;
-      let deliveredTo: ResourceEntry[] = [];
-      const r = toJid.resource ? resources.find((e) => e.jid === toJid.toString()) : undefined;
-      if (r) {
-        await publishTo([r], stanza.toString(), id);
-        deliveredTo = [r];
-      } else if (toJid.resource && stanza.attr('type') === 'groupchat') {
-        fail({ stanza, origin }, 'service-unavailable');
-        return;
-      } else {
-        // §8.5.3.2.1: an unknown resource gets chat/normal/headline as if sent to the bare JID.
-        deliveredTo = await messageToBare(key, stanza, origin, id, resources);
-      }
-      if (carbon) await sendCarbons(key, carbon, resources, deliveredTo, origin, where.get(sender));
+      await messages.route(key, stanza, origin, full, id);
       return;
     }
-    if (stanza.name === 'iq') {
-      const type = stanza.attr('type');
-      if (toJid.resource) {
-        const r = (await location.resources(key)).find((e) => e.jid === toJid.toString());
-        if (r) await publishTo([r], stanza.toString(), id);
-        else if (type === 'get' || type === 'set') fail({ stanza, origin }, 'service-unavailable'); // §8.5.3.2.3
-        return;
-      }
-      if (type !== 'get' && type !== 'set') return;
-      // §8.5.2.1.3: the server answers IQs to the bare JID on the account's behalf.
-      await accountIq(stanza, fromJid, toJid, origin);
+    if (stanza.name !== 'iq') return;
+    const type = stanza.attr('type');
+    if (full) {
+      const r = (await location.resources(key)).find((e) => e.jid === full);
+      if (r) await env.publish([r], stanza.toString(), { id });
+      else if (type === 'get' || type === 'set') out.fail(stanza, origin, 'service-unavailable'); // §8.5.3.2.3
       return;
     }
-  }
-
-  async function runIq(scope: 'server' | 'account', stanza: Element, from: Jid, to: Jid, origin: Origin | undefined): Promise<void> {
-    const type = stanza.attr('type') ?? '';
-    if (type !== 'get' && type !== 'set') return; // results and errors to the server end here
-    const payload = stanza.getChildElements()[0];
-    if (!payload) {
-      fail({ stanza, origin }, 'bad-request');
-      return;
-    }
-    const ext = deps.iq.find(scope, type, payload.getNS(), payload.name);
-    if (!ext) {
-      // RFC 6120 §8.4: an IQ nobody handles.
-      fail({ stanza, origin }, 'service-unavailable');
-      return;
-    }
-    const outcome = await ext.handle({ domain, from, to, payload, iq: stanza, features: (s) => deps.iq.features(s) });
-    if ('error' in outcome) {
-      fail({ stanza, origin }, outcome.error, outcome.text);
-      return;
-    }
-    if (outcome.ownResource && origin) await location.update(origin.jid, origin.conn, outcome.ownResource);
-    const reply = iqResult(stanza, ...outcome.result);
-    if (stanza.attr('to') === undefined) reply.setAttr('from', undefined);
-    answer(origin, reply);
-  }
-
-  const serverIq = (stanza: Element, from: Jid, origin: Origin | undefined) => {
-    const to = stanza.attr('to');
-    const target = to === undefined || to.startsWith(domain) ? parseJid(domain) : from.bare;
-    return runIq('server', stanza, from, target, origin);
-  };
-  const accountIq = (stanza: Element, from: Jid | null, to: Jid, origin: Origin | undefined) => {
-    if (!from) return Promise.resolve();
-    return runIq('account', stanza, from, to, origin);
-  };
-
-  async function flushOffline(key: string, target: Origin): Promise<void> {
-    const messages = await store.offline.pop(key);
-    if (messages.length === 0) return;
-    const entry = (await location.resources(key)).find((r) => r.conn === target.conn);
-    if (!entry) {
-      // The session went away between presence and flush: put the messages back, in order.
-      for (const m of messages) await store.offline.push(key, m.stanza, { maxPerUser: Number.MAX_SAFE_INTEGER });
-      return;
-    }
-    for (const m of messages) await publishTo([entry], m.stanza, `offline-${m.id}`);
-  }
-
-  /**
-   * A connection ended with deliveries its client never acknowledged (XEP-0198): route them again
-   * as if sent to the bare JID — another resource, or offline storage with a delay stamp.
-   */
-  async function resourceGone(key: string, conn: string): Promise<void> {
-    const left = await location.outboxTake(conn);
-    for (const text of left) {
-      let stanza: Element;
-      try {
-        stanza = parseFragment(text);
-      } catch {
-        continue;
-      }
-      if (stanza.name === 'message') await messageToBare(key, stanza, undefined);
-    }
-    if (left.length) log.info('re-routed unacknowledged deliveries', { key, count: left.length });
+    // §8.5.2.1.3: the server answers IQs to the bare JID on the account's behalf.
+    if (type === 'get' || type === 'set') await runIq('account', stanza, from, parseJid(key), origin);
   }
 
   return new ActorHost<AccountState, ActorRequest, void>(
     {
-      activate: async (key) => {
-        const at = key.indexOf('@');
-        const exists = at > 0 && key.slice(at + 1) === domain && (await store.users.exists(key.slice(0, at), domain));
-        return { exists };
-      },
+      activate: async (key) => ({ exists: await isLocalAccount(key, domain, deps.store.users) }),
       handle: async (state, msg, key) => {
-        switch (msg.kind) {
-          case 'stanza':
-            await handleStanza(state, key, msg.stanza, msg.origin, msg.id);
-            return;
-          case 'flush-offline':
-            await flushOffline(key, msg.target);
-            return;
-          case 'resource-gone':
-            await resourceGone(key, msg.conn);
-            return;
-          default:
-            log.warn('session actor got an unexpected request', { kind: msg.kind });
+        if (msg.kind === 'stanza') {
+          await handleStanza(state, key, msg.stanza, msg.origin, msg.id);
+          return;
         }
+        if (msg.kind === 'resource-gone') {
+          for (const h of hooks) await h.resourceGone?.({ env, key, jid: msg.jid, conn: msg.conn });
+          return;
+        }
+        const served = hooks.find((h) => h.requests?.[msg.kind]);
+        if (!served) {
+          log.warn('session actor got a request no module serves', { kind: msg.kind });
+          return;
+        }
+        await (served.requests![msg.kind] as (m: ActorRequest, e: SessionEnv) => Promise<void>)(msg, env);
       },
     },
     { onError: (err, key) => log.error('session actor failure', { err, key }) },
   );
-}
-
-/**
- * XEP-0280 §6.1: chat messages, and normal ones with a body, are copied unless marked private
- * (§7) or no-copy (XEP-0334), and not MUC traffic or carbons themselves.
- */
-function carbonEligible(stanza: Element): boolean {
-  const type = stanza.attr('type') ?? 'normal';
-  if (type !== 'chat' && !(type === 'normal' && stanza.getChild('body'))) return false;
-  if (stanza.getChild('private', NS.carbons) || stanza.getChild('no-copy', NS.hints)) return false;
-  if (stanza.getChild('received', NS.carbons) || stanza.getChild('sent', NS.carbons)) return false;
-  return !stanza.getChild('x', 'http://jabber.org/protocol/muc#user');
-}
-
-/** XEP-0160 §4: only messages with content worth keeping are stored (not bare chat states). */
-function hasStorableContent(stanza: Element): boolean {
-  return stanza.getChildElements().some((c) => c.name === 'body' || c.name === 'subject' || c.getNS() === 'jabber:x:conference' || c.getNS() === 'http://jabber.org/protocol/muc#user');
 }

@@ -1,4 +1,4 @@
-// RFC 6121 §2: roster get and set, and the roster item XML.
+// RFC 6121 §2: the roster item XML, and validation of a roster set.
 import { NS, type StanzaErrorCondition } from '@parley/stanza';
 import type { RosterItem } from '@parley/store';
 import { tryParseJid } from '@parley/jid';

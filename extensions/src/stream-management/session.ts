@@ -1,0 +1,32 @@
+// XEP-0198 at the session actor: what goes to a single stream-managed connection is kept in its
+// outbox (in the location service, outside the edge) until the client acknowledges it, and what is
+// left when the connection ends is routed again (§5 leaves unacknowledged stanzas to the server).
+import type { SessionContribution } from '@parley/ext';
+import { type Element, parseFragment } from '@parley/xml';
+
+export const smSession: SessionContribution = {
+  /**
+   * A stanza that reaches several resources is not kept: re-routing it after one of them died
+   * would hand a second copy to the others, which already have it. Broadcast copies (stamped per
+   * recipient) are not kept either.
+   */
+  async beforeDeliver(d, env) {
+    if (d.recipients.length !== 1 || d.stampRecipient) return;
+    const r = d.recipients[0]!;
+    if (r.sm) await env.location.outboxPut(r.conn, d.id, d.xml);
+  },
+  /** Route what the client never acknowledged as if sent to the bare JID: another resource, or offline. */
+  async resourceGone({ env, key, conn }) {
+    const left = await env.location.outboxTake(conn);
+    for (const text of left) {
+      let stanza: Element;
+      try {
+        stanza = parseFragment(text);
+      } catch {
+        continue;
+      }
+      if (stanza.name === 'message') await env.messageToBare(key, stanza, undefined);
+    }
+    if (left.length) env.log.info('re-routed unacknowledged deliveries', { key, count: left.length });
+  },
+};

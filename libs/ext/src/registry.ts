@@ -1,0 +1,70 @@
+// A list of modules becomes the tables each service runs: stream features and per-connection hooks
+// for the edge, IQ tables and hook chains for the actors, disco computed from what is loaded.
+import type { ActorService } from '@parley/subjects';
+import type { Element } from '@parley/xml';
+import { type DiscoInfo, type DiscoTarget, discoIndex } from './disco.ts';
+import type { ConnectionHooks, FeatureStage, LocalIq, LocalIqStage, StreamApi } from './edge.ts';
+import { iqKey, IqTable } from './iq.ts';
+import type { ExtensionModule } from './module.ts';
+import type { PresenceContribution, PresenceIqRequest } from './presence.ts';
+import type { SessionContribution, SessionIqRequest } from './session.ts';
+
+export interface EdgeExtensions {
+  features(stage: FeatureStage): Element[];
+  localIq(stage: LocalIqStage, type: string, xmlns: string | undefined, name: string): LocalIq | undefined;
+  /** The hooks of every module for one new connection. */
+  connect(api: StreamApi): ConnectionHooks[];
+  /** Which actor service answers a client IQ addressed to the server or the sender's own bare JID. */
+  serverIqService(xmlns: string | undefined, name: string): ActorService;
+}
+
+export interface LoadedModules {
+  readonly names: string[];
+  readonly edge: EdgeExtensions;
+  readonly session: { iq: IqTable<SessionIqRequest>; hooks: SessionContribution[] };
+  readonly presence: { iq: IqTable<PresenceIqRequest>; hooks: PresenceContribution[] };
+  disco(target: DiscoTarget): DiscoInfo;
+}
+
+export function loadModules(modules: ExtensionModule[]): LoadedModules {
+  const names = modules.map((m) => m.name);
+  const dup = names.find((n, i) => names.indexOf(n) !== i);
+  if (dup) throw new Error(`module ${dup} is loaded twice`);
+
+  const features = (stage: FeatureStage) => modules.flatMap((m) => (m.edge?.features ?? []).filter((f) => f.stage === stage));
+  const featureLists = { 'before-auth': features('before-auth'), 'after-auth': features('after-auth') };
+  const localIqs = new Map<string, LocalIq>();
+  for (const m of modules) {
+    for (const q of m.edge?.localIq ?? []) for (const stage of q.stages) localIqs.set(`${stage} ${q.type} {${q.xmlns}}${q.name}`, q);
+  }
+  const connectors = modules.flatMap((m) => (m.edge?.connection ? [m.edge.connection] : []));
+  const presenceServerIq = new Set<string>();
+  for (const m of modules) {
+    for (const h of m.presence?.iq ?? []) if (h.scope.includes('server')) presenceServerIq.add(`{${h.xmlns}}${h.name}`);
+  }
+
+  const sessionIq = modules.flatMap((m) => (m.session?.iq ?? []).map((handler) => ({ module: m.name, handler })));
+  const presenceIq = modules.flatMap((m) => (m.presence?.iq ?? []).map((handler) => ({ module: m.name, handler })));
+  // One owner per IQ key across both actor services, so the edge's routing is unambiguous.
+  const seen = new Map<string, string>();
+  for (const { module, handler } of [...sessionIq, ...presenceIq]) {
+    for (const scope of handler.scope) {
+      const key = iqKey(scope, handler.type, handler.xmlns, handler.name);
+      if (seen.has(key)) throw new Error(`modules ${seen.get(key)} and ${module} both handle ${key}`);
+      seen.set(key, module);
+    }
+  }
+
+  return {
+    names,
+    edge: {
+      features: (stage) => featureLists[stage].map((f) => f.element()),
+      localIq: (stage, type, xmlns, name) => localIqs.get(`${stage} ${type} {${xmlns ?? ''}}${name}`),
+      connect: (api) => connectors.map((c) => c(api)),
+      serverIqService: (xmlns, name) => (presenceServerIq.has(`{${xmlns ?? ''}}${name}`) ? 'presence' : 'session'),
+    },
+    session: { iq: new IqTable(sessionIq), hooks: modules.flatMap((m) => (m.session ? [m.session] : [])) },
+    presence: { iq: new IqTable(presenceIq), hooks: modules.flatMap((m) => (m.presence ? [m.presence] : [])) },
+    disco: discoIndex(modules.flatMap((m) => m.disco ?? [])),
+  };
+}

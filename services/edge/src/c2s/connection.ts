@@ -1,0 +1,348 @@
+// The client-to-server stream as a typed state machine (STYLE.md §3, after MongooseIM's
+// mongoose_c2s). Each state has its deadline (state.ts); input shaping, the header, SASL, bind
+// and admission live in their own files; extensions attach through per-connection hooks.
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { ConnectionHooks, StreamApi } from '@parley/ext';
+import type { Jid } from '@parley/jid';
+import type { ResourcePatch } from '@parley/location';
+import type { Logger } from '@parley/log';
+import { mayReplyWithError, NS, type StanzaErrorCondition, type StreamErrorCondition, stanzaErrorReply, streamErrorElement } from '@parley/stanza';
+import { type Element, type XmlError, xml } from '@parley/xml';
+import type { EdgeContext } from '../context.ts';
+import type { Transport } from '../transport/transport.ts';
+import { admit } from './admission.ts';
+import { beforeBind } from './bind.ts';
+import { RecentDeliveries } from './delivery.ts';
+import { checkHeader, featuresAfterAuth, featuresBeforeAuth, responseHeader } from './header.ts';
+import { Input } from './input.ts';
+import { continueAuth, startAuth } from './sasl.ts';
+import { type Authenticated, type C2SState, DEADLINE } from './state.ts';
+
+export class C2SConnection {
+  readonly id = randomUUID();
+  state: C2SState = { name: 'wait_for_stream', auth: null, saslFailures: 0 };
+  /** Full JID once bound. */
+  jid: Jid | null = null;
+  /** Available presence sent (RFC 6121 §4.2), so the resource gets broadcasts and messages. */
+  available = false;
+  /** What extensions set on this connection's location entry (e.g. `sm`), as last written. */
+  readonly entry: ResourcePatch = {};
+  readonly log: Logger;
+  readonly input: Input;
+  readonly hooks: ConnectionHooks[];
+  private readonly framed: boolean;
+  private headerSent = false;
+  private deadline: NodeJS.Timeout | null = null;
+  private deadlineKind: 'negotiation' | 'idle' | null = null;
+  private readonly chains = new Map<string, Promise<void>>();
+  private readonly recent = new RecentDeliveries();
+  /** Numbers this connection's stanzas, so a retried hand-off is recognised (idempotency key). */
+  private stanzaSeq = 0;
+  private torn: Promise<void> | null = null;
+
+  constructor(
+    readonly ctx: EdgeContext,
+    readonly transport: Transport,
+  ) {
+    this.log = ctx.log.child({ conn: this.id, transport: transport.kind });
+    this.framed = transport.framing === 'framed';
+    this.input = new Input(transport, { maxStanzaBytes: ctx.config.maxStanzaBytes }, { bytesPerSec: ctx.config.rateBytesPerSec, burstBytes: ctx.config.rateBurstBytes }, {
+      header: (name, attrs) => this.onHeader(name, attrs),
+      element: (el) => this.dispatch(el),
+      end: () => this.close(),
+      xmlError: (err) => this.onXmlError(err),
+      overflow: () => this.streamError('policy-violation', 'too many stanzas sent before the previous step finished'),
+    });
+    this.hooks = ctx.ext.connect(this.api());
+    transport.setEvents({ data: (c) => this.input.data(c), close: () => void this.teardown() });
+    this.armDeadline();
+    ctx.metrics.connections.inc({ transport: transport.kind });
+  }
+
+  /** Enter a state; its deadline starts when the kind of deadline changes (negotiation runs across its states). */
+  setState(next: C2SState): void {
+    this.state = next;
+    if (DEADLINE[next.name] !== this.deadlineKind) this.armDeadline();
+  }
+
+  isClosed(): boolean {
+    return this.state.name === 'closed';
+  }
+
+  private api(): StreamApi {
+    return {
+      id: this.id,
+      log: this.log,
+      jid: () => this.jid,
+      send: (el) => this.send(el),
+      streamError: (condition, text) => this.streamError(condition, text),
+      isClosed: () => this.isClosed(),
+      patchEntry: (patch) => {
+        Object.assign(this.entry, patch);
+        if (this.jid) void this.ctx.location.update(this.jid.toString(), this.id, patch).catch(() => {});
+      },
+      acknowledged: (ids) => this.ctx.acknowledged(this, ids),
+    };
+  }
+
+  // ---- stream header (RFC 6120 §4.7, §4.9) ---------------------------------------------
+
+  private onHeader(name: string, attrs: Record<string, string>): void {
+    if (this.state.name !== 'wait_for_stream') {
+      this.streamError('not-well-formed', 'unexpected stream header');
+      return;
+    }
+    this.sendHeader(attrs);
+    const problem = checkHeader(name, attrs, this.framed, this.ctx.config.domain);
+    if (problem) {
+      this.streamError(problem.condition, problem.text);
+      return;
+    }
+    const { auth, saslFailures } = this.state;
+    const features = this.streamLevel(xml('stream:features'));
+    for (const f of auth ? featuresAfterAuth(this.ctx.ext) : featuresBeforeAuth(this.transport, this.ctx.config, this.ctx.ext)) features.append(f);
+    this.setState(auth ? { name: 'wait_for_bind', auth } : { name: 'wait_for_feature_before_auth', saslFailures });
+    this.write(features.toString());
+  }
+
+  private sendHeader(attrs: Record<string, string>): void {
+    this.write(responseHeader(attrs, this.framed, this.ctx.config.domain, randomBytes(12).toString('base64url')));
+    this.headerSent = true;
+  }
+
+  /** RFC 7395 §3.4: in WebSocket framing every message is its own document, so stream-level elements declare the prefix. */
+  private streamLevel(el: Element): Element {
+    if (this.framed) el.setAttr('xmlns:stream', NS.stream);
+    return el;
+  }
+
+  private onXmlError(err: XmlError): void {
+    this.log.info('xml error from client', { condition: err.condition, reason: err.message });
+    this.ctx.metrics.streamErrors.inc({ condition: err.condition });
+    this.streamError(err.condition as StreamErrorCondition, err.message);
+  }
+
+  // ---- elements by state ---------------------------------------------------------------
+
+  private dispatch(el: Element): void {
+    const s = this.state;
+    try {
+      switch (s.name) {
+        case 'wait_for_stream':
+          this.streamError('not-well-formed', 'expected a stream header');
+          return;
+        case 'wait_for_feature_before_auth':
+          this.beforeAuth(el, s.saslFailures);
+          return;
+        case 'wait_for_sasl_response':
+          continueAuth(this, el, s.session);
+          return;
+        case 'wait_for_bind':
+          beforeBind(this, el, s.auth);
+          return;
+        case 'session_established':
+          this.onStanza(el, s.jid);
+          return;
+        case 'closed':
+          return;
+      }
+    } catch (err) {
+      this.log.error('failure handling element', { err, element: el.name });
+      this.streamError('internal-server-error');
+    }
+  }
+
+  private beforeAuth(el: Element, saslFailures: number): void {
+    if (el.is('starttls', NS.tls)) {
+      if (!this.transport.canStartTls()) {
+        this.streamError('policy-violation', 'TLS is already active');
+        return;
+      }
+      this.send(xml('proceed', { xmlns: NS.tls }));
+      this.setState({ name: 'wait_for_stream', auth: null, saslFailures });
+      this.input.restart();
+      this.transport.startTls().then(
+        () => this.log.debug('tls established', this.transport.tlsInfo() ?? {}),
+        (err) => {
+          this.log.info('tls handshake failed', { err: (err as Error).message });
+          this.close(true);
+        },
+      );
+      return;
+    }
+    if (el.is('auth', NS.sasl)) {
+      startAuth(this, el, saslFailures);
+      return;
+    }
+    // RFC 6120 §6.4: any stanza before authentication is not-authorized and closes.
+    this.streamError('not-authorized', 'authenticate first');
+  }
+
+  /** Resource bound (bind.ts): the connection becomes deliverable. */
+  established(jid: Jid, auth: Authenticated): void {
+    this.jid = jid;
+    this.setState({ name: 'session_established', jid, auth });
+    this.ctx.register(this);
+    // Flags a module set before binding reach the location entry now.
+    if (Object.keys(this.entry).length) void this.ctx.location.update(jid.toString(), this.id, this.entry).catch(() => {});
+  }
+
+  // ---- established session --------------------------------------------------------------
+
+  private onStanza(el: Element, jid: Jid): void {
+    const hooks = this.hooks.find((h) => h.xmlns !== undefined && h.xmlns === el.getNS());
+    if (hooks?.nonza) {
+      hooks.nonza(el, true);
+      return;
+    }
+    const settled: Array<() => void> = [];
+    for (const h of this.hooks) {
+      const done = h.stanzaIn?.();
+      if (done) settled.push(done);
+    }
+    const pending = this.admitted(el, jid);
+    const finish = () => {
+      for (const done of settled) done();
+    };
+    if (pending) void pending.finally(finish);
+    else finish();
+  }
+
+  /** A promise when the stanza went to an actor: settled once the actor accepted (or refused) it. */
+  private admitted(el: Element, jid: Jid): Promise<void> | undefined {
+    const a = admit(el, jid, this.ctx.config.domain, this.ctx.ext);
+    switch (a.kind) {
+      case 'stream-error':
+        this.streamError(a.condition, a.text);
+        return;
+      case 'refuse':
+        this.ctx.metrics.stanzaIn(el.name);
+        this.replyError(el, a.condition, a.text);
+        return;
+      case 'reply':
+        this.ctx.metrics.stanzaIn(el.name);
+        this.sendStanza(a.reply.toString());
+        return;
+      case 'drop':
+        this.ctx.metrics.stanzaIn(el.name);
+        return;
+      case 'route':
+        this.ctx.metrics.stanzaIn(el.name);
+        // The edge follows the session's own availability so that a dropped connection broadcasts unavailable.
+        if (el.name === 'presence' && el.attr('to') === undefined) {
+          const type = el.attr('type');
+          if (type === undefined) this.available = true;
+          else if (type === 'unavailable') this.available = false;
+        }
+        return this.ctx.route(el, a.service, a.key, this, `${this.id}:${this.stanzaSeq++}`).catch((err: { condition?: string }) => {
+          const busy = err?.condition === 'resource-constraint';
+          if (!busy) this.log.error('routing failed', { err });
+          this.replyError(el, busy ? 'resource-constraint' : 'internal-server-error', busy ? 'the server is busy, try again' : undefined);
+        });
+    }
+  }
+
+  private replyError(el: Element, condition: StanzaErrorCondition, text?: string): void {
+    if (!mayReplyWithError(el)) return;
+    this.sendStanza(stanzaErrorReply(el, condition, { text, from: el.attr('to') ?? this.ctx.config.domain }).toString());
+  }
+
+  /** Run `fn` after the previous task of the same chain settled (per-actor ordering of hand-offs). */
+  chain(name: string, fn: () => Promise<void>): Promise<void> {
+    const prev = this.chains.get(name);
+    const run = prev ? prev.then(fn) : fn();
+    const tail = run.catch(() => {});
+    this.chains.set(name, tail);
+    void tail.then(() => {
+      if (this.chains.get(name) === tail) this.chains.delete(name);
+    });
+    return run;
+  }
+
+  // ---- output and lifecycle -------------------------------------------------------------
+
+  /** A nonza (not counted as a stanza by stream management). */
+  send(el: Element): void {
+    this.write(el.toString());
+  }
+
+  /** A stanza to the client; `deliveryId` when an actor keeps it until acknowledged (XEP-0198). */
+  sendStanza(text: string, deliveryId?: string): void {
+    if (this.isClosed()) return;
+    this.write(text);
+    for (const h of this.hooks) h.stanzaOut?.(text, deliveryId);
+  }
+
+  /** A delivery from an actor; false when a retried hand-off already delivered it here. */
+  deliver(text: string, id?: string): boolean {
+    if (id !== undefined && !this.recent.first(id)) return false;
+    this.ctx.metrics.stanzaOut(text.startsWith('<m') ? 'message' : text.startsWith('<p') ? 'presence' : 'iq');
+    this.sendStanza(text, id);
+    return true;
+  }
+
+  /** Write serialized XML; a reader too slow to keep up is disconnected rather than buffered forever. */
+  private write(data: string): void {
+    if (this.isClosed()) return;
+    this.transport.write(data);
+    if (this.transport.writeBacklog() > 8 * 1024 * 1024) {
+      this.log.warn('client not reading, closing', { backlog: this.transport.writeBacklog() });
+      this.streamError('policy-violation', 'not reading fast enough');
+    }
+  }
+
+  /** Send a stream error and close (RFC 6120 §4.9.1.1: error, then close the stream). */
+  streamError(condition: StreamErrorCondition, text?: string, detail?: string): void {
+    if (this.isClosed()) return;
+    if (!this.headerSent) this.sendHeader({});
+    this.write(this.streamLevel(streamErrorElement(condition, text, detail)).toString());
+    this.close();
+  }
+
+  close(abrupt = false): void {
+    if (this.isClosed()) return;
+    if (!abrupt && this.headerSent) this.transport.write(this.framed ? `<close xmlns="${NS.framing}"/>` : '</stream:stream>');
+    this.state = { name: 'closed' };
+    this.transport.close();
+    void this.teardown();
+  }
+
+  /** Resolves once the edge has cleaned up after this connection (presence, location entry). */
+  teardown(): Promise<void> {
+    if (this.torn) return this.torn;
+    if (this.deadline) clearTimeout(this.deadline);
+    this.state = { name: 'closed' };
+    this.input.stop();
+    for (const h of this.hooks) h.closed?.();
+    this.ctx.metrics.connections.dec({ transport: this.transport.kind });
+    this.torn = this.ctx.connectionClosed(this);
+    return this.torn;
+  }
+
+  private armDeadline(): void {
+    if (this.deadline) clearTimeout(this.deadline);
+    this.deadline = null;
+    this.deadlineKind = DEADLINE[this.state.name];
+    if (this.deadlineKind === 'negotiation') {
+      this.deadline = setTimeout(() => this.streamError('connection-timeout', 'timed out'), this.ctx.config.negotiationTimeoutSec * 1000);
+      this.deadline.unref();
+    } else if (this.deadlineKind === 'idle') this.armIdle();
+  }
+
+  /** RFC 6120 §4.6: an established stream silent for the idle timeout is closed (whitespace counts). */
+  private armIdle(): void {
+    const idleMs = this.ctx.config.idleTimeoutSec * 1000;
+    const check = () => {
+      const silent = Date.now() - this.input.lastInput;
+      if (silent >= idleMs) {
+        this.streamError('connection-timeout', 'idle for too long');
+        return;
+      }
+      this.deadline = setTimeout(check, idleMs - silent);
+      this.deadline.unref();
+    };
+    this.input.lastInput = Date.now();
+    this.deadline = setTimeout(check, idleMs);
+    this.deadline.unref();
+  }
+}

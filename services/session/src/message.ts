@@ -1,0 +1,63 @@
+// RFC 6121 §8.5: a message to a local account, delivered to its resources; what else happens to
+// it (copies, offline storage, outboxes) is up to the loaded modules' hooks.
+import type { MessageRouting, SessionContribution, SessionEnv } from '@parley/ext';
+import type { ResourceEntry } from '@parley/location';
+import type { Origin } from '@parley/wire';
+import type { Element } from '@parley/xml';
+
+export interface MessageRouter {
+  /** A message to the account `key` (its bare JID or one of its full JIDs). */
+  route(key: string, stanza: Element, origin: Origin | undefined, full: string | null, id?: string): Promise<void>;
+  /** §8.5.2.1: to the bare JID (or an unknown full JID treated as bare); returns who got it live. */
+  toBare(key: string, stanza: Element, origin: Origin | undefined, id?: string, known?: ResourceEntry[]): Promise<ResourceEntry[]>;
+}
+
+export function messageRouter(env: SessionEnv, hooks: SessionContribution[]): MessageRouter {
+  const lookups = hooks.flatMap((h) => (h.lookups ? [h.lookups.bind(h)] : []));
+  const after = hooks.flatMap((h) => (h.afterMessage ? [h.afterMessage.bind(h)] : []));
+  const undeliverable = hooks.flatMap((h) => (h.undeliverable ? [h.undeliverable.bind(h)] : []));
+
+  async function toBare(key: string, stanza: Element, origin: Origin | undefined, id?: string, known?: ResourceEntry[]): Promise<ResourceEntry[]> {
+    const type = stanza.attr('type') ?? 'normal';
+    if (type === 'error') return [];
+    if (type === 'groupchat') {
+      env.fail(stanza, origin, 'service-unavailable'); // §8.5.2.1.3
+      return [];
+    }
+    const online = (known ?? (await env.location.resources(key))).filter((r) => r.available && r.priority >= 0);
+    if (online.length > 0) {
+      await env.publish(online, stanza.toString(), { id });
+      return online;
+    }
+    if (type === 'headline') return []; // §8.5.2.2.1: headlines are not kept
+    for (const hook of undeliverable) if ((await hook({ env, key, stanza, origin })).kind === 'handled') return [];
+    // §8.5.2.2.1: nobody keeps it, so the sender learns it was not delivered.
+    env.fail(stanza, origin, 'service-unavailable');
+    return [];
+  }
+
+  return {
+    toBare,
+    async route(key, stanza, origin, full, id) {
+      const extra = new Set<string>();
+      for (const l of lookups) for (const bare of l({ env, key, stanza, origin })) if (bare !== key) extra.add(bare);
+      // One location round trip for the recipient and whatever the modules need (carbons: the sender).
+      const where = await env.location.resourcesOf([key, ...extra]);
+      const resources = where.get(key) ?? [];
+      const routing: MessageRouting = { env, key, stanza, origin, where };
+      let deliveredTo: ResourceEntry[];
+      const exact = full ? resources.find((r) => r.jid === full) : undefined;
+      if (exact) {
+        await env.publish([exact], stanza.toString(), { id });
+        deliveredTo = [exact];
+      } else if (full && stanza.attr('type') === 'groupchat') {
+        env.fail(stanza, origin, 'service-unavailable'); // §8.5.3.2.1
+        return;
+      } else {
+        // §8.5.3.2.1: an unknown resource gets chat/normal/headline as if sent to the bare JID.
+        deliveredTo = await toBare(key, stanza, origin, id, resources);
+      }
+      for (const hook of after) await hook({ ...routing, deliveredTo });
+    },
+  };
+}
