@@ -6,13 +6,13 @@ import type { ConnectionHooks, StreamApi } from '@parley/ext';
 import type { Jid } from '@parley/jid';
 import type { ResourcePatch } from '@parley/location';
 import type { Logger } from '@parley/log';
-import { mayReplyWithError, NS, type StanzaErrorCondition, type StreamErrorCondition, stanzaErrorReply, streamErrorElement } from '@parley/stanza';
+import { NS, type StreamErrorCondition, streamErrorElement } from '@parley/stanza';
 import { type Element, type XmlError, xml } from '@parley/xml';
 import type { EdgeContext } from '../context.ts';
 import type { Transport } from '../transport/transport.ts';
-import { admit } from './admission.ts';
 import { beforeBind } from './bind.ts';
 import { RecentDeliveries } from './delivery.ts';
+import { onEstablished } from './established.ts';
 import { checkHeader, featuresAfterAuth, featuresBeforeAuth, responseHeader } from './header.ts';
 import { Input } from './input.ts';
 import { continueAuth, startAuth } from './sasl.ts';
@@ -141,7 +141,7 @@ export class C2SConnection {
           beforeBind(this, el, s.auth);
           return;
         case 'session_established':
-          this.onStanza(el, s.jid);
+          onEstablished(this, el, s.jid);
           return;
         case 'closed':
           return;
@@ -187,64 +187,9 @@ export class C2SConnection {
     if (Object.keys(this.entry).length) void this.ctx.location.update(jid.toString(), this.id, this.entry).catch(() => {});
   }
 
-  // ---- established session --------------------------------------------------------------
-
-  private onStanza(el: Element, jid: Jid): void {
-    const hooks = this.hooks.find((h) => h.xmlns !== undefined && h.xmlns === el.getNS());
-    if (hooks?.nonza) {
-      hooks.nonza(el, true);
-      return;
-    }
-    const settled: Array<() => void> = [];
-    for (const h of this.hooks) {
-      const done = h.stanzaIn?.();
-      if (done) settled.push(done);
-    }
-    const pending = this.admitted(el, jid);
-    const finish = () => {
-      for (const done of settled) done();
-    };
-    if (pending) void pending.finally(finish);
-    else finish();
-  }
-
-  /** A promise when the stanza went to an actor: settled once the actor accepted (or refused) it. */
-  private admitted(el: Element, jid: Jid): Promise<void> | undefined {
-    const a = admit(el, jid, this.ctx.config.domain, this.ctx.ext);
-    switch (a.kind) {
-      case 'stream-error':
-        this.streamError(a.condition, a.text);
-        return;
-      case 'refuse':
-        this.ctx.metrics.stanzaIn(el.name);
-        this.replyError(el, a.condition, a.text);
-        return;
-      case 'reply':
-        this.ctx.metrics.stanzaIn(el.name);
-        this.sendStanza(a.reply.toString());
-        return;
-      case 'drop':
-        this.ctx.metrics.stanzaIn(el.name);
-        return;
-      case 'route':
-        this.ctx.metrics.stanzaIn(el.name);
-        // The edge follows the session's own availability so that a dropped connection broadcasts unavailable.
-        if (el.name === 'presence' && el.attr('to') === undefined) {
-          const type = el.attr('type');
-          if (type === undefined) this.available = true;
-          else if (type === 'unavailable') this.available = false;
-        }
-        return this.ctx.route(el, a.service, a.key, this, `${this.id}:${this.stanzaSeq++}`).catch((err: { condition?: string }) => {
-          const busy = err?.condition === 'resource-constraint';
-          if (!busy) this.log.error('routing failed', { err });
-          this.replyError(el, busy ? 'resource-constraint' : 'internal-server-error', busy ? 'the server is busy, try again' : undefined);
-        });
-    }
-  }
-
-  private replyError(el: Element, condition: StanzaErrorCondition, text?: string): void {
-    if (!mayReplyWithError(el)) return;
-    this.sendStanza(stanzaErrorReply(el, condition, { text, from: el.attr('to') ?? this.ctx.config.domain }).toString());
+  /** The idempotency key of the next stanza handed to an actor. */
+  nextHandOffId(): string {
+    return `${this.id}:${this.stanzaSeq++}`;
   }
 
   /** Run `fn` after the previous task of the same chain settled (per-actor ordering of hand-offs). */

@@ -1,0 +1,64 @@
+// An established stream: nonzas go to the module that owns their namespace; stanzas are admitted
+// (admission.ts) and handed to their actor, with every module told when each one was handled.
+import type { Jid } from '@parley/jid';
+import { mayReplyWithError, type StanzaErrorCondition, stanzaErrorReply } from '@parley/stanza';
+import type { Element } from '@parley/xml';
+import { admit } from './admission.ts';
+import type { C2SConnection } from './connection.ts';
+
+export function onEstablished(conn: C2SConnection, el: Element, jid: Jid): void {
+  const owner = conn.hooks.find((h) => h.xmlns !== undefined && h.xmlns === el.getNS());
+  if (owner?.nonza) {
+    owner.nonza(el, true);
+    return;
+  }
+  const settled: Array<() => void> = [];
+  for (const h of conn.hooks) {
+    const done = h.stanzaIn?.();
+    if (done) settled.push(done);
+  }
+  const pending = handle(conn, el, jid);
+  const finish = () => {
+    for (const done of settled) done();
+  };
+  if (pending) void pending.finally(finish);
+  else finish();
+}
+
+/** A promise when the stanza went to an actor: settled once the actor accepted (or refused) it. */
+function handle(conn: C2SConnection, el: Element, jid: Jid): Promise<void> | undefined {
+  const { ctx } = conn;
+  const a = admit(el, jid, ctx.config.domain, ctx.ext);
+  if (a.kind === 'stream-error') {
+    conn.streamError(a.condition, a.text);
+    return;
+  }
+  ctx.metrics.stanzaIn(el.name);
+  switch (a.kind) {
+    case 'refuse':
+      replyError(conn, el, a.condition, a.text);
+      return;
+    case 'reply':
+      conn.sendStanza(a.reply.toString());
+      return;
+    case 'drop':
+      return;
+    case 'route':
+      // The edge follows the session's own availability so that a dropped connection broadcasts unavailable.
+      if (el.name === 'presence' && el.attr('to') === undefined) {
+        const type = el.attr('type');
+        if (type === undefined) conn.available = true;
+        else if (type === 'unavailable') conn.available = false;
+      }
+      return ctx.route(el, a.service, a.key, conn, conn.nextHandOffId()).catch((err: { condition?: string }) => {
+        const busy = err?.condition === 'resource-constraint';
+        if (!busy) conn.log.error('routing failed', { err });
+        replyError(conn, el, busy ? 'resource-constraint' : 'internal-server-error', busy ? 'the server is busy, try again' : undefined);
+      });
+  }
+}
+
+function replyError(conn: C2SConnection, el: Element, condition: StanzaErrorCondition, text?: string): void {
+  if (!mayReplyWithError(el)) return;
+  conn.sendStanza(stanzaErrorReply(el, condition, { text, from: el.attr('to') ?? conn.ctx.config.domain }).toString());
+}
