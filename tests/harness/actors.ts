@@ -150,6 +150,16 @@ export class Scene {
     await this.world.settle();
   }
 
+  /**
+   * Given `subscriber` asked for `publisher`'s presence and the publisher approved (RFC 6121 §3.1),
+   * both over the bus from these resources; what that delivered is forgotten.
+   */
+  async subscribed(subscriber: Resource, publisher: Resource): Promise<void> {
+    await this.stanza('presence', subscriber.bare, `<presence type="subscribe" to="${publisher.bare}"/>`, subscriber);
+    await this.stanza('presence', publisher.bare, `<presence type="subscribed" to="${subscriber.bare}"/>`, publisher);
+    this.forget();
+  }
+
   /** What the resource's connection received since the scene last forgot, with the per-recipient `to` applied. */
   received(r: Resource): Element[] {
     const tap = this.taps.find((t) => t.id === r.edge);
