@@ -145,7 +145,8 @@ export class Scene {
 
   /** A raw actor request; asserts the actor accepted it, then waits until every actor is quiet. */
   async request(service: ActorService, req: ActorRequest): Promise<void> {
-    const reply = (await this.world.bus.request(actorSubject(service, req.key), req)) as ActorReply;
+    // Generous: opening PGlite on a loaded machine can hold the first requests up for seconds.
+    const reply = (await this.world.bus.request(actorSubject(service, req.key), req, { timeoutMs: 30_000 })) as ActorReply;
     assert.deepEqual(reply, { ok: true }, `${service} actor ${req.key} refused ${req.kind}`);
     await this.world.settle();
   }
