@@ -5,6 +5,8 @@
 import assert from 'node:assert/strict';
 import { after, before } from 'node:test';
 import { LocalBus } from '@parley/bus';
+import { type ExtensionModule, loadModules } from '@parley/ext';
+import { defaultModules } from '@parley/extensions';
 import { MemoryLocation, type ResourceEntry } from '@parley/location';
 import { createLogger } from '@parley/log';
 import { buildPresenceService } from '@parley/presence';
@@ -190,21 +192,25 @@ export class ActorWorld {
   readonly location = new MemoryLocation();
   private readonly stops: Array<() => void> = [];
 
-  private constructor(readonly store: Store) {
+  private constructor(
+    readonly store: Store,
+    extra: ExtensionModule[],
+  ) {
     const log = createLogger({ level: 'warn', pretty: false, write: (line) => this.complaints.push(line) });
-    const session = buildSessionService({ domain: DOMAIN, bus: this.bus, location: this.location, store, log, offlineQuota: OFFLINE_QUOTA, version: SERVER_VERSION });
-    const presence = buildPresenceService({ domain: DOMAIN, bus: this.bus, location: this.location, store, log });
+    const modules = loadModules([...defaultModules({ serverVersion: SERVER_VERSION, offlineQuota: OFFLINE_QUOTA }), ...extra]);
+    const session = buildSessionService({ domain: DOMAIN, bus: this.bus, location: this.location, store, log, modules });
+    const presence = buildPresenceService({ domain: DOMAIN, bus: this.bus, location: this.location, store, log, modules });
     for (const svc of [session, presence]) {
       svc.start();
       this.stops.push(() => svc.stop());
     }
   }
 
-  /** Takes about a second (PGlite and the migrations): once per test file. */
-  static async open(): Promise<ActorWorld> {
+  /** Takes about a second (PGlite and the migrations): once per test file. `extra` modules load after the defaults. */
+  static async open(extra: ExtensionModule[] = []): Promise<ActorWorld> {
     const sql = await openPglite(null);
     await migrate(sql, defaultMigrationsDir);
-    return new ActorWorld(createStore(sql));
+    return new ActorWorld(createStore(sql), extra);
   }
 
   scene(): Scene {

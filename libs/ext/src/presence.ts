@@ -45,6 +45,9 @@ export interface PresenceContribution {
   iq?: IqHandler<PresenceIqRequest>[];
   /** 'roster-changed': an item was stored or removed (subscription change or roster set), with the new version. */
   rosterChanged?(ctx: { env: PresenceEnv; key: string; version: number; item: RosterItem | { contact: string; remove: true } }): Promise<void>;
-  /** 'resource-available': a resource sent its initial available presence (RFC 6121 §4.2.2). */
+  /**
+   * 'resource-available': a resource became available for messages: its initial available presence
+   * (RFC 6121 §4.2.2), or an available presence raising its priority from negative (XEP-0160 §2).
+   */
   available?(ctx: { env: PresenceEnv; key: string; origin: Origin; priority: number }): void | Promise<void>;
 }

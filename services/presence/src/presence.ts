@@ -27,6 +27,11 @@ interface AccountState {
   exists: boolean;
   version: number;
   items: Map<string, RosterItem>;
+  /**
+   * RFC 6121 §4.6.3: who each of the account's resources sent directed available presence to,
+   * so they learn when it goes away. Actor memory: lost (not wrongly kept) when the actor moves.
+   */
+  directed: Map<string, Set<string>>;
 }
 
 export function createPresenceHost(deps: PresenceDeps): ActorHost<AccountState, ActorRequest, void> {
@@ -102,7 +107,37 @@ export function createPresenceHost(deps: PresenceDeps): ActorHost<AccountState, 
     await location.update(entry.jid, origin.conn, { available: nowAvailable, priority, presence: nowAvailable ? serialized : undefined });
     if (!nowAvailable && !wasAvailable) return;
     await fan.broadcast(key, state.items.values(), serialized);
+    if (!nowAvailable) await directedGone(key, state, entry.jid);
     if (nowAvailable && !wasAvailable) await initialPresence(key, state, origin, priority);
+    // XEP-0160 §2: offline messages wait for the next non-negative available presence.
+    else if (nowAvailable && entry.priority < 0 && priority >= 0) await reachable(key, origin, priority);
+  }
+
+  const reachable = async (key: string, origin: Origin, priority: number) => {
+    for (const h of hooks) await h.available?.({ env, key, origin, priority });
+  };
+
+  /** §4.6.3: unavailable to whoever got directed presence from this resource and not the broadcast. */
+  async function directedGone(key: string, state: AccountState, jid: string): Promise<void> {
+    const targets = state.directed.get(jid);
+    if (!targets) return;
+    state.directed.delete(jid);
+    for (const to of targets) {
+      const item = state.items.get(bareOf(to));
+      if (item && hasFrom(item) && isLocal(to)) continue;
+      await fan.directed(xml('presence', { xmlns: NS.client, from: jid, to, type: 'unavailable' }));
+    }
+  }
+
+  function trackDirected(state: AccountState, stanza: Element): void {
+    const from = stanza.attr('from');
+    const to = stanza.attr('to');
+    if (!from || !to) return;
+    const set = state.directed.get(from) ?? new Set<string>();
+    if (stanza.attr('type') === undefined) set.add(to);
+    else if (stanza.attr('type') === 'unavailable') set.delete(to);
+    if (set.size) state.directed.set(from, set);
+    else state.directed.delete(from);
   }
 
   /** §4.2.2-4.2.3: probe results and pending requests for the new resource; then the modules' turn (offline messages). */
@@ -115,9 +150,9 @@ export function createPresenceHost(deps: PresenceDeps): ActorHost<AccountState, 
     }
     // RFC 6121 §3.1.3: subscription requests waiting since the user was last online.
     for (const item of state.items.values()) {
-      if (item.pendingIn) env.publish([target], subscriptionStanza('subscribe', item.contact, key).toString(), true);
+      if (item.pendingIn) env.publish([target], xml('presence', { xmlns: NS.client, from: item.contact, type: 'subscribe' }).toString(), true);
     }
-    for (const h of hooks) await h.available?.({ env, key, origin, priority });
+    await reachable(key, origin, priority);
   }
 
   async function outboundSubscription(key: string, state: AccountState, stanza: Element, type: SubscriptionType): Promise<void> {
@@ -163,15 +198,18 @@ export function createPresenceHost(deps: PresenceDeps): ActorHost<AccountState, 
     const type = stanza.attr('type');
     if (isSubscriptionType(type)) await outboundSubscription(key, state, stanza, type);
     else if (stanza.attr('to') === undefined) await ownPresence(key, state, stanza, origin);
-    else await fan.directed(stanza);
+    else {
+      trackDirected(state, stanza);
+      await fan.directed(stanza);
+    }
   }
 
   return new ActorHost<AccountState, ActorRequest, void>(
     {
       activate: async (key) => {
-        if (!(await isLocalAccount(key, domain, store.users))) return { exists: false, version: 0, items: new Map() };
+        if (!(await isLocalAccount(key, domain, store.users))) return { exists: false, version: 0, items: new Map(), directed: new Map() };
         const r = await store.roster.get(key);
-        return { exists: true, version: r.version, items: new Map(r.items.map((i) => [i.contact, i])) };
+        return { exists: true, version: r.version, items: new Map(r.items.map((i) => [i.contact, i])), directed: new Map() };
       },
       handle: async (state, msg, key) => {
         switch (msg.kind) {
@@ -184,7 +222,9 @@ export function createPresenceHost(deps: PresenceDeps): ActorHost<AccountState, 
             return;
           }
           case 'resource-gone':
-            if (msg.available) await fan.broadcast(key, state.items.values(), xml('presence', { xmlns: NS.client, from: msg.jid, type: 'unavailable' }).toString(), msg.conn);
+            if (!msg.available) return;
+            await fan.broadcast(key, state.items.values(), xml('presence', { xmlns: NS.client, from: msg.jid, type: 'unavailable' }).toString(), msg.conn);
+            await directedGone(key, state, msg.jid);
             return;
           default:
             return;

@@ -7,7 +7,7 @@ import { actorWorldPerFile } from '../../../tests/harness/actors.ts';
 
 const world = actorWorldPerFile();
 
-describe('presence actor: open bugs', () => {
+describe('presence actor: directed presence, offline delivery on priority change, error addresses', () => {
   test('an error to a roster set comes without a from or from Alice’s bare JID, never from the domain (RFC 6120 §8.1.2.1)', async () => {
     const { s, alice, alicePhone } = await world.aliceAndBob();
 
