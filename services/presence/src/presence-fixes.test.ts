@@ -1,6 +1,6 @@
-// What the RFCs and XEPs require of the presence actor that it does not do yet. These tests FAIL on
-// the code they were written against; each names the rule it checks. Kept apart from the tests that
-// document today's behaviour so they can be merged with their fix.
+// Rules of RFC 6120/6121 and XEP-0160 the presence actor once broke, each test naming the rule:
+// error replies without the domain as from, offline delivery on a raised priority, and unavailable
+// to the entities that received directed presence.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { actorWorldPerFile } from '../../../tests/harness/actors.ts';

@@ -107,7 +107,7 @@ export function createPresenceHost(deps: PresenceDeps): ActorHost<AccountState, 
     await location.update(entry.jid, origin.conn, { available: nowAvailable, priority, presence: nowAvailable ? serialized : undefined });
     if (!nowAvailable && !wasAvailable) return;
     await fan.broadcast(key, state.items.values(), serialized);
-    if (!nowAvailable) await directedGone(key, state, entry.jid);
+    if (!nowAvailable) await directedGone(state, entry.jid);
     if (nowAvailable && !wasAvailable) await initialPresence(key, state, origin, priority);
     // XEP-0160 §2: offline messages wait for the next non-negative available presence.
     else if (nowAvailable && entry.priority < 0 && priority >= 0) await reachable(key, origin, priority);
@@ -118,7 +118,7 @@ export function createPresenceHost(deps: PresenceDeps): ActorHost<AccountState, 
   };
 
   /** §4.6.3: unavailable to whoever got directed presence from this resource and not the broadcast. */
-  async function directedGone(key: string, state: AccountState, jid: string): Promise<void> {
+  async function directedGone(state: AccountState, jid: string): Promise<void> {
     const targets = state.directed.get(jid);
     if (!targets) return;
     state.directed.delete(jid);
@@ -224,7 +224,7 @@ export function createPresenceHost(deps: PresenceDeps): ActorHost<AccountState, 
           case 'resource-gone':
             if (!msg.available) return;
             await fan.broadcast(key, state.items.values(), xml('presence', { xmlns: NS.client, from: msg.jid, type: 'unavailable' }).toString(), msg.conn);
-            await directedGone(key, state, msg.jid);
+            await directedGone(state, msg.jid);
             return;
           default:
             return;
