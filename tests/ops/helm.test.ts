@@ -305,3 +305,31 @@ test('helm lint passes on the chart as shipped (its missing dependency charts ar
     [['nats', 'nats.enabled'], ['redis', 'redis.enabled'], ['postgresql', 'postgresql.enabled']],
   );
 });
+
+test('the chart README describes every value', () => {
+  const readme = readFileSync(join(CHART, 'README.md'), 'utf8');
+  const values = parseYaml(readFileSync(join(CHART, 'values.yaml'), 'utf8'));
+  const leaves: string[] = [];
+  const walk = (o: Record<string, unknown>, path: string) => {
+    for (const [k, v] of Object.entries(o)) {
+      const p = path ? `${path}.${k}` : k;
+      const nested = v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length > 0;
+      if (nested && !/(resources|podSecurityContext|securityContext|labels)$/.test(p)) walk(v as Record<string, unknown>, p);
+      else leaves.push(p.replace(/^roles\.[a-z0-9]+\./, 'roles.<role>.'));
+    }
+  };
+  walk(values, '');
+  // A row may list several keys of one object: `a.b` / `c` / `d` names a.b, a.c and a.d.
+  const named = new Set<string>();
+  for (const row of readme.split('\n').filter((l) => l.startsWith('| `'))) {
+    const keys = [...row.split('|')[1]!.matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
+    const first = keys[0]!;
+    const prefix = first.includes('.') ? first.slice(0, first.lastIndexOf('.') + 1) : '';
+    for (const k of keys) {
+      named.add(k);
+      if (!k.includes('.') || k.startsWith('.')) named.add(prefix + k.replace(/^\./, ''));
+    }
+  }
+  const undocumented = [...new Set(leaves)].filter((k) => !named.has(k) && !named.has(k.replace(/\.[^.]+$/, '.*')));
+  assert.deepEqual(undocumented, []);
+});
