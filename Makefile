@@ -13,7 +13,7 @@ $(STAMP): $(PKGS)
 	npm install --no-audit --no-fund
 	@touch $@
 
-# Debian packages the conversation tests drive (slixmpp); installed only when missing.
+# Debian packages the tests drive (slixmpp, promtool); installed only when missing.
 system-deps:
 	@bash scripts/ensure-system-deps.sh
 
@@ -29,8 +29,9 @@ typecheck: install
 lint: install
 	npm run lint
 
+# PostgreSQL, Redis and NATS: used when they answer, else started for the run (scripts/test-services.ts).
 test: install system-deps typecheck lint
-	npm test
+	node --import tsx scripts/test-services.ts npm test
 
 # Local cluster over the machine's NATS, Redis and Postgres (see README, Cluster mode).
 cluster: build
@@ -40,4 +41,4 @@ cluster-stop:
 	bash scripts/cluster.sh stop
 
 clean:
-	rm -rf node_modules services/cli/dist loadtest/dist
+	rm -rf node_modules services/cli/dist loadtest/dist .tools

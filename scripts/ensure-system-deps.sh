@@ -1,15 +1,35 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite drives, if they are missing:
-#   python3-slixmpp — a real XMPP client library for the conversation tests.
+#   python3-slixmpp — a real XMPP client library for the conversation tests;
+#   promtool (from Debian's prometheus package) — checks and unit-tests the alert rules in ops/.
+# promtool is unpacked from the package into .tools/bin rather than installed: installing
+# `prometheus` would also start a Prometheus server on port 9090 (the admin console's port) on
+# machines whose init system starts services.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 missing=()
 /usr/bin/python3 -c 'import slixmpp' 2>/dev/null || missing+=(python3-slixmpp)
-[ ${#missing[@]} -eq 0 ] && exit 0
-echo "installing Debian packages: ${missing[*]}"
+need_promtool=0
+command -v promtool >/dev/null || [ -x .tools/bin/promtool ] || need_promtool=1
+[ ${#missing[@]} -eq 0 ] && [ $need_promtool -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
   if command -v sudo >/dev/null; then SUDO=sudo; else
-    echo "run as root or install: apt-get install ${missing[*]}" >&2; exit 1
+    echo "run as root or install: apt-get install ${missing[*]} prometheus (for promtool)" >&2; exit 1
   fi
 else SUDO=; fi
 $SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing Debian packages: ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+if [ $need_promtool -eq 1 ]; then
+  echo "unpacking promtool from Debian's prometheus package into .tools/bin"
+  tmp=$(mktemp -d)
+  trap 'rm -rf "$tmp"' EXIT
+  chmod 777 "$tmp" # apt-get download runs as the _apt user where it can
+  (cd "$tmp" && apt-get download -qq prometheus)
+  dpkg-deb -x "$tmp"/prometheus_*.deb "$tmp/x"
+  mkdir -p .tools/bin
+  install -m 0755 "$tmp/x/usr/bin/promtool" .tools/bin/promtool
+  .tools/bin/promtool --version | head -n1
+fi
