@@ -1,7 +1,7 @@
 # Parley — the two commands a newcomer needs: `make run` and `make test`.
 SHELL := /bin/bash
 STAMP := node_modules/.parley-installed
-PKGS := package.json package-lock.json $(wildcard libs/*/package.json services/*/package.json loadtest/package.json)
+PKGS := package.json package-lock.json $(wildcard libs/*/package.json services/*/package.json extensions/package.json loadtest/package.json)
 
 .PHONY: install system-deps build run test test-unit lint typecheck cluster cluster-stop clean
 
