@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { describeSettings } from '@parley/config';
+import { describeSettings, type SettingDoc } from '@parley/config';
 import { parse as parseYaml } from 'yaml';
 import { CHART, find, helm, type K8sObject, ofKind, ROOT, render, rendered } from './chart.ts';
 import { schemaErrors, unknownFieldErrors } from './k8s-schema.ts';
@@ -35,7 +35,7 @@ const deployment = (objects: K8sObject[], role: string) => find(objects, 'Deploy
 const podSpec = (objects: K8sObject[], role: string) => deployment(objects, role).spec.template.spec;
 const container = (objects: K8sObject[], role: string) => podSpec(objects, role).containers[0];
 const configMap = (objects: K8sObject[]) => find(objects, 'ConfigMap', 'parley').data!;
-const settings = new Map(describeSettings().map((s) => [s.env, s]));
+const settings = new Map<string, SettingDoc>(describeSettings().map((s) => [s.env, s]));
 
 test('the default and the everything-enabled renders are valid Kubernetes 1.34 objects with no unknown field', async () => {
   const defaults = rendered();

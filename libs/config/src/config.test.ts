@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { test } from 'node:test';
-import { ConfigError, loadConfig } from './index.ts';
+import { ConfigError, configSchema, defaultConfig, describeSettings, loadConfig, type SettingKey } from './index.ts';
 
 test('defaults match the documented ports and domain', () => {
   const c = loadConfig({});
@@ -36,4 +36,119 @@ test('an unknown key in the YAML file is refused by name', () => {
   const file = join(dir, 'p.yaml');
   writeFileSync(file, 'c2sprot: 1\n');
   assert.throws(() => loadConfig({ PARLEY_CONFIG: file }), /c2sprot: unknown setting/);
+});
+
+test('defaults come from the schema, and the data directory comes back absolute', () => {
+  const defaults = defaultConfig();
+  assert.deepEqual(loadConfig({}), { ...defaults, dataDir: resolve(defaults.dataDir) });
+  assert.deepEqual(defaults, configSchema.parse({}));
+});
+
+// One bad value per setting; null marks a setting that takes any text (a file path checked when opened).
+const BAD: Record<SettingKey, string | null> = {
+  domain: 'bad domain!',
+  dataDir: ' ',
+  bindAddress: '',
+  c2sPort: 'abc',
+  c2sTlsPort: '65536',
+  httpPort: '-1',
+  tlsCert: null,
+  tlsKey: null,
+  requireTls: 'maybe',
+  logLevel: 'loud',
+  scramIterations: '100',
+  maxStanzaBytes: '1.5',
+  negotiationTimeoutSec: '0',
+  idleTimeoutSec: '5',
+  rateBytesPerSec: '10',
+  rateBurstBytes: 'lots',
+  offlineQuota: '-1',
+  databaseUrl: 'mysql://u:pw@db/parley',
+  websocketSecure: 'sometimes',
+  natsUrl: 'nats://a:4222, nats://b:4222',
+  natsCaFile: null,
+  natsCertFile: null,
+  natsKeyFile: null,
+  redisUrl: 'http://cache:6379',
+  redisCaFile: null,
+  databaseCaFile: null,
+  databaseSchema: 'Parley-Schema',
+  opsPort: '99999',
+  edgeId: 'edge one',
+  edgeTtlSec: '1',
+  leaseTtlMs: '100',
+  seeOtherHost: 'host name:5222',
+  clusterName: 'Parley!',
+};
+
+test('every bad value is refused with one line naming its variable', () => {
+  const env = (key: SettingKey) => describeSettings().find((s) => s.key === key)?.env ?? '';
+  for (const [key, bad] of Object.entries(BAD) as Array<[SettingKey, string | null]>) {
+    if (bad === null) continue;
+    assert.throws(
+      () => loadConfig({ [env(key)]: bad }),
+      (e) => e instanceof ConfigError && e.setting === env(key) && e.message.startsWith(`${env(key)}: `) && !e.message.includes('\n'),
+      key,
+    );
+  }
+});
+
+test('the bad-value table covers every setting', () => {
+  assert.deepEqual(Object.keys(BAD).sort(), Object.keys(defaultConfig()).sort());
+});
+
+test('an error about a URL does not repeat it, so a password in it stays off the terminal', () => {
+  assert.throws(
+    () => loadConfig({ PARLEY_DATABASE_URL: 'postgresql//parley:pg-secret@db/parley' }),
+    (e) => e instanceof ConfigError && e.setting === 'PARLEY_DATABASE_URL' && !e.message.includes('pg-secret'),
+  );
+});
+
+test('settings given in pairs name the one missing', () => {
+  assert.throws(() => loadConfig({ PARLEY_TLS_KEY: '/k.pem' }), (e) => e instanceof ConfigError && e.setting === 'PARLEY_TLS_CERT');
+  assert.throws(() => loadConfig({ PARLEY_NATS_CERT_FILE: '/c.pem' }), (e) => e instanceof ConfigError && e.setting === 'PARLEY_NATS_KEY_FILE');
+  const c = loadConfig({ PARLEY_TLS_CERT: '/c.pem', PARLEY_TLS_KEY: '/k.pem' });
+  assert.equal(c.tlsKey, '/k.pem');
+});
+
+test('values are read as people write them: spaces trimmed, yes/no, upper-case domains and levels, empty means unset', () => {
+  const c = loadConfig({
+    PARLEY_C2S_PORT: ' 5333 ',
+    PARLEY_REQUIRE_TLS: 'No',
+    PARLEY_DOMAIN: 'Example.ORG',
+    PARLEY_LOG_LEVEL: 'DEBUG',
+    PARLEY_DATABASE_URL: '',
+    PARLEY_SEE_OTHER_HOST: '[2001:db8::1]:5222',
+  });
+  assert.equal(c.c2sPort, 5333);
+  assert.equal(c.requireTls, false);
+  assert.equal(c.domain, 'example.org');
+  assert.equal(c.logLevel, 'debug');
+  assert.equal(c.databaseUrl, null);
+  assert.equal(c.seeOtherHost, '[2001:db8::1]:5222');
+});
+
+test('the YAML file takes typed values, `~` for unset, and names the file and key of a bad one', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+  const good = join(dir, 'good.yaml');
+  writeFileSync(good, 'c2sPort: 15222\nrequireTls: false\nwebsocketSecure: yes\ndatabaseUrl: ~\nedgeId: 42\n');
+  const c = loadConfig({ PARLEY_CONFIG: good });
+  assert.equal(c.c2sPort, 15222);
+  assert.equal(c.requireTls, false);
+  assert.equal(c.websocketSecure, true);
+  assert.equal(c.databaseUrl, null);
+  assert.equal(c.edgeId, '42');
+  const bad = join(dir, 'bad.yaml');
+  writeFileSync(bad, 'idleTimeoutSec: 5\n');
+  assert.throws(() => loadConfig({ PARLEY_CONFIG: bad }), (e) => e instanceof ConfigError && e.setting === `${bad}: idleTimeoutSec`);
+  const list = join(dir, 'list.yaml');
+  writeFileSync(list, 'natsUrl: [nats://a:4222]\n');
+  assert.throws(() => loadConfig({ PARLEY_CONFIG: list }), /natsUrl: must be a single value/);
+  assert.throws(() => loadConfig({ PARLEY_CONFIG: join(dir, 'missing.yaml') }), (e) => e instanceof ConfigError && e.setting === 'PARLEY_CONFIG');
+});
+
+test('programmatic overrides win over the environment and are checked the same way', () => {
+  assert.equal(loadConfig({ PARLEY_C2S_PORT: '5333' }, { c2sPort: 0 }).c2sPort, 0);
+  assert.throws(() => loadConfig({}, { idleTimeoutSec: 1 }), (e) => e instanceof ConfigError && e.setting === 'PARLEY_IDLE_TIMEOUT');
+  assert.equal(loadConfig({ PARLEY_DOMAIN: 'example.net' }, { domain: undefined }).domain, 'example.net');
 });

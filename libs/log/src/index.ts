@@ -1,8 +1,15 @@
-// Structured logging: one JSON object per line on stderr, or a short human line on a TTY.
-// The cause of a failure goes here; only the condition and text cross the wire (STYLE.md §7).
+// Structured logging on pino: one JSON object per line on stderr, or a short human line on a TTY.
+// Secrets are censored by field name and URL passwords masked (redact.ts); the cost per line is
+// measured in docs/decisions/0008-logging-and-config.md (bench/per-line.ts). The cause of a failure goes here; only the condition
+// and text cross the wire (STYLE.md §7).
+import { type DestinationStream, destination, type Logger as PinoLogger, pino } from 'pino';
+import { prettyLine } from './pretty.ts';
+import { maskUrlCredentials, scrubFields } from './redact.ts';
+
+export { CENSORED, maskUrlCredentials, SECRET_FIELDS } from './redact.ts';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
-const order: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
+const LEVELS: readonly string[] = ['debug', 'info', 'warn', 'error', 'silent'] satisfies LogLevel[];
 
 export interface Logger {
   debug(msg: string, fields?: Record<string, unknown>): void;
@@ -14,47 +21,78 @@ export interface Logger {
 }
 
 export function isLogLevel(s: string): s is LogLevel {
-  return s in order;
+  return LEVELS.includes(s);
 }
 
 export interface LoggerOptions {
   level?: LogLevel;
+  /** Human lines instead of JSON; default: when stderr is a terminal. */
   pretty?: boolean;
+  /** Receives each line without its newline; default: stderr. */
   write?: (line: string) => void;
 }
 
+// The line format the cluster harness and operators read: {"level":"info","t":"<ISO 8601>",…,"msg":…}.
+// Formatting the date is a third of a line's cost; lines within the same millisecond share it.
+let lastMs = 0;
+let lastT = '';
+const timestamp = () => {
+  const now = Date.now();
+  if (now !== lastMs) {
+    lastMs = now;
+    lastT = `,"t":"${new Date(now).toISOString()}"`;
+  }
+  return lastT;
+};
+
 export function createLogger(opts: LoggerOptions = {}, base: Record<string, unknown> = {}): Logger {
   const level = opts.level ?? 'info';
+  if (level === 'silent') return silentLogger;
   const pretty = opts.pretty ?? process.stderr.isTTY === true;
-  const write = opts.write ?? ((line: string) => process.stderr.write(line + '\n'));
-  const threshold = order[level];
-  const emit = (lvl: Exclude<LogLevel, 'silent'>, msg: string, fields?: Record<string, unknown>) => {
-    if (order[lvl] < threshold) return;
-    const all = { ...base, ...fields };
-    if (pretty) {
-      const extra = Object.entries(all)
-        .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(serializable(v))}`)
-        .join(' ');
-      write(`${new Date().toISOString()} ${lvl.toUpperCase().padEnd(5)} ${msg}${extra ? ' ' + extra : ''}`);
-    } else {
-      const obj: Record<string, unknown> = { t: new Date().toISOString(), level: lvl, msg };
-      for (const [k, v] of Object.entries(all)) obj[k] = serializable(v);
-      write(JSON.stringify(obj));
-    }
-  };
+  const root = pino(
+    {
+      level,
+      base: null,
+      messageKey: 'msg',
+      timestamp,
+      formatters: { level: (label) => ({ level: label }), log: scrubFields },
+      // scrubFields already serialized Errors under any name, `err` included: pino must not again.
+      serializers: { msg: maskUrlCredentials, err: (v: unknown) => v },
+    },
+    sink(opts.write, pretty),
+  );
+  const log = wrap(root, level);
+  return Object.keys(base).length > 0 ? log.child(base) : log;
+}
+
+function sink(write: ((line: string) => void) | undefined, pretty: boolean): DestinationStream {
+  if (pretty) {
+    const out = write ?? ((line: string) => process.stderr.write(`${line}\n`));
+    return { write: (json) => out(prettyLine(json)) };
+  }
+  if (write) return { write: (json) => write(json.endsWith('\n') ? json.slice(0, -1) : json) };
+  // Synchronous like process.stderr on a pipe or file: the last lines before an exit are not lost.
+  return destination({ dest: 2, sync: true });
+}
+
+function wrap(p: PinoLogger, level: LogLevel): Logger {
   return {
     level,
-    debug: (m, f) => emit('debug', m, f),
-    info: (m, f) => emit('info', m, f),
-    warn: (m, f) => emit('warn', m, f),
-    error: (m, f) => emit('error', m, f),
-    child: (fields) => createLogger({ level, pretty, write }, { ...base, ...fields }),
+    debug: (m, f) => (f ? p.debug(f, m) : p.debug(m)),
+    info: (m, f) => (f ? p.info(f, m) : p.info(m)),
+    warn: (m, f) => (f ? p.warn(f, m) : p.warn(m)),
+    error: (m, f) => (f ? p.error(f, m) : p.error(m)),
+    // pino applies formatters.bindings to the root's bindings only; a child's are scrubbed here.
+    child: (fields) => wrap(p.child(scrubFields(fields)), level),
   };
 }
 
-function serializable(v: unknown): unknown {
-  if (v instanceof Error) return { name: v.name, message: v.message, stack: v.stack };
-  return v;
-}
-
-export const silentLogger: Logger = createLogger({ level: 'silent' });
+const nothing = () => {};
+export const silentLogger: Logger = {
+  level: 'silent',
+  debug: nothing,
+  info: nothing,
+  warn: nothing,
+  error: nothing,
+  child: () => silentLogger,
+};

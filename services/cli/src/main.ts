@@ -1,6 +1,6 @@
 // The `parley` command line. main.ts only parses arguments and starts things (STYLE.md §9).
 import { parseArgs } from 'node:util';
-import { ConfigError, clusterMode, describeSettings, loadConfig, type ParleyConfig } from '@parley/config';
+import { ConfigError, clusterMode, loadConfig, type ParleyConfig, settingsHelp } from '@parley/config';
 import { createLogger } from '@parley/log';
 import { ClusterConfigError, parseRoles, startClusterProcess } from './cluster.ts';
 import { callAdminSocket } from './admin-socket.ts';
@@ -24,10 +24,9 @@ Commands:
                                      create numbered accounts (load tests)
   version                            print the version
 
-Settings come from PARLEY_* environment variables (and an optional YAML file named by PARLEY_CONFIG):
-${describeSettings()
-  .map((s) => `  ${s.env.padEnd(28)} default ${JSON.stringify(s.def)}`)
-  .join('\n')}
+Settings: PARLEY_* environment variables, or their YAML keys in a file named by PARLEY_CONFIG (the
+environment wins). A wrong value is reported on one line naming the setting, with exit code 2.
+${settingsHelp()}
 `;
 
 class UsageError extends Error {}

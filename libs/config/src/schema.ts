@@ -1,0 +1,141 @@
+// Every Parley setting, once: key (YAML), environment variable, kind, default and description. The
+// ParleyConfig type, the defaults, the error messages, `parley --help` and the README tables all come
+// from here (help.ts, load.ts).
+import { z } from 'zod';
+import { flag, intIn, matching, oneOf, optionalMatching, optionalText, port, text } from './kinds.ts';
+
+export interface SettingMeta {
+  env: `PARLEY_${string}`;
+  description: string;
+  /** Which README table lists it. */
+  group: 'server' | 'cluster';
+}
+export const settingMeta = z.registry<SettingMeta>();
+
+const server = (env: SettingMeta['env'], description: string): SettingMeta => ({ env, description, group: 'server' });
+const cluster = (env: SettingMeta['env'], description: string): SettingMeta => ({ env, description, group: 'cluster' });
+
+// RFC 7622 §3.2: a domainpart is a hostname or IP literal; the check is kept simple and strict.
+const DNS_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
+
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+
+export const settingsShape = {
+  domain: matching(DNS_NAME, 'must be a DNS domain name such as example.com', 'domain name', { lowerCase: true })
+    .default('localhost')
+    .register(settingMeta, server('PARLEY_DOMAIN', 'The XMPP domain served.')),
+  dataDir: text('path')
+    .default('./data')
+    .register(settingMeta, server('PARLEY_DATA_DIR', 'Data directory: embedded database, generated certificate, admin socket.')),
+  bindAddress: text('address').default('0.0.0.0').register(settingMeta, server('PARLEY_BIND_ADDRESS', 'Address the listeners bind to.')),
+  c2sPort: port().default(5222).register(settingMeta, server('PARLEY_C2S_PORT', 'Client port with STARTTLS (RFC 6120 §5).')),
+  c2sTlsPort: port().default(5223).register(settingMeta, server('PARLEY_C2S_TLS_PORT', 'Client port with direct TLS (XEP-0368).')),
+  httpPort: port()
+    .default(5280)
+    .register(settingMeta, server('PARLEY_HTTP_PORT', 'WebSocket (/xmpp-websocket, RFC 7395), /healthz, /readyz and /metrics.')),
+  tlsCert: optionalText('path')
+    .default(null)
+    .register(settingMeta, server('PARLEY_TLS_CERT', 'PEM certificate chain, set together with PARLEY_TLS_KEY; unset: a self-signed one in the data directory.')),
+  tlsKey: optionalText('path').default(null).register(settingMeta, server('PARLEY_TLS_KEY', 'PEM private key of PARLEY_TLS_CERT.')),
+  requireTls: flag().default(true).register(settingMeta, server('PARLEY_REQUIRE_TLS', 'TLS required before authentication (RFC 6120 §5.3.1).')),
+  logLevel: oneOf(LOG_LEVELS).default('info').register(settingMeta, server('PARLEY_LOG_LEVEL', 'Least severe level logged.')),
+  scramIterations: intIn(4096, 10_000_000)
+    .default(10000)
+    .register(settingMeta, server('PARLEY_SCRAM_ITERATIONS', 'PBKDF2 iterations for new SCRAM credentials (RFC 5802 §5.1).')),
+  maxStanzaBytes: intIn(10_000, 64 * 1024 * 1024)
+    .default(262144)
+    .register(settingMeta, server('PARLEY_MAX_STANZA_BYTES', 'Larger stanzas close the stream with policy-violation (RFC 6120 §4.9.3.14).')),
+  negotiationTimeoutSec: intIn(1, 3600)
+    .default(30)
+    .register(settingMeta, server('PARLEY_NEGOTIATION_TIMEOUT', 'Seconds allowed for stream negotiation up to a bound resource.')),
+  idleTimeoutSec: intIn(10, 86400)
+    .default(600)
+    .register(settingMeta, server('PARLEY_IDLE_TIMEOUT', 'Seconds of silence before an authenticated stream is closed (whitespace pings count).')),
+  rateBytesPerSec: intIn(1024, 1 << 30)
+    .default(256 * 1024)
+    .register(settingMeta, server('PARLEY_RATE_BYTES_PER_SEC', 'Per-connection inbound byte rate, bytes per second sustained.')),
+  rateBurstBytes: intIn(10_000, 1 << 30)
+    .default(1024 * 1024)
+    .register(settingMeta, server('PARLEY_RATE_BURST_BYTES', 'Per-connection inbound burst, bytes.')),
+  offlineQuota: intIn(0, 1_000_000)
+    .default(1000)
+    .register(settingMeta, server('PARLEY_OFFLINE_QUOTA', 'Offline messages kept per user (XEP-0160).')),
+  databaseUrl: optionalMatching(/^postgres(ql)?:\/\/\S+$/, 'must be a URL such as postgres://user:pass@host:5432/db', 'postgres:// URL', { secret: true })
+    .default(null)
+    .register(settingMeta, server('PARLEY_DATABASE_URL', 'Postgres URL (credentials may be in it); unset: the embedded PGlite database in the data directory.')),
+  websocketSecure: flag()
+    .default(false)
+    .register(
+      settingMeta,
+      server('PARLEY_WEBSOCKET_SECURE', 'WebSocket clients count as secure (a TLS-terminating proxy sits in front of the HTTP port); loopback always does.'),
+    ),
+  natsUrl: optionalMatching(/^[^\s,]+(,[^\s,]+)*$/, 'must be a URL such as nats://host:4222, or a comma list of them', 'URL[,URL…]', { secret: true })
+    .default(null)
+    .register(settingMeta, cluster('PARLEY_NATS_URL', 'Enables cluster mode: NATS URL, credentials may be in it (nats://user:pass@host:4222); a comma list is allowed.')),
+  natsCaFile: optionalText('path').default(null).register(settingMeta, cluster('PARLEY_NATS_CA_FILE', 'CA certificate (PEM) for TLS to NATS.')),
+  natsCertFile: optionalText('path')
+    .default(null)
+    .register(settingMeta, cluster('PARLEY_NATS_CERT_FILE', 'Client certificate (PEM) for NATS, set together with PARLEY_NATS_KEY_FILE.')),
+  natsKeyFile: optionalText('path').default(null).register(settingMeta, cluster('PARLEY_NATS_KEY_FILE', 'Private key of PARLEY_NATS_CERT_FILE.')),
+  redisUrl: optionalMatching(/^rediss?:\/\/\S+$/, 'must be a URL such as redis://host:6379 or rediss://host:6380', 'redis:// URL', { secret: true })
+    .default(null)
+    .register(settingMeta, cluster('PARLEY_REDIS_URL', 'Redis for the location service and shard leases (rediss:// for TLS; credentials in the URL).')),
+  redisCaFile: optionalText('path').default(null).register(settingMeta, cluster('PARLEY_REDIS_CA_FILE', 'CA certificate (PEM) for TLS to Redis.')),
+  databaseCaFile: optionalText('path')
+    .default(null)
+    .register(settingMeta, cluster('PARLEY_DATABASE_CA_FILE', 'Postgres server CA (PEM) for TLS, with sslmode=require or verify-full in the URL.')),
+  databaseSchema: optionalMatching(/^[a-z_][a-z0-9_]{0,62}$/, 'use a lower-case SQL identifier', 'SQL identifier')
+    .default(null)
+    .register(settingMeta, cluster('PARLEY_DATABASE_SCHEMA', "Postgres schema holding this cluster's tables (created when missing); unset: the search_path's.")),
+  opsPort: port()
+    .default(9464)
+    .register(settingMeta, cluster('PARLEY_OPS_PORT', 'Port of /healthz, /readyz and /metrics in cluster mode (0: a random free port).')),
+  edgeId: optionalMatching(/^[A-Za-z0-9_-]{1,64}$/, 'use 1-64 letters, digits, "-" or "_"', 'identifier')
+    .default(null)
+    .register(settingMeta, cluster('PARLEY_EDGE_ID', "This process's id, unique in the cluster; unset: host name and pid.")),
+  edgeTtlSec: intIn(2, 600)
+    .default(10)
+    .register(settingMeta, cluster('PARLEY_EDGE_TTL', 'Seconds after which a silent edge counts as dead and its sessions are removed.')),
+  leaseTtlMs: intIn(500, 120_000)
+    .default(5000)
+    .register(settingMeta, cluster('PARLEY_LEASE_TTL_MS', 'Shard lease time-to-live in milliseconds (the failover time after a crash).')),
+  // RFC 6120 §4.9.3.19: a hostname or IP address (IPv6 in brackets), with an optional port.
+  seeOtherHost: optionalMatching(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/, 'use host:port, e.g. xmpp2.example.com:5222', 'host[:port]')
+    .default(null)
+    .register(settingMeta, cluster('PARLEY_SEE_OTHER_HOST', 'host:port sent in a see-other-host stream error when this edge drains (RFC 6120 §4.9.3.19).')),
+  clusterName: matching(/^[a-z0-9_-]{1,32}$/, 'use 1-32 lower-case letters, digits, "-" or "_"', 'name')
+    .default('parley')
+    .register(settingMeta, cluster('PARLEY_CLUSTER_NAME', "Namespace for one cluster's NATS subjects and Redis keys (several clusters can share servers).")),
+};
+
+export type SettingKey = keyof typeof settingsShape;
+
+/** Settings that only make sense in pairs: the one given names the one missing. */
+const PAIRS: Array<[SettingKey, SettingKey]> = [
+  ['tlsCert', 'tlsKey'],
+  ['natsCertFile', 'natsKeyFile'],
+];
+
+export const configSchema = z.object(settingsShape).superRefine((c, ctx) => {
+  for (const [a, b] of PAIRS) {
+    if ((c[a] === null) === (c[b] === null)) continue;
+    const message = `${envOf(a)} and ${envOf(b)} must be set together`;
+    ctx.addIssue({ code: 'custom', path: [c[a] === null ? a : b], message });
+  }
+});
+
+export type ParleyConfig = z.output<typeof configSchema>;
+
+export function metaOf(key: SettingKey): SettingMeta {
+  const meta = settingMeta.get(settingsShape[key]);
+  if (!meta) throw new Error(`setting ${key} has no description`);
+  return meta;
+}
+
+export function envOf(key: SettingKey): string {
+  return metaOf(key).env;
+}
+
+export function isSettingKey(k: string): k is SettingKey {
+  return Object.hasOwn(settingsShape, k);
+}

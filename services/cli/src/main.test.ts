@@ -1,0 +1,53 @@
+// The parley command as a person meets it: the help lists every setting, a wrong one is one line and exit 2.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { describeSettings, formatDefault } from '@parley/config';
+
+const MAIN = new URL('./main.ts', import.meta.url).pathname;
+
+function parley(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    // Only PATH and HOME from outside: a developer's PARLEY_* variables must not leak in.
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+test('parley --help and parley start --help list every setting with its variable, default and description', async () => {
+  for (const args of [['--help'], ['start', '--help']]) {
+    const r = await parley(args);
+    assert.equal(r.code, 0, r.stderr);
+    for (const s of describeSettings()) {
+      const line = r.stdout.split('\n').find((l) => l.startsWith(`  ${s.env} `));
+      assert.ok(line?.endsWith(`default ${formatDefault(s.def)}`), `${args.join(' ')}: ${s.env}`);
+      assert.ok(r.stdout.includes(`${line}\n      ${s.description}\n`), s.env);
+    }
+  }
+});
+
+test('a wrong setting is one line naming it, and exit code 2', async () => {
+  const r = await parley(['user', 'list'], { PARLEY_C2S_PORT: 'abc' });
+  assert.equal(r.code, 2);
+  assert.equal(r.stderr, 'parley: PARLEY_C2S_PORT: must be a port number 0-65535, got "abc"\n');
+  assert.equal(r.stdout, '');
+});
+
+test('an unknown key in the YAML file is one line naming the file and key, and exit code 2', async () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'parley-cli-')), 'parley.yaml');
+  writeFileSync(file, 'c2sprot: 5222\n');
+  const r = await parley(['user', 'list'], { PARLEY_CONFIG: file });
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, new RegExp(`^parley: ${file}: c2sprot: unknown setting \\(known: domain, dataDir, .*\\)\\n$`));
+});
