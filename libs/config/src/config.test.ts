@@ -37,3 +37,12 @@ test('an unknown key in the YAML file is refused by name', () => {
   writeFileSync(file, 'c2sprot: 1\n');
   assert.throws(() => loadConfig({ PARLEY_CONFIG: file }), /c2sprot: unknown setting/);
 });
+
+test('the admin API listens on 9090 over HTTPS by default, and its settings are checked', () => {
+  const c = loadConfig({});
+  assert.deepEqual([c.adminPort, c.adminBindAddress, c.adminTls], [9090, null, true]);
+  const set = loadConfig({ PARLEY_ADMIN_PORT: '0', PARLEY_ADMIN_BIND_ADDRESS: '127.0.0.1', PARLEY_ADMIN_TLS: 'false' });
+  assert.deepEqual([set.adminPort, set.adminBindAddress, set.adminTls], [0, '127.0.0.1', false]);
+  assert.throws(() => loadConfig({ PARLEY_ADMIN_PORT: '70000' }), (e) => e instanceof ConfigError && e.setting === 'PARLEY_ADMIN_PORT');
+  assert.throws(() => loadConfig({ PARLEY_ADMIN_TLS: 'maybe' }), (e) => e instanceof ConfigError && e.setting === 'PARLEY_ADMIN_TLS');
+});

@@ -55,6 +55,12 @@ export interface ParleyConfig {
   databaseSchema: string | null;
   /** host:port sent in a see-other-host stream error when this edge drains (RFC 6120 §4.9.3.19). */
   seeOtherHost: string | null;
+  /** Admin REST API and web console (embedded mode, and the `admin` role); 0 = a random free port. */
+  adminPort: number;
+  /** Listen address of the admin API; null = bindAddress. */
+  adminBindAddress: string | null;
+  /** Serve the admin API over HTTPS with the server certificate; off only behind a TLS-terminating proxy. */
+  adminTls: boolean;
 }
 
 export class ConfigError extends Error {
@@ -142,6 +148,9 @@ const fields: Field<keyof ParleyConfig>[] = [
   { key: 'edgeTtlSec', env: 'PARLEY_EDGE_TTL', def: 10, parse: int(2, 600) },
   { key: 'leaseTtlMs', env: 'PARLEY_LEASE_TTL_MS', def: 5000, parse: int(500, 120_000) },
   { key: 'seeOtherHost', env: 'PARLEY_SEE_OTHER_HOST', def: null, parse: optPath },
+  { key: 'adminPort', env: 'PARLEY_ADMIN_PORT', def: 9090, parse: port },
+  { key: 'adminBindAddress', env: 'PARLEY_ADMIN_BIND_ADDRESS', def: null, parse: optPath },
+  { key: 'adminTls', env: 'PARLEY_ADMIN_TLS', def: true, parse: bool },
   { key: 'clusterName', env: 'PARLEY_CLUSTER_NAME', def: 'parley', parse: (raw: string, env: string) => {
     if (!/^[a-z0-9_-]{1,32}$/.test(raw.trim())) throw new ConfigError(env, 'use 1-32 lower-case letters, digits, "-" or "_"');
     return raw.trim();

@@ -7,7 +7,7 @@ import type { ParleyConfig } from '@parley/config';
 import type { Logger } from '@parley/log';
 import type { Store } from '@parley/store';
 import Fastify from 'fastify';
-import { addUser, bulkAdd, deleteUser, listUsers, setPassword, UserError } from './users.ts';
+import { addUser, bulkAdd, deleteUser, listUsers, setPassword, UserError } from '@parley/admin';
 
 export interface AdminSocket {
   close(): Promise<void>;

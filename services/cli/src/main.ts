@@ -7,7 +7,7 @@ import { callAdminSocket } from './admin-socket.ts';
 import { openStore, startEmbedded } from './embedded.ts';
 import { acquireDataDirLock, DataDirBusyError, lockHolder } from './lock.ts';
 import { migrationsDir, serverVersion } from './paths.ts';
-import { addUser, bulkAdd, deleteUser, listUsers, setPassword, UserError } from './users.ts';
+import { addUser, bulkAdd, deleteUser, listUsers, setPassword, UserError } from '@parley/admin';
 
 const USAGE = `Usage: parley <command> [options]
 
