@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { tokenRepo } from '@parley/admin';
 import { SlixClient } from '../harness/slix.ts';
-import { DOMAIN, password, TestCluster } from './harness.ts';
+import { password, TestCluster } from './harness.ts';
 
 test('an operator sees the cluster from the admin role and kicks a client connected to an edge', { timeout: 180_000 }, async () => {
   const cluster = await TestCluster.start({ edges: 1, sessions: 1, presences: 1, label: 'admin' });
