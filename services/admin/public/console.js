@@ -127,13 +127,14 @@ async function showUser(jid) {
 }
 
 async function userAction(method, suffix, body, done) {
-  await api(method, `/api/users/${encodeURIComponent(selected)}${suffix}`, body);
-  status(`${selected}: ${done}`);
+  const jid = selected;
+  await api(method, `/api/users/${encodeURIComponent(jid)}${suffix}`, body);
   if (method === 'DELETE') {
     $('#user-detail').hidden = true;
     selected = null;
-  } else await showUser(selected);
+  } else await showUser(jid);
   await findUsers().catch(() => {});
+  status(`${jid}: ${done}`);
 }
 
 async function loadSessions() {
@@ -155,8 +156,8 @@ async function loadSessions() {
         run(async () => {
           const reason = $('#kick-reason').value.trim();
           const r = await api('POST', '/api/sessions/kick', { jid: s.jid, ...(reason ? { reason } : {}) });
-          status(`kicked ${r.kicked.join(', ')}`);
           await loadSessions();
+          status(`kicked ${r.kicked.join(', ')}`);
         }),
       );
       td.append(kick);
@@ -214,8 +215,8 @@ document.addEventListener('DOMContentLoaded', () => {
     const r = await api('POST', '/api/users', { username: $('#new-username').value.trim(), password: $('#new-user-password').value });
     $('#new-username').value = '';
     $('#new-user-password').value = '';
-    status(`created ${r.jid}`);
     await findUsers();
+    status(`created ${r.jid}`);
   });
   onSubmit('#reset-password', async () => {
     await userAction('PUT', '/password', { password: $('#new-password').value }, 'password reset');
