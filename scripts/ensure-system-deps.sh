@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite drives, if they are missing:
 #   python3-slixmpp — a real XMPP client library for the conversation tests;
+#   chromium — the headless browser the admin console test drives (playwright-core never downloads one);
 #   promtool (from Debian's prometheus package) — checks and unit-tests the alert rules in ops/.
 # promtool is unpacked from the package into .tools/bin rather than installed: installing
 # `prometheus` would also start a Prometheus server on port 9090 (the admin console's port) on
@@ -9,6 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 missing=()
 /usr/bin/python3 -c 'import slixmpp' 2>/dev/null || missing+=(python3-slixmpp)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 need_promtool=0
 command -v promtool >/dev/null || [ -x .tools/bin/promtool ] || need_promtool=1
 [ ${#missing[@]} -eq 0 ] && [ $need_promtool -eq 0 ] && exit 0

@@ -29,13 +29,15 @@ export const LEASE_TTL_MS = 2000;
 export const EDGE_TTL_SEC = 4;
 export const DOMAIN = 'localhost';
 
-export type Role = 'edge' | 'session' | 'presence';
+export type Role = 'edge' | 'session' | 'presence' | 'admin';
 
 export interface ClusterProcess {
   readonly name: string;
   readonly role: Role;
   readonly pid: number;
   readonly opsPort: number;
+  /** Admin API port, plain HTTP on loopback (admin only). */
+  readonly adminPort: number;
   /** STARTTLS client port (edges only). */
   readonly c2s: number;
   /** SHA-256 fingerprint of the edge's certificate, colon-separated (edges only). */
@@ -89,7 +91,7 @@ export class TestCluster {
   readonly schema: string;
   readonly dataDir: string;
   readonly processes: ClusterProcess[] = [];
-  private counters: Record<Role, number> = { edge: 0, session: 0, presence: 0 };
+  private counters: Record<Role, number> = { edge: 0, session: 0, presence: 0, admin: 0 };
   private stopped = false;
 
   private constructor(
@@ -162,6 +164,8 @@ export class TestCluster {
       PARLEY_C2S_PORT: '0',
       PARLEY_C2S_TLS_PORT: '0',
       PARLEY_HTTP_PORT: '0',
+      PARLEY_ADMIN_PORT: '0',
+      PARLEY_ADMIN_TLS: 'false',
       PARLEY_BIND_ADDRESS: '127.0.0.1',
       PARLEY_DATA_DIR: this.dataDir,
       PARLEY_LEASE_TTL_MS: String(LEASE_TTL_MS),
@@ -278,6 +282,7 @@ class Proc implements ClusterProcess {
   readonly logs: string[] = [];
   readonly pid: number;
   opsPort = 0;
+  adminPort = 0;
   c2s = 0;
   fingerprint = '';
   private exitCode: number | null | undefined = undefined;
@@ -327,6 +332,7 @@ class Proc implements ClusterProcess {
     }
     if (rec.msg === 'parley cluster process started') {
       this.opsPort = Number(rec.ops);
+      this.adminPort = Number(rec.admin ?? 0);
       this.startedFlag = true;
       const w = this.startWaiter;
       this.startWaiter = null;

@@ -74,14 +74,11 @@ test('every role that exists today has its Deployment, and the future ones only 
 
 test('every PARLEY_ variable the chart sets is a setting Parley reads, and the ports are its defaults', () => {
   const objects = rendered(EVERYTHING);
-  // Settings of the admin service, which lands from its own branch (services/admin); drop this list
-  // once libs/config knows them.
-  const pendingAdminSettings = new Set(['PARLEY_ADMIN_PORT']);
   const cm = configMap(objects);
   const envNames = ofKind(objects, 'Deployment').flatMap((d) => (d.spec.template.spec.containers[0].env as { name: string }[]).map((e) => e.name));
   const composed = new Set(['PARLEY_REDIS_PASSWORD', 'PARLEY_DATABASE_PASSWORD']);
   for (const name of [...Object.keys(cm), ...envNames]) {
-    if (composed.has(name) || pendingAdminSettings.has(name)) continue;
+    if (composed.has(name)) continue;
     assert.ok(settings.has(name), `${name} is not a Parley setting (libs/config)`);
   }
   const values = parseYaml(readFileSync(join(CHART, 'values.yaml'), 'utf8'));

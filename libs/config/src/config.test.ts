@@ -79,6 +79,9 @@ const BAD: Record<SettingKey, string | null> = {
   leaseTtlMs: '100',
   seeOtherHost: 'host name:5222',
   clusterName: 'Parley!',
+  adminPort: '70000',
+  adminBindAddress: '',
+  adminTls: 'maybe',
 };
 
 test('every bad value is refused with one line naming its variable', () => {
@@ -151,4 +154,13 @@ test('programmatic overrides win over the environment and are checked the same w
   assert.equal(loadConfig({ PARLEY_C2S_PORT: '5333' }, { c2sPort: 0 }).c2sPort, 0);
   assert.throws(() => loadConfig({}, { idleTimeoutSec: 1 }), (e) => e instanceof ConfigError && e.setting === 'PARLEY_IDLE_TIMEOUT');
   assert.equal(loadConfig({ PARLEY_DOMAIN: 'example.net' }, { domain: undefined }).domain, 'example.net');
+});
+
+test('the admin API listens on 9090 over HTTPS by default, and its settings are checked', () => {
+  const c = loadConfig({});
+  assert.deepEqual([c.adminPort, c.adminBindAddress, c.adminTls], [9090, null, true]);
+  const set = loadConfig({ PARLEY_ADMIN_PORT: '0', PARLEY_ADMIN_BIND_ADDRESS: '127.0.0.1', PARLEY_ADMIN_TLS: 'false' });
+  assert.deepEqual([set.adminPort, set.adminBindAddress, set.adminTls], [0, '127.0.0.1', false]);
+  assert.throws(() => loadConfig({ PARLEY_ADMIN_PORT: '70000' }), (e) => e instanceof ConfigError && e.setting === 'PARLEY_ADMIN_PORT');
+  assert.throws(() => loadConfig({ PARLEY_ADMIN_TLS: 'maybe' }), (e) => e instanceof ConfigError && e.setting === 'PARLEY_ADMIN_TLS');
 });

@@ -63,6 +63,15 @@ export const settingsShape = {
   databaseUrl: optionalMatching(/^postgres(ql)?:\/\/\S+$/, 'must be a URL such as postgres://user:pass@host:5432/db', 'postgres:// URL', { secret: true })
     .default(null)
     .register(settingMeta, server('PARLEY_DATABASE_URL', 'Postgres URL (credentials may be in it); unset: the embedded PGlite database in the data directory.')),
+  adminPort: port()
+    .default(9090)
+    .register(settingMeta, server('PARLEY_ADMIN_PORT', 'Admin REST API and web console (embedded mode, and the admin role); 0 = a random free port.')),
+  adminBindAddress: optionalText('address')
+    .default(null)
+    .register(settingMeta, server('PARLEY_ADMIN_BIND_ADDRESS', 'Listen address of the admin API; unset: PARLEY_BIND_ADDRESS.')),
+  adminTls: flag()
+    .default(true)
+    .register(settingMeta, server('PARLEY_ADMIN_TLS', 'Serve the admin API over HTTPS with the server certificate; off only behind a TLS-terminating proxy.')),
   websocketSecure: flag()
     .default(false)
     .register(

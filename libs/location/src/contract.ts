@@ -60,6 +60,39 @@ export function runLocationContract(name: string, open: () => Promise<LocationSe
       await loc.close();
     });
 
+    test('listing pages through every online resource once and counts entries per edge', async () => {
+      const loc = await open();
+      const jids: string[] = [];
+      for (let i = 0; i < 25; i++) {
+        jids.push(`u${i}@x/a`, `u${i}@x/b`);
+        await loc.register(entry(`u${i}@x/a`, `c${i}a`, 'e1'));
+        await loc.register(entry(`u${i}@x/b`, `c${i}b`, i < 5 ? 'e2' : 'e1'));
+      }
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      let pages = 0;
+      do {
+        const page = await loc.list({ cursor, limit: 10 });
+        seen.push(...page.entries.map((e) => e.jid));
+        cursor = page.cursor ?? undefined;
+        pages++;
+      } while (cursor !== undefined && pages < 100);
+      assert.deepEqual(seen.sort(), jids.sort());
+      assert.ok(pages > 1, 'more than one page');
+      assert.deepEqual([...(await loc.connectionsPerEdge())].sort(), [
+        ['e1', 45],
+        ['e2', 5],
+      ]);
+      await loc.close();
+    });
+
+    test('an empty location service lists nothing', async () => {
+      const loc = await open();
+      assert.deepEqual(await loc.list({ limit: 10 }), { entries: [], cursor: null });
+      assert.deepEqual(await loc.connectionsPerEdge(), new Map());
+      await loc.close();
+    });
+
     test('an outbox keeps unacknowledged deliveries in order until taken', async () => {
       const loc = await open();
       await loc.outboxPut('c1', 'd1', '<message id="1"/>');

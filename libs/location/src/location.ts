@@ -62,6 +62,14 @@ export interface LocationService {
   outboxAck(conn: string, ids: string[]): Promise<void>;
   /** Remove and return what is left, oldest first. */
   outboxTake(conn: string): Promise<string[]>;
+  /**
+   * One page of every online resource, for administration (never on a stanza's path). Pass the
+   * returned cursor to get the next page; null means there is none. A page holds about `limit`
+   * entries (a user's resources stay on one page).
+   */
+  list(opts: { cursor?: string; limit: number }): Promise<{ entries: ResourceEntry[]; cursor: string | null }>;
+  /** Entries held by each edge that holds any (the cluster view). */
+  connectionsPerEdge(): Promise<Map<string, number>>;
   /** Count of online resources (metrics). */
   count(): Promise<number>;
   close(): Promise<void>;

@@ -109,6 +109,24 @@ export class MemoryLocation implements LocationService {
     return box ? [...box.values()] : [];
   }
 
+  async list(opts: { cursor?: string; limit: number }): Promise<{ entries: ResourceEntry[]; cursor: string | null }> {
+    const bares = [...this.byBare.keys()].filter((b) => opts.cursor === undefined || b > opts.cursor).sort();
+    const entries: ResourceEntry[] = [];
+    let last: string | null = null;
+    for (const b of bares) {
+      if (entries.length >= opts.limit) return { entries, cursor: last };
+      entries.push(...(await this.resources(b)));
+      last = b;
+    }
+    return { entries, cursor: null };
+  }
+
+  async connectionsPerEdge(): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    for (const map of this.byBare.values()) for (const e of map.values()) out.set(e.edge, (out.get(e.edge) ?? 0) + 1);
+    return out;
+  }
+
   async count(): Promise<number> {
     let n = 0;
     for (const m of this.byBare.values()) n += m.size;

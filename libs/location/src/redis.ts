@@ -251,6 +251,40 @@ export class RedisLocation implements LocationService {
     return removed;
   }
 
+  async list(opts: { cursor?: string; limit: number }): Promise<{ entries: ResourceEntry[]; cursor: string | null }> {
+    // SCAN walks the r:<bare> keys without blocking Redis; its cursor is the page cursor.
+    const match = `${this.prefix.replace(/[*?[\]\\]/g, '\\$&')}r:*`;
+    const entries: ResourceEntry[] = [];
+    let cursor = opts.cursor ?? '0';
+    do {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', match, 'COUNT', Math.max(10, opts.limit));
+      cursor = next;
+      if (keys.length === 0) continue;
+      const p = this.redis.pipeline();
+      for (const k of keys) p.hvals(k);
+      for (const [err, vals] of (await p.exec()) ?? []) {
+        if (err) throw err;
+        entries.push(...parseAll(vals as string[]));
+      }
+    } while (cursor !== '0' && entries.length < opts.limit);
+    return { entries, cursor: cursor === '0' ? null : cursor };
+  }
+
+  async connectionsPerEdge(): Promise<Map<string, number>> {
+    const edges = await this.redis.smembers(this.key('edges'));
+    const out = new Map<string, number>();
+    if (edges.length === 0) return out;
+    const p = this.redis.pipeline();
+    for (const e of edges) p.hlen(this.eKey(e));
+    const res = (await p.exec()) ?? [];
+    edges.forEach((e, i) => {
+      const [err, n] = res[i] ?? [new Error('missing pipeline reply'), 0];
+      if (err) throw err;
+      if (Number(n) > 0) out.set(e, Number(n));
+    });
+    return out;
+  }
+
   async count(): Promise<number> {
     return Number((await this.redis.get(this.key('count'))) ?? 0);
   }

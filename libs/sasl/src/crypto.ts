@@ -73,7 +73,7 @@ export interface DecodedCredential {
   iterations: number;
   storedKey: Buffer;
   serverKey: Buffer;
-  /** true when made up for an unknown user: never verifies */
+  /** true when made up for an unknown user, or the account is locked: never verifies */
   fake: boolean;
 }
 
@@ -85,7 +85,7 @@ export function decodeCredential(cred: ScramCredential, hash: ScramHash): Decode
   if (storedKey.length !== HASH_LENGTH[hash] || serverKey.length !== HASH_LENGTH[hash] || salt.length === 0) {
     return null;
   }
-  return { salt, iterations: cred.iterations, storedKey, serverKey, fake: false };
+  return { salt, iterations: cred.iterations, storedKey, serverKey, fake: cred.locked === true };
 }
 
 /**

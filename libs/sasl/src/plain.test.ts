@@ -42,6 +42,11 @@ describe('PLAIN', () => {
     assert.deepEqual(await run(plain('', 'juliet', 'wrong')), { kind: 'failure', condition: 'not-authorized' });
   });
 
+  test('a locked account fails with the right password exactly like a wrong password', async () => {
+    const locked = context({ lookup: async (username, hash) => (username === 'juliet' && hash === 'SHA-256' ? { ...credential, locked: true } : null) });
+    assert.deepEqual(await run(plain('', 'juliet', 'r0m30myr0m30'), locked), { kind: 'failure', condition: 'not-authorized' });
+  });
+
   test('an unknown user fails exactly like a wrong password, after asking the store for every hash', async () => {
     lookups.length = 0;
     assert.deepEqual(await run(plain('', 'nobody', 'r0m30myr0m30')), { kind: 'failure', condition: 'not-authorized' });

@@ -214,6 +214,21 @@ describe('failures', () => {
     assert.deepEqual(fakeEnd, { kind: 'failure', condition: 'not-authorized' });
   });
 
+  test('a locked account with the right password fails like a wrong password and shows its real salt', async () => {
+    const locked = context({ lookup: async (username, hash) => {
+      const c = store.get(username)?.find((x) => x.hash === hash);
+      return c ? { ...c, locked: true } : null;
+    } });
+    const salt = (first: Buffer) => /,s=([^,]+),/.exec(first.toString())?.[1];
+    const s = session('SCRAM-SHA-256', locked);
+    const client = new ScramClient('SHA-256', 'juliet', 'r0m30myr0m30');
+    const first = challengeData(await s.start(client.first()));
+    assert.equal(salt(first), store.get('juliet')?.find((c) => c.hash === 'SHA-256')?.salt);
+    assert.deepEqual(await s.step(client.final(first)), { kind: 'failure', condition: 'not-authorized' });
+    // The same password succeeds once the account is unlocked.
+    assert.equal((await exchange('SCRAM-SHA-256', new ScramClient('SHA-256', 'juliet', 'r0m30myr0m30'))).kind, 'success');
+  });
+
   test('an unknown user sees the same salt every time, and different users see different salts', async () => {
     const salt = async (user: string) => {
       const first = await session('SCRAM-SHA-256').start(new ScramClient('SHA-256', user, 'x').first());

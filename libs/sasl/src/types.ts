@@ -7,6 +7,11 @@ export interface ScramCredential {
   iterations: number;
   storedKey: string; // base64
   serverKey: string; // base64
+  /**
+   * The account is locked: its real salt is shown but no proof verifies, so a locked account fails
+   * exactly like a wrong password (RFC 6120 §6.5.10 not-authorized) and its state is not revealed.
+   */
+  locked?: boolean;
 }
 
 export type ChannelBindingType = 'tls-exporter' | 'tls-server-end-point';

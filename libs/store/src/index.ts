@@ -8,6 +8,7 @@ export type {
   Store,
   StoredCredential,
   UserRepo,
+  UserSummary,
   Subscription,
   RosterItem,
   RosterRepo,

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { runAccountContract } from './contract-accounts.ts';
 import { credential, runStoreContract } from './contract.ts';
 import { createStore, migrate, openPglite } from './index.ts';
 
@@ -12,7 +13,7 @@ test('a PGlite data directory is created with its parents and keeps its data acr
   const dir = await mkdtemp(join(tmpdir(), 'parley-pglite-'));
   try {
     const first = createStore(await openPglite(join(dir, 'nested', 'db')));
-    assert.deepEqual(await migrate(first.sql), { applied: ['0001_initial'] });
+    assert.deepEqual(await migrate(first.sql), { applied: ['0001_initial', '0002_admin'] });
     await first.users.create('alice', 'persist.example', [credential('SHA-256')]);
     await first.offline.push('alice@persist.example', '<message id="kept"/>');
     await first.close();
@@ -32,3 +33,5 @@ test('a PGlite data directory is created with its parents and keeps its data acr
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+runAccountContract('PGlite in memory', () => openPglite(null));

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { runAccountContract } from './contract-accounts.ts';
 import { runStoreContract } from './contract.ts';
 import { DEFAULT_TEST_DATABASE_URL, openPostgres, openScratchPostgres } from './index.ts';
 
@@ -33,3 +34,5 @@ test('a scratch schema is dropped when its handle is closed', async () => {
 test('openPostgres refuses a schema name that is not a plain identifier', async () => {
   await assert.rejects(openPostgres(DEFAULT_TEST_DATABASE_URL, { schema: 'x; DROP TABLE y' }), /invalid schema name/);
 });
+
+runAccountContract('Postgres', () => openScratchPostgres());

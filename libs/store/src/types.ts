@@ -7,6 +7,15 @@ export interface StoredCredential {
   iterations: number;
   storedKey: string;
   serverKey: string;
+  /** Set by the store when the account is locked: authentication must fail as for a wrong password. */
+  locked?: boolean;
+}
+
+export interface UserSummary {
+  username: string;
+  createdAt: Date;
+  /** A locked account cannot sign in (the admin API's lock/unlock). */
+  locked: boolean;
 }
 
 export interface UserRepo {
@@ -21,6 +30,11 @@ export interface UserRepo {
   /** Usernames of `domain` in byte order; `after` pages past a username. */
   list(domain: string, opts?: { limit?: number; after?: string }): Promise<string[]>;
   count(domain?: string): Promise<number>;
+  /** false if the account does not exist. */
+  setLocked(username: string, domain: string, locked: boolean): Promise<boolean>;
+  get(username: string, domain: string): Promise<UserSummary | null>;
+  /** Accounts whose username contains `contains` (all when empty), in byte order; limit defaults to 100. */
+  find(domain: string, opts?: { contains?: string; limit?: number; after?: string }): Promise<UserSummary[]>;
 }
 
 export type Subscription = 'none' | 'to' | 'from' | 'both';

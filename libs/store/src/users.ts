@@ -1,5 +1,5 @@
 import type { Sql } from './sql.ts';
-import type { StoredCredential, UserRepo } from './types.ts';
+import type { StoredCredential, UserRepo, UserSummary } from './types.ts';
 
 interface CredentialRow {
   hash: StoredCredential['hash'];
@@ -7,7 +7,16 @@ interface CredentialRow {
   iterations: number;
   stored_key: string;
   server_key: string;
+  locked: boolean;
 }
+
+interface SummaryRow {
+  username: string;
+  created_at: Date | string;
+  locked: boolean;
+}
+
+const summary = (r: SummaryRow): UserSummary => ({ username: r.username, createdAt: new Date(r.created_at), locked: r.locked });
 
 export function userRepo(sql: Sql): UserRepo {
   return {
@@ -60,19 +69,52 @@ export function userRepo(sql: Sql): UserRepo {
 
     async getCredential(username, domain, hash) {
       const rows = await sql.query<CredentialRow>(
-        `SELECT hash, salt, iterations, stored_key, server_key FROM scram_credentials
-         WHERE domain = $1 AND username = $2 AND hash = $3`,
+        `SELECT c.hash, c.salt, c.iterations, c.stored_key, c.server_key, u.locked
+         FROM scram_credentials c JOIN users u USING (domain, username)
+         WHERE c.domain = $1 AND c.username = $2 AND c.hash = $3`,
         [domain, username, hash],
       );
       const r = rows[0];
       if (!r) return null;
-      return {
+      const cred: StoredCredential = {
         hash: r.hash,
         salt: r.salt,
         iterations: Number(r.iterations),
         storedKey: r.stored_key,
         serverKey: r.server_key,
       };
+      // The real salt and iterations still go out, so a locked account looks like a wrong password.
+      if (r.locked) cred.locked = true;
+      return cred;
+    },
+
+    async setLocked(username, domain, locked) {
+      const rows = await sql.query('UPDATE users SET locked = $3 WHERE domain = $1 AND username = $2 RETURNING username', [
+        domain,
+        username,
+        locked,
+      ]);
+      return rows.length > 0;
+    },
+
+    async get(username, domain) {
+      const rows = await sql.query<SummaryRow>(
+        'SELECT username, created_at, locked FROM users WHERE domain = $1 AND username = $2',
+        [domain, username],
+      );
+      return rows[0] ? summary(rows[0]) : null;
+    },
+
+    async find(domain, opts = {}) {
+      // position() rather than LIKE: a search text holding % or _ means itself.
+      const rows = await sql.query<SummaryRow>(
+        `SELECT username, created_at, locked FROM users
+         WHERE domain = $1 AND ($2::text IS NULL OR position($2::text in username) > 0)
+           AND ($3::text IS NULL OR username > $3::text)
+         ORDER BY username LIMIT $4`,
+        [domain, opts.contains || null, opts.after ?? null, opts.limit ?? 100],
+      );
+      return rows.map(summary);
     },
 
     async list(domain, opts = {}) {

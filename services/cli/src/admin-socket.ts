@@ -7,7 +7,8 @@ import type { ParleyConfig } from '@parley/config';
 import type { Logger } from '@parley/log';
 import type { Store } from '@parley/store';
 import Fastify from 'fastify';
-import { addUser, bulkAdd, deleteUser, listUsers, setPassword, UserError } from './users.ts';
+import { listUsers, UserError } from '@parley/admin';
+import { auditedCommands } from './audited.ts';
 
 export interface AdminSocket {
   close(): Promise<void>;
@@ -27,15 +28,19 @@ export async function startAdminSocket(deps: { config: ParleyConfig; store: Stor
     deps.log.error('admin socket failure', { err });
     return reply.code(500).send({ error: 'internal error' });
   });
-  type Body = { user?: string; password?: string; count?: number; start?: number; userPattern?: string; passwordPattern?: string };
-  app.post<{ Body: Body }>('/users', async (req) => ({ jid: await addUser(store, config, req.body.user ?? '', req.body.password ?? '') }));
-  app.delete<{ Params: { user: string } }>('/users/:user', async (req) => ({ jid: await deleteUser(store, config, req.params.user) }));
+  const cmd = auditedCommands(store, config, deps.log);
+  type Body = { user?: string; password?: string; count?: number; start?: number; userPattern?: string; passwordPattern?: string; role?: string; name?: string };
+  app.post<{ Body: Body }>('/users', async (req) => ({ jid: await cmd.addUser(req.body.user ?? '', req.body.password ?? '') }));
+  app.delete<{ Params: { user: string } }>('/users/:user', async (req) => ({ jid: await cmd.deleteUser(req.params.user) }));
   app.put<{ Params: { user: string }; Body: Body }>('/users/:user/password', async (req) => ({
-    jid: await setPassword(store, config, req.params.user, req.body.password ?? ''),
+    jid: await cmd.setPassword(req.params.user, req.body.password ?? ''),
   }));
   app.get('/users', async () => ({ users: await listUsers(store, config) }));
+  app.post<{ Body: Body }>('/admin-tokens', async (req) => cmd.createToken(req.body.role ?? '', req.body.name ?? ''));
+  app.get('/admin-tokens', async () => ({ tokens: await cmd.listTokens() }));
+  app.delete<{ Params: { id: string } }>('/admin-tokens/:id', async (req) => ({ id: await cmd.revokeToken(req.params.id) }));
   app.post<{ Body: Body }>('/users/bulk', async (req) =>
-    bulkAdd(store, config, {
+    cmd.bulkAdd({
       count: req.body.count ?? 0,
       start: req.body.start ?? 1,
       userPattern: req.body.userPattern ?? '',

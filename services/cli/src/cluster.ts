@@ -14,21 +14,24 @@ import { buildSessionService } from '@parley/session';
 import { createStore, migrate, openPostgres, type Sql, type Store } from '@parley/store';
 import { decodeWire, encodeWire, type WireMessage } from '@parley/wire';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { startAdminRole } from './admin-role.ts';
 import { startOpsServer } from './ops.ts';
 import { loadServerModules } from './modules.ts';
 import { migrationsDir } from './paths.ts';
 
-export const CLUSTER_ROLES = ['edge', 'session', 'presence'] as const;
+export const CLUSTER_ROLES = ['edge', 'session', 'presence', 'admin'] as const;
 export type ClusterRole = (typeof CLUSTER_ROLES)[number];
+/** `--role all`: the XMPP roles. The admin API is started on its own (one or two per cluster, not per node). */
+const ALL_ROLES: ClusterRole[] = ['edge', 'session', 'presence'];
 
 export class ClusterConfigError extends Error {}
 
 export function parseRoles(arg: string): ClusterRole[] {
-  if (arg === 'all') return [...CLUSTER_ROLES];
+  if (arg === 'all') return [...ALL_ROLES];
   const roles = arg.split(',').map((r) => r.trim());
   for (const r of roles) {
-    if (r === 'chatroom' || r === 'admin') throw new ClusterConfigError(`--role ${r}: the ${r} service is not part of this build yet`);
-    if (!(CLUSTER_ROLES as readonly string[]).includes(r)) throw new ClusterConfigError(`--role ${r}: use edge, session, presence or all`);
+    if (r === 'chatroom') throw new ClusterConfigError(`--role ${r}: the ${r} service is not part of this build yet`);
+    if (!(CLUSTER_ROLES as readonly string[]).includes(r)) throw new ClusterConfigError(`--role ${r}: use edge, session, presence, admin or all`);
   }
   return roles as ClusterRole[];
 }
@@ -52,6 +55,7 @@ export interface ClusterProcess {
   instanceId: string;
   opsPort: number;
   ports?: { c2s: number; c2sTls: number; http: number };
+  adminPort?: number;
   /** Graceful drain: edges close streams and drop their locations; actors hand their shards over. */
   stop(): Promise<void>;
 }
@@ -164,13 +168,20 @@ export async function startClusterProcess(config: ParleyConfig, roles: ClusterRo
       stops.push(() => edge.stop());
       log.info('edge listening', { c2s: ports.c2s, c2sTls: ports.c2sTls, http: ports.http, fingerprint: `SHA256 ${tls.fingerprint}` });
     }
+    let adminPort: number | undefined;
+    if (roles.includes('admin')) {
+      const admin = await startAdminRole({ config, log, bus, location, store, instanceId, redisOptions: redisTls, onRedisError: () => errors.inc({ backend: 'redis' }) });
+      adminPort = admin.port;
+      stops.push(admin.stop);
+    }
     ops.setReady(true);
-    log.info('parley cluster process started', { roles: roles.join(','), instance: instanceId, ops: ops.port, domain: config.domain });
+    log.info('parley cluster process started', { roles: roles.join(','), instance: instanceId, ops: ops.port, domain: config.domain, ...(adminPort !== undefined ? { admin: adminPort } : {}) });
     return {
       roles,
       instanceId,
       opsPort: ops.port,
       ports,
+      adminPort,
       stop: async () => {
         ops.setReady(false);
         await stopAll();

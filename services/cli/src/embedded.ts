@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { buildAdminService, clusterView, addUser } from '@parley/admin';
 import { LocalBus } from '@parley/bus';
 import { loadConfig, type ParleyConfig } from '@parley/config';
 import { buildEdgeService, loadTlsMaterial } from '@parley/edge';
@@ -17,8 +18,7 @@ import { type AdminSocket, startAdminSocket } from './admin-socket.ts';
 import { mountOpsRoutes } from './ops.ts';
 import { acquireDataDirLock, type DataDirLock } from './lock.ts';
 import { loadServerModules } from './modules.ts';
-import { migrationsDir } from './paths.ts';
-import { addUser } from './users.ts';
+import { migrationsDir, serverVersion } from './paths.ts';
 
 export interface EmbeddedOverrides extends Partial<ParleyConfig> {
   /** null = in-memory database (tests); otherwise the data directory from config. */
@@ -30,7 +30,7 @@ export interface EmbeddedOverrides extends Partial<ParleyConfig> {
 export interface EmbeddedServer {
   config: ParleyConfig;
   domain: string;
-  ports: { c2s: number; c2sTls: number; http: number };
+  ports: { c2s: number; c2sTls: number; http: number; admin: number };
   fingerprint: string;
   store: Store;
   addUser(username: string, password: string): Promise<void>;
@@ -66,10 +66,11 @@ export async function startEmbedded(overrides: EmbeddedOverrides = {}, env: Node
     presence.start();
     const tls = await loadTlsMaterial({ certFile: config.tlsCert, keyFile: config.tlsKey, dataDir: config.dataDir, domain: config.domain, log });
     let ready = false;
+    const edgeId = `edge-${randomBytes(4).toString('hex')}`;
     const edge = buildEdgeService({
       config,
       log: log.child({ svc: 'edge' }),
-      edgeId: `edge-${randomBytes(4).toString('hex')}`,
+      edgeId,
       bus,
       location,
       store,
@@ -79,7 +80,18 @@ export async function startEmbedded(overrides: EmbeddedOverrides = {}, env: Node
       websocketSecure: config.websocketSecure,
       httpRoutes: (app) => mountOpsRoutes(app, registry, () => ready),
     });
-    const ports = await edge.start();
+    const edgePorts = await edge.start();
+    const adminService = buildAdminService({
+      config,
+      log: log.child({ svc: 'admin' }),
+      store,
+      location,
+      bus,
+      cluster: clusterView({ domain: config.domain, location, store, self: { id: edgeId, roles: ['edge', 'session', 'presence', 'admin'] } }),
+      tls: config.adminTls ? tls : null,
+      version: serverVersion,
+    });
+    const ports = { ...edgePorts, admin: (await adminService.start()).port };
     let admin: AdminSocket | null = null;
     if (!inMemory) admin = await startAdminSocket({ config, store, log });
     ready = true;
@@ -89,6 +101,7 @@ export async function startEmbedded(overrides: EmbeddedOverrides = {}, env: Node
       c2sTls: `${config.bindAddress}:${ports.c2sTls} (direct TLS)`,
       websocket: `ws://${config.bindAddress}:${ports.http}/xmpp-websocket`,
       metrics: `http://${config.bindAddress}:${ports.http}/metrics`,
+      admin: `${config.adminTls ? 'https' : 'http'}://${config.adminBindAddress ?? config.bindAddress}:${ports.admin}/`,
       certificate: tls.source,
       fingerprint: `SHA256 ${tls.fingerprint}`,
       dataDir: inMemory ? '(in memory)' : config.dataDir,
@@ -109,6 +122,7 @@ export async function startEmbedded(overrides: EmbeddedOverrides = {}, env: Node
         if (stopped) return;
         stopped = true;
         ready = false;
+        await adminService.stop();
         await edge.stop();
         await bus.flush();
         session.stop();

@@ -2,12 +2,14 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, clusterMode, loadConfig, type ParleyConfig, settingsHelp } from '@parley/config';
 import { createLogger } from '@parley/log';
+import type { Store } from '@parley/store';
 import { ClusterConfigError, parseRoles, startClusterProcess } from './cluster.ts';
 import { callAdminSocket } from './admin-socket.ts';
 import { openStore, startEmbedded } from './embedded.ts';
 import { acquireDataDirLock, DataDirBusyError, lockHolder } from './lock.ts';
 import { migrationsDir, serverVersion } from './paths.ts';
-import { addUser, bulkAdd, deleteUser, listUsers, setPassword, UserError } from './users.ts';
+import { listUsers, UserError } from '@parley/admin';
+import { type AuditedCommands, auditedCommands } from './audited.ts';
 
 const USAGE = `Usage: parley <command> [options]
 
@@ -20,6 +22,11 @@ Commands:
   user del <jid>                     delete an account and its roster, offline messages, history
   user passwd <jid> [--password P]   change a password
   user list                          list accounts
+  admin token create --role R [--name N]
+                                     create a token for the admin API and console (R: read-only, operator
+                                     or admin); the token is printed once
+  admin token list                   list admin tokens (never their secrets)
+  admin token revoke <id>            revoke an admin token at once
   user bulk --count N [--start 1] [--user-pattern user%d] [--password-pattern pass%d]
                                      create numbered accounts (load tests)
   version                            print the version
@@ -42,10 +49,11 @@ async function main(argv: string[]): Promise<number> {
       start: { type: 'string' },
       'user-pattern': { type: 'string' },
       'password-pattern': { type: 'string' },
+      name: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
-  const [cmd, sub, arg] = positionals;
+  const [cmd, sub, arg, arg2] = positionals;
   if (values.help || cmd === undefined || cmd === 'help') {
     process.stdout.write(USAGE);
     return cmd === undefined && !values.help ? 2 : 0;
@@ -75,6 +83,9 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'user':
       return user(config, sub, arg, values);
+    case 'admin':
+      if (sub !== 'token') throw new UsageError('use "parley admin token create|list|revoke"');
+      return adminToken(config, arg, arg2, values);
     default:
       throw new UsageError(`unknown command "${cmd}"; run "parley --help"`);
   }
@@ -103,35 +114,71 @@ async function start(config: ParleyConfig, role: string): Promise<number> {
   return 0;
 }
 
-type Values = { password?: string; count?: string; start?: string; 'user-pattern'?: string; 'password-pattern'?: string };
+/** While the embedded server runs it owns the database; the CLI then talks to its admin socket. */
+function serverHoldsDatabase(config: ParleyConfig): boolean {
+  return !config.databaseUrl && lockHolder(config.dataDir) !== null;
+}
+
+async function withCommands<T>(config: ParleyConfig, fn: (cmd: AuditedCommands, store: Store) => Promise<T>): Promise<T> {
+  const lock = config.databaseUrl ? null : acquireDataDirLock(config.dataDir);
+  try {
+    const store = await openStore(config);
+    try {
+      return await fn(auditedCommands(store, config, createLogger({ level: 'warn' })), store);
+    } finally {
+      await store.close();
+    }
+  } finally {
+    lock?.release();
+  }
+}
+
+async function adminToken(config: ParleyConfig, sub: string | undefined, arg: string | undefined, values: Values): Promise<number> {
+  const remote = serverHoldsDatabase(config);
+  switch (sub) {
+    case 'create': {
+      if (!values.role) throw new UsageError('parley admin token create needs --role read-only|operator|admin');
+      const name = values.name ?? `${values.role} token`;
+      const t = remote
+        ? ((await callAdminSocket(config.dataDir, 'POST', '/admin-tokens', { role: values.role, name })) as { token: string; id: string })
+        : await withCommands(config, (c) => c.createToken(values.role!, name));
+      process.stderr.write(`created admin token ${t.id} (${values.role}); it is shown only now:\n`);
+      process.stdout.write(`${t.token}\n`);
+      return 0;
+    }
+    case 'list': {
+      type Row = { id: string; name: string; role: string; createdAt: string; revokedAt: string | null };
+      const rows = remote ? ((await callAdminSocket(config.dataDir, 'GET', '/admin-tokens')).tokens as Row[]) : await withCommands(config, (c) => c.listTokens());
+      for (const t of rows) process.stdout.write(`${t.id}  ${t.role.padEnd(9)}  ${t.revokedAt ? `revoked ${t.revokedAt}` : 'active'}  ${t.name}\n`);
+      return 0;
+    }
+    case 'revoke': {
+      if (!arg) throw new UsageError('parley admin token revoke needs a token id (see parley admin token list)');
+      if (remote) await callAdminSocket(config.dataDir, 'DELETE', `/admin-tokens/${encodeURIComponent(arg)}`);
+      else await withCommands(config, (c) => c.revokeToken(arg));
+      process.stdout.write(`revoked ${arg}\n`);
+      return 0;
+    }
+    default:
+      throw new UsageError(`unknown admin token command "${sub ?? ''}"; use create, list or revoke`);
+  }
+}
+
+type Values = { role?: string; name?: string; password?: string; count?: string; start?: string; 'user-pattern'?: string; 'password-pattern'?: string };
 
 async function user(config: ParleyConfig, sub: string | undefined, arg: string | undefined, values: Values): Promise<number> {
   const need = (what: string) => {
     if (!arg) throw new UsageError(`parley user ${sub} needs ${what}`);
     return arg;
   };
-  // While the embedded server runs it owns the database; talk to it through its admin socket.
-  const remote = !config.databaseUrl && lockHolder(config.dataDir) !== null;
-  const withStore = async <T>(fn: (store: Awaited<ReturnType<typeof openStore>>) => Promise<T>): Promise<T> => {
-    const lock = config.databaseUrl ? null : acquireDataDirLock(config.dataDir);
-    try {
-      const store = await openStore(config);
-      try {
-        return await fn(store);
-      } finally {
-        await store.close();
-      }
-    } finally {
-      lock?.release();
-    }
-  };
+  const remote = serverHoldsDatabase(config);
   switch (sub) {
     case 'add': {
       const jid = need('a JID, e.g. alice@' + config.domain);
       const password = values.password ?? (await readPassword());
       const created = remote
         ? String((await callAdminSocket(config.dataDir, 'POST', '/users', { user: jid, password })).jid)
-        : await withStore((s) => addUser(s, config, jid, password));
+        : await withCommands(config, (c) => c.addUser(jid, password));
       process.stdout.write(`created ${created}\n`);
       return 0;
     }
@@ -139,7 +186,7 @@ async function user(config: ParleyConfig, sub: string | undefined, arg: string |
       const jid = need('a JID');
       const deleted = remote
         ? String((await callAdminSocket(config.dataDir, 'DELETE', `/users/${encodeURIComponent(jid)}`)).jid)
-        : await withStore((s) => deleteUser(s, config, jid));
+        : await withCommands(config, (c) => c.deleteUser(jid));
       process.stdout.write(`deleted ${deleted}\n`);
       return 0;
     }
@@ -148,12 +195,12 @@ async function user(config: ParleyConfig, sub: string | undefined, arg: string |
       const password = values.password ?? (await readPassword());
       const changed = remote
         ? String((await callAdminSocket(config.dataDir, 'PUT', `/users/${encodeURIComponent(jid)}/password`, { password })).jid)
-        : await withStore((s) => setPassword(s, config, jid, password));
+        : await withCommands(config, (c) => c.setPassword(jid, password));
       process.stdout.write(`password changed for ${changed}\n`);
       return 0;
     }
     case 'list': {
-      const users = remote ? ((await callAdminSocket(config.dataDir, 'GET', '/users')).users as string[]) : await withStore((s) => listUsers(s, config));
+      const users = remote ? ((await callAdminSocket(config.dataDir, 'GET', '/users')).users as string[]) : await withCommands(config, (_c, s) => listUsers(s, config));
       for (const u of users) process.stdout.write(`${u}\n`);
       return 0;
     }
@@ -165,7 +212,7 @@ async function user(config: ParleyConfig, sub: string | undefined, arg: string |
       const opts = { count, start: startAt, userPattern: values['user-pattern'] ?? 'user%d', passwordPattern: values['password-pattern'] ?? 'pass%d' };
       const r = remote
         ? ((await callAdminSocket(config.dataDir, 'POST', '/users/bulk', opts)) as { created: number; existing: number })
-        : await withStore((s) => bulkAdd(s, config, opts));
+        : await withCommands(config, (c) => c.bulkAdd(opts));
       process.stdout.write(`created ${r.created} accounts (${r.existing} already existed)\n`);
       return 0;
     }

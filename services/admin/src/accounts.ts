@@ -1,8 +1,11 @@
-// Account management shared by the CLI and the local admin socket.
+// Account management shared by the admin API, the CLI and the local admin socket.
 import type { ParleyConfig } from '@parley/config';
 import { JidError, parseJid, prepareLocalpart } from '@parley/jid';
 import { deriveAllCredentials } from '@parley/sasl';
 import type { Store } from '@parley/store';
+
+/** The settings account management needs. */
+export type AccountConfig = Pick<ParleyConfig, 'domain' | 'scramIterations'>;
 
 export class UserError extends Error {}
 
@@ -28,7 +31,7 @@ export function checkPassword(password: string): void {
   if (password.length > 1024) throw new UserError('the password is too long (1024 characters at most)');
 }
 
-export async function addUser(store: Pick<Store, 'users'>, config: ParleyConfig, user: string, password: string): Promise<string> {
+export async function addUser(store: Pick<Store, 'users'>, config: AccountConfig, user: string, password: string): Promise<string> {
   const username = usernameOf(user, config.domain);
   checkPassword(password);
   // Only SCRAM salted keys are stored (RFC 5802 §3), never the password.
@@ -37,13 +40,13 @@ export async function addUser(store: Pick<Store, 'users'>, config: ParleyConfig,
   return `${username}@${config.domain}`;
 }
 
-export async function deleteUser(store: Pick<Store, 'users'>, config: ParleyConfig, user: string): Promise<string> {
+export async function deleteUser(store: Pick<Store, 'users'>, config: AccountConfig, user: string): Promise<string> {
   const username = usernameOf(user, config.domain);
   if (!(await store.users.delete(username, config.domain))) throw new UserError(`${username}@${config.domain} does not exist`);
   return `${username}@${config.domain}`;
 }
 
-export async function setPassword(store: Pick<Store, 'users'>, config: ParleyConfig, user: string, password: string): Promise<string> {
+export async function setPassword(store: Pick<Store, 'users'>, config: AccountConfig, user: string, password: string): Promise<string> {
   const username = usernameOf(user, config.domain);
   checkPassword(password);
   const creds = await deriveAllCredentials(password, config.scramIterations);
@@ -51,7 +54,7 @@ export async function setPassword(store: Pick<Store, 'users'>, config: ParleyCon
   return `${username}@${config.domain}`;
 }
 
-export async function listUsers(store: Pick<Store, 'users'>, config: ParleyConfig): Promise<string[]> {
+export async function listUsers(store: Pick<Store, 'users'>, config: AccountConfig): Promise<string[]> {
   const out: string[] = [];
   let after: string | undefined;
   for (;;) {
@@ -65,7 +68,7 @@ export async function listUsers(store: Pick<Store, 'users'>, config: ParleyConfi
 /** Provision load-test accounts: pattern "user%d" with numbers start..start+count-1. */
 export async function bulkAdd(
   store: Pick<Store, 'users'>,
-  config: ParleyConfig,
+  config: AccountConfig,
   opts: { count: number; start: number; userPattern: string; passwordPattern: string },
   progress?: (done: number) => void,
 ): Promise<{ created: number; existing: number }> {

@@ -1,0 +1,71 @@
+// Account administration (lock, lookup, search) for every Sql implementation; run by
+// pglite.test.ts and postgres.test.ts next to the main store contract.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { credential } from './contract.ts';
+import { migrate } from './migrate.ts';
+import type { Sql } from './sql.ts';
+import { createStore } from './store.ts';
+import type { Store } from './types.ts';
+
+export function runAccountContract(name: string, open: () => Promise<Sql>): void {
+  describe(`${name} account administration`, () => {
+    let store: Store;
+    before(async () => {
+      const sql = await open();
+      await migrate(sql);
+      store = createStore(sql);
+    });
+    after(async () => {
+      await store?.close();
+    });
+
+    test('a locked account hands out its credential marked locked, and unlocking clears the mark', async () => {
+      const d = 'lock.example';
+      await store.users.create('alice', d, [credential('SHA-256')]);
+      assert.equal((await store.users.get('alice', d))?.locked, false);
+      assert.equal(await store.users.setLocked('alice', d, true), true);
+      assert.deepEqual(await store.users.getCredential('alice', d, 'SHA-256'), { ...credential('SHA-256'), locked: true });
+      assert.equal((await store.users.get('alice', d))?.locked, true);
+      assert.equal(await store.users.setLocked('alice', d, false), true);
+      assert.deepEqual(await store.users.getCredential('alice', d, 'SHA-256'), credential('SHA-256'));
+    });
+
+    test('locking an unknown account reports that it does not exist', async () => {
+      assert.equal(await store.users.setLocked('nobody', 'lock.example', true), false);
+      assert.equal(await store.users.get('nobody', 'lock.example'), null);
+    });
+
+    test('a password change keeps the lock', async () => {
+      const d = 'lock2.example';
+      await store.users.create('bob', d, [credential('SHA-256')]);
+      await store.users.setLocked('bob', d, true);
+      await store.users.setCredentials('bob', d, [credential('SHA-256', 'new')]);
+      assert.equal((await store.users.getCredential('bob', d, 'SHA-256'))?.locked, true);
+    });
+
+    test('find matches a part of the username literally, pages in byte order and reports creation and lock', async () => {
+      const d = 'find.example';
+      for (const u of ['anna', 'hanna', 'bob', 'x%_y', 'xay']) await store.users.create(u, d, [credential('SHA-1')]);
+      await store.users.setLocked('hanna', d, true);
+      const found = await store.users.find(d, { contains: 'nna' });
+      assert.deepEqual(
+        found.map((u) => [u.username, u.locked]),
+        [
+          ['anna', false],
+          ['hanna', true],
+        ],
+      );
+      assert.ok(found[0]?.createdAt instanceof Date && Math.abs(found[0].createdAt.getTime() - Date.now()) < 60_000);
+      assert.deepEqual(
+        (await store.users.find(d, { contains: '%_' })).map((u) => u.username),
+        ['x%_y'],
+      );
+      assert.deepEqual(
+        (await store.users.find(d, { limit: 2, after: 'anna' })).map((u) => u.username),
+        ['bob', 'hanna'],
+      );
+      assert.equal((await store.users.find(d)).length, 5);
+    });
+  });
+}
