@@ -255,10 +255,10 @@ export function errorCondition(stanza: Element): string | undefined {
 }
 
 /** One world per test file (opening one takes about a second): opened before the file's first test, closed after its last. */
-export function actorWorldPerFile(): Pick<ActorWorld, 'scene' | 'aliceAndBob'> {
+export function actorWorldPerFile(extra: ExtensionModule[] = []): Pick<ActorWorld, 'scene' | 'aliceAndBob'> {
   let world: ActorWorld | undefined;
   before(async () => {
-    world = await ActorWorld.open();
+    world = await ActorWorld.open(extra);
   });
   after(() => world?.close());
   const opened = () => {
