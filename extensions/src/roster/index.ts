@@ -28,17 +28,20 @@ const set: IqHandler<PresenceIqRequest> = {
   type: 'set',
   name: 'query',
   xmlns: NS.roster,
-  handle: ({ payload, roster, key }) => {
+  handle: async ({ payload, roster, key }) => {
     const req = parseRosterSet(payload, key);
     if (req.kind === 'error') return { error: req.condition, text: req.text };
     const current = roster.get(req.contact);
     if (req.kind === 'remove') {
       if (!current || !visible(current)) return { error: 'item-not-found' };
-      return { result: [], after: () => roster.remove(req.contact) };
+      await roster.remove(req.contact);
+      return { result: [] };
     }
     const base = current ?? { contact: req.contact, name: null, subscription: 'none' as const, ask: null, pendingIn: false, approved: false, groups: [] };
-    // §2.3.2: the result, then the push to every interested resource.
-    return { result: [], after: () => roster.save({ ...base, name: req.name, groups: req.groups, hidden: false }) };
+    // §2.3.2: the push to every interested resource and the result. Stored first, so a refused
+    // write (the shard moved, docs/decisions/0006) is never answered with a result.
+    await roster.save({ ...base, name: req.name, groups: req.groups, hidden: false });
+    return { result: [] };
   },
 };
 

@@ -12,13 +12,10 @@ import type { Element } from '@parley/xml';
 export type IqScope = 'server' | 'account';
 
 /**
- * Handlers return what should happen: the result payload, a patch of the sender's own location
- * entry applied before the result is sent, and work that must follow the result (`after`, e.g. a
- * roster push after the roster set's result); or an error.
+ * Handlers return what should happen: the result payload and a patch of the sender's own location
+ * entry (applied before the result is sent), or an error.
  */
-export type IqOutcome =
-  | { result: Element[]; ownResource?: ResourcePatch; after?: () => Promise<void> }
-  | { error: StanzaErrorCondition; text?: string };
+export type IqOutcome = { result: Element[]; ownResource?: ResourcePatch } | { error: StanzaErrorCondition; text?: string };
 
 export interface IqRequest {
   domain: string;
@@ -105,5 +102,4 @@ export async function dispatchIq<Ctx extends IqRequest>(
   // A request without `to` was to the server itself: the result carries no `from` (RFC 6120 §8.1.2.1).
   if (iq.attr('to') === undefined) reply.setAttr('from', undefined);
   io.answer(reply);
-  await outcome.after?.();
 }

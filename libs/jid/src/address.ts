@@ -36,7 +36,3 @@ export function addressOf(to: string | undefined, senderBare: string, domain: st
   return bare === senderBare ? { kind: 'own-bare', bare } : { kind: 'bare', bare };
 }
 
-/** True when the server itself, or the server on the sender's behalf, is to answer. */
-export function toServerOrSelf(a: Addressee): boolean {
-  return a.kind === 'server' || a.kind === 'own-bare';
-}

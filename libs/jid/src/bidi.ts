@@ -24,7 +24,7 @@ const DEFAULT_RANGES: ReadonlyArray<readonly [number, number, BidiClass]> = [
   [0x1ed50, 0x1edff, 'R'], [0x1ee00, 0x1eeff, 'AL'], [0x1ef00, 0x1efff, 'R'],
 ];
 
-export function bidiClass(cp: number): BidiClass {
+function bidiClass(cp: number): BidiClass {
   let lo = 0;
   let hi = runStarts.length - 1;
   while (lo < hi) {

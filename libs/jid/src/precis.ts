@@ -43,7 +43,7 @@ function hex(cp: number): string {
 }
 
 /** RFC 8265 §3.3.1 width mapping: fullwidth and halfwidth code points to their decomposition mappings. */
-export function widthMap(s: string): string {
+function widthMap(s: string): string {
   let out = '';
   for (const c of s) {
     const mapped = WIDTH.get(c.codePointAt(0)!);

@@ -5,10 +5,10 @@ import { DEFAULT_ITERATIONS, type ScramCredential, type ScramHash } from './type
 
 const pbkdf2Async = promisify(pbkdf2);
 
-export const NODE_HASH: Record<ScramHash, string> = { 'SHA-1': 'sha1', 'SHA-256': 'sha256', 'SHA-512': 'sha512' };
+const NODE_HASH: Record<ScramHash, string> = { 'SHA-1': 'sha1', 'SHA-256': 'sha256', 'SHA-512': 'sha512' };
 export const HASH_LENGTH: Record<ScramHash, number> = { 'SHA-1': 20, 'SHA-256': 32, 'SHA-512': 64 };
-export const ALL_HASHES: readonly ScramHash[] = ['SHA-512', 'SHA-256', 'SHA-1'];
-export const SALT_LENGTH = 16;
+const ALL_HASHES: readonly ScramHash[] = ['SHA-512', 'SHA-256', 'SHA-1'];
+const SALT_LENGTH = 16;
 
 export function hmac(hash: ScramHash, key: Buffer, data: string | Buffer): Buffer {
   return createHmac(NODE_HASH[hash], key).update(data).digest();

@@ -13,7 +13,7 @@ import {
   failure,
 } from './types.ts';
 
-export const CHANNEL_BINDING_TYPES: readonly ChannelBindingType[] = ['tls-exporter', 'tls-server-end-point'];
+const CHANNEL_BINDING_TYPES: readonly ChannelBindingType[] = ['tls-exporter', 'tls-server-end-point'];
 
 // RFC 5802 §7: printable ASCII except ','.
 const NONCE = /^[\x21-\x2b\x2d-\x7e]+$/;

@@ -32,7 +32,7 @@ export type StreamErrorCondition =
   | 'unsupported-version';
 
 /** RFC 6120 §8.3.3 stanza error conditions with their usual error types (§8.3.2). */
-export const STANZA_ERRORS = {
+const STANZA_ERRORS = {
   'bad-request': 'modify',
   conflict: 'cancel',
   'feature-not-implemented': 'cancel',
@@ -60,9 +60,6 @@ export const STANZA_ERRORS = {
 export type StanzaErrorCondition = keyof typeof STANZA_ERRORS;
 export type StanzaErrorType = 'auth' | 'cancel' | 'continue' | 'modify' | 'wait';
 
-export function isStanzaErrorCondition(s: string): s is StanzaErrorCondition {
-  return s in STANZA_ERRORS;
-}
 
 /** `detail` is the condition's content, e.g. the host:port of see-other-host (RFC 6120 §4.9.3.19). */
 export function streamErrorElement(condition: StreamErrorCondition, text?: string, detail?: string): Element {

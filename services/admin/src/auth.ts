@@ -29,7 +29,7 @@ declare module 'fastify' {
   }
 }
 
-export function actorOf(t: TokenInfo): string {
+function actorOf(t: TokenInfo): string {
   return `token:${t.id} (${t.name})`;
 }
 

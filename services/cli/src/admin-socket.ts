@@ -14,7 +14,7 @@ export interface AdminSocket {
   close(): Promise<void>;
 }
 
-export function adminSocketPath(dataDir: string): string {
+function adminSocketPath(dataDir: string): string {
   return join(dataDir, 'admin.sock');
 }
 

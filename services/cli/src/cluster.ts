@@ -19,7 +19,7 @@ import { startOpsServer } from './ops.ts';
 import { loadServerModules } from './modules.ts';
 import { migrationsDir } from './paths.ts';
 
-export const CLUSTER_ROLES = ['edge', 'session', 'presence', 'admin'] as const;
+const CLUSTER_ROLES = ['edge', 'session', 'presence', 'admin'] as const;
 export type ClusterRole = (typeof CLUSTER_ROLES)[number];
 /** `--role all`: the XMPP roles. The admin API is started on its own (one or two per cluster, not per node). */
 const ALL_ROLES: ClusterRole[] = ['edge', 'session', 'presence'];

@@ -71,6 +71,6 @@ export async function loadTlsMaterial(opts: {
   return { cert, key, fingerprint: fingerprintOf(cert), selfSigned: true, source: certPath };
 }
 
-export function fingerprintOf(certPem: string): string {
+function fingerprintOf(certPem: string): string {
   return new X509Certificate(certPem).fingerprint256;
 }

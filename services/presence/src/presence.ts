@@ -1,7 +1,7 @@
 // The presence service: one actor per local account owning its roster and subscriptions, and the
 // broadcast of its presence to exactly the edges that hold interested subscribers
 // (ARCHITECTURE.md, path of a stanza §4; RFC 6121 §2-4). Roster IQs come from extension modules.
-import { ActorHost, actorOutput, isLocalAccount } from '@parley/actor';
+import { ActorHost, actorOutput, type Fence, isLocalAccount, ShardMovedError } from '@parley/actor';
 import type { Bus } from '@parley/bus';
 import { dispatchIq, type LoadedModules, type PresenceEnv, type RosterAccess } from '@parley/ext';
 import { bareOf, tryParseJid } from '@parley/jid';
@@ -64,7 +64,11 @@ export function createPresenceHost(deps: PresenceDeps): ActorHost<AccountState, 
     for (const h of hooks) await h.rosterChanged?.({ env, key, version, item });
   }
 
-  function rosterOf(key: string, state: AccountState): RosterAccess {
+  /** The roster is durable state: only the shard's current owner writes it (the fence, docs/decisions/0006). */
+  function rosterOf(key: string, state: AccountState, fence: Fence | undefined): RosterAccess {
+    const owner = () => {
+      if (fence && !fence.valid()) throw new ShardMovedError(fence.shard);
+    };
     return {
       get version() {
         return state.version;
@@ -72,6 +76,7 @@ export function createPresenceHost(deps: PresenceDeps): ActorHost<AccountState, 
       items: () => [...state.items.values()],
       get: (contact) => state.items.get(contact),
       save: async (item) => {
+        owner();
         state.version = await store.roster.upsert(key, item);
         state.items.set(item.contact, item);
         if (isVisible(item)) await changed(key, state.version, item);
@@ -79,6 +84,7 @@ export function createPresenceHost(deps: PresenceDeps): ActorHost<AccountState, 
       remove: async (contact) => {
         const current = state.items.get(contact);
         if (!current) return;
+        owner();
         // RFC 6121 §2.5.2: removing an item cancels the subscriptions both ways.
         if (hasTo(current) || current.ask) toContactActor(contact, subscriptionStanza('unsubscribe', key, contact));
         if (hasFrom(current) || current.pendingIn) {
@@ -155,25 +161,25 @@ export function createPresenceHost(deps: PresenceDeps): ActorHost<AccountState, 
     await reachable(key, origin, priority);
   }
 
-  async function outboundSubscription(key: string, state: AccountState, stanza: Element, type: SubscriptionType): Promise<void> {
+  async function outboundSubscription(key: string, state: AccountState, stanza: Element, type: SubscriptionType, fence: Fence | undefined): Promise<void> {
     const to = tryParseJid(stanza.attr('to') ?? '');
     if (!to) return;
     const contact = to.bareString();
     if (contact === key) return;
     const effect = outbound(type, state.items.get(contact) ?? null, contact);
-    if (effect.item) await rosterOf(key, state).save(effect.item);
+    if (effect.item) await rosterOf(key, state, fence).save(effect.item);
     // §3.1.2: subscription stanzas travel between bare JIDs.
     if (effect.forward) toContactActor(contact, subscriptionStanza(type, key, contact));
     if (effect.sendPresence) await fan.sendOurPresence(key, contact);
     if (effect.sendUnavailable) await fan.sendUnavailable(key, contact);
   }
 
-  async function inboundSubscription(key: string, state: AccountState, stanza: Element, type: SubscriptionType): Promise<void> {
+  async function inboundSubscription(key: string, state: AccountState, stanza: Element, type: SubscriptionType, fence: Fence | undefined): Promise<void> {
     const from = tryParseJid(stanza.attr('from') ?? '');
     if (!from || !state.exists) return; // §3.1.3: unknown accounts silently ignore requests
     const contact = from.bareString();
     const effect = inbound(type, state.items.get(contact) ?? null, contact);
-    if (effect.item) await rosterOf(key, state).save(effect.item);
+    if (effect.item) await rosterOf(key, state, fence).save(effect.item);
     if (effect.deliver) {
       const targets = (await location.resources(key)).filter((r) => r.available);
       env.publish(targets, xml('presence', { xmlns: NS.client, type, from: contact, to: key }).toString(), false);
@@ -182,12 +188,12 @@ export function createPresenceHost(deps: PresenceDeps): ActorHost<AccountState, 
     if (effect.sendPresence) await fan.sendOurPresence(key, contact);
   }
 
-  async function clientStanza(key: string, state: AccountState, stanza: Element, origin: Origin): Promise<void> {
+  async function clientStanza(key: string, state: AccountState, stanza: Element, origin: Origin, fence: Fence | undefined): Promise<void> {
     if (stanza.name === 'iq') {
       const from = tryParseJid(stanza.attr('from') ?? '');
       if (!from) return;
       const to = from.bare;
-      await dispatchIq(modules.presence.iq, 'server', stanza, (payload) => ({ domain, from, to, payload, iq: stanza, env, key, origin, roster: rosterOf(key, state) }), {
+      await dispatchIq(modules.presence.iq, 'server', stanza, (payload) => ({ domain, from, to, payload, iq: stanza, env, key, origin, roster: rosterOf(key, state, fence) }), {
         answer: (el) => out.answer(origin, el),
         fail: (condition, text) => out.fail(stanza, origin, condition, text),
         patchOwn: (patch) => location.update(origin.jid, origin.conn, patch),
@@ -196,7 +202,7 @@ export function createPresenceHost(deps: PresenceDeps): ActorHost<AccountState, 
     }
     if (stanza.name !== 'presence') return;
     const type = stanza.attr('type');
-    if (isSubscriptionType(type)) await outboundSubscription(key, state, stanza, type);
+    if (isSubscriptionType(type)) await outboundSubscription(key, state, stanza, type, fence);
     else if (stanza.attr('to') === undefined) await ownPresence(key, state, stanza, origin);
     else {
       trackDirected(state, stanza);
@@ -211,14 +217,14 @@ export function createPresenceHost(deps: PresenceDeps): ActorHost<AccountState, 
         const r = await store.roster.get(key);
         return { exists: true, version: r.version, items: new Map(r.items.map((i) => [i.contact, i])), directed: new Map() };
       },
-      handle: async (state, msg, key) => {
+      handle: async (state, msg, key, ctx) => {
         switch (msg.kind) {
           case 'stanza':
-            if (msg.origin && state.exists) await clientStanza(key, state, msg.stanza, msg.origin);
+            if (msg.origin && state.exists) await clientStanza(key, state, msg.stanza, msg.origin, ctx.fence);
             return;
           case 'presence-in': {
             const type = msg.stanza.attr('type');
-            if (isSubscriptionType(type)) await inboundSubscription(key, state, msg.stanza, type);
+            if (isSubscriptionType(type)) await inboundSubscription(key, state, msg.stanza, type, ctx.fence);
             return;
           }
           case 'resource-gone':

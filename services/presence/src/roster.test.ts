@@ -26,7 +26,7 @@ describe('presence actor: the roster', () => {
     assert.equal((await s.entry(alicePhone))?.rosterInterest, true);
   });
 
-  test('adding Bob is answered, then pushed with a new version to each interested resource of Alice and no other (RFC 6121 §2.3.2)', async () => {
+  test('adding Bob is pushed with a new version to each interested resource of Alice and no other, then answered (RFC 6121 §2.3.2)', async () => {
     const { s, alice, bob, edge, alicePhone } = await world.aliceAndBob();
     const aliceLaptop = await s.online(alice, 'laptop', edge, { rosterInterest: true });
     const aliceWatch = await s.online(alice, 'watch', edge);
@@ -35,7 +35,9 @@ describe('presence actor: the roster', () => {
 
     await s.stanza('presence', alice, `<iq type="set" id="r2"><query xmlns="${ROSTER}"><item jid="${bob}" name="Bob"><group>Friends</group></item></query></iq>`, alicePhone);
 
-    const [result, pushToPhone] = s.received(alicePhone);
+    // Stored and pushed before the result (the RFC's example order): a write refused because the
+    // shard moved is never answered with a result.
+    const [pushToPhone, result] = s.received(alicePhone);
     assert.deepEqual([result?.attr('type'), result?.attr('id')], ['result', 'r2']);
     const [pushToLaptop] = s.received(aliceLaptop);
     for (const [push, r] of [
@@ -73,25 +75,25 @@ describe('presence actor: the roster', () => {
     const { s, alice, bob, alicePhone } = await world.aliceAndBob();
     await s.stanza('presence', alice, `<iq type="get" id="r0"><query xmlns="${ROSTER}"/></iq>`, alicePhone);
     await s.stanza('presence', alice, `<iq type="set" id="r1"><query xmlns="${ROSTER}"><item jid="${bob}" name="Bob"/></query></iq>`, alicePhone);
-    const first = version(s.received(alicePhone).at(-1));
+    const first = version(s.received(alicePhone).find((r) => r.attr('type') === 'set'));
     s.forget();
 
     await s.stanza('presence', alice, `<iq type="set" id="r2"><query xmlns="${ROSTER}"><item jid="${bob}" name="Robert"><group>Work</group></item></query></iq>`, alicePhone);
 
-    const [, push] = s.received(alicePhone);
+    const [push] = s.received(alicePhone);
     assert.deepEqual(items(push), [{ jid: bob, name: 'Robert', subscription: 'none', groups: ['Work'] }]);
     assert.ok(version(push) > first);
   });
 
-  test('removing Bob is answered and pushed as subscription="remove"; removing him again is item-not-found (RFC 6121 §2.5)', async () => {
+  test('removing Bob is pushed as subscription="remove" and answered; removing him again is item-not-found (RFC 6121 §2.5)', async () => {
     const { s, alice, bob, alicePhone } = await world.aliceAndBob();
     await s.stanza('presence', alice, `<iq type="get" id="r0"><query xmlns="${ROSTER}"/></iq>`, alicePhone);
     await s.stanza('presence', alice, `<iq type="set" id="r1"><query xmlns="${ROSTER}"><item jid="${bob}"/></query></iq>`, alicePhone);
-    const added = version(s.received(alicePhone).at(-1));
+    const added = version(s.received(alicePhone).find((r) => r.attr('type') === 'set'));
     s.forget();
 
     await s.stanza('presence', alice, `<iq type="set" id="r2"><query xmlns="${ROSTER}"><item jid="${bob}" subscription="remove"/></query></iq>`, alicePhone);
-    const [result, push] = s.received(alicePhone);
+    const [push, result] = s.received(alicePhone);
     assert.deepEqual([result?.attr('type'), result?.attr('id')], ['result', 'r2']);
     assert.deepEqual(
       items(push).map((i) => [i.jid, i.subscription]),

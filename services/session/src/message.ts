@@ -1,5 +1,6 @@
 // RFC 6121 §8.5: a message to a local account, delivered to its resources; what else happens to
 // it (copies, offline storage, outboxes) is up to the loaded modules' hooks.
+import { type Fence, ShardMovedError } from '@parley/actor';
 import type { MessageRouting, SessionContribution, SessionEnv } from '@parley/ext';
 import type { ResourceEntry } from '@parley/location';
 import type { Origin } from '@parley/wire';
@@ -7,9 +8,9 @@ import type { Element } from '@parley/xml';
 
 export interface MessageRouter {
   /** A message to the account `key` (its bare JID or one of its full JIDs). */
-  route(key: string, stanza: Element, origin: Origin | undefined, full: string | null, id?: string): Promise<void>;
+  route(key: string, stanza: Element, origin: Origin | undefined, full: string | null, id?: string, fence?: Fence): Promise<void>;
   /** §8.5.2.1: to the bare JID (or an unknown full JID treated as bare); returns who got it live. */
-  toBare(key: string, stanza: Element, origin: Origin | undefined, id?: string, known?: ResourceEntry[]): Promise<ResourceEntry[]>;
+  toBare(key: string, stanza: Element, origin: Origin | undefined, id?: string, known?: ResourceEntry[], fence?: Fence): Promise<ResourceEntry[]>;
 }
 
 export function messageRouter(env: SessionEnv, hooks: SessionContribution[]): MessageRouter {
@@ -17,7 +18,7 @@ export function messageRouter(env: SessionEnv, hooks: SessionContribution[]): Me
   const after = hooks.flatMap((h) => (h.afterMessage ? [h.afterMessage.bind(h)] : []));
   const undeliverable = hooks.flatMap((h) => (h.undeliverable ? [h.undeliverable.bind(h)] : []));
 
-  async function toBare(key: string, stanza: Element, origin: Origin | undefined, id?: string, known?: ResourceEntry[]): Promise<ResourceEntry[]> {
+  async function toBare(key: string, stanza: Element, origin: Origin | undefined, id?: string, known?: ResourceEntry[], fence?: Fence): Promise<ResourceEntry[]> {
     const type = stanza.attr('type') ?? 'normal';
     if (type === 'error') return [];
     if (type === 'groupchat') {
@@ -30,6 +31,8 @@ export function messageRouter(env: SessionEnv, hooks: SessionContribution[]): Me
       return online;
     }
     if (type === 'headline') return []; // §8.5.2.2.1: headlines are not kept
+    // What modules keep (offline storage) is durable: only the shard's current owner writes it.
+    if (fence && !fence.valid()) throw new ShardMovedError(fence.shard);
     for (const hook of undeliverable) if ((await hook({ env, key, stanza, origin })).kind === 'handled') return [];
     // §8.5.2.2.1: nobody keeps it, so the sender learns it was not delivered.
     env.fail(stanza, origin, 'service-unavailable');
@@ -38,7 +41,7 @@ export function messageRouter(env: SessionEnv, hooks: SessionContribution[]): Me
 
   return {
     toBare,
-    async route(key, stanza, origin, full, id) {
+    async route(key, stanza, origin, full, id, fence) {
       const extra = new Set<string>();
       for (const l of lookups) for (const bare of l({ env, key, stanza, origin })) if (bare !== key) extra.add(bare);
       // One location round trip for the recipient and whatever the modules need (carbons: the sender).
@@ -55,7 +58,7 @@ export function messageRouter(env: SessionEnv, hooks: SessionContribution[]): Me
         return;
       } else {
         // §8.5.3.2.1: an unknown resource gets chat/normal/headline as if sent to the bare JID.
-        deliveredTo = await toBare(key, stanza, origin, id, resources);
+        deliveredTo = await toBare(key, stanza, origin, id, resources, fence);
       }
       for (const hook of after) await hook({ ...routing, deliveredTo });
     },

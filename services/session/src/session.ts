@@ -2,7 +2,7 @@
 // IQs the server answers on the account's behalf (ARCHITECTURE.md, Actors; RFC 6121 §8).
 // Everything beyond routing comes from the loaded extension modules.
 import { randomUUID } from 'node:crypto';
-import { ActorHost, actorOutput, isLocalAccount } from '@parley/actor';
+import { ActorHost, actorOutput, type Fence, isLocalAccount } from '@parley/actor';
 import type { Bus } from '@parley/bus';
 import { dispatchIq, type InboundStanza, type IqScope, type LoadedModules, type SessionEnv } from '@parley/ext';
 import { addressOf, bareOf, type Jid, parseJid } from '@parley/jid';
@@ -72,7 +72,7 @@ export function createSessionHost(deps: SessionDeps): ActorHost<AccountState, Ac
     return stanza;
   }
 
-  async function handleStanza(state: AccountState, key: string, original: Element, origin: Origin | undefined, id?: string): Promise<void> {
+  async function handleStanza(state: AccountState, key: string, original: Element, origin: Origin | undefined, id?: string, fence?: Fence): Promise<void> {
     const fromAttr = original.attr('from');
     if (!fromAttr) return;
     const from = parseJid(fromAttr);
@@ -94,7 +94,7 @@ export function createSessionHost(deps: SessionDeps): ActorHost<AccountState, Ac
     if (!stanza) return;
     const full = to.kind === 'full' ? to.full : null;
     if (stanza.name === 'message') {
-      await messages.route(key, stanza, origin, full, id);
+      await messages.route(key, stanza, origin, full, id, fence);
       return;
     }
     if (stanza.name !== 'iq') return;
@@ -112,9 +112,9 @@ export function createSessionHost(deps: SessionDeps): ActorHost<AccountState, Ac
   return new ActorHost<AccountState, ActorRequest, void>(
     {
       activate: async (key) => ({ exists: await isLocalAccount(key, domain, deps.store.users) }),
-      handle: async (state, msg, key) => {
+      handle: async (state, msg, key, ctx) => {
         if (msg.kind === 'stanza') {
-          await handleStanza(state, key, msg.stanza, msg.origin, msg.id);
+          await handleStanza(state, key, msg.stanza, msg.origin, msg.id, ctx.fence);
           return;
         }
         if (msg.kind === 'resource-gone') {

@@ -7,7 +7,7 @@ import { type AdminContext, kickSessions } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import { limit, reasonBody } from './schemas.ts';
 
-export function sessionView(e: ResourceEntry) {
+function sessionView(e: ResourceEntry) {
   return { jid: e.jid, edge: e.edge, conn: e.conn, priority: e.priority, available: e.available, sm: e.sm === true, carbons: e.carbons === true };
 }
 
