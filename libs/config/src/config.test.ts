@@ -80,7 +80,7 @@ const BAD: Record<SettingKey, string | null> = {
   seeOtherHost: 'host name:5222',
   clusterName: 'Parley!',
   adminPort: '70000',
-  adminBindAddress: '',
+  adminBindAddress: null,
   adminTls: 'maybe',
 };
 
