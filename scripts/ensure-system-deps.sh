@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the test suite drives, if they are missing:
-#   python3-slixmpp — a real XMPP client library for the conversation tests.
+# Installs the Debian packages the test suite drives, if they are missing (tests/matrix, docs/clients.md):
+#   python3-slixmpp, python3-aioxmpp — XMPP client libraries, run with /usr/bin/python3;
+#   chromium — the headless browser that runs Converse.js (never a browser downloaded by npm);
+#   profanity, tmux — the terminal client, driven through a tmux pane.
 set -euo pipefail
 missing=()
 /usr/bin/python3 -c 'import slixmpp' 2>/dev/null || missing+=(python3-slixmpp)
+/usr/bin/python3 -c 'import aioxmpp' 2>/dev/null || missing+=(python3-aioxmpp)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v profanity >/dev/null || missing+=(profanity)
+command -v tmux >/dev/null || missing+=(tmux)
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "installing Debian packages: ${missing[*]}"
 if [ "$(id -u)" -ne 0 ]; then
