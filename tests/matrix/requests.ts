@@ -26,7 +26,8 @@ function parse(xml: string): Element | null {
 
 function describePayload(p: Element | undefined): string {
   if (!p) return '(none)';
-  const node = p.attr('node');
+  // PubSub (XEP-0060) names the node on the child: <pubsub><items node='…'/></pubsub>.
+  const node = p.attr('node') ?? p.getChildElements()[0]?.attr('node');
   return `{${p.getNS() ?? ''}}${p.name}${node ? ` node=${node}` : ''}`;
 }
 
