@@ -1,7 +1,7 @@
 // Requests Parley leaves unanswered today (issue 14, item 4). Each test sends what a client may send
-// and expects the answer the RFC or XEP prescribes; silence leaves a client waiting. The fixes belong
-// in services/edge (stream management, the IQ/presence type check) and in libs/stanza
-// (mayReplyWithError refuses to answer an IQ whose type is missing or unknown).
+// and expects the answer the RFC or XEP prescribes; silence leaves a client waiting. The IQ cases are
+// fixed in libs/stanza (mayReplyWithError); the others belong in services/edge (stream management)
+// and services/presence (the presence type check).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { xml } from '@parley/xml';
@@ -50,8 +50,8 @@ const smCondition = (failed: { getChildElements(): Array<{ name: string }> }) =>
 
 describe('stanzas with a missing or unknown type', () => {
   // RFC 6120 §8.2.3: type is REQUIRED on an IQ, and is get, set, result or error; §8.3.3.1: a stanza
-  // that does not conform to the schema is bad-request, type modify. The edge already builds that
-  // answer, but mayReplyWithError() suppresses it for an IQ that is neither get nor set.
+  // that does not conform to the schema is bad-request, type modify. The edge builds that answer;
+  // mayReplyWithError() used to suppress it for an IQ that is neither get nor set.
   test('an IQ without a type is answered with bad-request', async () => {
     await answeredWithBadRequest('iq', `<iq id='no-type'><ping xmlns='${NS.ping}'/></iq>`, 'no-type');
   });
