@@ -3,10 +3,9 @@
 // client waits for the <a/> that counts its initial presence.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { DrivenClient } from '../harness/driven.ts';
 import { startTestServer, type TestServer } from '../harness/server.ts';
-import { converse } from './conversation.ts';
-import { drivenParticipant } from './driven-participant.ts';
+import { converse, embedded } from './conversation.ts';
+import { aioxmppLogin } from './driven-participant.ts';
 import { formatRequests } from './requests.ts';
 
 let ts: TestServer;
@@ -17,16 +16,12 @@ after(() => ts.stop());
 
 test('aioxmpp with stream management logs in, subscribes both ways, chats and is seen leaving', { timeout: 30_000 }, async (t) => {
   let sm: unknown;
-  const r = await converse(ts, async (a) => {
-    const c = await DrivenClient.start('aioxmpp_driver.py', `aioxmpp ${a.user}`);
-    try {
-      sm = (await c.login({ jid: `${a.jid}/aioxmpp`, password: a.password, port: ts.ports.c2s })).sm;
-    } catch (err) {
-      await c.stop();
-      throw err;
-    }
-    return drivenParticipant(c);
-  });
+  const r = await converse(
+    embedded(ts),
+    aioxmppLogin(ts.ports.c2s, (reply) => {
+      sm = reply.sm;
+    }),
+  );
   assert.equal(sm, true, 'aioxmpp enables stream management by default');
   assert.equal(r.mechanism, 'SCRAM-SHA-256');
   t.diagnostic(`requests:\n${formatRequests(r.requests)}`);

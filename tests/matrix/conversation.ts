@@ -47,14 +47,30 @@ export interface ConversationResult {
   requests: Request[];
 }
 
-let accounts = 0;
-async function account(ts: TestServer, prefix: string): Promise<Account> {
-  accounts += 1;
-  const user = `${prefix}${accounts}`;
-  const password = `${user}-secret`;
-  await ts.addUsers([user, password]);
-  return { user, password, jid: `${user}@${ts.domain}` };
+/** Where the conversation takes place: an embedded server, or one edge of a cluster. */
+export interface ConversationHost {
+  domain: string;
+  /** The c2s (STARTTLS) port the peer connects to. */
+  c2s: number;
+  /** Creates an account named `user`. */
+  addAccount(user: string): Promise<Account>;
 }
+
+/** The embedded test server of a matrix file. */
+export function embedded(ts: TestServer): ConversationHost {
+  return {
+    domain: ts.domain,
+    c2s: ts.ports.c2s,
+    addAccount: async (user) => {
+      const password = `${user}-secret`;
+      await ts.addUsers([user, password]);
+      return { user, password, jid: `${user}@${ts.domain}` };
+    },
+  };
+}
+
+let accounts = 0;
+const account = (host: ConversationHost, prefix: string) => host.addAccount(`${prefix}${++accounts}`);
 
 const isPresence = (from: string, type?: string) => (e: { name: string; attr(n: string): string | undefined }) =>
   e.name === 'presence' && e.attr('from') === from && e.attr('type') === type;
@@ -63,10 +79,10 @@ const isPresence = (from: string, type?: string) => (e: { name: string; attr(n: 
  * Login, subscriptions both ways, presence, a message each way, the roster on both sides, and the
  * client's disconnect seen by its contact as unavailable presence.
  */
-export async function converse(ts: TestServer, login: (a: Account) => Promise<ClientUnderTest>): Promise<ConversationResult> {
-  const a = await account(ts, 'alice');
-  const b = await account(ts, 'bob');
-  const bob = await RawClient.login(ts.ports.c2s, b.user, b.password, 'peer', ts.domain);
+export async function converse(host: ConversationHost, login: (a: Account) => Promise<ClientUnderTest>): Promise<ConversationResult> {
+  const a = await account(host, 'alice');
+  const b = await account(host, 'bob');
+  const bob = await RawClient.login(host.c2s, b.user, b.password, 'peer', host.domain);
   let alice: ClientUnderTest | undefined;
   try {
     bob.send(xml('presence'));

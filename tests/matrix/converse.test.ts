@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium, offlinePage, type StaticSite, serveStatic } from '../harness/browser.ts';
 import { startTestServer, type TestServer } from '../harness/server.ts';
-import { type Account, type ClientUnderTest, converse } from './conversation.ts';
+import { type Account, type ClientUnderTest, converse, embedded } from './conversation.ts';
 import { formatRequests } from './requests.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -92,7 +92,7 @@ async function converseJs(page: Page, a: Account, errors: string[]): Promise<Cli
 
 test('Converse.js in Chromium logs in over WebSocket, subscribes both ways, chats and is seen leaving', { timeout: 40_000 }, async (t) => {
   const { page, refused, errors } = await offlinePage(browser, site.origin);
-  const r = await converse(ts, (a) => converseJs(page, a, errors));
+  const r = await converse(embedded(ts), (a) => converseJs(page, a, errors));
   assert.equal(r.mechanism, 'SCRAM-SHA-512');
   t.diagnostic(`requests:\n${formatRequests(r.requests)}`);
   t.diagnostic(`refused (not served offline): ${refused.join(' ') || 'none'}`);

@@ -1,6 +1,6 @@
 // A Python client library behind tests/harness/driven.ts, as a participant in the matrix conversation.
-import type { DrivenClient } from '../harness/driven.ts';
-import type { ClientUnderTest } from './conversation.ts';
+import { DrivenClient, type DriverEvent } from '../harness/driven.ts';
+import type { Account, ClientUnderTest } from './conversation.ts';
 
 export function drivenParticipant(c: DrivenClient): ClientUnderTest {
   return {
@@ -15,5 +15,19 @@ export function drivenParticipant(c: DrivenClient): ClientUnderTest {
     traffic: () => c.traffic(),
     disconnect: () => c.disconnect(),
     stop: () => c.stop(),
+  };
+}
+
+/** aioxmpp (tests/clients/aioxmpp_driver.py) logging in on `port`; `onLogin` sees the connect reply. */
+export function aioxmppLogin(port: number, onLogin: (reply: DriverEvent) => void = () => {}) {
+  return async (a: Account): Promise<ClientUnderTest> => {
+    const c = await DrivenClient.start('aioxmpp_driver.py', `aioxmpp ${a.user}`);
+    try {
+      onLogin(await c.login({ jid: `${a.jid}/aioxmpp`, password: a.password, port }));
+    } catch (err) {
+      await c.stop();
+      throw err;
+    }
+    return drivenParticipant(c);
   };
 }

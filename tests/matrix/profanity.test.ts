@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Profanity } from '../harness/profanity.ts';
 import { startTestServer, type TestServer } from '../harness/server.ts';
-import { type Account, type ClientUnderTest, converse } from './conversation.ts';
+import { type Account, type ClientUnderTest, converse, embedded } from './conversation.ts';
 import { formatRequests } from './requests.ts';
 
 let ts: TestServer;
@@ -53,7 +53,7 @@ async function profanity(a: Account): Promise<ClientUnderTest> {
 }
 
 test('profanity logs in over STARTTLS, subscribes both ways, chats and is seen leaving', { timeout: 30_000 }, async (t) => {
-  const r = await converse(ts, profanity);
+  const r = await converse(embedded(ts), profanity);
   assert.equal(r.mechanism, 'SCRAM-SHA-512');
   t.diagnostic(`requests:\n${formatRequests(r.requests)}`);
 });

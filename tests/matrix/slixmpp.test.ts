@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startTestServer, type TestServer } from '../harness/server.ts';
 import { SlixClient } from '../harness/slix.ts';
-import { converse } from './conversation.ts';
+import { converse, embedded } from './conversation.ts';
 import { drivenParticipant } from './driven-participant.ts';
 import { formatRequests } from './requests.ts';
 
@@ -16,7 +16,7 @@ before(async () => {
 after(() => ts.stop());
 
 test('slixmpp logs in with its own mechanism choice, subscribes both ways, chats and is seen leaving', { timeout: 30_000 }, async (t) => {
-  const r = await converse(ts, async (a) =>
+  const r = await converse(embedded(ts), async (a) =>
     drivenParticipant(await SlixClient.connect({ jid: `${a.jid}/slixmpp`, password: a.password, port: ts.ports.c2s })),
   );
   assert.equal(r.mechanism, 'SCRAM-SHA-512');

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startTestServer, type TestServer } from '../harness/server.ts';
 import { XmppJsClient, xml } from '../harness/xmppjs.ts';
-import { type Account, type ClientUnderTest, converse } from './conversation.ts';
+import { type Account, type ClientUnderTest, converse, embedded } from './conversation.ts';
 import { formatRequests } from './requests.ts';
 
 let ts: TestServer;
@@ -42,13 +42,13 @@ async function xmppjs(service: string, a: Account): Promise<ClientUnderTest> {
 }
 
 test('xmpp.js over STARTTLS logs in, subscribes both ways, chats and is seen leaving', { timeout: 20_000 }, async (t) => {
-  const r = await converse(ts, (a) => xmppjs(`xmpp://127.0.0.1:${ts.ports.c2s}`, a));
+  const r = await converse(embedded(ts), (a) => xmppjs(`xmpp://127.0.0.1:${ts.ports.c2s}`, a));
   assert.equal(r.mechanism, 'SCRAM-SHA-1');
   t.diagnostic(`requests:\n${formatRequests(r.requests)}`);
 });
 
 test('xmpp.js over WebSocket logs in, subscribes both ways, chats and is seen leaving', { timeout: 20_000 }, async (t) => {
-  const r = await converse(ts, (a) => xmppjs(`ws://127.0.0.1:${ts.ports.http}/xmpp-websocket`, a));
+  const r = await converse(embedded(ts), (a) => xmppjs(`ws://127.0.0.1:${ts.ports.http}/xmpp-websocket`, a));
   assert.equal(r.mechanism, 'SCRAM-SHA-1');
   t.diagnostic(`requests:\n${formatRequests(r.requests)}`);
 });
