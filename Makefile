@@ -13,7 +13,7 @@ $(STAMP): $(PKGS)
 	npm install --no-audit --no-fund
 	@touch $@
 
-# Debian packages the conversation tests drive (slixmpp); installed only when missing.
+# Debian packages the client matrix drives (slixmpp, aioxmpp, chromium, profanity, tmux); installed only when missing.
 system-deps:
 	@bash scripts/ensure-system-deps.sh
 
