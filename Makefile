@@ -13,7 +13,7 @@ $(STAMP): $(PKGS)
 	npm install --no-audit --no-fund
 	@touch $@
 
-# Debian packages the tests drive (slixmpp, promtool); installed only when missing.
+# Debian packages the tests drive (slixmpp, aioxmpp, chromium, profanity, tmux; promtool unpacked); installed only when missing.
 system-deps:
 	@bash scripts/ensure-system-deps.sh
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the test suite drives, if they are missing:
-#   python3-slixmpp — a real XMPP client library for the conversation tests;
-#   chromium — the headless browser the admin console test drives (playwright-core never downloads one);
+# Installs the Debian packages the test suite drives, if they are missing (tests/matrix, docs/clients.md):
+#   python3-slixmpp, python3-aioxmpp — XMPP client libraries, run with /usr/bin/python3;
+#   chromium — the headless browser for Converse.js and the admin console (never a browser downloaded by npm);
+#   profanity, tmux — the terminal client, driven through a tmux pane;
 #   promtool (from Debian's prometheus package) — checks and unit-tests the alert rules in ops/.
 # promtool is unpacked from the package into .tools/bin rather than installed: installing
 # `prometheus` would also start a Prometheus server on port 9090 (the admin console's port) on
@@ -10,7 +11,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 missing=()
 /usr/bin/python3 -c 'import slixmpp' 2>/dev/null || missing+=(python3-slixmpp)
+/usr/bin/python3 -c 'import aioxmpp' 2>/dev/null || missing+=(python3-aioxmpp)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v profanity >/dev/null || missing+=(profanity)
+command -v tmux >/dev/null || missing+=(tmux)
 need_promtool=0
 command -v promtool >/dev/null || [ -x .tools/bin/promtool ] || need_promtool=1
 [ ${#missing[@]} -eq 0 ] && [ $need_promtool -eq 0 ] && exit 0

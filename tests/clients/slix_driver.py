@@ -1,21 +1,23 @@
 #!/usr/bin/python3
-"""A slixmpp client driven over stdin/stdout with JSON lines, for Parley's conversation tests.
+"""A slixmpp client driven over stdin/stdout with JSON lines (jsonlines.py), for Parley's conversation tests.
 
-Commands (one JSON object a line, each with an "id"): connect, send_presence, subscribe, approve,
-unsubscribe, unsubscribed, send_message, get_roster, ping, version, disco_info, disconnect.
-Every command is answered with {"event": "ack", "id": ..., ...} or {"event": "error", "id": ..., "error": ...}.
+Commands: connect, send_presence, subscribe, approve, unsubscribe, unsubscribed, send_message,
+get_roster, ping, version, disco_info, traffic, disconnect.
 Unsolicited events: session_start, message, presence, roster_push, stream_error, failed_auth,
 disconnected. Run it with Debian's /usr/bin/python3 (python3-slixmpp).
 """
 import asyncio
-import json
 import logging
+import os
 import ssl
 import sys
 
 import slixmpp
 from slixmpp.exceptions import IqError, IqTimeout
 from slixmpp.features.feature_mechanisms import FeatureMechanisms
+from slixmpp.util.sasl.client import MECHANISMS as SASL_MECHANISMS
+
+from jsonlines import Traffic, emit, serve
 
 # slixmpp 1.8.3 offers tls-unique channel binding even on TLS 1.3, where it does not exist, and then
 # sends the GS2 "y" flag with non-PLUS mechanisms; a server rightly rejects that as a downgrade
@@ -31,12 +33,7 @@ def _no_tls_unique(self, required, optional):
 
 
 FeatureMechanisms._default_credentials = _no_tls_unique
-logging.basicConfig(level=logging.CRITICAL, stream=sys.stderr)
-
-
-def emit(obj):
-    sys.stdout.write(json.dumps(obj) + '\n')
-    sys.stdout.flush()
+logging.basicConfig(level=os.environ.get("PARLEY_DRIVER_LOG", "CRITICAL"), stream=sys.stderr)
 
 
 class Driven(slixmpp.ClientXMPP):
@@ -55,7 +52,15 @@ class Driven(slixmpp.ClientXMPP):
         self['feature_mechanisms'].unencrypted_plain = False
         if mech:
             self['feature_mechanisms'].use_mech = mech
+        else:
+            # The second half of the channel-binding workaround: without binding data slixmpp still
+            # picks a -PLUS mechanism first and sends "n" with it, which RFC 5802 §6 forbids. Let
+            # it choose among every mechanism it knows except those.
+            self['feature_mechanisms'].use_mechs = {m for m in SASL_MECHANISMS if not m.endswith('-PLUS')}
         self.started = asyncio.get_event_loop().create_future()
+        self.traffic = Traffic()
+        self.add_filter('out', self.log_out)
+        self.add_filter('in', self.log_in)
         self.add_event_handler('session_start', self.on_start)
         self.add_event_handler('failed_auth', self.on_failed_auth)
         self.add_event_handler('message', self.on_message)
@@ -64,6 +69,14 @@ class Driven(slixmpp.ClientXMPP):
         self.add_event_handler('stream_error', self.on_stream_error)
         self.add_event_handler('disconnected', self.on_disconnected)
         self.add_event_handler('connection_failed', self.on_connection_failed)
+
+    def log_out(self, stanza):
+        self.traffic.sent.append(str(stanza))
+        return stanza
+
+    def log_in(self, stanza):
+        self.traffic.received.append(str(stanza))
+        return stanza
 
     async def on_start(self, _event):
         mech = self['feature_mechanisms'].mech
@@ -164,6 +177,8 @@ class Driver:
         if op == 'disco_info':
             result = await c['xep_0030'].get_info(jid=cmd.get('to') or c.boundjid.host, timeout=5)
             return {'features': list(result['disco_info']['features'])}
+        if op == 'traffic':
+            return c.traffic.as_reply()
         if op == 'disconnect':
             done = c.disconnect()
             if done is not None:
@@ -171,43 +186,20 @@ class Driver:
             return {}
         raise RuntimeError('unknown command %r' % op)
 
-    async def run_one(self, cmd):
-        try:
-            result = await self.handle(cmd)
-            emit(dict(result, event='ack', id=cmd.get('id')))
-        except IqError as e:
-            emit({'event': 'error', 'id': cmd.get('id'), 'error': 'iq-error', 'condition': e.iq['error']['condition']})
-        except IqTimeout:
-            emit({'event': 'error', 'id': cmd.get('id'), 'error': 'iq-timeout'})
-        except Exception as e:  # noqa: BLE001 - every failure goes back to the test as an event
-            emit({'event': 'error', 'id': cmd.get('id'), 'error': '%s: %s' % (type(e).__name__, e)})
-
-
-async def main():
-    loop = asyncio.get_event_loop()
-    reader = asyncio.StreamReader()
-    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
-    driver = Driver()
-    emit({'event': 'ready'})
-    tasks = set()
-    while True:
-        line = await reader.readline()
-        if not line:
-            break
-        line = line.strip()
-        if not line:
-            continue
-        # Commands run concurrently (a ping may wait while events keep flowing) but start in order.
-        t = asyncio.ensure_future(driver.run_one(json.loads(line)))
-        tasks.add(t)
-        t.add_done_callback(tasks.discard)
-    if driver.client is not None and driver.client.is_connected():
-        done = driver.client.disconnect()
-        try:
+    async def shutdown(self):
+        if self.client is not None and self.client.is_connected():
+            done = self.client.disconnect()
             if done is not None:
-                await asyncio.wait_for(done, 2)
-        except Exception:  # noqa: BLE001
-            pass
+                await done
 
 
-asyncio.run(main())
+def describe_error(e):
+    if isinstance(e, IqError):
+        return {'error': 'iq-error', 'condition': e.iq['error']['condition']}
+    if isinstance(e, IqTimeout):
+        return {'error': 'iq-timeout'}
+    return {'error': '%s: %s' % (type(e).__name__, e)}
+
+
+driver = Driver()
+asyncio.run(serve(driver.handle, describe_error, driver.shutdown))

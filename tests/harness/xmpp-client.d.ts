@@ -23,6 +23,8 @@ declare module '@xmpp/client' {
 
   export interface Client {
     status: string;
+    /** Milliseconds each negotiation step may take (2000 by default). */
+    timeout: number;
     jid: { toString(): string } | null;
     start(): Promise<{ toString(): string }>;
     stop(): Promise<void>;

@@ -57,6 +57,9 @@ export class XmppJsClient {
   readonly errors = new Inbox<Error & { condition?: string }>('xmpp.js errors', (e) => `${e.name}: ${e.condition ?? e.message}`);
   /** The SASL mechanism the client authenticated with. */
   mechanism = '';
+  /** Every element the client sent and received, serialized (stanzas and nonzas). */
+  readonly sent: string[] = [];
+  readonly received: string[] = [];
   jid = '';
 
   private constructor(readonly xmpp: Client) {}
@@ -65,12 +68,16 @@ export class XmppJsClient {
     if (o.fingerprint) pinCertificate(o.domain, o.fingerprint);
     const xmpp = client({ service: o.service, domain: o.domain, username: o.username, password: o.password, resource: o.resource });
     xmpp.reconnect.stop(); // a kicked test client must stay kicked
+    // xmpp.js gives each negotiation step 2 s; a loaded CI machine running tests in parallel can be slower.
+    xmpp.timeout = 10_000;
     const hash = o.scram ?? 'sha256';
     if (hash !== 'sha1') xmpp.saslFactory._mechs.unshift({ name: mechanismName(hash), mech: xmppJsScramMechanism(hash) });
     const c = new XmppJsClient(xmpp);
     xmpp.on('send', (el) => {
+      c.sent.push(el.toString());
       if (el.is('auth', 'urn:ietf:params:xml:ns:xmpp-sasl')) c.mechanism = el.attrs.mechanism ?? '';
     });
+    xmpp.on('element', (el) => c.received.push(el.toString()));
     xmpp.on('stanza', (el) => c.inbox.push(el));
     xmpp.on('error', (err) => c.errors.push(err));
     xmpp.on('offline', () => c.inbox.close('offline'));

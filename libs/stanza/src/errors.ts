@@ -100,9 +100,14 @@ export function stanzaErrorReply(
   return reply;
 }
 
-/** RFC 6120 §8.3.1: never answer an error with an error (avoids loops). */
+/**
+ * RFC 6120 §8.3.1: never answer an error with an error (avoids loops), nor an IQ result (§8.2.3).
+ * Everything else may be answered, including an IQ whose type is missing or unknown: that one is
+ * owed a bad-request (§8.2.3, §8.3.3.1), not silence.
+ */
 export function mayReplyWithError(stanza: Element): boolean {
-  return stanza.attr('type') !== 'error' && (stanza.name !== 'iq' || stanza.attr('type') === 'get' || stanza.attr('type') === 'set');
+  const type = stanza.attr('type');
+  return type !== 'error' && !(stanza.name === 'iq' && type === 'result');
 }
 
 export function iqResult(request: Element, ...payload: Element[]): Element {

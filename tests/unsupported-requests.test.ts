@@ -1,0 +1,48 @@
+// What real clients ask for at login that Parley does not offer yet (docs/clients.md): each request
+// gets the error RFC 6120 §8.4 prescribes — service-unavailable, type cancel (§8.3.3.19) — never
+// silence, whatever it is addressed to. A client waiting for an answer would otherwise hang.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { type Element, parseFragment } from '@parley/xml';
+import { RawClient, stanzaErrorCondition } from './harness/raw.ts';
+import { startTestServer, type TestServer } from './harness/server.ts';
+
+let ts: TestServer;
+let alice: RawClient;
+before(async () => {
+  ts = await startTestServer();
+  await ts.addUsers(['alice', 'alice-pw'], ['bob', 'bob-pw']);
+  alice = await RawClient.login(ts.ports.c2s, 'alice', 'alice-pw', 'web');
+});
+after(async () => {
+  alice.close();
+  await ts.stop();
+});
+
+const PUBSUB = 'http://jabber.org/protocol/pubsub';
+
+/** Requests seen from Converse.js, aioxmpp, slixmpp and profanity at login, and other common ones. */
+const requests: Array<[what: string, iq: string]> = [
+  ['a vCard of the own account (XEP-0054)', `<iq type='get'><vCard xmlns='vcard-temp'/></iq>`],
+  ['a vCard of a contact (XEP-0054)', `<iq type='get' to='bob@localhost'><vCard xmlns='vcard-temp'/></iq>`],
+  ['PEP items at the own bare JID (XEP-0163)', `<iq type='get' to='alice@localhost'><pubsub xmlns='${PUBSUB}'><items node='urn:xmpp:omemo:2:devices'/></pubsub></iq>`],
+  [
+    'a PEP publish to the own bare JID (XEP-0163)',
+    `<iq type='set' to='alice@localhost'><pubsub xmlns='${PUBSUB}'><publish node='urn:xmpp:avatar:metadata'><item id='a'><metadata xmlns='urn:xmpp:avatar:metadata'/></item></publish></pubsub></iq>`,
+  ],
+  ['a message archive query (XEP-0313)', `<iq type='set'><query xmlns='urn:xmpp:mam:2'/></iq>`],
+  ['the block list (XEP-0191)', `<iq type='get'><blocklist xmlns='urn:xmpp:blocking'/></iq>`],
+  ['private XML storage of bookmarks (XEP-0049)', `<iq type='get'><query xmlns='jabber:iq:private'><storage xmlns='storage:bookmarks'/></query></iq>`],
+  ['an unknown payload to the server', `<iq type='get' to='localhost'><unknown xmlns='urn:example:unknown'/></iq>`],
+  ['an unknown payload to the own bare JID', `<iq type='set' to='alice@localhost'><unknown xmlns='urn:example:unknown'/></iq>`],
+  ['an unknown payload to a contact', `<iq type='get' to='bob@localhost'><unknown xmlns='urn:example:unknown'/></iq>`],
+];
+
+for (const [what, text] of requests) {
+  test(`${what} is answered with service-unavailable`, async () => {
+    const reply: Element = await alice.iq(parseFragment(text), `the answer to ${what}`);
+    assert.equal(reply.attr('type'), 'error', reply.toString());
+    assert.equal(stanzaErrorCondition(reply), 'service-unavailable', reply.toString());
+    assert.equal(reply.getChild('error')?.attr('type'), 'cancel', reply.toString());
+  });
+}
