@@ -1,7 +1,7 @@
-// Requests Parley leaves unanswered today (issue 14, item 4). Each test sends what a client may send
-// and expects the answer the RFC or XEP prescribes; silence leaves a client waiting. The IQ cases are
-// fixed in libs/stanza (mayReplyWithError); the others belong in services/edge (stream management)
-// and services/presence (the presence type check).
+// Requests Parley once left unanswered. Each test sends what a client may send and expects the
+// answer the RFC or XEP prescribes; silence leaves a client waiting. The IQ cases are answered by
+// libs/stanza (mayReplyWithError), the presence type by the edge's admission, the XEP-0198 ones by
+// the stream-management module.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { xml } from '@parley/xml';
@@ -61,7 +61,6 @@ describe('stanzas with a missing or unknown type', () => {
   });
 
   // RFC 6121 §4.7.1 lists the presence types; RFC 6120 §8.3.3.1: anything else is bad-request.
-  // Today the presence actor drops it without a word.
   test('a presence with an unknown type is answered with bad-request', async () => {
     await answeredWithBadRequest('presence', `<presence id='odd-presence' type='online'/>`, 'odd-presence');
   });
@@ -70,14 +69,12 @@ describe('stanzas with a missing or unknown type', () => {
 describe('stream management requests Parley does not support', () => {
   // XEP-0198 §5: "If the server does not support session resumption, it MUST return a <failed/>
   // element, which SHOULD include an error condition of <feature-not-implemented/>."
-  // Today: <failed><unexpected-request/></failed>.
   test('a resume request before binding is refused with feature-not-implemented', async () => {
     const c = await authenticatedNotBound();
     c.send(xml('resume', { xmlns: NS.sm, h: '0', previd: 'earlier-session' }));
     assert.equal(smCondition(await smFailure(c, 'the answer to <resume/>')), 'feature-not-implemented');
   });
 
-  // Today: nothing at all once stream management is enabled (the element falls through every branch).
   test('a resume request in an established session with stream management on is refused, not ignored', async () => {
     const c = await loggedIn();
     c.send(xml('enable', { xmlns: NS.sm }));
@@ -87,8 +84,8 @@ describe('stream management requests Parley does not support', () => {
   });
 
   // RFC 6120 §4.9.3.23: a first-level element the server does not support is an
-  // unsupported-stanza-type stream error. Today an unknown element in the XEP-0198 namespace,
-  // or one only a server sends (<enabled/>, <failed/>), is ignored once stream management is on.
+  // unsupported-stanza-type stream error: an unknown element in the XEP-0198 namespace, or one
+  // only a server sends (<enabled/>, <failed/>), once stream management is on.
   for (const name of ['unknown', 'enabled', 'failed']) {
     test(`a client's <${name}/> in the stream management namespace closes the stream with unsupported-stanza-type`, async () => {
       const c = await loggedIn();

@@ -103,6 +103,23 @@ describe('stream management acknowledgements', () => {
     assert.ok(failed.every((f) => f.getChild('unexpected-request')));
   });
 
+  test('a resume request is refused with feature-not-implemented, before or after enabling (§5)', () => {
+    const c = connection();
+    c.hooks.nonza!(xml('resume', { xmlns: NS.sm, h: '0', previd: 'x' }), false);
+    c.nonza('enable');
+    c.nonza('resume', { h: '0', previd: 'x' });
+    const failed = c.sent.filter((e) => e.is('failed', NS.sm));
+    assert.equal(failed.length, 2);
+    assert.ok(failed.every((f) => f.getChild('feature-not-implemented')));
+  });
+
+  test('an element only a server sends, once enabled, is an unsupported-stanza-type stream error', () => {
+    const c = connection();
+    c.nonza('enable');
+    c.nonza('enabled');
+    assert.equal(c.error(), 'unsupported-stanza-type');
+  });
+
   test('before enable nothing is counted', () => {
     const c = connection();
     assert.equal(c.hooks.stanzaIn!(), undefined);

@@ -26,7 +26,7 @@ const ASK_DELAY_MS = 100;
 
 export function smConnection(api: StreamApi, metrics: SmMetrics | null): ConnectionHooks {
   let sm: SmState | null = null;
-  const failed = () => api.send(xml('failed', { xmlns: NS.sm }, xml('unexpected-request', { xmlns: NS.stanzas })));
+  const failed = (condition = 'unexpected-request') => api.send(xml('failed', { xmlns: NS.sm }, xml(condition, { xmlns: NS.stanzas })));
   const answer = (s: SmState) => api.send(xml('a', { xmlns: NS.sm, h: String(s.handled % 2 ** 32) }));
 
   /**
@@ -77,6 +77,11 @@ export function smConnection(api: StreamApi, metrics: SmMetrics | null): Connect
   return {
     xmlns: NS.sm,
     nonza(el, bound) {
+      // §5: without resumption, <failed/> with feature-not-implemented, at any stage.
+      if (el.is('resume', NS.sm)) {
+        failed('feature-not-implemented');
+        return;
+      }
       // §3: enable only after resource binding; nothing else before enable.
       if (!bound || (sm === null && !el.is('enable', NS.sm)) || (sm !== null && el.is('enable', NS.sm))) {
         failed();
@@ -96,7 +101,12 @@ export function smConnection(api: StreamApi, metrics: SmMetrics | null): Connect
         }
         return;
       }
-      if (el.is('a', NS.sm)) ack(sm, el.attr('h'));
+      if (el.is('a', NS.sm)) {
+        ack(sm, el.attr('h'));
+        return;
+      }
+      // RFC 6120 §4.9.3.23: anything else in the namespace (or what only a server sends) is not ours to accept.
+      api.streamError('unsupported-stanza-type', `<${el.name}/> is not a stream management request`);
     },
     stanzaIn() {
       const s = sm;

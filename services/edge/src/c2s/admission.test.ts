@@ -76,6 +76,7 @@ describe('admission refuses what it must', () => {
     ['a malformed to', '<message xmlns="jabber:client" to="@@bad"/>', { kind: 'refuse', condition: 'jid-malformed' }],
     ['a message to another domain', message('bob@other.net'), { kind: 'refuse', condition: 'remote-server-not-found' }],
     ['presence to another domain', '<presence xmlns="jabber:client" to="bob@other.net"/>', { kind: 'drop' }],
+    ['a presence of a type that does not exist', '<presence xmlns="jabber:client" type="online"/>', { kind: 'refuse', condition: 'bad-request' }],
   ];
   for (const [what, xmlText, expected] of cases) {
     test(`${what} is ${expected.kind}${'condition' in expected ? ` ${expected.condition}` : ''}`, () => {

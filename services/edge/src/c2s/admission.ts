@@ -17,6 +17,8 @@ export type Admission =
   | { kind: 'route'; service: ActorService; key: string };
 
 const IQ_TYPES = new Set(['get', 'set', 'result', 'error']);
+/** RFC 6121 §4.7.1 (no type: available). */
+const PRESENCE_TYPES = new Set(['error', 'probe', 'subscribe', 'subscribed', 'unavailable', 'unsubscribe', 'unsubscribed']);
 
 /**
  * Admit a client stanza. On success `el` has been stamped in place: `from` is the session's full
@@ -46,6 +48,12 @@ export function admit(el: Element, session: Jid, domain: string, ext: EdgeExtens
       if (children.length !== 1) return refuse('bad-request', 'an IQ get or set must have exactly one child');
       payload = children[0];
     }
+  }
+
+  // RFC 6120 §8.3.3.1: a presence type RFC 6121 §4.7.1 does not define is bad-request.
+  if (el.name === 'presence') {
+    const type = el.attr('type');
+    if (type !== undefined && !PRESENCE_TYPES.has(type)) return refuse('bad-request', `${type} is not a presence type`);
   }
 
   const toRaw = el.attr('to');
