@@ -36,7 +36,10 @@ const localSender = (m: { origin?: { jid: string } }, domain: string): string | 
  * the receiving resource's full JID.
  */
 async function sendCopies(m: RoutedMessage): Promise<void> {
-  if (!carbonEligible(m.stanza)) return;
+  // Nobody involved has carbons on (the common case): nothing to check or copy.
+  let anyone = false;
+  for (const rs of m.where.values()) if (rs.some((r) => r.carbons)) anyone = true;
+  if (!anyone || !carbonEligible(m.stanza)) return;
   const wrap = (kind: 'received' | 'sent', owner: string) =>
     xml('message', { xmlns: NS.client, from: owner, type: m.stanza.attr('type') ?? 'normal' }, xml(kind, { xmlns: NS.carbons }, xml('forwarded', { xmlns: NS.forward }, m.stanza))).toString();
   const got = new Set(m.deliveredTo.map((r) => r.conn));

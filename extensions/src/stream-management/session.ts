@@ -10,10 +10,9 @@ export const smSession: SessionContribution = {
    * would hand a second copy to the others, which already have it. Broadcast copies (stamped per
    * recipient) are not kept either.
    */
-  async beforeDeliver(d, env) {
-    if (d.recipients.length !== 1 || d.stampRecipient) return;
-    const r = d.recipients[0]!;
-    if (r.sm) await env.location.outboxPut(r.conn, d.id, d.xml);
+  beforeDeliver(d, env) {
+    if (d.recipients.length !== 1 || d.stampRecipient || !d.recipients[0]!.sm) return undefined;
+    return env.location.outboxPut(d.recipients[0]!.conn, d.id, d.xml);
   },
   /** Route what the client never acknowledged as if sent to the bare JID: another resource, or offline. */
   async resourceGone({ env, key, conn }) {

@@ -65,8 +65,8 @@ export interface SessionContribution {
   afterMessage?(m: RoutedMessage): Promise<void>;
   /** 'message-undeliverable': no resource can take it now (RFC 6121 §8.5.2.2); `handled` if kept. */
   undeliverable?(s: InboundStanza): Promise<Handled | Pass>;
-  /** 'before-deliver': before a stanza is published to resources. */
-  beforeDeliver?(d: Delivery, env: SessionEnv): Promise<void>;
+  /** 'before-deliver': before a stanza is published to resources; a promise only when there is work to wait for. */
+  beforeDeliver?(d: Delivery, env: SessionEnv): Promise<void> | undefined;
   /** 'resource-gone': one of the account's connections ended. */
   resourceGone?(ctx: { env: SessionEnv; key: string; jid: string; conn: string }): Promise<void>;
   /** Actor requests this module serves, by kind. */

@@ -42,10 +42,10 @@ export function messageRouter(env: SessionEnv, hooks: SessionContribution[]): Me
   return {
     toBare,
     async route(key, stanza, origin, full, id, fence) {
-      const extra = new Set<string>();
-      for (const l of lookups) for (const bare of l({ env, key, stanza, origin })) if (bare !== key) extra.add(bare);
+      const wanted = [key];
+      for (const l of lookups) for (const bare of l({ env, key, stanza, origin })) if (!wanted.includes(bare)) wanted.push(bare);
       // One location round trip for the recipient and whatever the modules need (carbons: the sender).
-      const where = await env.location.resourcesOf([key, ...extra]);
+      const where = await env.location.resourcesOf(wanted);
       const resources = where.get(key) ?? [];
       const routing: MessageRouting = { env, key, stanza, origin, where };
       let deliveredTo: ResourceEntry[];

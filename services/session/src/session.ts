@@ -41,7 +41,10 @@ export function createSessionHost(deps: SessionDeps): ActorHost<AccountState, Ac
     async publish(recipients, xml, opts = {}) {
       if (recipients.length === 0) return;
       const delivery = { recipients, xml, id: opts.id ?? randomUUID(), stampRecipient: opts.stampRecipient === true };
-      for (const hook of beforeDeliver) await hook(delivery, env);
+      for (const hook of beforeDeliver) {
+        const wait = hook(delivery, env);
+        if (wait) await wait;
+      }
       out.publish(recipients, xml, { id: delivery.id, stampRecipient: delivery.stampRecipient });
     },
     answer: out.answer,
@@ -90,7 +93,7 @@ export function createSessionHost(deps: SessionDeps): ActorHost<AccountState, Ac
       if (original.name !== 'presence') out.fail(original, origin, 'service-unavailable');
       return;
     }
-    const stanza = await admitted({ env, key, stanza: original, origin });
+    const stanza = beforeRoute.length ? await admitted({ env, key, stanza: original, origin }) : original;
     if (!stanza) return;
     const full = to.kind === 'full' ? to.full : null;
     if (stanza.name === 'message') {

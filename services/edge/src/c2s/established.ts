@@ -12,12 +12,14 @@ export function onEstablished(conn: C2SConnection, el: Element, jid: Jid): void 
     owner.nonza(el, true);
     return;
   }
-  const settled: Array<() => void> = [];
+  // Hot path: no allocation unless a module (stream management) wants to hear when it was handled.
+  let settled: Array<() => void> | undefined;
   for (const h of conn.hooks) {
     const done = h.stanzaIn?.();
-    if (done) settled.push(done);
+    if (done) (settled ??= []).push(done);
   }
   const pending = handle(conn, el, jid);
+  if (!settled) return;
   const finish = () => {
     for (const done of settled) done();
   };
