@@ -12,6 +12,7 @@ import type { Logger } from '@parley/log';
 import { buildPresenceService } from '@parley/presence';
 import { buildSessionService } from '@parley/session';
 import { createStore, migrate, openPostgres, type Sql, type Store } from '@parley/store';
+import type { RedisOptions } from 'ioredis';
 import { decodeWire, encodeWire, type WireMessage } from '@parley/wire';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { startAdminRole } from './admin-role.ts';
@@ -88,7 +89,13 @@ export async function startClusterProcess(config: ParleyConfig, roles: ClusterRo
       },
     });
     stops.push(() => bus.close());
-    const redisTls = config.redisCaFile ? { tls: { ca: ca(config.redisCaFile) } } : {};
+    // Commands fail within a few reconnect attempts instead of queueing for half a minute, and a
+    // returning Redis is reconnected within half a second: heartbeats notice it and repair at once.
+    const redisTls: RedisOptions = {
+      maxRetriesPerRequest: 2,
+      retryStrategy: (times: number) => Math.min(times * 100, 500),
+      ...(config.redisCaFile ? { tls: { ca: ca(config.redisCaFile) } } : {}),
+    };
     const location = await RedisLocation.connect(config.redisUrl, { prefix: `${config.clusterName}:loc:`, edgeTtlMs: config.edgeTtlSec * 1000, redisOptions: redisTls });
     stops.push(() => location.close());
     const sql = await openPostgres(config.databaseUrl, {
