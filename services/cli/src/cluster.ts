@@ -16,6 +16,7 @@ import type { RedisOptions } from 'ioredis';
 import { decodeWire, encodeWire, type WireMessage } from '@parley/wire';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { startAdminRole } from './admin-role.ts';
+import { watchDependencies } from './health.ts';
 import { startOpsServer } from './ops.ts';
 import { loadServerModules } from './modules.ts';
 import { migrationsDir } from './paths.ts';
@@ -181,6 +182,17 @@ export async function startClusterProcess(config: ParleyConfig, roles: ClusterRo
       adminPort = admin.port;
       stops.push(admin.stop);
     }
+    // NATS, Redis and Postgres are needed by every role: not ready while one is gone past the grace.
+    ops.watch(
+      watchDependencies(
+        [
+          { name: 'bus', probe: () => bus.flush() },
+          { name: 'location', probe: () => location.count() },
+          { name: 'store', probe: () => sql.query('SELECT 1') },
+        ],
+        { registry, log, graceMs: config.readinessGraceMs },
+      ),
+    );
     ops.setReady(true);
     log.info('parley cluster process started', { roles: roles.join(','), instance: instanceId, ops: ops.port, domain: config.domain, ...(adminPort !== undefined ? { admin: adminPort } : {}) });
     return {
