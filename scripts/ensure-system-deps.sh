@@ -2,7 +2,9 @@
 # Installs the Debian packages the test suite drives, if they are missing:
 #   python3-slixmpp — a real XMPP client library for the conversation tests;
 #   chromium — the headless browser the admin console test drives (playwright-core never downloads one);
-#   promtool (from Debian's prometheus package) — checks and unit-tests the alert rules in ops/.
+#   promtool (from Debian's prometheus package) — checks and unit-tests the alert rules in ops/;
+#   redis-server, nats-server, postgresql and openssl — tests/cluster starts private ones (a Redis it
+#   kills, TLS-only servers with a test CA) next to the machine's shared servers, never instead of them.
 # promtool is unpacked from the package into .tools/bin rather than installed: installing
 # `prometheus` would also start a Prometheus server on port 9090 (the admin console's port) on
 # machines whose init system starts services.
@@ -11,6 +13,10 @@ cd "$(dirname "$0")/.."
 missing=()
 /usr/bin/python3 -c 'import slixmpp' 2>/dev/null || missing+=(python3-slixmpp)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v redis-server >/dev/null || missing+=(redis-server)
+command -v nats-server >/dev/null || missing+=(nats-server)
+command -v openssl >/dev/null || missing+=(openssl)
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
 need_promtool=0
 command -v promtool >/dev/null || [ -x .tools/bin/promtool ] || need_promtool=1
 [ ${#missing[@]} -eq 0 ] && [ $need_promtool -eq 0 ] && exit 0

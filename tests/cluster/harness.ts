@@ -65,6 +65,8 @@ export interface ClusterOptions {
   env?: Record<string, string>;
   /** Options of the test's own Redis connection (TLS to a private Redis). */
   redisOptions?: RedisOptions;
+  /** TLS options of the test's own Postgres connection (a TLS-only private Postgres). */
+  databaseSsl?: object;
 }
 
 /** TCP reachability of host:port of a URL, with the URL in the error. */
@@ -118,16 +120,15 @@ export class TestCluster {
     await Promise.all([
       reachable(urls.nats, 4222, 'NATS', 'PARLEY_TEST_NATS_URL'),
       reachable(urls.redis, 6379, 'Redis', 'PARLEY_TEST_REDIS_URL'),
-      reachable(URLS.database, 5432, 'Postgres', 'PARLEY_TEST_DATABASE_URL'),
+      reachable(urls.database, 5432, 'Postgres', 'PARLEY_TEST_DATABASE_URL'),
     ]);
-    // The test's own connections use the environment's Postgres (a TLS-only one is for the processes).
     const redis = new Redis(urls.redis, { maxRetriesPerRequest: 2, lazyConnect: true, ...opts.redisOptions });
     redis.on('error', () => {});
     await redis.connect().catch((err: Error) => {
       throw new Error(`cluster tests need Redis (${urls.redis}): ${err.message}. Start it or set PARLEY_TEST_REDIS_URL.`);
     });
     const hex = randomBytes(5).toString('hex');
-    const sql = await openPostgres(URLS.database, { schema: `parley_t${hex}`, max: 4 }).catch((err: Error) => {
+    const sql = await openPostgres(urls.database, { schema: `parley_t${hex}`, max: 4, ...(opts.databaseSsl ? { ssl: opts.databaseSsl } : {}) }).catch((err: Error) => {
       redis.disconnect();
       throw new Error(`cluster tests need Postgres: ${err.message}. Start it or set PARLEY_TEST_DATABASE_URL.`);
     });

@@ -78,6 +78,7 @@ const BAD: Record<SettingKey, string | null> = {
   edgeTtlSec: '1',
   leaseTtlMs: '100',
   readinessGraceMs: '-5',
+  requireInternalTls: 'perhaps',
   seeOtherHost: 'host name:5222',
   clusterName: 'Parley!',
   adminPort: '70000',

@@ -17,6 +17,7 @@ import { decodeWire, encodeWire, type WireMessage } from '@parley/wire';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { startAdminRole } from './admin-role.ts';
 import { watchDependencies } from './health.ts';
+import { insecureInternalLink } from './internal-links.ts';
 import { startOpsServer } from './ops.ts';
 import { loadServerModules } from './modules.ts';
 import { migrationsDir } from './paths.ts';
@@ -65,6 +66,10 @@ export interface ClusterProcess {
 export async function startClusterProcess(config: ParleyConfig, roles: ClusterRole[], log: Logger): Promise<ClusterProcess> {
   if (!config.natsUrl || !config.redisUrl || !config.databaseUrl) {
     throw new ClusterConfigError('cluster roles need PARLEY_NATS_URL, PARLEY_REDIS_URL and PARLEY_DATABASE_URL');
+  }
+  if (config.requireInternalTls) {
+    const problem = insecureInternalLink(config);
+    if (problem) throw new ClusterConfigError(`PARLEY_REQUIRE_INTERNAL_TLS is on and ${problem}`);
   }
   const instanceId = config.edgeId ?? `${hostname().replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 40)}-${process.pid}`;
   const registry = new Registry();
