@@ -51,7 +51,8 @@ export function messageRouter(env: SessionEnv, hooks: SessionContribution[]): Me
         throw new RoutingRecoveringError(`location service unreachable: ${err.message}`);
       });
       const resources = where.get(key) ?? [];
-      if (resources.length === 0 && origin && (await env.location.recovering())) throw new RoutingRecoveringError('the recipient’s sessions are being registered again');
+      const uncertain = () => env.location.recovering().catch(() => true); // unreachable again: as unsure
+      if (resources.length === 0 && origin && (await uncertain())) throw new RoutingRecoveringError('the recipient’s sessions are being registered again');
       const routing: MessageRouting = { env, key, stanza, origin, where };
       let deliveredTo: ResourceEntry[];
       const exact = full ? resources.find((r) => r.jid === full) : undefined;
