@@ -4,6 +4,8 @@
 #   chromium — the headless browser for Converse.js and the admin console (never a browser downloaded by npm);
 #   profanity, tmux — the terminal client, driven through a tmux pane;
 #   promtool (from Debian's prometheus package) — checks and unit-tests the alert rules in ops/.
+#   redis-server, nats-server, postgresql and openssl — tests/cluster starts private ones (a Redis it
+#   kills, TLS-only servers with a test CA) next to the machine's shared servers, never instead of them.
 # promtool is unpacked from the package into .tools/bin rather than installed: installing
 # `prometheus` would also start a Prometheus server on port 9090 (the admin console's port) on
 # machines whose init system starts services.
@@ -15,6 +17,10 @@ missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v profanity >/dev/null || missing+=(profanity)
 command -v tmux >/dev/null || missing+=(tmux)
+command -v redis-server >/dev/null || missing+=(redis-server)
+command -v nats-server >/dev/null || missing+=(nats-server)
+command -v openssl >/dev/null || missing+=(openssl)
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
 need_promtool=0
 command -v promtool >/dev/null || [ -x .tools/bin/promtool ] || need_promtool=1
 [ ${#missing[@]} -eq 0 ] && [ $need_promtool -eq 0 ] && exit 0

@@ -12,7 +12,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { deriveAllCredentials } from '@parley/sasl';
 import { createStore, migrate, openPostgres, type RosterItem, type Store } from '@parley/store';
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MAIN = join(ROOT, 'services/cli/src/main.ts');
@@ -59,6 +59,14 @@ export interface ClusterOptions {
   presences: number;
   /** Label in process names and failure messages. */
   label?: string;
+  /** Backends of this cluster instead of the environment's (a private Redis a test may kill). */
+  urls?: Partial<typeof URLS>;
+  /** More settings for every process (TLS files, credentials). */
+  env?: Record<string, string>;
+  /** Options of the test's own Redis connection (TLS to a private Redis). */
+  redisOptions?: RedisOptions;
+  /** TLS options of the test's own Postgres connection (a TLS-only private Postgres). */
+  databaseSsl?: object;
 }
 
 /** TCP reachability of host:port of a URL, with the URL in the error. */
@@ -99,6 +107,8 @@ export class TestCluster {
     private readonly redis: Redis,
     readonly label: string,
     hex: string,
+    readonly urls: typeof URLS,
+    private readonly extraEnv: Record<string, string>,
   ) {
     this.name = `t${hex}`;
     this.schema = `parley_t${hex}`;
@@ -106,22 +116,24 @@ export class TestCluster {
   }
 
   static async start(opts: ClusterOptions): Promise<TestCluster> {
+    const urls = { ...URLS, ...opts.urls };
     await Promise.all([
-      reachable(URLS.nats, 4222, 'NATS', 'PARLEY_TEST_NATS_URL'),
-      reachable(URLS.redis, 6379, 'Redis', 'PARLEY_TEST_REDIS_URL'),
-      reachable(URLS.database, 5432, 'Postgres', 'PARLEY_TEST_DATABASE_URL'),
+      reachable(urls.nats, 4222, 'NATS', 'PARLEY_TEST_NATS_URL'),
+      reachable(urls.redis, 6379, 'Redis', 'PARLEY_TEST_REDIS_URL'),
+      reachable(urls.database, 5432, 'Postgres', 'PARLEY_TEST_DATABASE_URL'),
     ]);
-    const redis = new Redis(URLS.redis, { maxRetriesPerRequest: 2, lazyConnect: true });
+    const redis = new Redis(urls.redis, { maxRetriesPerRequest: 2, lazyConnect: true, ...opts.redisOptions });
+    redis.on('error', () => {});
     await redis.connect().catch((err: Error) => {
-      throw new Error(`cluster tests need Redis (${URLS.redis}): ${err.message}. Start it or set PARLEY_TEST_REDIS_URL.`);
+      throw new Error(`cluster tests need Redis (${urls.redis}): ${err.message}. Start it or set PARLEY_TEST_REDIS_URL.`);
     });
     const hex = randomBytes(5).toString('hex');
-    const sql = await openPostgres(URLS.database, { schema: `parley_t${hex}`, max: 4 }).catch((err: Error) => {
+    const sql = await openPostgres(urls.database, { schema: `parley_t${hex}`, max: 4, ...(opts.databaseSsl ? { ssl: opts.databaseSsl } : {}) }).catch((err: Error) => {
       redis.disconnect();
       throw new Error(`cluster tests need Postgres: ${err.message}. Start it or set PARLEY_TEST_DATABASE_URL.`);
     });
     // Same hex in the cluster name and the schema: one identifier to look for when debugging.
-    const c = new TestCluster(createStore(sql), redis, opts.label ?? 'cluster', hex);
+    const c = new TestCluster(createStore(sql), redis, opts.label ?? 'cluster', hex, urls, opts.env ?? {});
     try {
       // Migrate once here, so the processes only find the schema ready.
       await migrate(sql, MIGRATIONS);
@@ -131,7 +143,8 @@ export class TestCluster {
         ...Array<Role>(opts.edges).fill('edge'),
       ];
       await Promise.all(roles.map((r) => c.spawn(r)));
-      await Promise.all([c.waitShardsSettled('session'), c.waitShardsSettled('presence')]);
+      const actors = (['session', 'presence'] as const).filter((r) => roles.includes(r));
+      await Promise.all(actors.map((r) => c.waitShardsSettled(r)));
     } catch (err) {
       await c.stop();
       throw err;
@@ -153,9 +166,9 @@ export class TestCluster {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
       TMPDIR: process.env.TMPDIR,
-      PARLEY_NATS_URL: URLS.nats,
-      PARLEY_REDIS_URL: URLS.redis,
-      PARLEY_DATABASE_URL: URLS.database,
+      PARLEY_NATS_URL: this.urls.nats,
+      PARLEY_REDIS_URL: this.urls.redis,
+      PARLEY_DATABASE_URL: this.urls.database,
       PARLEY_CLUSTER_NAME: this.name,
       PARLEY_DATABASE_SCHEMA: this.schema,
       PARLEY_EDGE_ID: name,
@@ -172,6 +185,7 @@ export class TestCluster {
       PARLEY_EDGE_TTL: String(EDGE_TTL_SEC),
       PARLEY_SCRAM_ITERATIONS: '4096',
       PARLEY_LOG_LEVEL: 'info',
+      ...this.extraEnv,
     };
   }
 
@@ -244,6 +258,15 @@ export class TestCluster {
     return rows.map((r) => r.stanza);
   }
 
+  private async dropKeys(): Promise<void> {
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${this.name}:*`, 'COUNT', 500);
+      if (keys.length) await this.redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  }
+
   /** Log lines of every process, for a failure message. */
   logTail(lines = 15): string {
     return this.processes.map((p) => `--- ${p.name}${p.alive ? '' : ' (dead)'}\n${p.logs.slice(-lines).join('\n')}`).join('\n');
@@ -259,13 +282,9 @@ export class TestCluster {
     } finally {
       await this.store.close().catch(() => {});
     }
-    let cursor = '0';
-    do {
-      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${this.name}:*`, 'COUNT', 500);
-      if (keys.length) await this.redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-    await this.redis.quit().catch(() => {});
+    // A private Redis a test stopped has nothing left to clean.
+    await this.dropKeys().catch(() => {});
+    this.redis.disconnect();
     rmSync(this.dataDir, { recursive: true, force: true });
   }
 }

@@ -377,3 +377,24 @@ export async function withPairs(
     await cluster.stop();
   }
 }
+
+/**
+ * Recovery time after a dependency returned at `t0`: for each pair, the first arrival from then
+ * on (a held message or a new one); the slowest pair counts. Infinity if a pair received nothing.
+ */
+export function recoveryAfter(pairs: Pair[], t0: number): number {
+  let worst = 0;
+  for (const p of pairs) {
+    let first = Number.POSITIVE_INFINITY;
+    for (const at of p.receiver.arrivedAt.values()) if (at >= t0 && at < first) first = at;
+    worst = Math.max(worst, first - t0);
+  }
+  return worst;
+}
+
+/** Error replies the senders got, counted by condition ("resource-constraint×3"), for diagnostics. */
+export function errorConditions(pairs: Pair[]): string {
+  const counts = new Map<string, number>();
+  for (const p of pairs) for (const c of p.sender.errors.values()) counts.set(c, (counts.get(c) ?? 0) + 1);
+  return [...counts].map(([c, n]) => `${c}×${n}`).join(', ') || 'none';
+}

@@ -63,6 +63,11 @@ export class EdgeTap {
     }
   }
 
+  /** The entry changes actors reported to this edge for one connection (`entry` messages), in order. */
+  entryPatches(conn: string): Array<Record<string, unknown>> {
+    return this.messages.flatMap((m) => (m.kind === 'entry' && m.conn === conn ? [m.patch] : []));
+  }
+
   /** The deliveries (one per bus message) received since the scene last forgot. */
   deliveries(): Delivery[] {
     return this.messages.filter((m): m is Delivery => m.kind === 'deliver');
@@ -147,10 +152,15 @@ export class Scene {
 
   /** A raw actor request; asserts the actor accepted it, then waits until every actor is quiet. */
   async request(service: ActorService, req: ActorRequest): Promise<void> {
+    assert.deepEqual(await this.ask(service, req), { ok: true }, `${service} actor ${req.key} refused ${req.kind}`);
+  }
+
+  /** A raw actor request once, whatever the reply (no retry), after which every actor is quiet. */
+  async ask(service: ActorService, req: ActorRequest): Promise<ActorReply> {
     // Generous: opening PGlite on a loaded machine can hold the first requests up for seconds.
     const reply = (await this.world.bus.request(actorSubject(service, req.key), req, { timeoutMs: 30_000 })) as ActorReply;
-    assert.deepEqual(reply, { ok: true }, `${service} actor ${req.key} refused ${req.kind}`);
     await this.world.settle();
+    return reply;
   }
 
   /**

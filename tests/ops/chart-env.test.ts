@@ -26,7 +26,11 @@ test('a process with an edge pod’s settings answers /healthz, /readyz and /met
   for (const e of c.env as { name: string; value?: string }[]) if (e.value !== undefined) env[e.name] = e.value;
   const suffix = randomBytes(4).toString('hex');
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-chart-env-'));
+  // The chart requires encrypted, authenticated backend links; this machine's are plaintext, so the
+  // process would refuse to start (tests/cluster/internal-tls.test.ts runs the TLS links for real).
+  assert.equal(env.PARLEY_REQUIRE_INTERNAL_TLS, 'true');
   Object.assign(env, URLS, {
+    PARLEY_REQUIRE_INTERNAL_TLS: 'false',
     // Free ports instead of the pod's fixed ones (the machine's own Parley may hold them).
     PARLEY_C2S_PORT: '0', PARLEY_C2S_TLS_PORT: '0', PARLEY_HTTP_PORT: '0', PARLEY_OPS_PORT: '0',
     PARLEY_BIND_ADDRESS: '127.0.0.1', PARLEY_DATA_DIR: dataDir,

@@ -19,6 +19,21 @@ export class ShardMovedError extends Error {
   }
 }
 
+/** Reply condition telling the sender to retry later: the actor could not route yet and did nothing. */
+export const RECOVERING_CONDITION = 'recovering';
+
+/**
+ * Raised by a handler before any side effect when routing cannot be decided yet (the location
+ * service is rebuilding after losing its data): the sender holds the stanza and retries within its
+ * budget, then answers `<resource-constraint/>` (wait). Not a failure of the actor.
+ */
+export class RoutingRecoveringError extends Error {
+  readonly condition = RECOVERING_CONDITION;
+  constructor(what = 'routing is recovering') {
+    super(what);
+  }
+}
+
 /**
  * Proof of shard ownership taken when a message was accepted. `valid()` is false as soon as the
  * lease is lost or its local deadline passes; check it right before committing side effects and
@@ -136,8 +151,8 @@ export class ActorHost<S, M, R> {
         item.resolve(await this.behaviour.handle(a.state, item.msg, key, { fence: item.fence }));
       } catch (err) {
         // A failed message must not poison the actor: drop the cache, report, go on. A moved
-        // shard is not a failure of this actor and says nothing about its state.
-        if (!(err instanceof ShardMovedError)) {
+        // shard or a retry later is not a failure of this actor and says nothing about its state.
+        if (!(err instanceof ShardMovedError || err instanceof RoutingRecoveringError)) {
           a.state = undefined;
           this.opts.onError?.(err, key);
         }

@@ -1,5 +1,5 @@
 export type { ActorBehaviour, ActorHostOptions, Fence, HandleContext } from './host.ts';
-export { ActorHost, MailboxFullError, MOVED_CONDITION, ShardMovedError } from './host.ts';
+export { ActorHost, MailboxFullError, MOVED_CONDITION, RECOVERING_CONDITION, RoutingRecoveringError, ShardMovedError } from './host.ts';
 export type { LeaseInfo, LeaseStore } from './leases.ts';
 export { MemoryLeaseStore } from './leases.ts';
 export type { RecentIdsOptions } from './recent-ids.ts';
@@ -13,4 +13,4 @@ export { actorRuntime, serveOwnedShards, serveShards } from './serve.ts';
 export type { AcquireListener, LoseListener, LoseReason, ShardManagerOptions } from './shards.ts';
 export { assignShards, ShardManager } from './shards.ts';
 export type { ActorOutput, PublishOptions, Recipient } from './output.ts';
-export { actorOutput, announceResourceGone, isLocalAccount } from './output.ts';
+export { actorOutput, announceResourceGone, isLocalAccount, patchOrigin } from './output.ts';

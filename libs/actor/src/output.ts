@@ -1,6 +1,7 @@
 // What an actor sends, in one place for every actor service: deliveries grouped per edge, answers
 // to the sending connection, stanza errors, requests to other actors, and the account check.
 import type { Bus } from '@parley/bus';
+import type { LocationService, ResourcePatch } from '@parley/location';
 import { mayReplyWithError, type StanzaErrorCondition, stanzaErrorReply } from '@parley/stanza';
 import { type ActorService, actorSubject, edgeSubject } from '@parley/subjects';
 import { type ActorRequest, deliveriesByEdge, type Origin, type WireMessage } from '@parley/wire';
@@ -47,6 +48,19 @@ export function actorOutput(bus: Bus<WireMessage>): ActorOutput {
       bus.request(actorSubject(service, msg.key), msg, { timeoutMs: 10_000 }).catch(onError);
     },
   };
+}
+
+/**
+ * Change the location entry of the connection a request came from, and tell its edge, which keeps
+ * a copy to register again should the location service lose it. The edge is told even when the
+ * entry is missing: during such a loss the edge's copy is the only one.
+ */
+export async function patchOrigin(bus: Bus<WireMessage>, location: LocationService, origin: Origin, patch: ResourcePatch): Promise<boolean> {
+  const done = await location.update(origin.jid, origin.conn, patch);
+  const wire: Record<string, string | number | boolean | null> = {};
+  for (const [k, v] of Object.entries(patch)) wire[k] = v ?? null;
+  bus.publish(edgeSubject(origin.edge), { kind: 'entry', conn: origin.conn, patch: wire });
+  return done;
 }
 
 /** An actor key names a local account if its domain is ours and the account exists in the store. */

@@ -9,11 +9,26 @@ const NOW = `local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 `;
 
-// KEYS[1] lease hash; ARGV shard, instance, ttl. Returns epoch or -1.
+// KEYS[1] lease hash; ARGV shard, instance, ttl, seen ('1' when this client saw the hash before).
+// Returns epoch or -1.
+//
+// A hash without `born` is new, or Redis lost it (restart without persistence, failover to a
+// replica that missed writes). A client that saw it before knows it is a loss: instances may still
+// trust leases of the lost data set until their local deadline (at most one TTL), so nobody may
+// acquire for one TTL, and epochs restart above any handed out before (the store clock in ms).
 const ACQUIRE = `${NOW}
 local s = ARGV[1]
+if not redis.call('HGET', KEYS[1], 'born') then
+  local open = now
+  if ARGV[4] == '1' then
+    open = now + tonumber(ARGV[3])
+    redis.call('HSET', KEYS[1], 'floor', now)
+  end
+  redis.call('HSET', KEYS[1], 'born', now, 'open', open)
+end
+if now < (tonumber(redis.call('HGET', KEYS[1], 'open')) or 0) then return -1 end
 local cur = redis.call('HMGET', KEYS[1], s .. ':i', s .. ':e', s .. ':x')
-local epoch = tonumber(cur[2]) or 0
+local epoch = tonumber(cur[2]) or tonumber(redis.call('HGET', KEYS[1], 'floor')) or 0
 local exp = tonumber(cur[3]) or 0
 if cur[1] and cur[1] ~= '' and cur[1] ~= ARGV[2] and exp > now then return -1 end
 epoch = epoch + 1
@@ -51,7 +66,7 @@ redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 return redis.call('ZRANGE', KEYS[1], 0, -1)`;
 
 interface LeaseCommands {
-  leaseAcquire(key: string, shard: number, instance: string, ttl: number): Promise<number>;
+  leaseAcquire(key: string, shard: number, instance: string, ttl: number, seen: string): Promise<number>;
   leaseRenew(key: string, shard: number, instance: string, epoch: number, ttl: number): Promise<number>;
   leaseRelease(key: string, shard: number, instance: string, epoch: number): Promise<number>;
   leaseOwners(key: string): Promise<Array<string | number>>;
@@ -67,6 +82,8 @@ export interface RedisLeaseStoreOptions {
 export class RedisLeaseStore implements LeaseStore {
   private readonly cmd: LeaseCommands;
   private readonly prefix: string;
+  /** Services whose lease hash this client has seen: its disappearance is then a loss, not a first start. */
+  private readonly seen = new Set<string>();
 
   /** Uses `redis` as given; `close()` does not quit it unless the store opened it via `connect`. */
   constructor(
@@ -100,8 +117,10 @@ export class RedisLeaseStore implements LeaseStore {
   }
 
   async acquire(service: string, shard: number, instanceId: string, ttlMs: number): Promise<number | null> {
-    const epoch = Number(await this.cmd.leaseAcquire(this.leaseKey(service), shard, instanceId, Math.ceil(ttlMs)));
-    return epoch > 0 ? epoch : null;
+    const epoch = Number(await this.cmd.leaseAcquire(this.leaseKey(service), shard, instanceId, Math.ceil(ttlMs), this.seen.has(service) ? '1' : '0'));
+    if (epoch <= 0) return null;
+    this.seen.add(service);
+    return epoch;
   }
 
   async renew(service: string, shard: number, instanceId: string, epoch: number, ttlMs: number): Promise<boolean> {
@@ -116,6 +135,7 @@ export class RedisLeaseStore implements LeaseStore {
     const [now, ...flat] = await this.cmd.leaseOwners(this.leaseKey(service));
     const fields = new Map<string, string>();
     for (let i = 0; i + 1 < flat.length; i += 2) fields.set(String(flat[i]), String(flat[i + 1]));
+    if (fields.has('born')) this.seen.add(service);
     const out = new Map<number, LeaseInfo>();
     for (const [field, instance] of fields) {
       if (!field.endsWith(':i') || instance === '') continue;

@@ -1,8 +1,8 @@
 // Edge → actor hand-off: request/reply, retried while a shard changes owner (no responders,
-// timeout, or an explicit 'moved'). Safe to retry because the actor side deduplicates by stanza id.
+// timeout, or an explicit 'moved') or routing recovers (an explicit 'recovering'). Safe to retry because the actor side deduplicates by stanza id.
 import type { Bus, BusError } from '@parley/bus';
 import type { ActorReply, ActorRequest, WireMessage } from '@parley/wire';
-import { MOVED_CONDITION } from './host.ts';
+import { MOVED_CONDITION, RECOVERING_CONDITION } from './host.ts';
 
 export interface RetryOptions {
   /** Total attempts, the first included (RETRY_DEFAULTS: longer than a graceful hand-over at the default lease timing). */
@@ -37,9 +37,10 @@ export function clusterRetry(leaseTtlMs: number): Required<RetryOptions> {
 }
 
 const RETRYABLE_BUS = new Set<string>(['no-responders', 'timeout']);
+const RETRYABLE_REPLY = new Set<string>([MOVED_CONDITION, RECOVERING_CONDITION]);
 
 /**
- * Send `msg` and resolve with the actor's reply. Retries on no-responders, timeout and 'moved';
+ * Send `msg` and resolve with the actor's reply. Retries on no-responders, timeout, 'moved' and 'recovering';
  * any other reply (accepted, overload, bad request) is final and returned as is. Rejects with
  * HandOffError when attempts run out, or with the bus error if it is not retryable.
  */
@@ -58,8 +59,8 @@ export async function requestWithRetry(
     }
     try {
       const reply = (await bus.request(subject, msg, { timeoutMs })) as ActorReply;
-      if (reply.ok || reply.condition !== MOVED_CONDITION) return reply;
-      last = MOVED_CONDITION;
+      if (reply.ok || !RETRYABLE_REPLY.has(reply.condition)) return reply;
+      last = reply.condition;
     } catch (err) {
       const code = (err as Partial<BusError>).code;
       if (code === undefined || !RETRYABLE_BUS.has(code)) throw err;

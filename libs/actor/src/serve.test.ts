@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { type Bus, LocalBus } from '@parley/bus';
 import { actorSubject, shardOf } from '@parley/subjects';
 import type { ActorRequest, WireMessage } from '@parley/wire';
-import { ActorHost, MOVED_CONDITION, ShardMovedError } from './host.ts';
+import { ActorHost, MOVED_CONDITION, RoutingRecoveringError, ShardMovedError } from './host.ts';
 import { MemoryLeaseStore } from './leases.ts';
 import { RecentIds } from './recent-ids.ts';
 import { HandOffError, requestWithRetry } from './retry.ts';
@@ -130,6 +130,40 @@ test('a moved reply is retried but an overload reply is returned as is', async (
   const reply = await requestWithRetry(bus, 'parley.actor.session.1', stanza('k', 'i'), { backoffMs: 1 });
   assert.deepEqual(reply, { ok: false, condition: 'resource-constraint', text: 'busy' });
   assert.equal(n, 2);
+});
+
+test('while routing recovers the sender holds the stanza and retries; it is processed once routing is back', async () => {
+  const bus = new LocalBus<WireMessage>();
+  const manager = new ShardManager({ service: 'session', instanceId: 'a', store: new MemoryLeaseStore(), ...timing });
+  await manager.start();
+  const commits: string[] = [];
+  let recovering = 3;
+  const errors: unknown[] = [];
+  const host = new ActorHost<null, ActorRequest, void>(
+    {
+      activate: async () => null,
+      handle: async (_s, msg) => {
+        if (recovering-- > 0) throw new RoutingRecoveringError();
+        commits.push(msg.kind === 'stanza' ? (msg.id ?? '') : msg.kind);
+      },
+    },
+    { onError: (err) => errors.push(err) },
+  );
+  const server = serveOwnedShards(bus, 'session', host, manager);
+  const subject = actorSubject('session', 'alice@example.com');
+  assert.deepEqual(await requestWithRetry(bus, subject, stanza('alice@example.com', 'held'), { backoffMs: 1 }), { ok: true });
+  assert.deepEqual(commits, ['held']);
+  assert.deepEqual(errors, [], 'waiting for routing is not an actor failure');
+  // Past the sender's budget the stanza is refused with resource-constraint, never processed later.
+  recovering = 100;
+  await assert.rejects(
+    requestWithRetry(bus, subject, stanza('alice@example.com', 'late'), { attempts: 3, backoffMs: 1 }),
+    (e) => e instanceof HandOffError && e.condition === 'resource-constraint' && e.last === 'recovering',
+  );
+  assert.deepEqual(commits, ['held']);
+  server.stop();
+  await manager.stop();
+  host.stop();
 });
 
 test('recent ids forget failures, the oldest beyond the bound, and everything past the window', async () => {

@@ -1,7 +1,7 @@
 import type { Bus, Subscription } from '@parley/bus';
 import { type ActorService as ActorServiceName, actorShardSubject, allShards, SHARD_COUNT, shardOf } from '@parley/subjects';
 import type { ActorReply, ActorRequest, WireMessage } from '@parley/wire';
-import { type ActorHost, MailboxFullError, MOVED_CONDITION, ShardMovedError } from './host.ts';
+import { type ActorHost, MailboxFullError, MOVED_CONDITION, RECOVERING_CONDITION, RoutingRecoveringError, ShardMovedError } from './host.ts';
 import { RecentIds } from './recent-ids.ts';
 import type { ShardManager } from './shards.ts';
 
@@ -25,8 +25,7 @@ export function serveShards<S>(
           await host.deliver(msg.key, msg);
           return { ok: true };
         } catch (err) {
-          if (err instanceof MailboxFullError) return { ok: false, condition: 'resource-constraint', text: 'busy, retry later' };
-          return { ok: false, condition: 'internal-server-error' };
+          return failureReply(err);
         }
       },
       { queue: `${service}-actors` },
@@ -47,6 +46,13 @@ export interface OwnedShardsServer {
 }
 
 const MOVED: ActorReply = { ok: false, condition: MOVED_CONDITION, text: 'shard moved, retry' };
+
+/** What the sender is told when its request failed: overload and "retry later" are not errors of the stanza. */
+function failureReply(err: unknown): ActorReply {
+  if (err instanceof MailboxFullError) return { ok: false, condition: 'resource-constraint', text: 'busy, retry later' };
+  if (err instanceof RoutingRecoveringError) return { ok: false, condition: RECOVERING_CONDITION, text: err.message };
+  return { ok: false, condition: 'internal-server-error' };
+}
 
 /**
  * Serve exactly the shards `manager` holds: subscribe when a lease is acquired, unsubscribe when
@@ -80,8 +86,7 @@ export function serveOwnedShards<S>(
         return { ok: true };
       } catch (err) {
         if (err instanceof ShardMovedError) return MOVED;
-        if (err instanceof MailboxFullError) return { ok: false, condition: 'resource-constraint', text: 'busy, retry later' };
-        return { ok: false, condition: 'internal-server-error' };
+        return failureReply(err);
       }
     };
     const run = () => {

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { RedisLeaseStore } from './redis-leases.ts';
 
-const TEST_REDIS_URL = process.env.PARLEY_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const TEST_REDIS_URL = process.env.PARLEY_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 export async function openTestRedisStore(prefix = `parley-test:${randomBytes(6).toString('hex')}:`): Promise<RedisLeaseStore> {
   const store = await RedisLeaseStore.connect(TEST_REDIS_URL, { prefix });

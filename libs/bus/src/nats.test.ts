@@ -6,7 +6,7 @@ import { before, describe, test } from 'node:test';
 import { type ActorReply, type ActorRequest, decodeWire, encodeWire, type WireMessage } from '@parley/wire';
 import type { Bus } from './bus.ts';
 import { runBusContract } from './contract.ts';
-import { connectNatsBus } from './nats.ts';
+import { connectNatsBus, splitCredentials } from './nats.ts';
 
 type Msg = { n: number; text?: string };
 
@@ -155,4 +155,10 @@ describe('nats bus', () => {
       (e: Error) => e.message.startsWith('cannot connect to NATS at nats://127.0.0.1:1'),
     );
   });
+});
+
+test('credentials in the NATS URLs become connection options and leave the server list', () => {
+  assert.deepEqual(splitCredentials('tls://parley:p%40ss@n1:4222, tls://n2:4222'), { servers: ['tls://n1:4222', 'tls://n2:4222'], user: 'parley', pass: 'p@ss' });
+  assert.deepEqual(splitCredentials('nats://s3cr3t-token@n1:4222'), { servers: ['nats://n1:4222'], token: 's3cr3t-token' });
+  assert.deepEqual(splitCredentials('nats://n1:4222'), { servers: ['nats://n1:4222'] });
 });

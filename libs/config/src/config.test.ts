@@ -77,6 +77,8 @@ const BAD: Record<SettingKey, string | null> = {
   edgeId: 'edge one',
   edgeTtlSec: '1',
   leaseTtlMs: '100',
+  readinessGraceMs: '-5',
+  requireInternalTls: 'perhaps',
   seeOtherHost: 'host name:5222',
   clusterName: 'Parley!',
   adminPort: '70000',

@@ -108,6 +108,15 @@ export const settingsShape = {
   leaseTtlMs: intIn(500, 120_000)
     .default(5000)
     .register(settingMeta, cluster('PARLEY_LEASE_TTL_MS', 'Shard lease time-to-live in milliseconds (the failover time after a crash).')),
+  requireInternalTls: flag()
+    .default(false)
+    .register(
+      settingMeta,
+      cluster('PARLEY_REQUIRE_INTERNAL_TLS', 'Refuse to start unless NATS, Redis and Postgres are reached over TLS with credentials (on in the Helm chart).'),
+    ),
+  readinessGraceMs: intIn(0, 600_000)
+    .default(3000)
+    .register(settingMeta, cluster('PARLEY_READINESS_GRACE_MS', 'A process stays ready this long after NATS, Redis or Postgres stopped answering; longer, /readyz is 503 until it answers again.')),
   // RFC 6120 §4.9.3.19: a hostname or IP address (IPv6 in brackets), with an optional port.
   seeOtherHost: optionalMatching(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/, 'use host:port, e.g. xmpp2.example.com:5222', 'host[:port]')
     .default(null)

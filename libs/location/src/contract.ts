@@ -182,6 +182,19 @@ export function runLocationContract(name: string, open: () => Promise<LocationSe
       await loc.close();
     });
 
+    test('a heartbeat says whether the edge was still known, and a lapse makes lookups uncertain for a moment', async () => {
+      const loc = await open();
+      assert.equal(await loc.heartbeat('e1', 300), false, 'a first beat finds nothing to continue');
+      assert.equal(await loc.recovering(), false, 'a first start is no loss');
+      assert.equal(await loc.heartbeat('e1', 300), true);
+      await waitFor(async () => !(await loc.liveEdges()).includes('e1'));
+      assert.equal(await loc.heartbeat('e1', 300), false, 'the lapse is reported: its entries may have been reaped');
+      assert.equal(await loc.recovering(), true);
+      await waitFor(async () => !(await loc.recovering()));
+      assert.equal(await loc.heartbeat('e1', 60_000), true);
+      await loc.close();
+    });
+
     test('removing an edge forgets its heartbeat', async () => {
       const loc = await open();
       await loc.heartbeat('e1', 60_000);

@@ -1,4 +1,5 @@
 export type { LocationService, RegisterResult, ResourceEntry, ResourcePatch } from './location.ts';
+export { RESOURCE_PATCH_FIELDS } from './location.ts';
 export { MemoryLocation } from './memory.ts';
 export type { RedisLocationOptions } from './redis.ts';
 export { RedisLocation } from './redis.ts';

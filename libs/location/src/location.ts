@@ -21,7 +21,10 @@ export interface ResourceEntry {
   carbons?: boolean;
 }
 
-export type ResourcePatch = Partial<Pick<ResourceEntry, 'priority' | 'available' | 'presence' | 'rosterInterest' | 'sm' | 'carbons'>>;
+/** The fields of an entry that may change after registration (never jid, edge or conn). */
+export const RESOURCE_PATCH_FIELDS = ['priority', 'available', 'presence', 'rosterInterest', 'sm', 'carbons'] as const;
+
+export type ResourcePatch = Partial<Pick<ResourceEntry, (typeof RESOURCE_PATCH_FIELDS)[number]>>;
 
 export type RegisterResult = { ok: true } | { ok: false; current: ResourceEntry };
 
@@ -38,8 +41,21 @@ export interface LocationService {
   resources(bare: string): Promise<ResourceEntry[]>;
   /** Resources of many bare JIDs at once (presence fan-out); missing ones map to []. */
   resourcesOf(bares: string[]): Promise<Map<string, ResourceEntry[]>>;
-  /** Edge liveness, kept apart from location: an edge that stops beating loses its entries. */
-  heartbeat(edge: string, ttlMs: number): Promise<void>;
+  /**
+   * Edge liveness, kept apart from location: an edge that stops beating loses its entries.
+   * Resolves true while the edge's earlier registrations still stand; false on its first beat and
+   * whenever its liveness lapsed (the reaper may have removed its entries) or the store lost its
+   * data (a restart without persistence, a failover to a replica that missed writes). On false an
+   * edge that holds connections registers them again, and lookups count as `recovering` meanwhile.
+   */
+  heartbeat(edge: string, ttlMs: number): Promise<boolean>;
+  /**
+   * True for a short while after the store lost entries (detected by a heartbeat or by a lookup
+   * finding the store's epoch gone), while edges register their sessions again: an empty answer
+   * may then mean "not registered yet" rather than "offline", and a router should wait instead of
+   * storing the message offline for a user who never left.
+   */
+  recovering(): Promise<boolean>;
   /**
    * Remove every entry still owned by an edge (graceful drain or a dead edge); an entry that moved
    * to another owner meanwhile is kept. Also forgets the edge's heartbeat. Returns what was removed.

@@ -5,6 +5,8 @@ import type { LocationService, RegisterResult, ResourceEntry, ResourcePatch } fr
 export class MemoryLocation implements LocationService {
   private readonly byBare = new Map<string, Map<string, ResourceEntry>>();
   private readonly edges = new Map<string, number>();
+  /** A lapsed edge is registering its sessions again until then (see `recovering`). */
+  private recoveringUntil = 0;
 
   async register(entry: ResourceEntry): Promise<RegisterResult> {
     const bare = bareOf(entry.jid);
@@ -52,8 +54,18 @@ export class MemoryLocation implements LocationService {
     return out;
   }
 
-  async heartbeat(edge: string, ttlMs: number): Promise<void> {
-    this.edges.set(edge, Date.now() + ttlMs);
+  async heartbeat(edge: string, ttlMs: number): Promise<boolean> {
+    const now = Date.now();
+    const until = this.edges.get(edge);
+    this.edges.set(edge, now + ttlMs);
+    if (until !== undefined && until > now) return true;
+    // A lapse (not a first beat): its entries may be gone; lookups are uncertain while it re-registers.
+    if (until !== undefined) this.recoveringUntil = Math.max(this.recoveringUntil, now + ttlMs / 2);
+    return false;
+  }
+
+  async recovering(): Promise<boolean> {
+    return Date.now() < this.recoveringUntil;
   }
 
   async removeEdge(edge: string): Promise<ResourceEntry[]> {

@@ -48,6 +48,14 @@ after(async () => {
 
 runLocationContract('redis', () => open());
 
+/** What a restart without persistence leaves of one test's keys: nothing. */
+async function wipe(prefix: string): Promise<void> {
+  const redis = new Redis(url);
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length) await redis.del(...keys);
+  await redis.quit();
+}
+
 const entry = (jid: string, conn: string, edge = 'e1'): ResourceEntry => ({ jid, conn, edge, priority: 0, available: false });
 
 describe('redis location', () => {
@@ -148,7 +156,7 @@ describe('redis location', () => {
     while ((await redis.exists(`${prefix}alive:gone`)) === 1) await new Promise((r) => setTimeout(r, 10));
     assert.equal((await loc.reapDeadEdges()).length, 1);
     const keys = (await redis.keys(`${prefix}*`)).sort();
-    assert.deepEqual(keys, [`${prefix}count`]);
+    assert.deepEqual(keys, [`${prefix}count`, `${prefix}epoch`]);
     assert.equal(await redis.get(`${prefix}count`), '0');
     await loc.close();
   });
@@ -164,6 +172,54 @@ describe('redis location', () => {
     assert.equal(await a.count(), 0);
     await a.close();
     await b.close();
+  });
+
+  test('an edge notices that Redis lost its data at its next heartbeat, and lookups elsewhere count as recovering', async () => {
+    const prefix = `${runPrefix}${n++}:`;
+    const edge = await open(prefix);
+    const router = await open(prefix);
+    await edge.heartbeat('e1', 60_000);
+    assert.equal(await edge.heartbeat('e1', 60_000), true);
+    await edge.register(entry('a@x/r', 'c1', 'e1'));
+    assert.equal(await router.recovering(), false);
+    await wipe(prefix);
+    // The router finds the epoch gone before any edge beats: uncertain, not "offline".
+    assert.equal(await router.recovering(), true);
+    assert.deepEqual(await router.resources('a@x'), []);
+    assert.equal(await edge.heartbeat('e1', 60_000), false, 'the edge must register its sessions again');
+    assert.deepEqual(await edge.register(entry('a@x/r', 'c1', 'e1')), { ok: true });
+    assert.equal(await edge.heartbeat('e1', 60_000), true);
+    await edge.close();
+    await router.close();
+  });
+
+  test('a failover to a replica that missed the last heartbeat is noticed by the edge', async () => {
+    const prefix = `${runPrefix}${n++}:`;
+    const edge = await open(prefix);
+    const redis = new Redis(url);
+    extra.push(redis);
+    await edge.heartbeat('e1', 60_000);
+    const before = await redis.get(`${prefix}alive:e1`);
+    assert.equal(await edge.heartbeat('e1', 60_000), true);
+    // What a replica lagging one beat behind holds: the marker of the beat before.
+    await redis.set(`${prefix}alive:e1`, before!, 'PX', 60_000);
+    assert.equal(await edge.heartbeat('e1', 60_000), false);
+    const other = await open(prefix);
+    assert.equal(await other.recovering(), true);
+    await edge.close();
+    await other.close();
+  });
+
+  test('a process that starts on an empty Redis starts no recovery', async () => {
+    const prefix = `${runPrefix}${n++}:`;
+    const first = await open(prefix);
+    const second = await open(prefix);
+    assert.equal(await first.recovering(), false);
+    assert.equal(await second.recovering(), false);
+    assert.equal(await first.heartbeat('e1', 60_000), false);
+    assert.equal(await second.recovering(), false);
+    await first.close();
+    await second.close();
   });
 
   test('an unreachable Redis fails with a clear message', async () => {

@@ -8,18 +8,25 @@
 //   alive:<edge>  string with a TTL                     (liveness, apart from location)
 //   edges         set of edge ids that beat or registered (what the reaper looks at)
 //   count         integer, number of entries            (metrics without a scan)
+//   epoch         random id, set once per data set        (gone or changed: the store lost its data)
+//   recovering    flag with a TTL                         (edges are registering their sessions again)
 // Scripts derive `r:`/`e:` keys from the prefix, so this needs a single Redis (or a primary behind
 // Sentinel), not Redis Cluster.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import { bareOf } from '@parley/jid';
-import type { LocationService, RegisterResult, ResourceEntry, ResourcePatch } from './location.ts';
+import { type LocationService, RESOURCE_PATCH_FIELDS, type RegisterResult, type ResourceEntry, type ResourcePatch } from './location.ts';
 
 export interface RedisLocationOptions {
   /** Prepended to every key; default `parley:loc:`. */
   prefix?: string;
   /** Heartbeat TTL used when `heartbeat()` is given no positive TTL; default 15000. */
   edgeTtlMs?: number;
+  /**
+   * How long lookups count as `recovering` after a loss is detected (default half the edge TTL:
+   * every live edge beats, notices and registers again well within it).
+   */
+  recoveryWindowMs?: number;
 }
 
 // Lua: `bare` mirrors bareOf() (everything before the first '/').
@@ -111,12 +118,45 @@ local all = redis.call('HGETALL', KEYS[1])
 redis.call('DEL', KEYS[1])
 return all`);
 
+// KEYS alive, edges, epoch, recovering; ARGV edge, marker, ttl, expected marker, previous marker
+// (the beat before a failed one may or may not have landed), new epoch, recovery window.
+// Returns 1 when the marker this edge wrote last is still there: nothing of the edge was lost.
+const HEARTBEAT = script(`
+local old = redis.call('GET', KEYS[1])
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+redis.call('SADD', KEYS[2], ARGV[1])
+redis.call('SET', KEYS[3], ARGV[6], 'NX')
+if old and (old == ARGV[4] or old == ARGV[5]) then return 1 end
+if ARGV[4] ~= '' then redis.call('SET', KEYS[4], '1', 'PX', ARGV[7]) end
+return 0`);
+
+// KEYS epoch, recovering; ARGV epoch this client knows ('' if none yet), new epoch, window.
+// Returns {epoch, recovering}. A missing or different epoch means the data set was replaced.
+const RECOVERING = script(`
+local cur = redis.call('GET', KEYS[1])
+if not cur then
+  redis.call('SET', KEYS[1], ARGV[2])
+  cur = ARGV[2]
+end
+if ARGV[1] ~= '' and cur ~= ARGV[1] then
+  redis.call('SET', KEYS[2], '1', 'PX', ARGV[3], 'NX')
+  return {cur, 1}
+end
+return {cur, redis.call('EXISTS', KEYS[2])}`);
+
 const BATCH = 500;
 
 export class RedisLocation implements LocationService {
   private readonly prefix: string;
   private readonly edgeTtlMs: number;
+  private readonly recoveryWindowMs: number;
   private owned = false;
+  /** The data set's epoch as this client last saw it ('' before the first look). */
+  private epoch = '';
+  /** Per edge: the marker written by the last confirmed heartbeat and by the last attempted one. */
+  private readonly markers = new Map<string, { confirmed: string; attempted: string }>();
+  private beats = 0;
+  private readonly runId = randomBytes(6).toString('hex');
 
   /** Uses `redis` without owning it: close() leaves it open. */
   constructor(
@@ -125,6 +165,7 @@ export class RedisLocation implements LocationService {
   ) {
     this.prefix = opts.prefix ?? 'parley:loc:';
     this.edgeTtlMs = opts.edgeTtlMs ?? 15_000;
+    this.recoveryWindowMs = opts.recoveryWindowMs ?? this.edgeTtlMs / 2;
   }
 
   /**
@@ -150,6 +191,8 @@ export class RedisLocation implements LocationService {
     }
     const loc = new RedisLocation(redis, opts);
     loc.owned = true;
+    // Learn the data set's epoch now, so a later loss is told apart from a first start.
+    await loc.recovering();
     return loc;
   }
 
@@ -179,7 +222,7 @@ export class RedisLocation implements LocationService {
     // Only the patchable fields cross into the script (a cast object cannot move jid/edge/conn);
     // an explicit undefined clears the field, as Object.assign does in MemoryLocation.
     const p: Record<string, unknown> = {};
-    for (const k of ['priority', 'available', 'presence', 'rosterInterest', 'sm', 'carbons'] as const) {
+    for (const k of RESOURCE_PATCH_FIELDS) {
       if (k in patch) p[k] = patch[k] ?? null;
     }
     return (await this.run(UPDATE, [this.rKey(jid)], [jid, conn, JSON.stringify(p)])) === 1;
@@ -226,12 +269,27 @@ export class RedisLocation implements LocationService {
     return out;
   }
 
-  async heartbeat(edge: string, ttlMs: number): Promise<void> {
+  async heartbeat(edge: string, ttlMs: number): Promise<boolean> {
     const ttl = ttlMs > 0 ? Math.ceil(ttlMs) : this.edgeTtlMs;
-    await this.redis.multi().set(this.key(`alive:${edge}`), '1', 'PX', ttl).sadd(this.key('edges'), edge).exec();
+    const m = this.markers.get(edge) ?? { confirmed: '', attempted: '' };
+    this.markers.set(edge, m);
+    const marker = `${this.runId}:${++this.beats}`;
+    const previous = m.attempted;
+    m.attempted = marker;
+    const keys = [this.key(`alive:${edge}`), this.key('edges'), this.key('epoch'), this.key('recovering')];
+    const r = await this.run(HEARTBEAT, keys, [edge, marker, ttl, m.confirmed, previous, randomBytes(8).toString('hex'), Math.ceil(ttl / 2)]);
+    m.confirmed = marker;
+    return r === 1;
+  }
+
+  async recovering(): Promise<boolean> {
+    const [epoch, flag] = (await this.run(RECOVERING, [this.key('epoch'), this.key('recovering')], [this.epoch, randomBytes(8).toString('hex'), Math.ceil(this.recoveryWindowMs)])) as [string, number];
+    this.epoch = epoch;
+    return flag === 1;
   }
 
   removeEdge(edge: string): Promise<ResourceEntry[]> {
+    this.markers.delete(edge);
     return this.clearEdge(edge, 'drain');
   }
 

@@ -19,7 +19,9 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
     throw new Error(`invalid schema name ${JSON.stringify(opts.schema)}: use [a-z_][a-z0-9_]*`);
   }
   const pool = new pg.Pool({
-    connectionString: url,
+    // node-postgres lets `sslmode` in the URL replace the `ssl` object (and with it our CA), so
+    // explicit TLS options take the URL's TLS parameters' place.
+    connectionString: opts.ssl !== undefined ? withoutTlsParams(url) : url,
     max: opts.max ?? 10,
     connectionTimeoutMillis: 10_000,
     ...(opts.ssl !== undefined ? { ssl: opts.ssl as pg.PoolConfig['ssl'] } : {}),
@@ -95,5 +97,16 @@ function redact(url: string): string {
     return u.toString();
   } catch {
     return '(unparseable URL)';
+  }
+}
+
+/** The URL without sslmode/sslrootcert/sslcert/sslkey/ssl (left as it is when it does not parse). */
+function withoutTlsParams(url: string): string {
+  try {
+    const u = new URL(url);
+    for (const k of ['ssl', 'sslmode', 'sslrootcert', 'sslcert', 'sslkey']) u.searchParams.delete(k);
+    return u.toString();
+  } catch {
+    return url;
   }
 }

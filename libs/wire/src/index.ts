@@ -39,7 +39,13 @@ export type EdgeMessage =
    */
   | { kind: 'deliver'; xml: string; targets: DeliveryTarget[]; id?: string }
   /** Close a connection with a stream error, e.g. `conflict` when the same resource binds elsewhere. */
-  | { kind: 'kick'; conn: string; condition: string; text?: string };
+  | { kind: 'kick'; conn: string; condition: string; text?: string }
+  /**
+   * An actor changed the connection's location entry (presence, priority, roster interest, carbons):
+   * the edge keeps a copy so it can register the entry again if the location service loses it.
+   * A null field was cleared.
+   */
+  | { kind: 'entry'; conn: string; patch: Record<string, string | number | boolean | null> };
 
 export type WireMessage = ActorRequest | ActorReply | EdgeMessage;
 

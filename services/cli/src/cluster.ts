@@ -12,9 +12,12 @@ import type { Logger } from '@parley/log';
 import { buildPresenceService } from '@parley/presence';
 import { buildSessionService } from '@parley/session';
 import { createStore, migrate, openPostgres, type Sql, type Store } from '@parley/store';
+import type { RedisOptions } from 'ioredis';
 import { decodeWire, encodeWire, type WireMessage } from '@parley/wire';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { startAdminRole } from './admin-role.ts';
+import { watchDependencies } from './health.ts';
+import { insecureInternalLink } from './internal-links.ts';
 import { startOpsServer } from './ops.ts';
 import { loadServerModules } from './modules.ts';
 import { migrationsDir } from './paths.ts';
@@ -64,6 +67,10 @@ export async function startClusterProcess(config: ParleyConfig, roles: ClusterRo
   if (!config.natsUrl || !config.redisUrl || !config.databaseUrl) {
     throw new ClusterConfigError('cluster roles need PARLEY_NATS_URL, PARLEY_REDIS_URL and PARLEY_DATABASE_URL');
   }
+  if (config.requireInternalTls) {
+    const problem = insecureInternalLink(config);
+    if (problem) throw new ClusterConfigError(`PARLEY_REQUIRE_INTERNAL_TLS is on and ${problem}`);
+  }
   const instanceId = config.edgeId ?? `${hostname().replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 40)}-${process.pid}`;
   const registry = new Registry();
   registry.setDefaultLabels({ role: roles.join('+'), instance: instanceId });
@@ -88,7 +95,13 @@ export async function startClusterProcess(config: ParleyConfig, roles: ClusterRo
       },
     });
     stops.push(() => bus.close());
-    const redisTls = config.redisCaFile ? { tls: { ca: ca(config.redisCaFile) } } : {};
+    // Commands fail within a few reconnect attempts instead of queueing for half a minute, and a
+    // returning Redis is reconnected within half a second: heartbeats notice it and repair at once.
+    const redisTls: RedisOptions = {
+      maxRetriesPerRequest: 2,
+      retryStrategy: (times: number) => Math.min(times * 100, 500),
+      ...(config.redisCaFile ? { tls: { ca: ca(config.redisCaFile) } } : {}),
+    };
     const location = await RedisLocation.connect(config.redisUrl, { prefix: `${config.clusterName}:loc:`, edgeTtlMs: config.edgeTtlSec * 1000, redisOptions: redisTls });
     stops.push(() => location.close());
     const sql = await openPostgres(config.databaseUrl, {
@@ -174,6 +187,17 @@ export async function startClusterProcess(config: ParleyConfig, roles: ClusterRo
       adminPort = admin.port;
       stops.push(admin.stop);
     }
+    // NATS, Redis and Postgres are needed by every role: not ready while one is gone past the grace.
+    ops.watch(
+      watchDependencies(
+        [
+          { name: 'bus', probe: () => bus.flush() },
+          { name: 'location', probe: () => location.count() },
+          { name: 'store', probe: () => sql.query('SELECT 1') },
+        ],
+        { registry, log, graceMs: config.readinessGraceMs },
+      ),
+    );
     ops.setReady(true);
     log.info('parley cluster process started', { roles: roles.join(','), instance: instanceId, ops: ops.port, domain: config.domain, ...(adminPort !== undefined ? { admin: adminPort } : {}) });
     return {

@@ -78,7 +78,7 @@ export async function startEmbedded(overrides: EmbeddedOverrides = {}, env: Node
       registry,
       ext: modules.edge,
       websocketSecure: config.websocketSecure,
-      httpRoutes: (app) => mountOpsRoutes(app, registry, () => ready),
+      httpRoutes: (app) => mountOpsRoutes(app, registry, () => (ready ? null : { reason: 'starting or draining' })),
     });
     const edgePorts = await edge.start();
     const adminService = buildAdminService({

@@ -1,23 +1,38 @@
 // /healthz, /readyz and /metrics for every Parley process (ARCHITECTURE.md, Interfaces for people).
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
+import type { DependencyHealth } from './health.ts';
 
 export interface OpsServer {
   port: number;
+  /** Started (true) or draining (false); ready also needs every watched dependency. */
   setReady(ready: boolean): void;
+  /** From now on, not ready while a dependency has been down past its grace (health.ts). */
+  watch(health: DependencyHealth): void;
   close(): Promise<void>;
 }
 
-export function mountOpsRoutes(app: FastifyInstance, registry: Registry, isReady: () => boolean): void {
+/** Why a process is not ready (the 503 body), or null when it is. */
+export type Readiness = () => { reason: string; down?: string[] } | null;
+
+export function mountOpsRoutes(app: FastifyInstance, registry: Registry, readiness: Readiness): void {
   app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_req, reply) => (isReady() ? { status: 'ready' } : reply.code(503).send({ status: 'not ready' })));
+  app.get('/readyz', async (_req, reply) => {
+    const not = readiness();
+    return not ? reply.code(503).send({ status: 'not ready', ...not }) : { status: 'ready' };
+  });
   app.get('/metrics', async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()));
 }
 
 export async function startOpsServer(registry: Registry, port: number, host: string): Promise<OpsServer> {
   let ready = false;
+  let health: DependencyHealth | null = null;
   const app = Fastify({ logger: false });
-  mountOpsRoutes(app, registry, () => ready);
+  mountOpsRoutes(app, registry, () => {
+    if (!ready) return { reason: 'starting or draining' };
+    const down = health?.down() ?? [];
+    return down.length ? { reason: 'dependencies unreachable', down } : null;
+  });
   await app.listen({ port, host });
   const addr = app.server.address();
   return {
@@ -25,6 +40,12 @@ export async function startOpsServer(registry: Registry, port: number, host: str
     setReady: (r) => {
       ready = r;
     },
-    close: () => app.close(),
+    watch: (h) => {
+      health = h;
+    },
+    close: async () => {
+      health?.stop();
+      await app.close();
+    },
   };
 }

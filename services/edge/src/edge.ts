@@ -19,6 +19,7 @@ import type { Registry } from 'prom-client';
 import { C2SConnection } from './c2s/connection.ts';
 import type { TlsMaterial } from './certs.ts';
 import type { EdgeContext } from './context.ts';
+import { edgeLiveness } from './liveness.ts';
 import { createEdgeMetrics } from './metrics.ts';
 import { SocketTransport } from './transport/tcp.ts';
 import { WebSocketTransport } from './transport/websocket.ts';
@@ -61,7 +62,6 @@ export function buildEdgeService(deps: EdgeDeps): EdgeService {
   let c2sServer: NetServer | null = null;
   let tlsServer: TlsServer | null = null;
   let http: FastifyInstance | null = null;
-  let heartbeat: NodeJS.Timeout | null = null;
   const edgeTtlMs = deps.edgeTtlMs ?? 15_000;
   const retry: RetryOptions = deps.handoffRetry ?? {};
 
@@ -136,9 +136,14 @@ export function buildEdgeService(deps: EdgeDeps): EdgeService {
       case 'kick':
         conns.get(m.conn)?.streamError(m.condition as Parameters<C2SConnection['streamError']>[0], m.text);
         return;
+      case 'entry':
+        conns.get(m.conn)?.mirrorEntry(m.patch);
+        return;
     }
     return;
   }
+
+  const liveness = edgeLiveness({ edgeId, location, log, registry: deps.registry, ttlMs: edgeTtlMs, sessions: () => conns.values(), route: ctx.route });
 
   function accept(transport: SocketTransport | WebSocketTransport): void {
     all.add(new C2SConnection(ctx, transport));
@@ -146,12 +151,7 @@ export function buildEdgeService(deps: EdgeDeps): EdgeService {
 
   return {
     async start() {
-      // Liveness before location: an edge with entries but no heartbeat counts as dead.
-      await location.heartbeat(edgeId, edgeTtlMs);
-      heartbeat = setInterval(() => {
-        location.heartbeat(edgeId, edgeTtlMs).catch((err) => log.warn('heartbeat failed', { err: (err as Error).message }));
-      }, edgeTtlMs / 3);
-      heartbeat.unref();
+      await liveness.start();
       sub = bus.subscribe(edgeSubject(edgeId), onEdgeMessage);
       c2sServer = createNetServer((sock) => accept(new SocketTransport(sock, secureContext)));
       tlsServer = createTlsServer({ secureContext, ALPNProtocols: ['xmpp-client'] }, (sock) =>
@@ -190,8 +190,8 @@ export function buildEdgeService(deps: EdgeDeps): EdgeService {
       }
       // Let each connection's cleanup reach the actors before the bus goes away.
       await Promise.all(closing.map((c) => c.teardown()));
+      liveness.stop();
       await location.removeEdge(edgeId);
-      if (heartbeat) clearInterval(heartbeat);
       sub?.unsubscribe();
       await http?.close();
     },

@@ -1,7 +1,7 @@
 // The presence service: one actor per local account owning its roster and subscriptions, and the
 // broadcast of its presence to exactly the edges that hold interested subscribers
 // (ARCHITECTURE.md, path of a stanza §4; RFC 6121 §2-4). Roster IQs come from extension modules.
-import { ActorHost, actorOutput, type Fence, isLocalAccount, ShardMovedError } from '@parley/actor';
+import { ActorHost, actorOutput, type Fence, isLocalAccount, patchOrigin, ShardMovedError } from '@parley/actor';
 import type { Bus } from '@parley/bus';
 import { dispatchIq, type LoadedModules, type PresenceEnv, type RosterAccess } from '@parley/ext';
 import { bareOf, tryParseJid } from '@parley/jid';
@@ -110,7 +110,7 @@ export function createPresenceHost(deps: PresenceDeps): ActorHost<AccountState, 
     const priority = clampPriority(stanza.getChildText('priority'));
     stanza.setAttr('to', undefined);
     const serialized = stanza.toString();
-    await location.update(entry.jid, origin.conn, { available: nowAvailable, priority, presence: nowAvailable ? serialized : undefined });
+    await patchOrigin(deps.bus, location, origin, { available: nowAvailable, priority, presence: nowAvailable ? serialized : undefined });
     if (!nowAvailable && !wasAvailable) return;
     await fan.broadcast(key, state.items.values(), serialized);
     if (!nowAvailable) await directedGone(state, entry.jid);
@@ -196,7 +196,7 @@ export function createPresenceHost(deps: PresenceDeps): ActorHost<AccountState, 
       await dispatchIq(modules.presence.iq, 'server', stanza, (payload) => ({ domain, from, to, payload, iq: stanza, env, key, origin, roster: rosterOf(key, state, fence) }), {
         answer: (el) => out.answer(origin, el),
         fail: (condition, text) => out.fail(stanza, origin, condition, text),
-        patchOwn: (patch) => location.update(origin.jid, origin.conn, patch),
+        patchOwn: (patch) => patchOrigin(deps.bus, location, origin, patch),
       });
       return;
     }

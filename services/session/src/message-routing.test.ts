@@ -1,6 +1,7 @@
 // The session actor routing messages to an account's resources (RFC 6121 §8.5), one bus message per edge.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { parseFragment } from '@parley/xml';
 import { actorWorldPerFile, errorCondition } from '../../../tests/harness/actors.ts';
 
 const world = actorWorldPerFile();
@@ -101,5 +102,30 @@ describe('session actor: messages to an account', () => {
     await s.stanza('session', ghost, `<message type="error" to="${ghost}" id="e1"><error type="cancel"/></message>`, alicePhone);
 
     assert.deepEqual(edge.deliveries(), []);
+  });
+
+  test('while the location service rebuilds, a message to Bob with no registered resource is held for a retry, not stored offline', async () => {
+    const { s, bob, edge, alicePhone } = await world.aliceAndBob();
+    // An edge whose liveness lapsed beats again: its sessions are being registered again.
+    await s.location.heartbeat(edge.id, 1);
+    await new Promise((r) => setTimeout(r, 5));
+    await s.location.heartbeat(edge.id, 4000);
+    const msg = parseFragment(`<message type="chat" to="${bob}" id="held"><body>still there?</body></message>`);
+    msg.setAttr('from', alicePhone.jid);
+    const req = { kind: 'stanza' as const, key: bob, stanza: msg, origin: alicePhone.origin, id: 'held-1' };
+
+    assert.deepEqual(await s.ask('session', req), { ok: false, condition: 'recovering', text: 'the recipient’s sessions are being registered again' });
+    assert.deepEqual(s.received(alicePhone), [], 'no error for Alice: her edge retries');
+
+    const bobPhone = await s.online(bob, 'phone', edge);
+    assert.deepEqual(await s.ask('session', req), { ok: true });
+    assert.deepEqual(
+      s.received(bobPhone).map((m) => m.getChildText('body')),
+      ['still there?'],
+    );
+    // Nothing was kept for later either: a flush of Bob's offline store delivers nothing more.
+    s.forget();
+    await s.request('session', { kind: 'flush-offline', key: bob, target: bobPhone.origin });
+    assert.deepEqual(s.received(bobPhone), []);
   });
 });

@@ -1,6 +1,6 @@
 // RFC 6121 §8.5: a message to a local account, delivered to its resources; what else happens to
 // it (copies, offline storage, outboxes) is up to the loaded modules' hooks.
-import { type Fence, ShardMovedError } from '@parley/actor';
+import { type Fence, RoutingRecoveringError, ShardMovedError } from '@parley/actor';
 import type { MessageRouting, SessionContribution, SessionEnv } from '@parley/ext';
 import type { ResourceEntry } from '@parley/location';
 import type { Origin } from '@parley/wire';
@@ -45,8 +45,16 @@ export function messageRouter(env: SessionEnv, hooks: SessionContribution[]): Me
       const wanted = [key];
       for (const l of lookups) for (const bare of l({ env, key, stanza, origin })) if (!wanted.includes(bare)) wanted.push(bare);
       // One location round trip for the recipient and whatever the modules need (carbons: the sender).
-      const where = await env.location.resourcesOf(wanted);
+      // Unreachable, or rebuilding after losing its data (when "no resource" may mean "not registered
+      // again yet"), the location service cannot decide where the message goes: the sending edge
+      // holds it and retries rather than it going to offline storage for a user who never left.
+      // Nothing has been done with the message yet, so a retry is safe.
+      const where = await env.location.resourcesOf(wanted).catch((err: Error) => {
+        throw new RoutingRecoveringError(`location service unreachable: ${err.message}`);
+      });
       const resources = where.get(key) ?? [];
+      const uncertain = () => env.location.recovering().catch(() => true); // unreachable again: as unsure
+      if (resources.length === 0 && origin && (await uncertain())) throw new RoutingRecoveringError('the recipient’s sessions are being registered again');
       const routing: MessageRouting = { env, key, stanza, origin, where };
       let deliveredTo: ResourceEntry[];
       const exact = full ? resources.find((r) => r.jid === full) : undefined;

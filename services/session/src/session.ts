@@ -2,7 +2,7 @@
 // IQs the server answers on the account's behalf (ARCHITECTURE.md, Actors; RFC 6121 §8).
 // Everything beyond routing comes from the loaded extension modules.
 import { randomUUID } from 'node:crypto';
-import { ActorHost, actorOutput, type Fence, isLocalAccount } from '@parley/actor';
+import { ActorHost, actorOutput, type Fence, isLocalAccount, patchOrigin } from '@parley/actor';
 import type { Bus } from '@parley/bus';
 import { dispatchIq, type InboundStanza, type IqScope, type LoadedModules, type SessionEnv } from '@parley/ext';
 import { addressOf, bareOf, type Jid, parseJid } from '@parley/jid';
@@ -57,7 +57,7 @@ export function createSessionHost(deps: SessionDeps): ActorHost<AccountState, Ac
     dispatchIq(iqTable, scope, iq, (payload) => ({ domain, from, to, payload, iq, env, disco: modules.disco }), {
       answer: (el) => out.answer(origin, el),
       fail: (condition, text) => out.fail(iq, origin, condition, text),
-      patchOwn: (patch) => (origin ? location.update(origin.jid, origin.conn, patch) : Promise.resolve()),
+      patchOwn: (patch) => (origin ? patchOrigin(deps.bus, location, origin, patch) : Promise.resolve()),
     });
 
   /** 'before-route' hooks: each may pass, handle (drop), refuse with an error, or rewrite. */

@@ -4,7 +4,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { ConnectionHooks, StreamApi } from '@parley/ext';
 import type { Jid } from '@parley/jid';
-import type { ResourcePatch } from '@parley/location';
+import { RESOURCE_PATCH_FIELDS, type ResourcePatch } from '@parley/location';
 import type { Logger } from '@parley/log';
 import { NS, type StreamErrorCondition, streamErrorElement } from '@parley/stanza';
 import { type Element, type XmlError, xml } from '@parley/xml';
@@ -25,7 +25,11 @@ export class C2SConnection {
   jid: Jid | null = null;
   /** Available presence sent (RFC 6121 §4.2), so the resource gets broadcasts and messages. */
   available = false;
-  /** What extensions set on this connection's location entry (e.g. `sm`), as last written. */
+  /**
+   * This connection's location entry as last written, by extensions here (e.g. `sm`) and by the
+   * actors (presence, priority, roster interest, carbons: `mirrorEntry`), to register it again if
+   * the location service loses it.
+   */
   readonly entry: ResourcePatch = {};
   readonly log: Logger;
   readonly input: Input;
@@ -185,6 +189,16 @@ export class C2SConnection {
     this.ctx.register(this);
     // Flags a module set before binding reach the location entry now.
     if (Object.keys(this.entry).length) void this.ctx.location.update(jid.toString(), this.id, this.entry).catch(() => {});
+  }
+
+  /** An actor changed this connection's location entry: keep the copy current (null clears a field). */
+  mirrorEntry(patch: Record<string, string | number | boolean | null>): void {
+    const entry = this.entry as Record<string, unknown>;
+    for (const k of RESOURCE_PATCH_FIELDS) {
+      if (!(k in patch)) continue;
+      if (patch[k] === null) delete entry[k];
+      else entry[k] = patch[k];
+    }
   }
 
   /** The idempotency key of the next stanza handed to an actor. */

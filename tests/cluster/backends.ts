@@ -1,0 +1,138 @@
+// Private backend servers for the tests that take a dependency away: each test starts its own
+// redis-server (or nats-server) from the Debian package on a free port in a temporary directory,
+// so killing and restarting it touches nobody else (the machine's shared servers stay untouched).
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, connect as netConnect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** A port free right now on 127.0.0.1 (the OS picks it; the caller binds it next). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const a = srv.address();
+      const port = typeof a === 'object' && a ? a.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Resolves once something accepts TCP connections on the port. */
+export async function waitListening(port: number, what: string, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = netConnect({ host: '127.0.0.1', port });
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > end) throw new Error(`${what} did not listen on port ${port} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** A server process this test owns: started, `kill -9`ed and started again with the same arguments. */
+export class ServerProcess {
+  private child: ChildProcess | null = null;
+  private exited: Promise<void> = Promise.resolve();
+  private readonly output: string[] = [];
+
+  constructor(
+    readonly what: string,
+    private readonly command: string,
+    private readonly args: string[],
+    readonly port: number,
+    private readonly cwd: string,
+  ) {}
+
+  get running(): boolean {
+    return this.child !== null;
+  }
+
+  async start(): Promise<void> {
+    if (this.child) throw new Error(`${this.what} is already running`);
+    const child = spawn(this.command, this.args, { cwd: this.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const keep = (b: Buffer) => {
+      this.output.push(...b.toString().split('\n').filter(Boolean));
+      if (this.output.length > 200) this.output.splice(0, this.output.length - 100);
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    this.child = child;
+    this.exited = new Promise((resolve) =>
+      child.once('exit', () => {
+        if (this.child === child) this.child = null;
+        resolve();
+      }),
+    );
+    child.once('error', (err) => this.output.push(`spawn failed: ${err.message}`));
+    try {
+      await waitListening(this.port, this.what);
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\n${this.output.slice(-20).join('\n')}`);
+    }
+  }
+
+  /** kill -9: the server gets no chance to save or say goodbye. */
+  async kill(): Promise<void> {
+    const c = this.child;
+    if (!c) return;
+    c.kill('SIGKILL');
+    await this.exited;
+    this.child = null;
+  }
+
+  /** SIGSTOP/SIGCONT: the server hangs without closing connections. */
+  pause(paused: boolean): void {
+    this.child?.kill(paused ? 'SIGSTOP' : 'SIGCONT');
+  }
+
+  logTail(lines = 20): string {
+    return this.output.slice(-lines).join('\n');
+  }
+}
+
+/** Servers and their temporary directory, removed together. */
+export class PrivateBackends {
+  readonly dir = mkdtempSync(join(tmpdir(), 'parley-backends-'));
+  private readonly servers: ServerProcess[] = [];
+
+  /**
+   * A redis-server without persistence (`--save "" --appendonly no`): a kill and a start is a
+   * restart that lost every key. `extra` adds arguments (TLS, ACL).
+   */
+  async redis(extra: string[] = [], port?: number): Promise<ServerProcess> {
+    const p = port ?? (await freePort());
+    const listen = extra.includes('--tls-port') ? [] : ['--port', String(p)];
+    const args = ['--bind', '127.0.0.1', ...listen, '--save', '', '--appendonly', 'no', '--dir', this.dir, ...extra];
+    return this.add(new ServerProcess(`redis-server on ${p}`, 'redis-server', args, p, this.dir));
+  }
+
+  /** nats-server with a configuration file written by the caller (or plain on a free port). */
+  async nats(port: number, configFile?: string): Promise<ServerProcess> {
+    const args = configFile ? ['-c', configFile] : ['-a', '127.0.0.1', '-p', String(port)];
+    return this.add(new ServerProcess(`nats-server on ${port}`, 'nats-server', args, port, this.dir));
+  }
+
+  /** Any server process started and tracked here (killed on `stop`). */
+  async add(server: ServerProcess): Promise<ServerProcess> {
+    this.servers.push(server);
+    await server.start();
+    return server;
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.servers) {
+      s.pause(false);
+      await s.kill();
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
