@@ -46,6 +46,7 @@ class Driven(slixmpp.ClientXMPP):
         self.register_plugin('xep_0092')
         self.register_plugin('xep_0199')
         self.register_plugin('xep_0203')
+        self.register_plugin('xep_0191')
         # The tests approve subscriptions explicitly.
         self.auto_authorize = None
         self.auto_subscribe = False
@@ -164,6 +165,12 @@ class Driver:
         if op == 'disco_info':
             result = await c['xep_0030'].get_info(jid=cmd.get('to') or c.boundjid.host, timeout=5)
             return {'features': list(result['disco_info']['features'])}
+        if op == 'get_blocked':
+            result = await c['xep_0191'].get_blocked(timeout=5)
+            return {'jids': sorted(str(j) for j in result['blocklist']['items'])}
+        if op in ('block', 'unblock'):
+            await getattr(c['xep_0191'], op)(cmd['jids'], timeout=5)
+            return {}
         if op == 'disconnect':
             done = c.disconnect()
             if done is not None:

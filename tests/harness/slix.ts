@@ -110,6 +110,16 @@ export class SlixClient {
   rosterGet(): Promise<RosterItem[]> {
     return this.getRoster();
   }
+  /** XEP-0191: the blocklist, and block or unblock commands (an IQ error rejects with its condition). */
+  async blocked(): Promise<string[]> {
+    return (await this.command({ cmd: 'get_blocked' })).jids as string[];
+  }
+  block(...jids: string[]) {
+    return this.command({ cmd: 'block', jids });
+  }
+  unblock(...jids: string[]) {
+    return this.command({ cmd: 'unblock', jids });
+  }
   /** XEP-0199 ping round trip to `to` (the server by default). */
   async ping(to?: string): Promise<void> {
     await this.command({ cmd: 'ping', to });

@@ -16,4 +16,11 @@ export type {
   OfflineRepo,
   LoginRecord,
   LoginHistoryRepo,
+  PrivacyItem,
+  PrivacyList,
+  PrivacyPolicy,
+  PrivacyRepo,
+  PrivacySession,
+  PrivacySessionPatch,
+  PrivacyStanza,
 } from './types.ts';

@@ -1,5 +1,6 @@
 import { loginHistoryRepo } from './login-history.ts';
 import { offlineRepo } from './offline.ts';
+import { privacyRepo } from './privacy.ts';
 import { rosterRepo } from './roster.ts';
 import type { Sql } from './sql.ts';
 import type { Store } from './types.ts';
@@ -11,6 +12,7 @@ export function createStore(sql: Sql): Store {
     users: userRepo(sql),
     roster: rosterRepo(sql),
     offline: offlineRepo(sql),
+    privacy: privacyRepo(sql),
     loginHistory: loginHistoryRepo(sql),
     sql,
     close: () => sql.close(),

@@ -3,7 +3,7 @@
 // (ARCHITECTURE.md, path of a stanza §4; RFC 6121 §2-4). Roster IQs come from extension modules.
 import { ActorHost, actorOutput, isLocalAccount } from '@parley/actor';
 import type { Bus } from '@parley/bus';
-import { dispatchIq, type LoadedModules, type PresenceEnv, type RosterAccess } from '@parley/ext';
+import { dispatchIq, type LoadedModules, type PresenceActions, type PresenceEnv, type RosterAccess } from '@parley/ext';
 import { bareOf, tryParseJid } from '@parley/jid';
 import type { LocationService, ResourceEntry } from '@parley/location';
 import type { Logger } from '@parley/log';
@@ -49,7 +49,9 @@ export function createPresenceHost(deps: PresenceDeps): ActorHost<AccountState, 
     publish: (recipients, stanzaXml, stampRecipient) => out.publish(recipients, stanzaXml, { stampRecipient }),
     tell: (service, msg) => out.tell(service, msg, (err) => log.warn('actor request failed', { err: err.message, service, kind: msg.kind })),
   };
-  const fan = broadcaster(env, isLocal);
+  const fan = broadcaster(env, isLocal, hooks.flatMap((h) => (h.deliver ? [h.deliver.bind(h)] : [])));
+  const outboundHooks = hooks.flatMap((h) => (h.outbound ? [h.outbound.bind(h)] : []));
+  const inboundHooks = hooks.flatMap((h) => (h.inbound ? [h.inbound.bind(h)] : []));
 
   /**
    * Hand a presence stanza to another local account's presence actor (its inbound processing).
@@ -106,7 +108,7 @@ export function createPresenceHost(deps: PresenceDeps): ActorHost<AccountState, 
     const serialized = stanza.toString();
     await location.update(entry.jid, origin.conn, { available: nowAvailable, priority, presence: nowAvailable ? serialized : undefined });
     if (!nowAvailable && !wasAvailable) return;
-    await fan.broadcast(key, state.items.values(), serialized);
+    await fan.broadcast(key, entry.jid, state.items.values(), serialized);
     if (!nowAvailable) await directedGone(state, entry.jid);
     if (nowAvailable && !wasAvailable) await initialPresence(key, state, origin, priority);
     // XEP-0160 §2: offline messages wait for the next non-negative available presence.
@@ -146,11 +148,11 @@ export function createPresenceHost(deps: PresenceDeps): ActorHost<AccountState, 
     const contacts = [...state.items.values()].filter(hasTo).map((i) => i.contact);
     const where = await location.resourcesOf([key, ...contacts]);
     for (const list of where.values()) {
-      for (const r of list) if (r.available && r.presence && r.conn !== origin.conn) env.publish([target], r.presence, true);
+      for (const r of list) if (r.available && r.presence && r.conn !== origin.conn) await fan.send(r.jid, 'notification', [target], r.presence, true);
     }
     // RFC 6121 §3.1.3: subscription requests waiting since the user was last online.
     for (const item of state.items.values()) {
-      if (item.pendingIn) env.publish([target], xml('presence', { xmlns: NS.client, from: item.contact, type: 'subscribe' }).toString(), true);
+      if (item.pendingIn) await fan.send(item.contact, 'subscription', [target], xml('presence', { xmlns: NS.client, from: item.contact, type: 'subscribe' }).toString(), true);
     }
     await reachable(key, origin, priority);
   }
@@ -176,10 +178,32 @@ export function createPresenceHost(deps: PresenceDeps): ActorHost<AccountState, 
     if (effect.item) await rosterOf(key, state).save(effect.item);
     if (effect.deliver) {
       const targets = (await location.resources(key)).filter((r) => r.available);
-      env.publish(targets, xml('presence', { xmlns: NS.client, type, from: contact, to: key }).toString(), false);
+      await fan.send(contact, 'subscription', targets, xml('presence', { xmlns: NS.client, type, from: contact, to: key }).toString(), false);
     }
     if (effect.autoReply) toContactActor(contact, subscriptionStanza(effect.autoReply, key, contact));
     if (effect.sendPresence) await fan.sendOurPresence(key, contact);
+  }
+
+  /** What modules may ask the actor to send (blocking, invisibility), through the same delivery hooks. */
+  function actionsOf(key: string, state: AccountState): PresenceActions {
+    return {
+      unavailableTo: (contact, from) => fan.sendUnavailable(key, contact, from),
+      currentTo: (contact, from) => fan.sendOurPresence(key, contact, from),
+      async goneFrom(jid) {
+        await fan.broadcast(key, jid, state.items.values(), xml('presence', { xmlns: NS.client, from: jid, type: 'unavailable' }).toString());
+        await directedGone(state, jid);
+      },
+    };
+  }
+
+  /** 'presence-outbound' hooks on a client's presence with a `to`: false when one refused or dropped it. */
+  async function outboundAdmitted(key: string, stanza: Element, origin: Origin): Promise<boolean> {
+    for (const hook of outboundHooks) {
+      const r = await hook({ env, key, stanza, origin });
+      if (r.kind === 'error') out.fail(stanza, origin, r.condition, r.text, r.appCondition);
+      if (r.kind !== 'pass') return false;
+    }
+    return true;
   }
 
   async function clientStanza(key: string, state: AccountState, stanza: Element, origin: Origin): Promise<void> {
@@ -187,7 +211,8 @@ export function createPresenceHost(deps: PresenceDeps): ActorHost<AccountState, 
       const from = tryParseJid(stanza.attr('from') ?? '');
       if (!from) return;
       const to = from.bare;
-      await dispatchIq(modules.presence.iq, 'server', stanza, (payload) => ({ domain, from, to, payload, iq: stanza, env, key, origin, roster: rosterOf(key, state) }), {
+      const ctx = { domain, from, to, iq: stanza, env, key, origin, roster: rosterOf(key, state), presence: actionsOf(key, state) };
+      await dispatchIq(modules.presence.iq, 'server', stanza, (payload) => ({ ...ctx, payload }), {
         answer: (el) => out.answer(origin, el),
         fail: (condition, text) => out.fail(stanza, origin, condition, text),
         patchOwn: (patch) => location.update(origin.jid, origin.conn, patch),
@@ -196,6 +221,7 @@ export function createPresenceHost(deps: PresenceDeps): ActorHost<AccountState, 
     }
     if (stanza.name !== 'presence') return;
     const type = stanza.attr('type');
+    if (stanza.attr('to') !== undefined && !(await outboundAdmitted(key, stanza, origin))) return;
     if (isSubscriptionType(type)) await outboundSubscription(key, state, stanza, type);
     else if (stanza.attr('to') === undefined) await ownPresence(key, state, stanza, origin);
     else {
@@ -218,13 +244,17 @@ export function createPresenceHost(deps: PresenceDeps): ActorHost<AccountState, 
             return;
           case 'presence-in': {
             const type = msg.stanza.attr('type');
-            if (isSubscriptionType(type)) await inboundSubscription(key, state, msg.stanza, type);
+            if (!isSubscriptionType(type)) return;
+            for (const h of inboundHooks) if ((await h({ env, key, stanza: msg.stanza })).kind === 'handled') return;
+            await inboundSubscription(key, state, msg.stanza, type);
             return;
           }
           case 'resource-gone':
-            if (!msg.available) return;
-            await fan.broadcast(key, state.items.values(), xml('presence', { xmlns: NS.client, from: msg.jid, type: 'unavailable' }).toString(), msg.conn);
-            await directedGone(state, msg.jid);
+            if (msg.available) {
+              await fan.broadcast(key, msg.jid, state.items.values(), xml('presence', { xmlns: NS.client, from: msg.jid, type: 'unavailable' }).toString(), msg.conn);
+              await directedGone(state, msg.jid);
+            }
+            for (const h of hooks) await h.resourceGone?.({ env, key, jid: msg.jid, conn: msg.conn, available: msg.available });
             return;
           default:
             return;

@@ -6,8 +6,11 @@ import type { Origin } from '@parley/wire';
 import type { Element } from '@parley/xml';
 
 export interface MessageRouter {
-  /** A message to the account `key` (its bare JID or one of its full JIDs). */
-  route(key: string, stanza: Element, origin: Origin | undefined, full: string | null, id?: string): Promise<void>;
+  /**
+   * A message to the account `key` (its bare JID or one of its full JIDs); `visible`, when given,
+   * are the only resources it may reach ('recipients' hooks), the others count as offline.
+   */
+  route(key: string, stanza: Element, origin: Origin | undefined, full: string | null, id?: string, visible?: ResourceEntry[]): Promise<void>;
   /** §8.5.2.1: to the bare JID (or an unknown full JID treated as bare); returns who got it live. */
   toBare(key: string, stanza: Element, origin: Origin | undefined, id?: string, known?: ResourceEntry[]): Promise<ResourceEntry[]>;
 }
@@ -38,11 +41,12 @@ export function messageRouter(env: SessionEnv, hooks: SessionContribution[]): Me
 
   return {
     toBare,
-    async route(key, stanza, origin, full, id) {
+    async route(key, stanza, origin, full, id, visible) {
       const extra = new Set<string>();
       for (const l of lookups) for (const bare of l({ env, key, stanza, origin })) if (bare !== key) extra.add(bare);
       // One location round trip for the recipient and whatever the modules need (carbons: the sender).
-      const where = await env.location.resourcesOf([key, ...extra]);
+      const where = await env.location.resourcesOf(visible ? [...extra] : [key, ...extra]);
+      if (visible) where.set(key, visible);
       const resources = where.get(key) ?? [];
       const routing: MessageRouting = { env, key, stanza, origin, where };
       let deliveredTo: ResourceEntry[];

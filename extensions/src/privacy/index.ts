@@ -1,0 +1,3 @@
+export { BLOCKLIST_NAME, blocking } from './blocking.ts';
+export { privacyEnforcement } from './enforce.ts';
+export { NS_BLOCKING } from './policy.ts';
