@@ -60,6 +60,8 @@ class Driven(slixmpp.ClientXMPP):
         self.add_event_handler('session_start', self.on_start)
         self.add_event_handler('failed_auth', self.on_failed_auth)
         self.add_event_handler('message', self.on_message)
+        # Bounces carry no body (RFC 6120 §8.3.1 lets the server leave the payload out).
+        self.add_event_handler('message_error', self.on_message)
         self.add_event_handler('presence', self.on_presence)
         self.add_event_handler('roster_update', self.on_roster_update)
         self.add_event_handler('stream_error', self.on_stream_error)

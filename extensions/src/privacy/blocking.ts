@@ -3,9 +3,9 @@
 // enforcement is the privacy module's (enforce.ts).
 import type { ExtensionModule, IqHandler, IqOutcome, PresenceIqRequest } from '@parley/ext';
 import { tryParseJid } from '@parley/jid';
-import type { PrivacyItem, PrivacyList } from '@parley/store';
+import type { PrivacyItem, PrivacyList, PrivacyPolicy } from '@parley/store';
 import { type Element, xml } from '@parley/xml';
-import { changePolicy, withList } from './change.ts';
+import { answerChange, withList } from './change.ts';
 import { NS_BLOCKING } from './policy.ts';
 import { pushBlocklist, pushListChanged } from './pushes.ts';
 import { isBlockItem } from './rules.ts';
@@ -36,21 +36,17 @@ async function defaultList(ctx: PresenceIqRequest): Promise<PrivacyList | null> 
  */
 async function save(ctx: PresenceIqRequest, list: PrivacyList, push: Element): Promise<IqOutcome> {
   const { store } = ctx.env;
-  const announce = await changePolicy(ctx, {
-    apply: (p) => ({ ...withList(p, list, list.name), defaultList: list }),
+  const change = {
+    apply: (p: PrivacyPolicy) => ({ ...withList(p, list, list.name), defaultList: list }),
     save: async () => {
       await store.privacy.putList(ctx.key, list);
       await store.privacy.setDefault(ctx.key, list.name);
     },
-  });
-  return {
-    result: [],
-    after: async () => {
-      await pushBlocklist(ctx.env, ctx.key, push);
-      await pushListChanged(ctx.env, ctx.key, list.name);
-      await announce();
-    },
   };
+  return answerChange(ctx, change, async () => {
+    await pushBlocklist(ctx.env, ctx.key, push);
+    await pushListChanged(ctx.env, ctx.key, list.name);
+  });
 }
 
 const blocklist: IqHandler<PresenceIqRequest> = {

@@ -2,7 +2,7 @@
 // invisibility) changes who may see its presence. Contacts that lose sight of a resource get its
 // unavailable presence before the change applies, those that gain it get its current presence
 // after (XEP-0016 §2.10 note, XEP-0191 §3.3-3.4).
-import type { PresenceIqRequest } from '@parley/ext';
+import type { IqOutcome, PresenceIqRequest } from '@parley/ext';
 import type { PrivacyList, PrivacyPolicy, PrivacySession } from '@parley/store';
 import { rosterLookup, shows } from './policy.ts';
 
@@ -47,5 +47,17 @@ export async function changePolicy(ctx: PresenceIqRequest, change: PolicyChange)
   await change.save();
   return async () => {
     for (const [contact, from] of gained) await ctx.presence.currentTo(contact, from);
+  };
+}
+
+/** Apply the change and answer; the pushes, then the presence to whom now sees the account, follow the result. */
+export async function answerChange(ctx: PresenceIqRequest, change: PolicyChange, pushes: () => Promise<void>): Promise<IqOutcome> {
+  const announce = await changePolicy(ctx, change);
+  return {
+    result: [],
+    after: async () => {
+      await pushes();
+      await announce();
+    },
   };
 }

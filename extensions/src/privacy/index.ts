@@ -1,3 +1,4 @@
 export { BLOCKLIST_NAME, blocking } from './blocking.ts';
 export { privacyEnforcement } from './enforce.ts';
 export { NS_BLOCKING } from './policy.ts';
+export { privacyLists } from './lists.ts';

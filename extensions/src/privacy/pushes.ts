@@ -5,8 +5,7 @@ import type { PresenceEnv } from '@parley/ext';
 import type { ResourceEntry } from '@parley/location';
 import { NS } from '@parley/stanza';
 import { type Element, xml } from '@parley/xml';
-
-export const NS_PRIVACY = 'jabber:iq:privacy';
+import { NS_PRIVACY } from './list-xml.ts';
 
 function push(env: PresenceEnv, targets: ResourceEntry[], payload: Element): void {
   for (const r of targets) {
