@@ -6,7 +6,7 @@ import { disco } from './disco.ts';
 import { legacySession } from './legacy-session.ts';
 import { offline } from './offline.ts';
 import { ping } from './ping.ts';
-import { blocking, privacyEnforcement, privacyLists } from './privacy/index.ts';
+import { blocking, invisibility, privacyEnforcement, privacyLists } from './privacy/index.ts';
 import { roster } from './roster/index.ts';
 import { streamManagement } from './stream-management/index.ts';
 import { entityTime } from './time.ts';
@@ -17,7 +17,7 @@ export { disco } from './disco.ts';
 export { legacySession } from './legacy-session.ts';
 export { offline } from './offline.ts';
 export { ping } from './ping.ts';
-export { BLOCKLIST_NAME, blocking, NS_BLOCKING, privacyEnforcement, privacyLists } from './privacy/index.ts';
+export { BLOCKLIST_NAME, blocking, invisibility, NS_BLOCKING, NS_INVISIBLE, privacyEnforcement, privacyLists } from './privacy/index.ts';
 export { roster } from './roster/index.ts';
 export { streamManagement } from './stream-management/index.ts';
 export { entityTime, NS_TIME } from './time.ts';
@@ -44,5 +44,6 @@ export function defaultModules(opts: DefaultModuleOptions): ExtensionModule[] {
     privacyEnforcement,
     blocking,
     privacyLists,
+    invisibility,
   ];
 }

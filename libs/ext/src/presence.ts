@@ -41,8 +41,8 @@ export interface PresenceActions {
   unavailableTo(contact: string, from?: string): Promise<void>;
   /** The current presence of each available resource of the account (or only `from`) to one contact (RFC 6121 §3.1.5). */
   currentTo(contact: string, from?: string): Promise<void>;
-  /** What the resource's unavailable presence would do: to subscribers, own resources and directed-presence targets (RFC 6121 §4.5.2). */
-  goneFrom(jid: string): Promise<void>;
+  /** What the resource's unavailable presence would do: to subscribers, own other resources and directed-presence targets (RFC 6121 §4.5.2). */
+  goneFrom(resource: { jid: string; conn: string }): Promise<void>;
 }
 
 export interface PresenceIqRequest extends IqRequest {

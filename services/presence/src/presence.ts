@@ -189,8 +189,8 @@ export function createPresenceHost(deps: PresenceDeps): ActorHost<AccountState, 
     return {
       unavailableTo: (contact, from) => fan.sendUnavailable(key, contact, from),
       currentTo: (contact, from) => fan.sendOurPresence(key, contact, from),
-      async goneFrom(jid) {
-        await fan.broadcast(key, jid, state.items.values(), xml('presence', { xmlns: NS.client, from: jid, type: 'unavailable' }).toString());
+      async goneFrom({ jid, conn }) {
+        await fan.broadcast(key, jid, state.items.values(), xml('presence', { xmlns: NS.client, from: jid, type: 'unavailable' }).toString(), conn);
         await directedGone(state, jid);
       },
     };
