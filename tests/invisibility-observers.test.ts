@@ -20,6 +20,7 @@ async function ask(c: XmppJsClient, to: string, payload: XmlElement): Promise<st
   try {
     const r = await c.iq(xml('iq', { type: 'get', to }, payload));
     const child = r.getChildElements()[0];
+    if (child?.attrs.seconds !== undefined) return `result:last{${child.attrs.seconds === '0' ? 'online' : 'offline'},${child.text()}}`;
     return `result:${child ? `${child.name}{${child.getChildElements().map((e) => e.attrs.var ?? e.name).join(',')}}` : ''}`;
   } catch (err) {
     return `error:${(err as { condition?: string }).condition ?? String(err)}`;
@@ -31,6 +32,7 @@ const PAYLOADS: Array<[string, () => XmlElement]> = [
   ['ping', () => xml('ping', { xmlns: 'urn:xmpp:ping' })],
   ['disco#info', () => xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' })],
   ['disco#items', () => xml('query', { xmlns: 'http://jabber.org/protocol/disco#items' })],
+  ['last activity', () => xml('query', { xmlns: 'jabber:iq:last' })],
   ['unknown', () => xml('query', { xmlns: 'urn:example:nobody-knows' })],
 ];
 
@@ -90,6 +92,7 @@ describe('an invisible user looks offline to everyone not allowed to see her (em
         await c.stop();
       }
       await t.iq(xml('iq', { type: 'set' }, xml('block', { xmlns: 'urn:xmpp:blocking' }, xml('item', { jid: blocked.jid }))));
+      await t.send(xml('presence', { type: 'unavailable' }, xml('status', {}, 'gone fishing')));
       await t.stop();
     }
     // Olivia stays offline. Ivy logs in invisible, sends presence, and shows herself to the friend only.
@@ -103,6 +106,7 @@ describe('an invisible user looks offline to everyone not allowed to see her (em
       const offline = await transcript(observer, olivia);
       const invisible = await transcript(observer, ivy);
       for (const channel of Object.keys(offline)) assert.deepEqual(invisible[channel], offline[channel], `${observer.user}: ${channel}`);
+      if (observer === contact) assert.deepEqual(invisible['iq to bare JID: last activity'], ['result:last{offline,gone fishing}'], 'her last real logout');
     }
     const friendOffline = await transcript(friend, olivia);
     const friendInvisible = await transcript(friend, ivy);

@@ -3,6 +3,7 @@ import type { ExtensionModule } from '@parley/ext';
 import type { Registry } from 'prom-client';
 import { carbons } from './carbons.ts';
 import { disco } from './disco.ts';
+import { lastActivity } from './last-activity.ts';
 import { legacySession } from './legacy-session.ts';
 import { offline } from './offline.ts';
 import { ping } from './ping.ts';
@@ -14,6 +15,7 @@ import { version } from './version.ts';
 
 export { carbonEligible, carbons } from './carbons.ts';
 export { disco } from './disco.ts';
+export { lastActivity, NS_LAST } from './last-activity.ts';
 export { legacySession } from './legacy-session.ts';
 export { offline } from './offline.ts';
 export { ping } from './ping.ts';
@@ -45,5 +47,6 @@ export function defaultModules(opts: DefaultModuleOptions): ExtensionModule[] {
     blocking,
     privacyLists,
     invisibility,
+    lastActivity(),
   ];
 }

@@ -47,6 +47,7 @@ class Driven(slixmpp.ClientXMPP):
         self.register_plugin('xep_0199')
         self.register_plugin('xep_0203')
         self.register_plugin('xep_0191')
+        self.register_plugin('xep_0012')
         # The tests approve subscriptions explicitly.
         self.auto_authorize = None
         self.auto_subscribe = False
@@ -167,6 +168,9 @@ class Driver:
         if op == 'disco_info':
             result = await c['xep_0030'].get_info(jid=cmd.get('to') or c.boundjid.host, timeout=5)
             return {'features': list(result['disco_info']['features'])}
+        if op == 'last_activity':
+            result = await c['xep_0012'].get_last_activity(cmd['to'], timeout=5)
+            return {'seconds': int(result['last_activity']['seconds']), 'status': result['last_activity']['status'] or None}
         if op == 'get_blocked':
             result = await c['xep_0191'].get_blocked(timeout=5)
             return {'jids': sorted(str(j) for j in result['blocklist']['items'])}

@@ -73,6 +73,11 @@ export interface PresenceContribution {
    * presence, subscription stanzas) asks which of `targets` may receive it; returns those.
    */
   deliver?(d: PresenceDelivery): Promise<ResourceEntry[]>;
+  /**
+   * 'resource-unavailable': an available resource became unavailable (its unavailable presence,
+   * what a module sent for it with `goneFrom`, or its connection ending), with its status text.
+   */
+  unavailable?(ctx: { env: PresenceEnv; key: string; jid: string; conn: string; status?: string }): Promise<void>;
   /** 'resource-gone': one of the account's connections ended; `available` if it had sent available presence. */
   resourceGone?(ctx: { env: PresenceEnv; key: string; jid: string; conn: string; available: boolean }): Promise<void>;
   /** 'roster-changed': an item was stored or removed (subscription change or roster set), with the new version. */

@@ -66,14 +66,25 @@ export function runPrivacyContract(name: string, open: () => Promise<Sql>): void
       assert.deepEqual([...((await opened().privacy.policies([owner])).get(owner)?.sessions.keys() ?? [])], ['c2']);
     });
 
-    test('deleting the account removes its lists, default and sessions', async () => {
+    test('last activity is kept per owner and replaced by the next (XEP-0012 §4)', async () => {
+      const owner = 'gus@privacy.example';
+      assert.equal(await opened().lastActivity.get(owner), null);
+      await opened().lastActivity.set(owner, { at: new Date('2030-01-02T03:04:05Z'), status: 'Heading home' });
+      assert.deepEqual(await opened().lastActivity.get(owner), { at: new Date('2030-01-02T03:04:05Z'), status: 'Heading home' });
+      await opened().lastActivity.set(owner, { at: new Date('2030-01-03T00:00:00Z'), status: null });
+      assert.deepEqual(await opened().lastActivity.get(owner), { at: new Date('2030-01-03T00:00:00Z'), status: null });
+    });
+
+    test('deleting the account removes its lists, default, sessions and last activity', async () => {
       const d = 'privacy-del.example';
       await opened().users.create('fay', d, []);
       const owner = `fay@${d}`;
       await opened().privacy.putList(owner, { name: 'l', items: [deny('x@y', 0)] });
       await opened().privacy.setDefault(owner, 'l');
       await opened().privacy.patchSession(owner, { conn: 'c', jid: `${owner}/c` }, { invisible: true });
+      await opened().lastActivity.set(owner, { at: new Date(), status: null });
       assert.equal(await opened().users.delete('fay', d), true);
+      assert.equal(await opened().lastActivity.get(owner), null);
       assert.deepEqual(await opened().privacy.names(owner), { lists: [], defaultName: null });
       assert.deepEqual((await opened().privacy.policies([owner])).get(owner), { defaultList: null, sessions: new Map() });
     });

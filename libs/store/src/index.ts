@@ -16,6 +16,8 @@ export type {
   OfflineRepo,
   LoginRecord,
   LoginHistoryRepo,
+  LastActivity,
+  LastActivityRepo,
   PrivacyItem,
   PrivacyList,
   PrivacyPolicy,

@@ -14,7 +14,7 @@ test('a PGlite data directory is created with its parents and keeps its data acr
   const dir = await mkdtemp(join(tmpdir(), 'parley-pglite-'));
   try {
     const first = createStore(await openPglite(join(dir, 'nested', 'db')));
-    assert.deepEqual(await migrate(first.sql), { applied: ['0001_initial', '0002_admin', '0003_privacy'] });
+    assert.deepEqual(await migrate(first.sql), { applied: ['0001_initial', '0002_admin', '0003_privacy', '0004_last_activity'] });
     await first.users.create('alice', 'persist.example', [credential('SHA-256')]);
     await first.offline.push('alice@persist.example', '<message id="kept"/>');
     await first.close();

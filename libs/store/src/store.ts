@@ -1,5 +1,6 @@
 import { loginHistoryRepo } from './login-history.ts';
 import { offlineRepo } from './offline.ts';
+import { lastActivityRepo } from './last-activity.ts';
 import { privacyRepo } from './privacy.ts';
 import { rosterRepo } from './roster.ts';
 import type { Sql } from './sql.ts';
@@ -13,6 +14,7 @@ export function createStore(sql: Sql): Store {
     roster: rosterRepo(sql),
     offline: offlineRepo(sql),
     privacy: privacyRepo(sql),
+    lastActivity: lastActivityRepo(sql),
     loginHistory: loginHistoryRepo(sql),
     sql,
     close: () => sql.close(),

@@ -166,11 +166,23 @@ export interface PrivacyRepo {
   dropSession(owner: string, conn: string): Promise<void>;
 }
 
+/** XEP-0012 §4: when the account was last seen going offline, with its status text. */
+export interface LastActivity {
+  at: Date;
+  status: string | null;
+}
+
+export interface LastActivityRepo {
+  get(owner: string): Promise<LastActivity | null>;
+  set(owner: string, activity: LastActivity): Promise<void>;
+}
+
 export interface Store {
   users: UserRepo;
   roster: RosterRepo;
   offline: OfflineRepo;
   privacy: PrivacyRepo;
+  lastActivity: LastActivityRepo;
   loginHistory: LoginHistoryRepo;
   sql: Sql;
   /** Closes the underlying Sql. */

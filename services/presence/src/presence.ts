@@ -109,7 +109,7 @@ export function createPresenceHost(deps: PresenceDeps): ActorHost<AccountState, 
     await location.update(entry.jid, origin.conn, { available: nowAvailable, priority, presence: nowAvailable ? serialized : undefined });
     if (!nowAvailable && !wasAvailable) return;
     await fan.broadcast(key, entry.jid, state.items.values(), serialized);
-    if (!nowAvailable) await directedGone(state, entry.jid);
+    if (!nowAvailable) await wentAway(key, state, { jid: entry.jid, conn: origin.conn }, stanza.getChildText('status'));
     if (nowAvailable && !wasAvailable) await initialPresence(key, state, origin, priority);
     // XEP-0160 §2: offline messages wait for the next non-negative available presence.
     else if (nowAvailable && entry.priority < 0 && priority >= 0) await reachable(key, origin, priority);
@@ -118,6 +118,12 @@ export function createPresenceHost(deps: PresenceDeps): ActorHost<AccountState, 
   const reachable = async (key: string, origin: Origin, priority: number) => {
     for (const h of hooks) await h.available?.({ env, key, origin, priority });
   };
+
+  /** After a resource's unavailable was broadcast: directed-presence targets (§4.6.3), then the modules. */
+  async function wentAway(key: string, state: AccountState, r: { jid: string; conn: string }, status?: string): Promise<void> {
+    await directedGone(state, r.jid);
+    for (const h of hooks) await h.unavailable?.({ env, key, jid: r.jid, conn: r.conn, status });
+  }
 
   /** §4.6.3: unavailable to whoever got directed presence from this resource and not the broadcast. */
   async function directedGone(state: AccountState, jid: string): Promise<void> {
@@ -191,7 +197,7 @@ export function createPresenceHost(deps: PresenceDeps): ActorHost<AccountState, 
       currentTo: (contact, from) => fan.sendOurPresence(key, contact, from),
       async goneFrom({ jid, conn }) {
         await fan.broadcast(key, jid, state.items.values(), xml('presence', { xmlns: NS.client, from: jid, type: 'unavailable' }).toString(), conn);
-        await directedGone(state, jid);
+        await wentAway(key, state, { jid, conn });
       },
     };
   }
@@ -252,7 +258,7 @@ export function createPresenceHost(deps: PresenceDeps): ActorHost<AccountState, 
           case 'resource-gone':
             if (msg.available) {
               await fan.broadcast(key, msg.jid, state.items.values(), xml('presence', { xmlns: NS.client, from: msg.jid, type: 'unavailable' }).toString(), msg.conn);
-              await directedGone(state, msg.jid);
+              await wentAway(key, state, msg);
             }
             for (const h of hooks) await h.resourceGone?.({ env, key, jid: msg.jid, conn: msg.conn, available: msg.available });
             return;
