@@ -3,9 +3,11 @@ import type { ExtensionModule } from '@parley/ext';
 import type { Registry } from 'prom-client';
 import { carbons } from './carbons.ts';
 import { disco } from './disco.ts';
+import { lastActivity } from './last-activity.ts';
 import { legacySession } from './legacy-session.ts';
 import { offline } from './offline.ts';
 import { ping } from './ping.ts';
+import { blocking, invisibility, privacyEnforcement, privacyLists } from './privacy/index.ts';
 import { roster } from './roster/index.ts';
 import { streamManagement } from './stream-management/index.ts';
 import { entityTime } from './time.ts';
@@ -13,9 +15,11 @@ import { version } from './version.ts';
 
 export { carbonEligible, carbons } from './carbons.ts';
 export { disco } from './disco.ts';
+export { lastActivity, NS_LAST } from './last-activity.ts';
 export { legacySession } from './legacy-session.ts';
 export { offline } from './offline.ts';
 export { ping } from './ping.ts';
+export { BLOCKLIST_NAME, blocking, invisibility, NS_BLOCKING, NS_INVISIBLE, privacyEnforcement, privacyLists } from './privacy/index.ts';
 export { roster } from './roster/index.ts';
 export { streamManagement } from './stream-management/index.ts';
 export { entityTime, NS_TIME } from './time.ts';
@@ -39,5 +43,10 @@ export function defaultModules(opts: DefaultModuleOptions): ExtensionModule[] {
     carbons,
     offline({ quota: opts.offlineQuota }),
     streamManagement({ registry: opts.registry }),
+    privacyEnforcement,
+    blocking,
+    privacyLists,
+    invisibility,
+    lastActivity(),
   ];
 }

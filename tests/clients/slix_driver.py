@@ -43,6 +43,8 @@ class Driven(slixmpp.ClientXMPP):
         self.register_plugin('xep_0092')
         self.register_plugin('xep_0199')
         self.register_plugin('xep_0203')
+        self.register_plugin('xep_0191')
+        self.register_plugin('xep_0012')
         # The tests approve subscriptions explicitly.
         self.auto_authorize = None
         self.auto_subscribe = False
@@ -64,6 +66,8 @@ class Driven(slixmpp.ClientXMPP):
         self.add_event_handler('session_start', self.on_start)
         self.add_event_handler('failed_auth', self.on_failed_auth)
         self.add_event_handler('message', self.on_message)
+        # Bounces carry no body (RFC 6120 §8.3.1 lets the server leave the payload out).
+        self.add_event_handler('message_error', self.on_message)
         self.add_event_handler('presence', self.on_presence)
         self.add_event_handler('roster_update', self.on_roster_update)
         self.add_event_handler('stream_error', self.on_stream_error)
@@ -179,6 +183,15 @@ class Driver:
             return {'features': list(result['disco_info']['features'])}
         if op == 'traffic':
             return c.traffic.as_reply()
+        if op == 'last_activity':
+            result = await c['xep_0012'].get_last_activity(cmd['to'], timeout=5)
+            return {'seconds': int(result['last_activity']['seconds']), 'status': result['last_activity']['status'] or None}
+        if op == 'get_blocked':
+            result = await c['xep_0191'].get_blocked(timeout=5)
+            return {'jids': sorted(str(j) for j in result['blocklist']['items'])}
+        if op in ('block', 'unblock'):
+            await getattr(c['xep_0191'], op)(cmd['jids'], timeout=5)
+            return {}
         if op == 'disconnect':
             done = c.disconnect()
             if done is not None:

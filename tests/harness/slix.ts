@@ -32,6 +32,21 @@ export class SlixClient extends DrivenClient {
   rosterGet(): Promise<RosterItem[]> {
     return this.getRoster();
   }
+  /** XEP-0012 last activity of `to` (an IQ error rejects with its condition). */
+  async lastActivity(to: string): Promise<{ seconds: number; status: string | null }> {
+    const r = await this.command({ cmd: 'last_activity', to });
+    return { seconds: r.seconds as number, status: r.status as string | null };
+  }
+  /** XEP-0191: the blocklist, and block or unblock commands (an IQ error rejects with its condition). */
+  async blocked(): Promise<string[]> {
+    return (await this.command({ cmd: 'get_blocked' })).jids as string[];
+  }
+  block(...jids: string[]) {
+    return this.command({ cmd: 'block', jids });
+  }
+  unblock(...jids: string[]) {
+    return this.command({ cmd: 'unblock', jids });
+  }
 
   override message(pred: (m: SlixMessage) => boolean, what: string): Promise<SlixMessage> {
     return super.message((m) => pred(m as SlixMessage), what) as Promise<SlixMessage>;

@@ -26,7 +26,7 @@ export interface ActorOutput {
   /** Send a stanza to the connection a request came from. */
   answer(origin: Origin | undefined, el: Element): void;
   /** RFC 6120 §8.3: an error reply to the sender, unless the stanza must not be answered with one. */
-  fail(stanza: Element, origin: Origin | undefined, condition: StanzaErrorCondition, text?: string): void;
+  fail(stanza: Element, origin: Origin | undefined, condition: StanzaErrorCondition, text?: string, appCondition?: Element): void;
   /** A request to another actor, not awaited: two actors waiting on each other would deadlock. */
   tell(service: ActorService, msg: ActorRequest, onError: (err: Error) => void): void;
 }
@@ -40,9 +40,9 @@ export function actorOutput(bus: Bus<WireMessage>): ActorOutput {
       for (const { edge, msg } of deliveriesByEdge(recipients, xml, opts)) bus.publish(edgeSubject(edge), msg);
     },
     answer,
-    fail(stanza, origin, condition, text) {
+    fail(stanza, origin, condition, text, appCondition) {
       // No `to` means the server itself; the reply then carries no `from` either (RFC 6120 §8.1.2.1).
-      if (mayReplyWithError(stanza)) answer(origin, stanzaErrorReply(stanza, condition, { text }));
+      if (mayReplyWithError(stanza)) answer(origin, stanzaErrorReply(stanza, condition, { text, appCondition }));
     },
     tell(service, msg, onError) {
       bus.request(actorSubject(service, msg.key), msg, { timeoutMs: 10_000 }).catch(onError);

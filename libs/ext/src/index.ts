@@ -3,9 +3,10 @@ export type { ConnectionHooks, EdgeContribution, FeatureStage, LocalIq, LocalIqS
 export type { IqHandler, IqIo, IqOutcome, IqRequest, IqScope } from './iq.ts';
 export { dispatchIq, IqTable, iqKey } from './iq.ts';
 export type { ExtensionModule } from './module.ts';
-export type { PresenceContribution, PresenceEnv, PresenceIqRequest, RosterAccess } from './presence.ts';
+export type { PresenceActions, PresenceContribution, PresenceDelivery, PresenceEnv, PresenceIqRequest, RosterAccess } from './presence.ts';
 export type { EdgeExtensions, LoadedModules } from './registry.ts';
 export { loadModules } from './registry.ts';
 export type { Handled, HookResult, Pass, Refuse, Rewrite } from './result.ts';
 export { HANDLED, PASS, refuse, rewrite } from './result.ts';
-export type { Delivery, InboundStanza, MessageRouting, RoutedMessage, SessionContribution, SessionEnv, SessionIqRequest } from './session.ts';
+export type { Delivery, InboundStanza, MessageRouting, Reach, Reachable, RoutedMessage, SessionContribution, SessionEnv, SessionIqRequest } from './session.ts';
+export { reach } from './session.ts';

@@ -12,10 +12,14 @@ import type { Element } from '@parley/xml';
 export type IqScope = 'server' | 'account';
 
 /**
- * Handlers return what should happen: the result payload and a patch of the sender's own location
- * entry (applied before the result is sent), or an error.
+ * Handlers return what should happen: the result payload, a patch of the sender's own location
+ * entry (applied before the result is sent) and work that must follow the result (`after`: pushes,
+ * presence that XEP-0191 §3.3 sends after the block is answered); or an error. Durable writes
+ * belong in the handler itself, before it returns, never in `after`.
  */
-export type IqOutcome = { result: Element[]; ownResource?: ResourcePatch } | { error: StanzaErrorCondition; text?: string };
+export type IqOutcome =
+  | { result: Element[]; ownResource?: ResourcePatch; after?: () => Promise<void> }
+  | { error: StanzaErrorCondition; text?: string };
 
 export interface IqRequest {
   domain: string;
@@ -102,4 +106,5 @@ export async function dispatchIq<Ctx extends IqRequest>(
   // A request without `to` was to the server itself: the result carries no `from` (RFC 6120 §8.1.2.1).
   if (iq.attr('to') === undefined) reply.setAttr('from', undefined);
   io.answer(reply);
+  await outcome.after?.();
 }

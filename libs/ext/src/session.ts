@@ -7,7 +7,7 @@ import type { ActorRequest, Origin } from '@parley/wire';
 import type { Element } from '@parley/xml';
 import type { DiscoTarget } from './disco.ts';
 import type { IqHandler, IqRequest } from './iq.ts';
-import type { Handled, HookResult, Pass } from './result.ts';
+import type { Handled, HookResult, Pass, Refuse } from './result.ts';
 
 /** What the session actor offers its extensions. */
 export interface SessionEnv {
@@ -18,7 +18,7 @@ export interface SessionEnv {
   /** Deliver to resources (the `beforeDeliver` hooks run first); `id` lets an edge drop a duplicate. */
   publish(recipients: ResourceEntry[], xml: string, opts?: { id?: string; stampRecipient?: boolean }): Promise<void>;
   answer(origin: Origin | undefined, el: Element): void;
-  fail(stanza: Element, origin: Origin | undefined, condition: StanzaErrorCondition, text?: string): void;
+  fail(stanza: Element, origin: Origin | undefined, condition: StanzaErrorCondition, text?: string, appCondition?: Element): void;
   /** RFC 6121 §8.5.2.1: route a message as if sent to the account's bare JID; returns who got it live. */
   messageToBare(key: string, stanza: Element, origin: Origin | undefined): Promise<ResourceEntry[]>;
 }
@@ -43,6 +43,15 @@ export interface MessageRouting extends InboundStanza {
   where: Map<string, ResourceEntry[]>;
 }
 
+/** A message or IQ to the account with the resources it could reach (the location service's view). */
+export interface Reachable extends InboundStanza {
+  resources: ResourceEntry[];
+}
+
+/** The resources the stanza may reach; the others are treated as absent (offline-equivalent). */
+export type Reach = { readonly kind: 'reach'; readonly resources: ResourceEntry[] };
+export const reach = (resources: ResourceEntry[]): Reach => ({ kind: 'reach', resources });
+
 export interface RoutedMessage extends MessageRouting {
   /** The connections it was delivered to live ([] when stored offline or dropped). */
   deliveredTo: ResourceEntry[];
@@ -59,6 +68,13 @@ export interface SessionContribution {
   iq?: IqHandler<SessionIqRequest>[];
   /** 'before-route': a message or IQ to the account, before anything else happens to it. */
   beforeRoute?(s: InboundStanza): HookResult | Promise<HookResult>;
+  /**
+   * 'recipients': after 'before-route', which of the account's resources a message or IQ may reach
+   * (privacy lists, invisibility): `reach(subset)` routes as if only those were online (a message
+   * none may reach goes to 'message-undeliverable', an IQ to a hidden full JID gets the offline
+   * answer); `refuse(...)` answers the sender with an error; `HANDLED` drops it.
+   */
+  recipients?(s: Reachable): Promise<Reach | Refuse | Handled>;
   /** Bare JIDs whose resources the module needs for this message, looked up with the recipient's in one round trip. */
   lookups?(s: InboundStanza): string[];
   /** 'message-routed': after a message to the account was delivered live, stored, or dropped. */

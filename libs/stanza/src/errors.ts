@@ -79,7 +79,7 @@ export function streamErrorElement(condition: StreamErrorCondition, text?: strin
 export function stanzaErrorReply(
   original: Element,
   condition: StanzaErrorCondition,
-  opts: { text?: string; type?: StanzaErrorType; from?: string } = {},
+  opts: { text?: string; type?: StanzaErrorType; from?: string; appCondition?: Element } = {},
 ): Element {
   const from = opts.from ?? original.attr('to');
   const reply = new Element(original.name, {
@@ -95,6 +95,8 @@ export function stanzaErrorReply(
       { type: opts.type ?? STANZA_ERRORS[condition] },
       xml(condition, { xmlns: NS.stanzas }),
       opts.text ? xml('text', { xmlns: NS.stanzas, 'xml:lang': 'en' }, opts.text) : null,
+      // §8.3.2: an application-specific condition comes after the defined condition and the text.
+      opts.appCondition ?? null,
     ),
   );
   return reply;

@@ -8,47 +8,56 @@ import type { Sql } from './sql.ts';
 import { createStore } from './store.ts';
 import type { Store } from './types.ts';
 
+/** A migrated store opened before the suite's first test and closed after its last. */
+export function storePerSuite(open: () => Promise<Sql>): () => Store {
+  let store: Store | undefined;
+  before(async () => {
+    const sql = await open();
+    await migrate(sql);
+    store = createStore(sql);
+  });
+  after(async () => {
+    await store?.close();
+  });
+  return () => {
+    assert.ok(store, 'the store opens before the first test');
+    return store;
+  };
+}
+
 export function runAccountContract(name: string, open: () => Promise<Sql>): void {
   describe(`${name} account administration`, () => {
-    let store: Store;
-    before(async () => {
-      const sql = await open();
-      await migrate(sql);
-      store = createStore(sql);
-    });
-    after(async () => {
-      await store?.close();
-    });
+    const opened = storePerSuite(open);
 
     test('a locked account hands out its credential marked locked, and unlocking clears the mark', async () => {
       const d = 'lock.example';
-      await store.users.create('alice', d, [credential('SHA-256')]);
-      assert.equal((await store.users.get('alice', d))?.locked, false);
-      assert.equal(await store.users.setLocked('alice', d, true), true);
-      assert.deepEqual(await store.users.getCredential('alice', d, 'SHA-256'), { ...credential('SHA-256'), locked: true });
-      assert.equal((await store.users.get('alice', d))?.locked, true);
-      assert.equal(await store.users.setLocked('alice', d, false), true);
-      assert.deepEqual(await store.users.getCredential('alice', d, 'SHA-256'), credential('SHA-256'));
+      await opened().users.create('alice', d, [credential('SHA-256')]);
+      assert.equal((await opened().users.get('alice', d))?.locked, false);
+      assert.equal(await opened().users.setLocked('alice', d, true), true);
+      assert.deepEqual(await opened().users.getCredential('alice', d, 'SHA-256'), { ...credential('SHA-256'), locked: true });
+      assert.equal((await opened().users.get('alice', d))?.locked, true);
+      assert.equal(await opened().users.setLocked('alice', d, false), true);
+      assert.deepEqual(await opened().users.getCredential('alice', d, 'SHA-256'), credential('SHA-256'));
     });
 
     test('locking an unknown account reports that it does not exist', async () => {
-      assert.equal(await store.users.setLocked('nobody', 'lock.example', true), false);
-      assert.equal(await store.users.get('nobody', 'lock.example'), null);
+      assert.equal(await opened().users.setLocked('nobody', 'lock.example', true), false);
+      assert.equal(await opened().users.get('nobody', 'lock.example'), null);
     });
 
     test('a password change keeps the lock', async () => {
       const d = 'lock2.example';
-      await store.users.create('bob', d, [credential('SHA-256')]);
-      await store.users.setLocked('bob', d, true);
-      await store.users.setCredentials('bob', d, [credential('SHA-256', 'new')]);
-      assert.equal((await store.users.getCredential('bob', d, 'SHA-256'))?.locked, true);
+      await opened().users.create('bob', d, [credential('SHA-256')]);
+      await opened().users.setLocked('bob', d, true);
+      await opened().users.setCredentials('bob', d, [credential('SHA-256', 'new')]);
+      assert.equal((await opened().users.getCredential('bob', d, 'SHA-256'))?.locked, true);
     });
 
     test('find matches a part of the username literally, pages in byte order and reports creation and lock', async () => {
       const d = 'find.example';
-      for (const u of ['anna', 'hanna', 'bob', 'x%_y', 'xay']) await store.users.create(u, d, [credential('SHA-1')]);
-      await store.users.setLocked('hanna', d, true);
-      const found = await store.users.find(d, { contains: 'nna' });
+      for (const u of ['anna', 'hanna', 'bob', 'x%_y', 'xay']) await opened().users.create(u, d, [credential('SHA-1')]);
+      await opened().users.setLocked('hanna', d, true);
+      const found = await opened().users.find(d, { contains: 'nna' });
       assert.deepEqual(
         found.map((u) => [u.username, u.locked]),
         [
@@ -58,14 +67,14 @@ export function runAccountContract(name: string, open: () => Promise<Sql>): void
       );
       assert.ok(found[0]?.createdAt instanceof Date && Math.abs(found[0].createdAt.getTime() - Date.now()) < 60_000);
       assert.deepEqual(
-        (await store.users.find(d, { contains: '%_' })).map((u) => u.username),
+        (await opened().users.find(d, { contains: '%_' })).map((u) => u.username),
         ['x%_y'],
       );
       assert.deepEqual(
-        (await store.users.find(d, { limit: 2, after: 'anna' })).map((u) => u.username),
+        (await opened().users.find(d, { limit: 2, after: 'anna' })).map((u) => u.username),
         ['bob', 'hanna'],
       );
-      assert.equal((await store.users.find(d)).length, 5);
+      assert.equal((await opened().users.find(d)).length, 5);
     });
   });
 }

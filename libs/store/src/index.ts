@@ -16,4 +16,13 @@ export type {
   OfflineRepo,
   LoginRecord,
   LoginHistoryRepo,
+  LastActivity,
+  LastActivityRepo,
+  PrivacyItem,
+  PrivacyList,
+  PrivacyPolicy,
+  PrivacyRepo,
+  PrivacySession,
+  PrivacySessionPatch,
+  PrivacyStanza,
 } from './types.ts';

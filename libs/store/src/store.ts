@@ -1,5 +1,7 @@
 import { loginHistoryRepo } from './login-history.ts';
 import { offlineRepo } from './offline.ts';
+import { lastActivityRepo } from './last-activity.ts';
+import { privacyRepo } from './privacy.ts';
 import { rosterRepo } from './roster.ts';
 import type { Sql } from './sql.ts';
 import type { Store } from './types.ts';
@@ -11,6 +13,8 @@ export function createStore(sql: Sql): Store {
     users: userRepo(sql),
     roster: rosterRepo(sql),
     offline: offlineRepo(sql),
+    privacy: privacyRepo(sql),
+    lastActivity: lastActivityRepo(sql),
     loginHistory: loginHistoryRepo(sql),
     sql,
     close: () => sql.close(),

@@ -106,10 +106,83 @@ export interface LoginHistoryRepo {
   knownIp(username: string, domain: string, ip: string): Promise<boolean>;
 }
 
+/** The stanza kinds a privacy list item can name (XEP-0016 §2.1); none named means every stanza. */
+export type PrivacyStanza = 'message' | 'iq' | 'presence-in' | 'presence-out';
+
+/** One rule of a privacy list (XEP-0016 §2.1). `type` null is the fall-through item. */
+export interface PrivacyItem {
+  type: 'jid' | 'group' | 'subscription' | null;
+  value: string | null;
+  action: 'allow' | 'deny';
+  order: number;
+  /** [] blocks or allows every stanza, in both directions (XEP-0016 §2.13). */
+  stanzas: PrivacyStanza[];
+}
+
+export interface PrivacyList {
+  name: string;
+  /** In ascending order. */
+  items: PrivacyItem[];
+}
+
+/** Privacy state of one connection (XEP-0016 active list, XEP-0186 invisibility, XEP-0191 interest). */
+export interface PrivacySession {
+  conn: string;
+  /** The connection's full JID. */
+  jid: string;
+  /** The active list, with its items as stored now; null when none is active. */
+  active: PrivacyList | null;
+  invisible: boolean;
+  /** Bare or full JIDs sent directed presence while invisible (XEP-0186 §3.1.1 rule 2). */
+  allowed: string[];
+  blocklistInterest: boolean;
+}
+
+/** Everything that decides what reaches an account and what leaves it, read in one call. */
+export interface PrivacyPolicy {
+  /** The default list (XEP-0016 §2.2 rule 2), or null. */
+  defaultList: PrivacyList | null;
+  /** Per connection; rows of connections that ended may be among them (readers keep live ones). */
+  sessions: Map<string, PrivacySession>;
+}
+
+export type PrivacySessionPatch = Partial<{ active: string | null; invisible: boolean; allowed: string[]; blocklistInterest: boolean }>;
+
+export interface PrivacyRepo {
+  /** Names of the owner's lists (sorted) and of the default one. */
+  names(owner: string): Promise<{ lists: string[]; defaultName: string | null }>;
+  getList(owner: string, name: string): Promise<PrivacyList | null>;
+  /** Creates or replaces a list (XEP-0016 §2.6: the whole list, not a delta). */
+  putList(owner: string, list: PrivacyList): Promise<void>;
+  /** Removes a list (and the default pointing at it); false when there was none. */
+  removeList(owner: string, name: string): Promise<boolean>;
+  /** Sets or declines (null) the default list; false when the named list does not exist. */
+  setDefault(owner: string, name: string | null): Promise<boolean>;
+  /** The policies of several owners in two statements (presence fan-out reads many at once). */
+  policies(owners: string[]): Promise<Map<string, PrivacyPolicy>>;
+  /** Sets fields of one connection's privacy state, creating it when missing. */
+  patchSession(owner: string, session: { conn: string; jid: string }, patch: PrivacySessionPatch): Promise<void>;
+  /** The connection ended. */
+  dropSession(owner: string, conn: string): Promise<void>;
+}
+
+/** XEP-0012 §4: when the account was last seen going offline, with its status text. */
+export interface LastActivity {
+  at: Date;
+  status: string | null;
+}
+
+export interface LastActivityRepo {
+  get(owner: string): Promise<LastActivity | null>;
+  set(owner: string, activity: LastActivity): Promise<void>;
+}
+
 export interface Store {
   users: UserRepo;
   roster: RosterRepo;
   offline: OfflineRepo;
+  privacy: PrivacyRepo;
+  lastActivity: LastActivityRepo;
   loginHistory: LoginHistoryRepo;
   sql: Sql;
   /** Closes the underlying Sql. */

@@ -44,6 +44,10 @@ export function userRepo(sql: Sql): UserRepo {
         await tx.query('DELETE FROM roster_items WHERE owner = $1', [owner]);
         await tx.query('DELETE FROM roster_versions WHERE owner = $1', [owner]);
         await tx.query('DELETE FROM offline_messages WHERE owner = $1', [owner]);
+        await tx.query('DELETE FROM privacy_defaults WHERE owner = $1', [owner]);
+        await tx.query('DELETE FROM privacy_lists WHERE owner = $1', [owner]);
+        await tx.query('DELETE FROM privacy_sessions WHERE owner = $1', [owner]);
+        await tx.query('DELETE FROM last_activity WHERE owner = $1', [owner]);
         return true;
       });
     },

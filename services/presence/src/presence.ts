@@ -3,7 +3,7 @@
 // (ARCHITECTURE.md, path of a stanza §4; RFC 6121 §2-4). Roster IQs come from extension modules.
 import { ActorHost, actorOutput, type Fence, isLocalAccount, patchOrigin, ShardMovedError } from '@parley/actor';
 import type { Bus } from '@parley/bus';
-import { dispatchIq, type LoadedModules, type PresenceEnv, type RosterAccess } from '@parley/ext';
+import { dispatchIq, type LoadedModules, type PresenceActions, type PresenceEnv, type RosterAccess } from '@parley/ext';
 import { bareOf, tryParseJid } from '@parley/jid';
 import type { LocationService, ResourceEntry } from '@parley/location';
 import type { Logger } from '@parley/log';
@@ -49,7 +49,9 @@ export function createPresenceHost(deps: PresenceDeps): ActorHost<AccountState, 
     publish: (recipients, stanzaXml, stampRecipient) => out.publish(recipients, stanzaXml, { stampRecipient }),
     tell: (service, msg) => out.tell(service, msg, (err) => log.warn('actor request failed', { err: err.message, service, kind: msg.kind })),
   };
-  const fan = broadcaster(env, isLocal);
+  const fan = broadcaster(env, isLocal, hooks.flatMap((h) => (h.deliver ? [h.deliver.bind(h)] : [])));
+  const outboundHooks = hooks.flatMap((h) => (h.outbound ? [h.outbound.bind(h)] : []));
+  const inboundHooks = hooks.flatMap((h) => (h.inbound ? [h.inbound.bind(h)] : []));
 
   /**
    * Hand a presence stanza to another local account's presence actor (its inbound processing).
@@ -112,8 +114,8 @@ export function createPresenceHost(deps: PresenceDeps): ActorHost<AccountState, 
     const serialized = stanza.toString();
     await patchOrigin(deps.bus, location, origin, { available: nowAvailable, priority, presence: nowAvailable ? serialized : undefined });
     if (!nowAvailable && !wasAvailable) return;
-    await fan.broadcast(key, state.items.values(), serialized);
-    if (!nowAvailable) await directedGone(state, entry.jid);
+    await fan.broadcast(key, entry.jid, state.items.values(), serialized);
+    if (!nowAvailable) await wentAway(key, state, { jid: entry.jid, conn: origin.conn }, stanza.getChildText('status'));
     if (nowAvailable && !wasAvailable) await initialPresence(key, state, origin, priority);
     // XEP-0160 §2: offline messages wait for the next non-negative available presence.
     else if (nowAvailable && entry.priority < 0 && priority >= 0) await reachable(key, origin, priority);
@@ -122,6 +124,12 @@ export function createPresenceHost(deps: PresenceDeps): ActorHost<AccountState, 
   const reachable = async (key: string, origin: Origin, priority: number) => {
     for (const h of hooks) await h.available?.({ env, key, origin, priority });
   };
+
+  /** After a resource's unavailable was broadcast: directed-presence targets (§4.6.3), then the modules. */
+  async function wentAway(key: string, state: AccountState, r: { jid: string; conn: string }, status?: string): Promise<void> {
+    await directedGone(state, r.jid);
+    for (const h of hooks) await h.unavailable?.({ env, key, jid: r.jid, conn: r.conn, status });
+  }
 
   /** §4.6.3: unavailable to whoever got directed presence from this resource and not the broadcast. */
   async function directedGone(state: AccountState, jid: string): Promise<void> {
@@ -152,11 +160,11 @@ export function createPresenceHost(deps: PresenceDeps): ActorHost<AccountState, 
     const contacts = [...state.items.values()].filter(hasTo).map((i) => i.contact);
     const where = await location.resourcesOf([key, ...contacts]);
     for (const list of where.values()) {
-      for (const r of list) if (r.available && r.presence && r.conn !== origin.conn) env.publish([target], r.presence, true);
+      for (const r of list) if (r.available && r.presence && r.conn !== origin.conn) await fan.send(r.jid, 'notification', [target], r.presence, true);
     }
     // RFC 6121 §3.1.3: subscription requests waiting since the user was last online.
     for (const item of state.items.values()) {
-      if (item.pendingIn) env.publish([target], xml('presence', { xmlns: NS.client, from: item.contact, type: 'subscribe' }).toString(), true);
+      if (item.pendingIn) await fan.send(item.contact, 'subscription', [target], xml('presence', { xmlns: NS.client, from: item.contact, type: 'subscribe' }).toString(), true);
     }
     await reachable(key, origin, priority);
   }
@@ -182,10 +190,32 @@ export function createPresenceHost(deps: PresenceDeps): ActorHost<AccountState, 
     if (effect.item) await rosterOf(key, state, fence).save(effect.item);
     if (effect.deliver) {
       const targets = (await location.resources(key)).filter((r) => r.available);
-      env.publish(targets, xml('presence', { xmlns: NS.client, type, from: contact, to: key }).toString(), false);
+      await fan.send(contact, 'subscription', targets, xml('presence', { xmlns: NS.client, type, from: contact, to: key }).toString(), false);
     }
     if (effect.autoReply) toContactActor(contact, subscriptionStanza(effect.autoReply, key, contact));
     if (effect.sendPresence) await fan.sendOurPresence(key, contact);
+  }
+
+  /** What modules may ask the actor to send (blocking, invisibility), through the same delivery hooks. */
+  function actionsOf(key: string, state: AccountState): PresenceActions {
+    return {
+      unavailableTo: (contact, from) => fan.sendUnavailable(key, contact, from),
+      currentTo: (contact, from) => fan.sendOurPresence(key, contact, from),
+      async goneFrom({ jid, conn }) {
+        await fan.broadcast(key, jid, state.items.values(), xml('presence', { xmlns: NS.client, from: jid, type: 'unavailable' }).toString(), conn);
+        await wentAway(key, state, { jid, conn });
+      },
+    };
+  }
+
+  /** 'presence-outbound' hooks on a client's presence with a `to`: false when one refused or dropped it. */
+  async function outboundAdmitted(key: string, stanza: Element, origin: Origin): Promise<boolean> {
+    for (const hook of outboundHooks) {
+      const r = await hook({ env, key, stanza, origin });
+      if (r.kind === 'error') out.fail(stanza, origin, r.condition, r.text, r.appCondition);
+      if (r.kind !== 'pass') return false;
+    }
+    return true;
   }
 
   async function clientStanza(key: string, state: AccountState, stanza: Element, origin: Origin, fence: Fence | undefined): Promise<void> {
@@ -193,7 +223,8 @@ export function createPresenceHost(deps: PresenceDeps): ActorHost<AccountState, 
       const from = tryParseJid(stanza.attr('from') ?? '');
       if (!from) return;
       const to = from.bare;
-      await dispatchIq(modules.presence.iq, 'server', stanza, (payload) => ({ domain, from, to, payload, iq: stanza, env, key, origin, roster: rosterOf(key, state, fence) }), {
+      const ctx = { domain, from, to, iq: stanza, env, key, origin, roster: rosterOf(key, state, fence), presence: actionsOf(key, state) };
+      await dispatchIq(modules.presence.iq, 'server', stanza, (payload) => ({ ...ctx, payload }), {
         answer: (el) => out.answer(origin, el),
         fail: (condition, text) => out.fail(stanza, origin, condition, text),
         patchOwn: (patch) => patchOrigin(deps.bus, location, origin, patch),
@@ -202,6 +233,7 @@ export function createPresenceHost(deps: PresenceDeps): ActorHost<AccountState, 
     }
     if (stanza.name !== 'presence') return;
     const type = stanza.attr('type');
+    if (stanza.attr('to') !== undefined && !(await outboundAdmitted(key, stanza, origin))) return;
     if (isSubscriptionType(type)) await outboundSubscription(key, state, stanza, type, fence);
     else if (stanza.attr('to') === undefined) await ownPresence(key, state, stanza, origin);
     else {
@@ -224,13 +256,17 @@ export function createPresenceHost(deps: PresenceDeps): ActorHost<AccountState, 
             return;
           case 'presence-in': {
             const type = msg.stanza.attr('type');
-            if (isSubscriptionType(type)) await inboundSubscription(key, state, msg.stanza, type, ctx.fence);
+            if (!isSubscriptionType(type)) return;
+            for (const h of inboundHooks) if ((await h({ env, key, stanza: msg.stanza })).kind === 'handled') return;
+            await inboundSubscription(key, state, msg.stanza, type, ctx.fence);
             return;
           }
           case 'resource-gone':
-            if (!msg.available) return;
-            await fan.broadcast(key, state.items.values(), xml('presence', { xmlns: NS.client, from: msg.jid, type: 'unavailable' }).toString(), msg.conn);
-            await directedGone(state, msg.jid);
+            if (msg.available) {
+              await fan.broadcast(key, msg.jid, state.items.values(), xml('presence', { xmlns: NS.client, from: msg.jid, type: 'unavailable' }).toString(), msg.conn);
+              await wentAway(key, state, msg);
+            }
+            for (const h of hooks) await h.resourceGone?.({ env, key, jid: msg.jid, conn: msg.conn, available: msg.available });
             return;
           default:
             return;

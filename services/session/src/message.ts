@@ -7,8 +7,11 @@ import type { Origin } from '@parley/wire';
 import type { Element } from '@parley/xml';
 
 export interface MessageRouter {
-  /** A message to the account `key` (its bare JID or one of its full JIDs). */
-  route(key: string, stanza: Element, origin: Origin | undefined, full: string | null, id?: string, fence?: Fence): Promise<void>;
+  /**
+   * A message to the account `key` (its bare JID or one of its full JIDs); `visible`, when given,
+   * are the only resources it may reach ('recipients' hooks), the others count as offline.
+   */
+  route(key: string, stanza: Element, origin: Origin | undefined, full: string | null, id?: string, fence?: Fence, visible?: ResourceEntry[]): Promise<void>;
   /** §8.5.2.1: to the bare JID (or an unknown full JID treated as bare); returns who got it live. */
   toBare(key: string, stanza: Element, origin: Origin | undefined, id?: string, known?: ResourceEntry[], fence?: Fence): Promise<ResourceEntry[]>;
 }
@@ -41,17 +44,20 @@ export function messageRouter(env: SessionEnv, hooks: SessionContribution[]): Me
 
   return {
     toBare,
-    async route(key, stanza, origin, full, id, fence) {
-      const wanted = [key];
-      for (const l of lookups) for (const bare of l({ env, key, stanza, origin })) if (!wanted.includes(bare)) wanted.push(bare);
+    async route(key, stanza, origin, full, id, fence, visible) {
+      const wanted = visible ? [] : [key];
+      for (const l of lookups) for (const bare of l({ env, key, stanza, origin })) if (bare !== key && !wanted.includes(bare)) wanted.push(bare);
       // One location round trip for the recipient and whatever the modules need (carbons: the sender).
       // Unreachable, or rebuilding after losing its data (when "no resource" may mean "not registered
       // again yet"), the location service cannot decide where the message goes: the sending edge
       // holds it and retries rather than it going to offline storage for a user who never left.
       // Nothing has been done with the message yet, so a retry is safe.
-      const where = await env.location.resourcesOf(wanted).catch((err: Error) => {
-        throw new RoutingRecoveringError(`location service unreachable: ${err.message}`);
-      });
+      const where = wanted.length
+        ? await env.location.resourcesOf(wanted).catch((err: Error) => {
+            throw new RoutingRecoveringError(`location service unreachable: ${err.message}`);
+          })
+        : new Map<string, ResourceEntry[]>();
+      if (visible) where.set(key, visible);
       const resources = where.get(key) ?? [];
       const uncertain = () => env.location.recovering().catch(() => true); // unreachable again: as unsure
       if (resources.length === 0 && origin && (await uncertain())) throw new RoutingRecoveringError('the recipient’s sessions are being registered again');

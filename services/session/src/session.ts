@@ -6,7 +6,7 @@ import { ActorHost, actorOutput, type Fence, isLocalAccount, patchOrigin } from 
 import type { Bus } from '@parley/bus';
 import { dispatchIq, type InboundStanza, type IqScope, type LoadedModules, type SessionEnv } from '@parley/ext';
 import { addressOf, bareOf, type Jid, parseJid } from '@parley/jid';
-import type { LocationService } from '@parley/location';
+import type { LocationService, ResourceEntry } from '@parley/location';
 import type { Logger } from '@parley/log';
 import type { Store } from '@parley/store';
 import type { ActorRequest, Origin, WireMessage } from '@parley/wire';
@@ -32,6 +32,7 @@ export function createSessionHost(deps: SessionDeps): ActorHost<AccountState, Ac
   const { hooks, iq: iqTable } = modules.session;
   const beforeDeliver = hooks.flatMap((h) => (h.beforeDeliver ? [h.beforeDeliver.bind(h)] : []));
   const beforeRoute = hooks.flatMap((h) => (h.beforeRoute ? [h.beforeRoute.bind(h)] : []));
+  const recipients = hooks.flatMap((h) => (h.recipients ? [h.recipients.bind(h)] : []));
 
   const env: SessionEnv = {
     domain,
@@ -75,6 +76,25 @@ export function createSessionHost(deps: SessionDeps): ActorHost<AccountState, Ac
     return stanza;
   }
 
+  /**
+   * 'recipients' hooks: the resources this stanza may reach (undefined when no module narrows
+   * them), or null when a hook refused or dropped it.
+   */
+  async function reachable(s: InboundStanza): Promise<ResourceEntry[] | null | undefined> {
+    if (recipients.length === 0) return undefined;
+    let resources = await location.resources(s.key);
+    for (const hook of recipients) {
+      const r = await hook({ ...s, resources });
+      if (r.kind === 'handled') return null;
+      if (r.kind === 'error') {
+        out.fail(s.stanza, s.origin, r.condition, r.text, r.appCondition);
+        return null;
+      }
+      resources = r.resources;
+    }
+    return resources;
+  }
+
   async function handleStanza(state: AccountState, key: string, original: Element, origin: Origin | undefined, id?: string, fence?: Fence): Promise<void> {
     const fromAttr = original.attr('from');
     if (!fromAttr) return;
@@ -95,15 +115,17 @@ export function createSessionHost(deps: SessionDeps): ActorHost<AccountState, Ac
     }
     const stanza = beforeRoute.length ? await admitted({ env, key, stanza: original, origin }) : original;
     if (!stanza) return;
+    const visible = await reachable({ env, key, stanza, origin });
+    if (visible === null) return;
     const full = to.kind === 'full' ? to.full : null;
     if (stanza.name === 'message') {
-      await messages.route(key, stanza, origin, full, id, fence);
+      await messages.route(key, stanza, origin, full, id, fence, visible);
       return;
     }
     if (stanza.name !== 'iq') return;
     const type = stanza.attr('type');
     if (full) {
-      const r = (await location.resources(key)).find((e) => e.jid === full);
+      const r = (visible ?? (await location.resources(key))).find((e) => e.jid === full);
       if (r) await env.publish([r], stanza.toString(), { id });
       else if (type === 'get' || type === 'set') out.fail(stanza, origin, 'service-unavailable'); // §8.5.3.2.3
       return;
