@@ -26,3 +26,4 @@ export type {
   PrivacySessionPatch,
   PrivacyStanza,
 } from './types.ts';
+export { type CachedPrivacyRepo, cachedPrivacy, type PrivacyCacheOptions } from './privacy-cache.ts';

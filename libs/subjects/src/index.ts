@@ -51,3 +51,8 @@ export function edgeSubject(edgeId: string): string {
 export function allShards(): number[] {
   return Array.from({ length: SHARD_COUNT }, (_, i) => i);
 }
+
+/** Cluster-wide notices every process hears (no queue group), e.g. a privacy policy that changed. */
+export function controlSubject(topic: 'privacy'): string {
+  return `parley.control.${token(topic, 'control topic')}`;
+}

@@ -47,7 +47,10 @@ export type EdgeMessage =
    */
   | { kind: 'entry'; conn: string; patch: Record<string, string | number | boolean | null> };
 
-export type WireMessage = ActorRequest | ActorReply | EdgeMessage;
+/** Notices to every process: an owner's privacy policy changed, so cached copies are forgotten. */
+export type ControlMessage = { kind: 'privacy-changed'; owner: string };
+
+export type WireMessage = ActorRequest | ActorReply | EdgeMessage | ControlMessage;
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();

@@ -20,6 +20,7 @@ import { watchDependencies } from './health.ts';
 import { insecureInternalLink } from './internal-links.ts';
 import { startOpsServer } from './ops.ts';
 import { loadServerModules } from './modules.ts';
+import { shareCachedPrivacy } from './privacy-cache.ts';
 import { migrationsDir } from './paths.ts';
 
 const CLUSTER_ROLES = ['edge', 'session', 'presence', 'admin'] as const;
@@ -111,6 +112,8 @@ export async function startClusterProcess(config: ParleyConfig, roles: ClusterRo
     await migrate(sql, migrationsDir);
     const store: Store = createStore(countErrors(sql, () => errors.inc({ backend: 'postgres' })));
     stops.push(() => store.close());
+    const unshare = shareCachedPrivacy(store, bus);
+    stops.push(async () => unshare());
 
     const modules = loadServerModules(config, registry);
     const actorRole = async (service: 'session' | 'presence') => {

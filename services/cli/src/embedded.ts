@@ -18,6 +18,7 @@ import { type AdminSocket, startAdminSocket } from './admin-socket.ts';
 import { mountOpsRoutes } from './ops.ts';
 import { acquireDataDirLock, type DataDirLock } from './lock.ts';
 import { loadServerModules } from './modules.ts';
+import { shareCachedPrivacy } from './privacy-cache.ts';
 import { migrationsDir, serverVersion } from './paths.ts';
 
 export interface EmbeddedOverrides extends Partial<ParleyConfig> {
@@ -59,6 +60,7 @@ export async function startEmbedded(overrides: EmbeddedOverrides = {}, env: Node
     collectDefaultMetrics({ register: registry });
     const bus = new LocalBus<WireMessage>((err, subject) => log.error('bus handler failed', { err, subject }));
     const location = new MemoryLocation();
+    shareCachedPrivacy(store, bus);
     const modules = loadServerModules(config, registry);
     const session = buildSessionService({ domain: config.domain, bus, location, store, log: log.child({ svc: 'session' }), modules });
     const presence = buildPresenceService({ domain: config.domain, bus, location, store, log: log.child({ svc: 'presence' }), modules });
