@@ -16,7 +16,9 @@ export function onEstablished(conn: C2SConnection, el: Element, jid: Jid): void 
   let settled: Array<() => void> | undefined;
   for (const h of conn.hooks) {
     const done = h.stanzaIn?.();
-    if (done) (settled ??= []).push(done);
+    if (!done) continue;
+    if (settled) settled.push(done);
+    else settled = [done];
   }
   const pending = handle(conn, el, jid);
   if (!settled) return;
