@@ -31,7 +31,6 @@ const requests: Array<[what: string, iq: string]> = [
     `<iq type='set' to='alice@localhost'><pubsub xmlns='${PUBSUB}'><publish node='urn:xmpp:avatar:metadata'><item id='a'><metadata xmlns='urn:xmpp:avatar:metadata'/></item></publish></pubsub></iq>`,
   ],
   ['a message archive query (XEP-0313)', `<iq type='set'><query xmlns='urn:xmpp:mam:2'/></iq>`],
-  ['the block list (XEP-0191)', `<iq type='get'><blocklist xmlns='urn:xmpp:blocking'/></iq>`],
   ['private XML storage of bookmarks (XEP-0049)', `<iq type='get'><query xmlns='jabber:iq:private'><storage xmlns='storage:bookmarks'/></query></iq>`],
   ['an unknown payload to the server', `<iq type='get' to='localhost'><unknown xmlns='urn:example:unknown'/></iq>`],
   ['an unknown payload to the own bare JID', `<iq type='set' to='alice@localhost'><unknown xmlns='urn:example:unknown'/></iq>`],
