@@ -1,6 +1,7 @@
 // XEP-0198 at the session actor: what goes to a single stream-managed connection is kept in its
 // outbox (in the location service, outside the edge) until the client acknowledges it, and what is
 // left when the connection ends is routed again (§5 leaves unacknowledged stanzas to the server).
+import { RoutingRecoveringError } from '@parley/actor';
 import type { SessionContribution } from '@parley/ext';
 import { type Element, parseFragment } from '@parley/xml';
 
@@ -12,7 +13,11 @@ export const smSession: SessionContribution = {
    */
   beforeDeliver(d, env) {
     if (d.recipients.length !== 1 || d.stampRecipient || !d.recipients[0]!.sm) return undefined;
-    return env.location.outboxPut(d.recipients[0]!.conn, d.id, d.xml);
+    // Nothing was delivered yet: if the outbox cannot take it (Redis lost), the sender's edge retries
+    // the hand-off rather than the client being told internal-server-error.
+    return env.location.outboxPut(d.recipients[0]!.conn, d.id, d.xml).catch((err: Error) => {
+      throw new RoutingRecoveringError(`the outbox is unavailable: ${err.message}`);
+    });
   },
   /** Route what the client never acknowledged as if sent to the bare JID: another resource, or offline. */
   async resourceGone({ env, key, conn }) {
