@@ -2,7 +2,7 @@
 // IQs the server answers on the account's behalf (ARCHITECTURE.md, Actors; RFC 6121 §8).
 // Everything beyond routing comes from the loaded extension modules.
 import { randomUUID } from 'node:crypto';
-import { ActorHost, actorOutput, type Fence, isLocalAccount, patchOrigin } from '@parley/actor';
+import { ActorHost, actorOutput, type Fence, isLocalAccount, patchOrigin, RoutingRecoveringError } from '@parley/actor';
 import type { Bus } from '@parley/bus';
 import { dispatchIq, type InboundStanza, type IqScope, type LoadedModules, type SessionEnv } from '@parley/ext';
 import { addressOf, bareOf, type Jid, parseJid } from '@parley/jid';
@@ -82,7 +82,10 @@ export function createSessionHost(deps: SessionDeps): ActorHost<AccountState, Ac
    */
   async function reachable(s: InboundStanza): Promise<ResourceEntry[] | null | undefined> {
     if (recipients.length === 0) return undefined;
-    let resources = await location.resources(s.key);
+    // Nothing has happened to the stanza yet: an unreachable location service makes the edge retry.
+    let resources = await location.resources(s.key).catch((err: Error) => {
+      throw new RoutingRecoveringError(`location service unreachable: ${err.message}`);
+    });
     for (const hook of recipients) {
       const r = await hook({ ...s, resources });
       if (r.kind === 'handled') return null;
