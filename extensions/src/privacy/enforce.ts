@@ -52,7 +52,8 @@ async function deliver(d: PresenceDelivery): Promise<ResourceEntry[]> {
   if (pubLocal) owners.add(publisher);
   const policies = await env.store.privacy.policies([...owners]);
   const pub = policies.get(publisher);
-  const pubSession = pub && d.kind === 'notification' ? sessionOf(pub, (await env.location.resources(publisher)).find((r) => r.jid === from), from) : undefined;
+  // Only a publisher with per-connection privacy state needs its connection looked up (one location read per broadcast otherwise).
+  const pubSession = pub && pub.sessions.size > 0 && d.kind === 'notification' ? sessionOf(pub, (await env.location.resources(publisher)).find((r) => r.jid === from), from) : undefined;
   const kept: ResourceEntry[] = [];
   for (const t of d.targets) {
     const owner = bareOf(t.jid);
