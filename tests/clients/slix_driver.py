@@ -2,11 +2,17 @@
 """A slixmpp client driven over stdin/stdout with JSON lines (jsonlines.py), for Parley's conversation tests.
 
 Commands: connect, send_presence, subscribe, approve, unsubscribe, unsubscribed, send_message,
-get_roster, ping, version, disco_info, traffic, disconnect.
+get_roster, ping, version, disco_info, traffic, disconnect, and those of every extension file beside this one.
+
+Extension files (`slix_ext_<name>.py`, one per XEP family) are loaded automatically, so a new XEP's test adds
+a file instead of editing this driver. Each may define PLUGINS (slixmpp plugin names to register),
+attach(client) (to add event handlers that emit events) and COMMANDS ({name: async fn(client, cmd) -> dict}).
 Unsolicited events: session_start, message, presence, roster_push, stream_error, failed_auth,
 disconnected. Run it with Debian's /usr/bin/python3 (python3-slixmpp).
 """
 import asyncio
+import glob
+import importlib
 import logging
 import os
 import ssl
@@ -35,6 +41,18 @@ def _no_tls_unique(self, required, optional):
 FeatureMechanisms._default_credentials = _no_tls_unique
 logging.basicConfig(level=os.environ.get("PARLEY_DRIVER_LOG", "CRITICAL"), stream=sys.stderr)
 
+_here = os.path.dirname(os.path.abspath(__file__))
+EXTENSIONS = [
+    importlib.import_module(os.path.basename(f)[:-3])
+    for f in sorted(glob.glob(os.path.join(_here, 'slix_ext_*.py')))
+]
+EXTRA_COMMANDS = {}
+for _ext in EXTENSIONS:
+    for _name, _fn in getattr(_ext, 'COMMANDS', {}).items():
+        if _name in EXTRA_COMMANDS:
+            raise RuntimeError('two extension files define the command %r' % _name)
+        EXTRA_COMMANDS[_name] = _fn
+
 
 class Driven(slixmpp.ClientXMPP):
     def __init__(self, jid, password, mech):
@@ -45,6 +63,9 @@ class Driven(slixmpp.ClientXMPP):
         self.register_plugin('xep_0203')
         self.register_plugin('xep_0191')
         self.register_plugin('xep_0012')
+        for ext in EXTENSIONS:
+            for plugin in getattr(ext, 'PLUGINS', []):
+                self.register_plugin(plugin)
         # The tests approve subscriptions explicitly.
         self.auto_authorize = None
         self.auto_subscribe = False
@@ -73,6 +94,9 @@ class Driven(slixmpp.ClientXMPP):
         self.add_event_handler('stream_error', self.on_stream_error)
         self.add_event_handler('disconnected', self.on_disconnected)
         self.add_event_handler('connection_failed', self.on_connection_failed)
+        for ext in EXTENSIONS:
+            if hasattr(ext, 'attach'):
+                ext.attach(self)
 
     def log_out(self, stanza):
         self.traffic.sent.append(str(stanza))
@@ -192,6 +216,8 @@ class Driver:
         if op in ('block', 'unblock'):
             await getattr(c['xep_0191'], op)(cmd['jids'], timeout=5)
             return {}
+        if op in EXTRA_COMMANDS:
+            return await EXTRA_COMMANDS[op](c, cmd)
         if op == 'disconnect':
             done = c.disconnect()
             if done is not None:
