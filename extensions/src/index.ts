@@ -5,6 +5,7 @@ import { carbons } from './carbons.ts';
 import { disco } from './disco.ts';
 import { lastActivity } from './last-activity.ts';
 import { legacySession } from './legacy-session.ts';
+import { type LookalikePolicy, lookalikes } from './lookalikes.ts';
 import { offline } from './offline.ts';
 import { ping } from './ping.ts';
 import { blocking, invisibility, privacyEnforcement, privacyLists } from './privacy/index.ts';
@@ -17,6 +18,7 @@ export { carbonEligible, carbons } from './carbons.ts';
 export { disco } from './disco.ts';
 export { lastActivity, NS_LAST } from './last-activity.ts';
 export { legacySession } from './legacy-session.ts';
+export { type LookalikePolicy, lookalikes, NS_LOOKALIKE } from './lookalikes.ts';
 export { offline } from './offline.ts';
 export { ping } from './ping.ts';
 export { BLOCKLIST_NAME, blocking, invisibility, NS_BLOCKING, NS_INVISIBLE, privacyEnforcement, privacyLists } from './privacy/index.ts';
@@ -28,6 +30,8 @@ export { version } from './version.ts';
 export interface DefaultModuleOptions {
   serverVersion: string;
   offlineQuota: number;
+  /** What happens to a stanza from a look-alike of a contact (UTS #39); 'warn' unless set. */
+  lookalikePolicy?: LookalikePolicy;
   /** The process's metrics registry, for modules that export metrics. */
   registry?: Registry;
 }
@@ -47,6 +51,8 @@ export function defaultModules(opts: DefaultModuleOptions): ExtensionModule[] {
     blocking,
     privacyLists,
     invisibility,
+    // After the privacy modules: a blocked or denied look-alike is dropped before it can cause a notice.
+    lookalikes({ policy: opts.lookalikePolicy ?? 'warn' }),
     lastActivity(),
   ];
 }

@@ -56,6 +56,7 @@ const BAD: Record<SettingKey, string | null> = {
   tlsKey: null,
   requireTls: 'maybe',
   logLevel: 'loud',
+  lookalikePolicy: 'ignore',
   scramIterations: '100',
   maxStanzaBytes: '1.5',
   negotiationTimeoutSec: '0',

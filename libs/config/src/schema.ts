@@ -57,6 +57,12 @@ export const settingsShape = {
   rateBurstBytes: intIn(10_000, 1 << 30)
     .default(1024 * 1024)
     .register(settingMeta, server('PARLEY_RATE_BURST_BYTES', 'Per-connection inbound burst, bytes.')),
+  lookalikePolicy: oneOf(['warn', 'decline'] as const)
+    .default('warn')
+    .register(
+      settingMeta,
+      server('PARLEY_LOOKALIKE_POLICY', 'A message or subscription request from a look-alike of a contact (UTS #39): warn (deliver marked, notify the user) or decline.'),
+    ),
   offlineQuota: intIn(0, 1_000_000)
     .default(1000)
     .register(settingMeta, server('PARLEY_OFFLINE_QUOTA', 'Offline messages kept per user (XEP-0160).')),

@@ -24,6 +24,8 @@ export interface UserRepo {
   /** Also removes the account's credentials, roster, offline messages and login history. */
   delete(username: string, domain: string): Promise<boolean>;
   exists(username: string, domain: string): Promise<boolean>;
+  /** An existing account whose name is confusable with `username` (same UTS #39 skeleton, another name), or null. */
+  lookalikeOf(username: string, domain: string): Promise<string | null>;
   /** Replaces all credentials; false if the account does not exist. */
   setCredentials(username: string, domain: string, credentials: StoredCredential[]): Promise<boolean>;
   getCredential(username: string, domain: string, hash: StoredCredential['hash']): Promise<StoredCredential | null>;
