@@ -4,6 +4,7 @@ import type { Registry } from 'prom-client';
 import { carbons } from './carbons.ts';
 import { disco } from './disco.ts';
 import { lastActivity } from './last-activity.ts';
+import { type ArchiveOptions, messageArchive } from './mam/index.ts';
 import { legacySession } from './legacy-session.ts';
 import { offline } from './offline.ts';
 import { ping } from './ping.ts';
@@ -17,6 +18,7 @@ export { carbonEligible, carbons } from './carbons.ts';
 export { disco } from './disco.ts';
 export { lastActivity, NS_LAST } from './last-activity.ts';
 export { legacySession } from './legacy-session.ts';
+export { type ArchiveOptions, messageArchive, NS_MAM } from './mam/index.ts';
 export { offline } from './offline.ts';
 export { ping } from './ping.ts';
 export { BLOCKLIST_NAME, blocking, invisibility, NS_BLOCKING, NS_INVISIBLE, privacyEnforcement, privacyLists } from './privacy/index.ts';
@@ -30,6 +32,8 @@ export interface DefaultModuleOptions {
   offlineQuota: number;
   /** The process's metrics registry, for modules that export metrics. */
   registry?: Registry;
+  /** XEP-0313 message archive settings (defaults: always archive, keep forever). */
+  archive?: Partial<ArchiveOptions>;
 }
 
 export function defaultModules(opts: DefaultModuleOptions): ExtensionModule[] {
@@ -48,5 +52,6 @@ export function defaultModules(opts: DefaultModuleOptions): ExtensionModule[] {
     privacyLists,
     invisibility,
     lastActivity(),
+    messageArchive({ defaultMode: 'always', retentionDays: 0, sweepEveryMs: 3_600_000, defaultPage: 50, maxPage: 250, ...opts.archive }),
   ];
 }
