@@ -71,10 +71,10 @@ export const settingsShape = {
     .register(settingMeta, server('PARLEY_ARCHIVE_SWEEP_INTERVAL', 'Seconds between retention sweeps of the message archive.')),
   archivePageSize: intIn(1, 1000)
     .default(50)
-    .register(settingMeta, server('PARLEY_ARCHIVE_PAGE_SIZE', 'Archive query page size when the client gives no <max/> (XEP-0059).')),
+    .register(settingMeta, server('PARLEY_ARCHIVE_PAGE_SIZE', 'Archive query page size when the client asks for none (XEP-0059 max).')),
   archiveMaxPageSize: intIn(1, 1000)
     .default(250)
-    .register(settingMeta, server('PARLEY_ARCHIVE_MAX_PAGE_SIZE', 'Largest archive query page served; a larger <max/> is cut to it.')),
+    .register(settingMeta, server('PARLEY_ARCHIVE_MAX_PAGE_SIZE', 'Largest archive query page served; a larger XEP-0059 max is cut to it.')),
   databaseUrl: optionalMatching(/^postgres(ql)?:\/\/\S+$/, 'must be a URL such as postgres://user:pass@host:5432/db', 'postgres:// URL', { secret: true })
     .default(null)
     .register(settingMeta, server('PARLEY_DATABASE_URL', 'Postgres URL (credentials may be in it); unset: the embedded PGlite database in the data directory.')),
