@@ -36,6 +36,7 @@ CREATE INDEX archive_messages_owner_with_ts ON archive_messages (owner, with_bar
 -- Retractions and corrections find their target within one conversation by its origin-id, or its
 -- id attribute when it has none.
 CREATE INDEX archive_messages_refs ON archive_messages (owner, with_bare, (coalesce(origin_id, msg_id)));
+CREATE INDEX archive_messages_corrections ON archive_messages (owner, with_bare, replaces) WHERE replaces IS NOT NULL;
 CREATE UNIQUE INDEX archive_messages_handoff ON archive_messages (owner, handoff) WHERE handoff IS NOT NULL;
 -- Full-text search of bodies (XEP-0431); 'simple' config: no language stemming, same in PGlite.
 CREATE INDEX archive_messages_body_fts ON archive_messages USING gin (to_tsvector('simple', coalesce(body, '')));
