@@ -72,6 +72,16 @@ describe('message archive in the session actor', () => {
     assert.deepEqual((await query(s, bobLater)).bodies, ['while you were out']);
   });
 
+  test('a message the recipient blocked is in neither archive', async () => {
+    const { s, bob, edge, alicePhone } = await world.aliceAndBob();
+    const bobPhone = await s.online(bob, 'phone', edge);
+    await s.stanza('presence', bob, `<iq type="set" id="b1"><block xmlns="urn:xmpp:blocking"><item jid="${alicePhone.bare}"/></block></iq>`, bobPhone);
+    await s.stanza('session', bob, chat(bob, 'let me in'), alicePhone);
+    assert.deepEqual(s.received(bobPhone).filter((e) => e.is('message')), []);
+    assert.deepEqual((await query(s, bobPhone)).bodies, []);
+    assert.deepEqual((await query(s, alicePhone)).bodies, []);
+  });
+
   test('a forged stanza-id claiming to be from the archive is removed', async () => {
     const { s, bob, edge, alicePhone } = await world.aliceAndBob();
     const bobPhone = await s.online(bob, 'phone', edge);
