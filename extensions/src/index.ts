@@ -52,6 +52,6 @@ export function defaultModules(opts: DefaultModuleOptions): ExtensionModule[] {
     privacyLists,
     invisibility,
     lastActivity(),
-    messageArchive({ defaultMode: 'always', retentionDays: 0, sweepEveryMs: 3_600_000, defaultPage: 50, maxPage: 250, ...opts.archive }),
+    messageArchive({ defaultMode: 'always', retentionDays: 0, sweepEveryMs: 3_600_000, defaultPage: 50, maxPage: 250, registry: opts.registry, ...opts.archive }),
   ];
 }

@@ -7,6 +7,7 @@ import { bareOf } from '@parley/jid';
 import { NS } from '@parley/stanza';
 import type { ArchiveMode, ArchivePrefs, NewArchiveEntry } from '@parley/store';
 import { type Element, parseFragment, xml } from '@parley/xml';
+import type { ArchiveMetrics } from './metrics.ts';
 import { NS_CORRECT, NS_RETRACT, NS_SID } from './ns.ts';
 
 /**
@@ -63,6 +64,7 @@ export function tombstone(stored: string, at: Date): string {
 export interface ArchiverOptions {
   defaultMode: ArchiveMode;
   now: () => Date;
+  metrics?: ArchiveMetrics | null;
 }
 
 /** The 'message-accepted' hook: archive, tombstone what a retraction names, stamp the stanza-id. */
@@ -82,8 +84,9 @@ export function archiver(opts: ArchiverOptions): (m: AcceptedMessage) => Promise
     const retract = clean.getChild('retract', NS_RETRACT)?.attr('id');
     if (retract) {
       // XEP-0424 §5: only the sender's own messages of this conversation are retracted.
-      await env.store.archive.retract(key, sender, 'in', retract, at, (s) => tombstone(s, at));
-      if (localSender) await env.store.archive.retract(localSender, key, 'out', retract, at, (s) => tombstone(s, at));
+      let n = await env.store.archive.retract(key, sender, 'in', retract, at, (s) => tombstone(s, at));
+      if (localSender) n += await env.store.archive.retract(localSender, key, 'out', retract, at, (s) => tombstone(s, at));
+      opts.metrics?.retracted.inc(n);
     }
 
     const stored = clean.clone().setAttr('xmlns', NS.client);
@@ -109,6 +112,7 @@ export function archiver(opts: ArchiverOptions): (m: AcceptedMessage) => Promise
     }
     if (entries.length === 0) return clean === stanza ? PASS : rewrite(clean);
     const ids = await env.store.archive.append(entries);
+    for (const e of entries) opts.metrics?.written.inc({ dir: e.dir });
     // XEP-0359 §4: the recipient's copy carries the id it has in the recipient's archive.
     const mine = entries.findIndex((e) => e.owner === key);
     if (mine < 0) return clean === stanza ? PASS : rewrite(clean);

@@ -3,7 +3,9 @@
 // search), preferences, and the retention sweep.
 import type { ExtensionModule } from '@parley/ext';
 import type { ArchiveMode } from '@parley/store';
+import type { Registry } from 'prom-client';
 import { archiver } from './archiving.ts';
+import { ARCHIVE_METRIC_NAMES, archiveMetrics } from './metrics.ts';
 import { NS_FULLTEXT, NS_MAM, NS_MAM_EXTENDED, NS_RETRACT, NS_SID } from './ns.ts';
 import { prefsHandlers } from './prefs.ts';
 import { queryHandlers } from './query.ts';
@@ -23,6 +25,8 @@ export interface ArchiveOptions {
   defaultPage: number;
   maxPage: number;
   now?: () => Date;
+  /** The process's metrics registry; without one the module exports no metrics. */
+  registry?: Registry;
 }
 
 /** Messages the sweep deletes per statement: keeps each transaction short on a large archive. */
@@ -30,6 +34,7 @@ const SWEEP_BATCH = 5000;
 
 export function messageArchive(opts: ArchiveOptions): ExtensionModule {
   const now = opts.now ?? (() => new Date());
+  const metrics = opts.registry ? archiveMetrics(opts.registry) : null;
   return {
     name: 'mam',
     specs: ['XEP-0313', 'XEP-0059', 'XEP-0359', 'XEP-0424', 'XEP-0308', 'XEP-0431'],
@@ -40,9 +45,10 @@ export function messageArchive(opts: ArchiveOptions): ExtensionModule {
     ],
     settings: ['archiveDefaultMode', 'archiveRetentionDays', 'archiveSweepIntervalSec', 'archivePageSize', 'archiveMaxPageSize'],
     storage: ['archive_messages', 'archive_prefs'],
+    metrics: metrics ? ARCHIVE_METRIC_NAMES : [],
     session: {
-      iq: [...queryHandlers({ defaultPage: Math.min(opts.defaultPage, opts.maxPage), maxPage: opts.maxPage }), ...prefsHandlers(opts.defaultMode)],
-      accepted: archiver({ defaultMode: opts.defaultMode, now }),
+      iq: [...queryHandlers({ defaultPage: Math.min(opts.defaultPage, opts.maxPage), maxPage: opts.maxPage, metrics }), ...prefsHandlers(opts.defaultMode)],
+      accepted: archiver({ defaultMode: opts.defaultMode, now, metrics }),
       periodic:
         opts.retentionDays > 0
           ? [
@@ -52,8 +58,10 @@ export function messageArchive(opts: ArchiveOptions): ExtensionModule {
                 async run(env) {
                   const cutoff = new Date(now().getTime() - opts.retentionDays * 86_400_000);
                   let n = 0;
-                  do n = await env.store.archive.sweep(cutoff, SWEEP_BATCH);
-                  while (n === SWEEP_BATCH);
+                  do {
+                    n = await env.store.archive.sweep(cutoff, SWEEP_BATCH);
+                    metrics?.swept.inc(n);
+                  } while (n === SWEEP_BATCH);
                 },
               },
             ]

@@ -6,6 +6,7 @@ import { tryParseJid } from '@parley/jid';
 import { NS } from '@parley/stanza';
 import type { ArchivedMessage, ArchiveQuery } from '@parley/store';
 import { type Element, parseFragment, xml } from '@parley/xml';
+import type { ArchiveMetrics } from './metrics.ts';
 import { FULLTEXT_FIELD, NS_DATA, NS_MAM, NS_RSM } from './ns.ts';
 
 export interface QueryLimits {
@@ -13,6 +14,7 @@ export interface QueryLimits {
   defaultPage: number;
   /** Largest page served; a larger `<max/>` is cut to it (XEP-0059 §2.1 lets the responder). */
   maxPage: number;
+  metrics?: ArchiveMetrics | null;
 }
 
 /** §4.1.1 and XEP-0431: the fields the server understands, advertised in the form (§4.1.2). */
@@ -127,7 +129,9 @@ async function runQuery(ctx: SessionIqRequest, limits: QueryLimits): Promise<IqO
   const parsed = parseQuery(payload, limits);
   if (!parsed.ok) return { error: parsed.error, text: parsed.text };
   const owner = from.bare.toString();
+  const end = limits.metrics?.query.startTimer();
   const page = await env.store.archive.query({ ...parsed.q, owner });
+  end?.();
   // §4.3.1 (XEP-0059 §2.6): a cursor or bound id that is not in the archive.
   if (page === 'item-not-found') return { error: 'item-not-found', text: 'no such message in the archive' };
   const queryid = payload.attr('queryid');
