@@ -4,6 +4,7 @@ import type { Registry } from 'prom-client';
 import { carbons } from './carbons.ts';
 import { disco } from './disco.ts';
 import { lastActivity } from './last-activity.ts';
+import { type ArchiveOptions, messageArchive } from './mam/index.ts';
 import { legacySession } from './legacy-session.ts';
 import { type LookalikePolicy, lookalikes } from './lookalikes.ts';
 import { offline } from './offline.ts';
@@ -19,6 +20,7 @@ export { disco } from './disco.ts';
 export { lastActivity, NS_LAST } from './last-activity.ts';
 export { legacySession } from './legacy-session.ts';
 export { type LookalikePolicy, lookalikes, NS_LOOKALIKE } from './lookalikes.ts';
+export { type ArchiveOptions, messageArchive, NS_MAM } from './mam/index.ts';
 export { offline } from './offline.ts';
 export { ping } from './ping.ts';
 export { BLOCKLIST_NAME, blocking, invisibility, NS_BLOCKING, NS_INVISIBLE, privacyEnforcement, privacyLists } from './privacy/index.ts';
@@ -34,6 +36,8 @@ export interface DefaultModuleOptions {
   lookalikePolicy?: LookalikePolicy;
   /** The process's metrics registry, for modules that export metrics. */
   registry?: Registry;
+  /** XEP-0313 message archive settings (defaults: always archive, keep forever). */
+  archive?: Partial<ArchiveOptions>;
 }
 
 export function defaultModules(opts: DefaultModuleOptions): ExtensionModule[] {
@@ -54,5 +58,6 @@ export function defaultModules(opts: DefaultModuleOptions): ExtensionModule[] {
     // After the privacy modules: a blocked or denied look-alike is dropped before it can cause a notice.
     lookalikes({ policy: opts.lookalikePolicy ?? 'warn' }),
     lastActivity(),
+    messageArchive({ defaultMode: 'always', retentionDays: 0, sweepEveryMs: 3_600_000, defaultPage: 50, maxPage: 250, registry: opts.registry, ...opts.archive }),
   ];
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { runAccountContract } from './contract-accounts.ts';
 import { credential, repositoryMigrations, runStoreContract } from './contract.ts';
+import { runArchiveContract } from './contract-archive.ts';
 import { runPrivacyContract } from './contract-privacy.ts';
 import { createStore, migrate, openPglite } from './index.ts';
 
@@ -37,3 +38,4 @@ test('a PGlite data directory is created with its parents and keeps its data acr
 
 runAccountContract('PGlite in memory', () => openPglite(null));
 runPrivacyContract('PGlite in memory', () => openPglite(null));
+runArchiveContract('PGlite in memory', () => openPglite(null));

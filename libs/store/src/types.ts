@@ -1,4 +1,5 @@
 import type { Sql } from './sql.ts';
+import type { ArchiveRepo } from './archive.ts';
 
 /** SCRAM salted-password material (RFC 5802 §3), base64 strings. Plaintext passwords are never stored. */
 export interface StoredCredential {
@@ -186,6 +187,7 @@ export interface Store {
   privacy: PrivacyRepo;
   lastActivity: LastActivityRepo;
   loginHistory: LoginHistoryRepo;
+  archive: ArchiveRepo;
   sql: Sql;
   /** Closes the underlying Sql. */
   close(): Promise<void>;
