@@ -6,6 +6,7 @@ import { disco } from './disco.ts';
 import { lastActivity } from './last-activity.ts';
 import { type ArchiveOptions, messageArchive } from './mam/index.ts';
 import { legacySession } from './legacy-session.ts';
+import { invitations } from './invitations.ts';
 import { type LookalikePolicy, lookalikes } from './lookalikes.ts';
 import { offline } from './offline.ts';
 import { ping } from './ping.ts';
@@ -19,6 +20,7 @@ export { carbonEligible, carbons } from './carbons.ts';
 export { disco } from './disco.ts';
 export { lastActivity, NS_LAST } from './last-activity.ts';
 export { legacySession } from './legacy-session.ts';
+export { invitations, NS_PARS } from './invitations.ts';
 export { type LookalikePolicy, lookalikes, NS_LOOKALIKE } from './lookalikes.ts';
 export { type ArchiveOptions, messageArchive, NS_MAM } from './mam/index.ts';
 export { offline } from './offline.ts';
@@ -57,6 +59,7 @@ export function defaultModules(opts: DefaultModuleOptions): ExtensionModule[] {
     invisibility,
     // After the privacy modules: a blocked or denied look-alike is dropped before it can cause a notice.
     lookalikes({ policy: opts.lookalikePolicy ?? 'warn' }),
+    invitations,
     lastActivity(),
     messageArchive({ defaultMode: 'always', retentionDays: 0, sweepEveryMs: 3_600_000, defaultPage: 50, maxPage: 250, registry: opts.registry, ...opts.archive }),
   ];

@@ -65,7 +65,7 @@ export interface PresenceDelivery {
 export interface PresenceContribution {
   iq?: IqHandler<PresenceIqRequest>[];
   /** 'presence-outbound': a client's presence with a `to` (directed or subscription), before it is processed. */
-  outbound?(ctx: { env: PresenceEnv; key: string; stanza: Element; origin: Origin }): Promise<Pass | Handled | Refuse>;
+  outbound?(ctx: { env: PresenceEnv; key: string; stanza: Element; origin: Origin; roster: RosterAccess }): Promise<Pass | Handled | Refuse>;
   /**
    * 'presence-inbound': a subscription stanza from another account, before the account processes it;
    * `HANDLED` drops it silently; `rewrite(stanza)` goes on with that stanza, whose child elements are

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { credential } from './contract.ts';
+import { invitationDigest } from './invitations.ts';
 import { migrate } from './migrate.ts';
 import type { Sql } from './sql.ts';
 import { createStore } from './store.ts';
@@ -113,6 +114,43 @@ export function runAccountContract(name: string, open: () => Promise<Sql>): void
       assert.equal(await store.users.lookalikeOf('zed', d), null);
       assert.equal(await store.users.lookalikeOf('rnodern', d), 'modern');
       assert.deepEqual((await migrate(db)).lookalikes, [`rnodern@${d}`], 'the pair stays reported until an admin resolves it');
+    });
+  });
+
+  describe(`${name} invitations`, () => {
+    const opened = storePerSuite(open);
+    const d = 'invite.example';
+    const base = { domain: d, inviter: `alice@${d}`, kind: 'roster' as const, createdBy: 'cli' };
+    const inAnHour = () => new Date(Date.now() + 3_600_000);
+
+    test('a token is redeemed once, by digest, and records who used it', async () => {
+      await opened().invitations.create({ ...base, id: 'inv1', tokenHash: invitationDigest('secret-1'), expiresAt: inAnHour() });
+      assert.equal(await opened().invitations.redeem(invitationDigest('wrong'), `bob@${d}`, { kind: 'roster' }), null);
+      assert.equal(await opened().invitations.redeem(invitationDigest('secret-1'), `bob@${d}`, { kind: 'roster', inviter: `mallory@${d}` }), null, 'another inviter’s token');
+      assert.equal(await opened().invitations.redeem(invitationDigest('secret-1'), `bob@${d}`, { kind: 'account' }), null, 'another kind');
+      const used = await opened().invitations.redeem(invitationDigest('secret-1'), `bob@${d}`, { kind: 'roster', inviter: `alice@${d}` });
+      assert.equal(used?.inviter, `alice@${d}`);
+      assert.equal(used?.usedBy, `bob@${d}`);
+      assert.equal(await opened().invitations.redeem(invitationDigest('secret-1'), `carol@${d}`, { kind: 'roster' }), null, 'single use');
+      assert.equal(await opened().invitations.revoke('inv1'), false, 'a used invitation is not revoked');
+    });
+
+    test('an expired or revoked token is refused, and listing shows the state of each', async () => {
+      await opened().invitations.create({ ...base, id: 'inv2', tokenHash: invitationDigest('secret-2'), expiresAt: new Date(Date.now() - 1000) });
+      await opened().invitations.create({ ...base, id: 'inv3', tokenHash: invitationDigest('secret-3'), expiresAt: inAnHour() });
+      assert.equal(await opened().invitations.redeem(invitationDigest('secret-2'), `bob@${d}`, { kind: 'roster' }), null, 'expired');
+      assert.equal(await opened().invitations.revoke('inv3'), true);
+      assert.equal(await opened().invitations.redeem(invitationDigest('secret-3'), `bob@${d}`, { kind: 'roster' }), null, 'revoked');
+      const listed = await opened().invitations.list(d, { inviter: `alice@${d}` });
+      assert.deepEqual(listed.map((i) => i.id).sort(), ['inv1', 'inv2', 'inv3']);
+      assert.ok(listed.find((i) => i.id === 'inv3')?.revokedAt instanceof Date);
+      assert.deepEqual(await opened().invitations.list(d, { inviter: `nobody@${d}` }), []);
+    });
+
+    test('concurrent redemptions of one token let exactly one through', async () => {
+      await opened().invitations.create({ ...base, id: 'inv4', tokenHash: invitationDigest('secret-4'), expiresAt: inAnHour() });
+      const tries = await Promise.all(['a', 'b', 'c', 'd'].map((u) => opened().invitations.redeem(invitationDigest('secret-4'), `${u}@${d}`, { kind: 'roster' })));
+      assert.equal(tries.filter((t) => t !== null).length, 1);
     });
   });
 }

@@ -27,4 +27,5 @@ export type {
   PrivacySessionPatch,
   PrivacyStanza,
 } from './types.ts';
+export { type Invitation, type InvitationKind, type InvitationRepo, invitationDigest } from './invitations.ts';
 export { type CachedPrivacyRepo, cachedPrivacy, type PrivacyCacheOptions } from './privacy-cache.ts';

@@ -1,4 +1,5 @@
 import { archiveRepo } from './archive.ts';
+import { invitationRepo } from './invitations.ts';
 import { loginHistoryRepo } from './login-history.ts';
 import { offlineRepo } from './offline.ts';
 import { lastActivityRepo } from './last-activity.ts';
@@ -18,6 +19,7 @@ export function createStore(sql: Sql): Store {
     lastActivity: lastActivityRepo(sql),
     loginHistory: loginHistoryRepo(sql),
     archive: archiveRepo(sql),
+    invitations: invitationRepo(sql),
     sql,
     close: () => sql.close(),
   };

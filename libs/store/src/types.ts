@@ -1,5 +1,6 @@
 import type { Sql } from './sql.ts';
 import type { ArchiveRepo } from './archive.ts';
+import type { InvitationRepo } from './invitations.ts';
 
 /** SCRAM salted-password material (RFC 5802 §3), base64 strings. Plaintext passwords are never stored. */
 export interface StoredCredential {
@@ -188,6 +189,7 @@ export interface Store {
   lastActivity: LastActivityRepo;
   loginHistory: LoginHistoryRepo;
   archive: ArchiveRepo;
+  invitations: InvitationRepo;
   sql: Sql;
   /** Closes the underlying Sql. */
   close(): Promise<void>;

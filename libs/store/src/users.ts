@@ -50,6 +50,7 @@ export function userRepo(sql: Sql): UserRepo {
         await tx.query('DELETE FROM privacy_lists WHERE owner = $1', [owner]);
         await tx.query('DELETE FROM privacy_sessions WHERE owner = $1', [owner]);
         await tx.query('DELETE FROM last_activity WHERE owner = $1', [owner]);
+        await tx.query('DELETE FROM invitations WHERE inviter = $1', [owner]);
         await tx.query('DELETE FROM archive_messages WHERE owner = $1', [owner]);
         await tx.query('DELETE FROM archive_prefs WHERE owner = $1', [owner]);
         return true;

@@ -11,7 +11,9 @@ export type AuditAction =
   | 'user.password'
   | 'session.kick'
   | 'token.create'
-  | 'token.revoke';
+  | 'token.revoke'
+  | 'invitation.create'
+  | 'invitation.revoke';
 
 export interface AuditEntry {
   id: number;

@@ -5,3 +5,4 @@ export type { AdminContext, AdminModule } from './context.ts';
 export { MATRIX, PERMISSIONS, type Permission, ROLES, type Role } from './roles.ts';
 export { type AdminDeps, type AdminService, buildAdminService } from './service.ts';
 export { type TokenInfo, TokenInputError, type TokenRepo, tokenRepo } from './tokens.ts';
+export { createInvitation, type InvitationView, type IssuedInvitation, listInvitations, parseTtl, revokeInvitation } from './invitations.ts';

@@ -1,7 +1,7 @@
 // What the CLI changes (directly in the database, or through the running server's admin socket)
 // goes into the same audit log as the admin API's changes, with the actor "cli (<os user>)".
 import { userInfo } from 'node:os';
-import { type AccountConfig, addUser, auditLog, bulkAdd, deleteUser, setPassword, tokenRepo, TokenInputError, UserError } from '@parley/admin';
+import { type AccountConfig, addUser, auditLog, bulkAdd, createInvitation, deleteUser, listInvitations, revokeInvitation, setPassword, tokenRepo, TokenInputError, UserError } from '@parley/admin';
 import type { Logger } from '@parley/log';
 import type { Store } from '@parley/store';
 
@@ -50,6 +50,19 @@ export function auditedCommands(store: Store, config: AccountConfig, log: Logger
     },
     async listTokens() {
       return (await tokens.list()).map((t) => ({ ...t, createdAt: t.createdAt.toISOString(), revokedAt: t.revokedAt?.toISOString() ?? null }));
+    },
+    async createInvitation(inviter: string, ttlMs: number) {
+      const inv = await createInvitation(store, config, inviter, { ttlMs, createdBy: actor });
+      await audit.record({ actor, action: 'invitation.create', target: `invitation:${inv.id}`, detail: { inviter, expiresAt: inv.expiresAt } });
+      return inv;
+    },
+    listInvitations(inviter?: string) {
+      return listInvitations(store, config, inviter);
+    },
+    async revokeInvitation(id: string): Promise<string> {
+      await revokeInvitation(store, id);
+      await audit.record({ actor, action: 'invitation.revoke', target: `invitation:${id}` });
+      return id;
     },
     async revokeToken(id: string): Promise<string> {
       if (!(await tokens.revoke(id))) throw new UserError(`no active token ${id}`);

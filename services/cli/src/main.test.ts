@@ -51,3 +51,27 @@ test('an unknown key in the YAML file is one line naming the file and key, and e
   assert.equal(r.code, 2);
   assert.match(r.stderr, new RegExp(`^parley: ${file}: c2sprot: unknown setting \\(known: domain, dataDir, .*\\)\\n$`));
 });
+
+test('parley user add refuses a look-alike of an existing account, and parley invite creates, lists and revokes invitations', { timeout: 300_000 }, async () => {
+  const env = { PARLEY_DATA_DIR: mkdtempSync(join(tmpdir(), 'parley-cli-')), PARLEY_SCRAM_ITERATIONS: '4096', PARLEY_LOG_LEVEL: 'warn' };
+  assert.equal((await parley(['user', 'add', 'paypal', '--password', 'pw-1'], env)).code, 0);
+  const impostor = await parley(['user', 'add', 'paypa1', '--password', 'pw-2'], env);
+  assert.equal(impostor.code, 1);
+  assert.equal(impostor.stderr, 'parley: paypa1@localhost looks like the existing account paypal@localhost (Unicode confusables, UTS #39); choose another name\n');
+
+  const created = await parley(['invite', 'create', 'paypal@localhost', '--ttl', '2h'], env);
+  assert.equal(created.code, 0, created.stderr);
+  assert.match(created.stdout, /^xmpp:paypal@localhost\?roster;preauth=[A-Za-z0-9_-]{22}\n$/);
+  const id = /invitation ([0-9a-f]{16})/.exec(created.stderr)?.[1];
+  assert.ok(id, created.stderr);
+  const listed = await parley(['invite', 'list'], env);
+  assert.match(listed.stdout, new RegExp(`^${id}  open     paypal@localhost  until `));
+  assert.ok(!listed.stdout.includes(created.stdout.split('preauth=')[1]!.trim()), 'the token is never listed');
+  assert.equal((await parley(['invite', 'revoke', id], env)).stdout, `revoked ${id}\n`);
+  const again = await parley(['invite', 'revoke', id], env);
+  assert.equal(again.code, 1);
+  assert.match(again.stderr, /no open invitation/);
+  const badTtl = await parley(['invite', 'create', 'paypal', '--ttl', 'forever'], env);
+  assert.equal(badTtl.code, 1);
+  assert.equal(badTtl.stderr, 'parley: --ttl must be a number with m, h or d, e.g. 7d (got "forever")\n');
+});

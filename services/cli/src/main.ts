@@ -8,7 +8,7 @@ import { callAdminSocket } from './admin-socket.ts';
 import { openStore, startEmbedded } from './embedded.ts';
 import { acquireDataDirLock, DataDirBusyError, lockHolder } from './lock.ts';
 import { migrationsDir, serverVersion } from './paths.ts';
-import { listUsers, UserError } from '@parley/admin';
+import { type InvitationView, type IssuedInvitation, listUsers, parseTtl, UserError } from '@parley/admin';
 import { type AuditedCommands, auditedCommands } from './audited.ts';
 
 const USAGE = `Usage: parley <command> [options]
@@ -27,6 +27,10 @@ Commands:
                                      or admin); the token is printed once
   admin token list                   list admin tokens (never their secrets)
   admin token revoke <id>            revoke an admin token at once
+  invite create <jid> [--ttl 7d]     an invitation to become <jid>'s contact (XEP-0379): prints the
+                                     xmpp: URI with its single-use token, shown only now
+  invite list [<jid>]                invitations and their state (open, used, revoked, expired)
+  invite revoke <id>                 revoke an open invitation
   user bulk --count N [--start 1] [--user-pattern user%d] [--password-pattern pass%d]
                                      create numbered accounts (load tests)
   version                            print the version
@@ -50,6 +54,7 @@ async function main(argv: string[]): Promise<number> {
       'user-pattern': { type: 'string' },
       'password-pattern': { type: 'string' },
       name: { type: 'string' },
+      ttl: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -83,6 +88,8 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'user':
       return user(config, sub, arg, values);
+    case 'invite':
+      return invite(config, sub, arg, values);
     case 'admin':
       if (sub !== 'token') throw new UsageError('use "parley admin token create|list|revoke"');
       return adminToken(config, arg, arg2, values);
@@ -164,7 +171,39 @@ async function adminToken(config: ParleyConfig, sub: string | undefined, arg: st
   }
 }
 
-type Values = { role?: string; name?: string; password?: string; count?: string; start?: string; 'user-pattern'?: string; 'password-pattern'?: string };
+async function invite(config: ParleyConfig, sub: string | undefined, arg: string | undefined, values: Values): Promise<number> {
+  const remote = serverHoldsDatabase(config);
+  switch (sub) {
+    case 'create': {
+      if (!arg) throw new UsageError('parley invite create needs the inviter, e.g. alice@' + config.domain);
+      const ttlMs = parseTtl(values.ttl ?? '7d');
+      const inv = remote
+        ? ((await callAdminSocket(config.dataDir, 'POST', '/invitations', { inviter: arg, ttlMs })) as unknown as IssuedInvitation)
+        : await withCommands(config, (c) => c.createInvitation(arg, ttlMs));
+      process.stderr.write(`invitation ${inv.id}, valid until ${inv.expiresAt}, single use; the URI is shown only now:\n`);
+      process.stdout.write(`${inv.uri}\n`);
+      return 0;
+    }
+    case 'list': {
+      const rows = remote
+        ? ((await callAdminSocket(config.dataDir, 'GET', `/invitations${arg ? `?inviter=${encodeURIComponent(arg)}` : ''}`)).invitations as InvitationView[])
+        : await withCommands(config, (c) => c.listInvitations(arg));
+      for (const i of rows) process.stdout.write(`${i.id}  ${i.state.padEnd(7)}  ${i.inviter ?? '-'}  until ${i.expiresAt}${i.usedBy ? `  used by ${i.usedBy}` : ''}\n`);
+      return 0;
+    }
+    case 'revoke': {
+      if (!arg) throw new UsageError('parley invite revoke needs an invitation id (see parley invite list)');
+      if (remote) await callAdminSocket(config.dataDir, 'DELETE', `/invitations/${encodeURIComponent(arg)}`);
+      else await withCommands(config, (c) => c.revokeInvitation(arg));
+      process.stdout.write(`revoked ${arg}\n`);
+      return 0;
+    }
+    default:
+      throw new UsageError(`unknown invite command "${sub ?? ''}"; use create, list or revoke`);
+  }
+}
+
+type Values = { ttl?: string; role?: string; name?: string; password?: string; count?: string; start?: string; 'user-pattern'?: string; 'password-pattern'?: string };
 
 async function user(config: ParleyConfig, sub: string | undefined, arg: string | undefined, values: Values): Promise<number> {
   const need = (what: string) => {

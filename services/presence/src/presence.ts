@@ -177,7 +177,9 @@ export function createPresenceHost(deps: PresenceDeps): ActorHost<AccountState, 
     const effect = outbound(type, state.items.get(contact) ?? null, contact);
     if (effect.item) await rosterOf(key, state, fence).save(effect.item);
     // §3.1.2: subscription stanzas travel between bare JIDs.
-    if (effect.forward) toContactActor(contact, subscriptionStanza(type, key, contact));
+    // A request carries what the client put in it (a status, a XEP-0172 nick, a XEP-0379 token) to the contact's server.
+    const carried = type === 'subscribe' ? stanza.children.filter((c): c is Element => typeof c !== 'string') : [];
+    if (effect.forward) toContactActor(contact, xml('presence', { xmlns: NS.client, type, from: key, to: contact }, ...carried));
     if (effect.sendPresence) await fan.sendOurPresence(key, contact);
     if (effect.sendUnavailable) await fan.sendUnavailable(key, contact);
   }
@@ -211,9 +213,9 @@ export function createPresenceHost(deps: PresenceDeps): ActorHost<AccountState, 
   }
 
   /** 'presence-outbound' hooks on a client's presence with a `to`: false when one refused or dropped it. */
-  async function outboundAdmitted(key: string, stanza: Element, origin: Origin): Promise<boolean> {
+  async function outboundAdmitted(key: string, state: AccountState, stanza: Element, origin: Origin, fence: Fence | undefined): Promise<boolean> {
     for (const hook of outboundHooks) {
-      const r = await hook({ env, key, stanza, origin });
+      const r = await hook({ env, key, stanza, origin, roster: rosterOf(key, state, fence) });
       if (r.kind === 'error') out.fail(stanza, origin, r.condition, r.text, r.appCondition);
       if (r.kind !== 'pass') return false;
     }
@@ -235,7 +237,7 @@ export function createPresenceHost(deps: PresenceDeps): ActorHost<AccountState, 
     }
     if (stanza.name !== 'presence') return;
     const type = stanza.attr('type');
-    if (stanza.attr('to') !== undefined && !(await outboundAdmitted(key, stanza, origin))) return;
+    if (stanza.attr('to') !== undefined && !(await outboundAdmitted(key, state, stanza, origin, fence))) return;
     if (isSubscriptionType(type)) await outboundSubscription(key, state, stanza, type, fence);
     else if (stanza.attr('to') === undefined) await ownPresence(key, state, stanza, origin);
     else {

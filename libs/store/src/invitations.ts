@@ -1,0 +1,97 @@
+// Invitation tokens (migration 0013): stored as SHA-256 digests, single use, expiring, revocable.
+import { createHash } from 'node:crypto';
+import type { Sql } from './sql.ts';
+
+/** What is stored of an invitation's secret token: its SHA-256 (tokens are 128-bit random, so no salt or stretching). */
+export const invitationDigest = (token: string): string => createHash('sha256').update(token, 'utf8').digest('hex');
+
+export type InvitationKind = 'roster' | 'account';
+
+export interface Invitation {
+  id: string;
+  domain: string;
+  /** The bare JID whose contact list the invitee joins (XEP-0379), or null. */
+  inviter: string | null;
+  kind: InvitationKind;
+  createdBy: string;
+  createdAt: Date;
+  expiresAt: Date;
+  usedAt: Date | null;
+  usedBy: string | null;
+  revokedAt: Date | null;
+}
+
+export interface InvitationRepo {
+  create(inv: { id: string; tokenHash: string; domain: string; inviter: string | null; kind: InvitationKind; createdBy: string; expiresAt: Date }): Promise<void>;
+  /**
+   * Marks the invitation with this token digest used by `usedBy`, atomically, if it is unused, unrevoked,
+   * unexpired at `now` and of this kind (and inviter, when given); returns it, or null (a second
+   * redemption, a bad token, or a token of another inviter gets null and spends nothing).
+   */
+  redeem(tokenHash: string, usedBy: string, only: { kind: InvitationKind; inviter?: string | null; now?: Date }): Promise<Invitation | null>;
+  /** Invitations of a domain (of one inviter when given), newest first. */
+  list(domain: string, opts?: { inviter?: string; limit?: number }): Promise<Invitation[]>;
+  /** false when there is no such unused, unrevoked invitation. */
+  revoke(id: string): Promise<boolean>;
+}
+
+interface Row {
+  id: string;
+  domain: string;
+  inviter: string | null;
+  kind: InvitationKind;
+  created_by: string;
+  created_at: Date | string;
+  expires_at: Date | string;
+  used_at: Date | string | null;
+  used_by: string | null;
+  revoked_at: Date | string | null;
+}
+
+const date = (d: Date | string | null) => (d === null ? null : new Date(d));
+const fromRow = (r: Row): Invitation => ({
+  id: r.id,
+  domain: r.domain,
+  inviter: r.inviter,
+  kind: r.kind,
+  createdBy: r.created_by,
+  createdAt: new Date(r.created_at),
+  expiresAt: new Date(r.expires_at),
+  usedAt: date(r.used_at),
+  usedBy: r.used_by,
+  revokedAt: date(r.revoked_at),
+});
+const COLUMNS = 'id, domain, inviter, kind, created_by, created_at, expires_at, used_at, used_by, revoked_at';
+
+export function invitationRepo(sql: Sql): InvitationRepo {
+  return {
+    async create(inv) {
+      await sql.query(
+        'INSERT INTO invitations (id, token_hash, domain, inviter, kind, created_by, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+        [inv.id, inv.tokenHash, inv.domain, inv.inviter, inv.kind, inv.createdBy, inv.expiresAt.toISOString()],
+      );
+    },
+    async redeem(tokenHash, usedBy, only) {
+      const rows = await sql.query<Row>(
+        `UPDATE invitations SET used_at = $3, used_by = $2
+         WHERE token_hash = $1 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > $3 AND kind = $4
+           AND ($5::boolean OR inviter = $6::text)
+         RETURNING ${COLUMNS}`,
+        [tokenHash, usedBy, (only.now ?? new Date()).toISOString(), only.kind, only.inviter === undefined, only.inviter ?? null],
+      );
+      return rows[0] ? fromRow(rows[0]) : null;
+    },
+    async list(domain, opts = {}) {
+      const rows = await sql.query<Row>(
+        `SELECT ${COLUMNS} FROM invitations WHERE domain = $1 AND ($2::text IS NULL OR inviter = $2::text)
+         ORDER BY created_at DESC, id LIMIT $3`,
+        [domain, opts.inviter ?? null, opts.limit ?? 100],
+      );
+      return rows.map(fromRow);
+    },
+    async revoke(id) {
+      const rows = await sql.query('UPDATE invitations SET revoked_at = now() WHERE id = $1 AND used_at IS NULL AND revoked_at IS NULL RETURNING id', [id]);
+      return rows.length > 0;
+    },
+  };
+}

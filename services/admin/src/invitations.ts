@@ -1,0 +1,61 @@
+// Invitations issued by administrators (`parley invite`): XEP-0379 pre-authenticated roster
+// subscriptions. The token is shown once, as the URI of XEP-0379 §2; only its digest is stored.
+import { randomBytes } from 'node:crypto';
+import { type Invitation, invitationDigest, type Store } from '@parley/store';
+import { type AccountConfig, UserError, usernameOf } from './accounts.ts';
+
+export interface IssuedInvitation {
+  id: string;
+  /** The secret, shown only now. */
+  token: string;
+  /** XEP-0379 §2: what the inviter hands to the invitee (a link or a QR code). */
+  uri: string;
+  expiresAt: string;
+}
+
+/** Lifetimes such as 90m, 12h or 7d (at most 90 days). */
+export function parseTtl(text: string): number {
+  const m = /^(\d{1,6})([mhd])$/.exec(text.trim());
+  if (!m) throw new UserError(`--ttl must be a number with m, h or d, e.g. 7d (got "${text}")`);
+  const ms = Number(m[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'm' | 'h' | 'd'];
+  if (ms <= 0 || ms > 90 * 86_400_000) throw new UserError('--ttl must be between 1 minute and 90 days');
+  return ms;
+}
+
+export async function createInvitation(store: Pick<Store, 'users' | 'invitations'>, config: AccountConfig, inviterInput: string, opts: { ttlMs: number; createdBy: string }): Promise<IssuedInvitation> {
+  const username = usernameOf(inviterInput, config.domain);
+  if (!(await store.users.exists(username, config.domain))) throw new UserError(`${username}@${config.domain} does not exist`);
+  const inviter = `${username}@${config.domain}`;
+  const id = randomBytes(8).toString('hex');
+  // 128 bits, URL-safe: it travels in a URI query (XEP-0379 §2).
+  const token = randomBytes(16).toString('base64url');
+  const expiresAt = new Date(Date.now() + opts.ttlMs);
+  await store.invitations.create({ id, tokenHash: invitationDigest(token), domain: config.domain, inviter, kind: 'roster', createdBy: opts.createdBy, expiresAt });
+  return { id, token, uri: `xmpp:${inviter}?roster;preauth=${token}`, expiresAt: expiresAt.toISOString() };
+}
+
+export interface InvitationView {
+  id: string;
+  inviter: string | null;
+  kind: string;
+  createdBy: string;
+  createdAt: string;
+  expiresAt: string;
+  state: 'open' | 'used' | 'revoked' | 'expired';
+  usedBy: string | null;
+}
+
+export function viewOf(i: Invitation, now = Date.now()): InvitationView {
+  const state = i.usedAt ? 'used' : i.revokedAt ? 'revoked' : i.expiresAt.getTime() <= now ? 'expired' : 'open';
+  return { id: i.id, inviter: i.inviter, kind: i.kind, createdBy: i.createdBy, createdAt: i.createdAt.toISOString(), expiresAt: i.expiresAt.toISOString(), state, usedBy: i.usedBy };
+}
+
+export async function listInvitations(store: Pick<Store, 'invitations'>, config: AccountConfig, inviterInput?: string): Promise<InvitationView[]> {
+  const inviter = inviterInput ? `${usernameOf(inviterInput, config.domain)}@${config.domain}` : undefined;
+  return (await store.invitations.list(config.domain, { inviter, limit: 1000 })).map((i) => viewOf(i));
+}
+
+export async function revokeInvitation(store: Pick<Store, 'invitations'>, id: string): Promise<string> {
+  if (!/^[0-9a-f]{16}$/.test(id) || !(await store.invitations.revoke(id))) throw new UserError(`no open invitation ${id} (see parley invite list)`);
+  return id;
+}
