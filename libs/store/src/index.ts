@@ -16,6 +16,8 @@ export type {
   OfflineRepo,
   LoginRecord,
   LoginHistoryRepo,
+  FastToken,
+  FastTokenRepo,
   LastActivity,
   LastActivityRepo,
   PrivacyItem,

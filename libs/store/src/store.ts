@@ -1,3 +1,4 @@
+import { fastTokenRepo } from './fast-tokens.ts';
 import { loginHistoryRepo } from './login-history.ts';
 import { offlineRepo } from './offline.ts';
 import { lastActivityRepo } from './last-activity.ts';
@@ -16,6 +17,7 @@ export function createStore(sql: Sql): Store {
     privacy: privacyRepo(sql),
     lastActivity: lastActivityRepo(sql),
     loginHistory: loginHistoryRepo(sql),
+    fastTokens: fastTokenRepo(sql),
     sql,
     close: () => sql.close(),
   };
