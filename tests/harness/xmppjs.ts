@@ -49,6 +49,11 @@ export interface XmppJsOptions {
   fingerprint?: string;
   /** SCRAM hash to prefer: xmpp.js ships SCRAM-SHA-1; SHA-256 and SHA-512 come from tests/harness/scram.ts. */
   scram?: ScramHash;
+  /**
+   * Use XEP-0388 SASL2 (with Bind2 and FAST) when offered. Off by default: with Bind2 the server
+   * chooses the resource (XEP-0386 §3), and most tests address clients by the resource they asked for.
+   */
+  sasl2?: boolean;
 }
 
 export class XmppJsClient {
@@ -72,6 +77,7 @@ export class XmppJsClient {
     xmpp.timeout = 10_000;
     const hash = o.scram ?? 'sha256';
     if (hash !== 'sha1') xmpp.saslFactory._mechs.unshift({ name: mechanismName(hash), mech: xmppJsScramMechanism(hash) });
+    if (!o.sasl2) hideSasl2(xmpp);
     const c = new XmppJsClient(xmpp);
     xmpp.on('send', (el) => {
       c.sent.push(el.toString());
@@ -132,3 +138,10 @@ export class XmppJsClient {
   }
 }
 
+/** xmpp.js 0.14 prefers SASL2 whenever offered: hide the feature before its middleware sees it. */
+function hideSasl2(xmpp: Client): void {
+  xmpp.prependListener('element', (el: XmlElement) => {
+    if (!el.is('features', 'http://etherx.jabber.org/streams')) return;
+    el.children = el.children.filter((c) => typeof c === 'string' || !c.is('authentication', 'urn:xmpp:sasl:2'));
+  });
+}
