@@ -11,7 +11,8 @@ export type AuditAction =
   | 'user.password'
   | 'session.kick'
   | 'token.create'
-  | 'token.revoke';
+  | 'token.revoke'
+  | 'user.fast-tokens.revoke';
 
 export interface AuditEntry {
   id: number;
