@@ -43,7 +43,7 @@ test('stream management enabled inline answers <enabled/> for <bound/> instead o
   const c = connect();
   const answer = c.inline(xml('enable', { xmlns: NS.sm, resume: 'true' }));
   assert.ok(answer?.is('enabled', NS.sm));
-  assert.deepEqual(c.sent, [], 'nothing written on the stream');
+  assert.equal(c.sent.length, 0, 'nothing written on the stream');
   assert.deepEqual(c.patches, [{ sm: true }]);
   // Enabled: an ack request is answered at once (no stanza was received).
   const sm = c.hooks.find((h) => h.xmlns === NS.sm)!;
