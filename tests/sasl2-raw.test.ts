@@ -134,6 +134,17 @@ describe('SASL2 with Bind2 in one round trip', () => {
     c.close();
   });
 
+  test('PLAIN works through SASL2 over TLS, answering with the bare JID', T, async () => {
+    const user = await account('plain');
+    const { c } = await secureRaw(ts.ports.c2s, ts.domain);
+    c.send(xml('authenticate', { xmlns: SASL2, mechanism: 'PLAIN' }, xml('initial-response', null, Buffer.from(`\0${user}\0pw-${user}`).toString('base64')), userAgent('plain-1')));
+    const success = await c.next((e) => e.getNS() === SASL2, 'PLAIN outcome');
+    assert.equal(success.name, 'success');
+    assert.equal(success.getChildText('authorization-identifier'), `${user}@${ts.domain}`);
+    await c.next((e) => e.is('features', NS.stream), 'features');
+    c.close();
+  });
+
   test('the sign-in history records the user agent', T, async () => {
     const user = await account('hist');
     const { c } = await secureRaw(ts.ports.c2s, ts.domain);
@@ -215,6 +226,15 @@ describe('FAST tokens', () => {
     assert.equal(conditionOf(wrong), 'not-authorized', 'XEP-0484 §3.4: bound to its mechanism');
     const right = await fastSasl2(c, user, token, 'HT-SHA-256-ENDP', [userAgent('endp-ua'), bind('app')]);
     assert.equal(conditionOf(right), 'success');
+    c.close();
+  });
+
+  test('HT-SHA-256-EXPR binds the token proof to this TLS connection (tls-exporter)', T, async () => {
+    const user = await account('expr');
+    const token = await tokenFor(user, 'expr-ua', 'HT-SHA-256-EXPR');
+    const { c } = await secureRaw(ts.ports.c2s, ts.domain);
+    const r = await fastSasl2(c, user, token, 'HT-SHA-256-EXPR', [userAgent('expr-ua'), bind('app')]);
+    assert.equal(conditionOf(r), 'success');
     c.close();
   });
 
