@@ -76,8 +76,8 @@ export function completeBind2(conn: C2SConnection, jid: Jid, auth: Authenticated
     const ns = child.getNS();
     if (!ns || !offered.has(ns)) continue;
     const hooks = conn.hooks.find((h) => h.xmlns === ns && h.bindInline);
-    const answer = hooks?.bindInline?.(child);
-    if (!hooks) continue;
+    if (!hooks?.bindInline) continue;
+    const answer = hooks.bindInline(child);
     inline.add(ns);
     if (answer) bound.append(answer);
   }
