@@ -56,6 +56,18 @@ export const carbons: ExtensionModule = {
   name: 'carbons',
   specs: ['XEP-0280'],
   disco: [{ on: ['server', 'own-account'], features: [NS.carbons] }],
+  edge: {
+    // XEP-0280 §4 with XEP-0386 §2.3: <enable/> inside a Bind2 request turns carbons on for the
+    // new resource (nothing goes into <bound/>).
+    bind2Inline: [NS.carbons],
+    connection: (api) => ({
+      xmlns: NS.carbons,
+      bindInline: (el) => {
+        if (el.is('enable', NS.carbons)) api.patchEntry({ carbons: true });
+        return null;
+      },
+    }),
+  },
   session: {
     iq: [toggle('enable'), toggle('disable')],
     // The sender's resources come in the same location round trip as the recipient's.

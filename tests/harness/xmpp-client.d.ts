@@ -37,7 +37,32 @@ declare module '@xmpp/client' {
     iqCallee: { set(ns: string, name: string, fn: (ctx: { stanza: XmlElement; element: XmlElement }) => unknown): void };
     saslFactory: { _mechs: Array<{ name: string; mech: SaslMechanismClass }> };
     reconnect: { stop(): void };
+    prependListener(event: 'element', fn: (el: XmlElement) => void): void;
+    /** XEP-0484 FAST: where the token is kept between connections. */
+    fast: {
+      mechanism: string | null;
+      fetchToken(): Promise<FastToken | null | undefined>;
+      saveToken(token: FastToken): Promise<void>;
+      deleteToken(): Promise<void>;
+    };
+    /** XEP-0386: inline features to request, by namespace. */
+    bind2: { use(ns: string, req: (el: XmlElement) => XmlElement | undefined, res?: (el: XmlElement) => void): void };
+    streamManagement: { enabled: boolean; id: string };
   }
 
-  export function client(options: { service: string; domain: string; resource?: string; username?: string; password?: string }): Client;
+  export interface FastToken {
+    mechanism: string;
+    token: string;
+    expiry: string;
+  }
+
+  export function client(options: {
+    service: string;
+    domain: string;
+    resource?: string;
+    username?: string;
+    password?: string;
+    /** XEP-0388 <user-agent/> element. */
+    userAgent?: XmlElement;
+  }): Client;
 }

@@ -49,6 +49,15 @@ export interface XmppJsOptions {
   fingerprint?: string;
   /** SCRAM hash to prefer: xmpp.js ships SCRAM-SHA-1; SHA-256 and SHA-512 come from tests/harness/scram.ts. */
   scram?: ScramHash;
+  /**
+   * Use XEP-0388 SASL2 (with Bind2 and FAST) when offered. Off by default: with Bind2 the server
+   * chooses the resource (XEP-0386 §3), and most tests address clients by the resource they asked for.
+   */
+  sasl2?: boolean;
+  /** XEP-0388 <user-agent id=…/> to send (xmpp.js makes a random one otherwise). */
+  userAgent?: XmlElement;
+  /** Called on the xmpp.js client before it starts (e.g. to hand it a stored FAST token). */
+  setup?: (xmpp: Client) => void;
 }
 
 export class XmppJsClient {
@@ -66,16 +75,18 @@ export class XmppJsClient {
 
   static async connect(o: XmppJsOptions): Promise<XmppJsClient> {
     if (o.fingerprint) pinCertificate(o.domain, o.fingerprint);
-    const xmpp = client({ service: o.service, domain: o.domain, username: o.username, password: o.password, resource: o.resource });
+    const xmpp = client({ service: o.service, domain: o.domain, username: o.username, password: o.password, resource: o.resource, userAgent: o.userAgent });
     xmpp.reconnect.stop(); // a kicked test client must stay kicked
     // xmpp.js gives each negotiation step 2 s; a loaded CI machine running tests in parallel can be slower.
     xmpp.timeout = 10_000;
     const hash = o.scram ?? 'sha256';
     if (hash !== 'sha1') xmpp.saslFactory._mechs.unshift({ name: mechanismName(hash), mech: xmppJsScramMechanism(hash) });
+    if (!o.sasl2) hideSasl2(xmpp);
+    o.setup?.(xmpp);
     const c = new XmppJsClient(xmpp);
     xmpp.on('send', (el) => {
       c.sent.push(el.toString());
-      if (el.is('auth', 'urn:ietf:params:xml:ns:xmpp-sasl')) c.mechanism = el.attrs.mechanism ?? '';
+      if (el.is('auth', 'urn:ietf:params:xml:ns:xmpp-sasl') || el.is('authenticate', 'urn:xmpp:sasl:2')) c.mechanism = el.attrs.mechanism ?? '';
     });
     xmpp.on('element', (el) => c.received.push(el.toString()));
     xmpp.on('stanza', (el) => c.inbox.push(el));
@@ -132,3 +143,10 @@ export class XmppJsClient {
   }
 }
 
+/** xmpp.js 0.14 prefers SASL2 whenever offered: hide the feature before its middleware sees it. */
+function hideSasl2(xmpp: Client): void {
+  xmpp.prependListener('element', (el: XmlElement) => {
+    if (!el.is('features', 'http://etherx.jabber.org/streams')) return;
+    el.children = el.children.filter((c) => typeof c === 'string' || !c.is('authentication', 'urn:xmpp:sasl:2'));
+  });
+}

@@ -51,12 +51,13 @@ export function smConnection(api: StreamApi, metrics: SmMetrics | null): Connect
     }, ASK_DELAY_MS).unref();
   };
 
+  /** Returns the <enabled/> answer: sent on the stream, or put into a Bind2 <bound/> (XEP-0386 §2.3). */
   const enable = () => {
     sm = { received: 0, handled: 0, done: new Set(), sent: 0, acked: 0, kept: [], asking: false, owed: [] };
-    api.send(xml('enabled', { xmlns: NS.sm }));
     metrics?.enabled.inc();
     // From now on the session actors keep this connection's deliveries until acknowledged.
     api.patchEntry({ sm: true });
+    return xml('enabled', { xmlns: NS.sm });
   };
 
   const ack = (s: SmState, hText: string | undefined) => {
@@ -88,7 +89,7 @@ export function smConnection(api: StreamApi, metrics: SmMetrics | null): Connect
         return;
       }
       if (sm === null) {
-        enable();
+        api.send(enable());
         return;
       }
       if (el.is('r', NS.sm)) {
@@ -107,6 +108,11 @@ export function smConnection(api: StreamApi, metrics: SmMetrics | null): Connect
       }
       // RFC 6120 §4.9.3.23: anything else in the namespace (or what only a server sends) is not ours to accept.
       api.streamError('unsupported-stanza-type', `<${el.name}/> is not a stream management request`);
+    },
+    // XEP-0198 §3 with XEP-0386 §2.3: <enable/> inside a Bind2 request, answered inside <bound/>.
+    bindInline(el) {
+      if (!el.is('enable', NS.sm) || sm !== null) return xml('failed', { xmlns: NS.sm }, xml('unexpected-request', { xmlns: NS.stanzas }));
+      return enable();
     },
     stanzaIn() {
       const s = sm;

@@ -16,6 +16,7 @@ export function streamManagement(opts: { registry?: Registry } = {}): ExtensionM
     metrics: metrics ? ['parley_sm_enabled_total', 'parley_sm_deferred_acks_total'] : [],
     edge: {
       features: [{ stage: 'after-auth', element: () => xml('sm', { xmlns: NS.sm }) }],
+      bind2Inline: [NS.sm],
       connection: (api) => smConnection(api, metrics),
     },
     session: smSession,

@@ -69,6 +69,8 @@ const BAD: Record<SettingKey, string | null> = {
   archiveSweepIntervalSec: '1',
   archivePageSize: '0',
   archiveMaxPageSize: '5000',
+  fastTokenLifetimeSec: '10',
+  fastMaxClients: '0',
   databaseUrl: 'mysql://u:pw@db/parley',
   websocketSecure: 'sometimes',
   natsUrl: 'nats://a:4222, nats://b:4222',

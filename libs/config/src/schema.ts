@@ -63,6 +63,12 @@ export const settingsShape = {
       settingMeta,
       server('PARLEY_LOOKALIKE_POLICY', 'A message or subscription request from a look-alike of a contact (UTS #39): warn (deliver marked, notify the user) or decline.'),
     ),
+  fastTokenLifetimeSec: intIn(300, 365 * 86400)
+    .default(14 * 86400)
+    .register(settingMeta, server('PARLEY_FAST_TOKEN_LIFETIME', 'Seconds a XEP-0484 FAST token stays valid; it is rotated when used in its second half.')),
+  fastMaxClients: intIn(1, 1000)
+    .default(20)
+    .register(settingMeta, server('PARLEY_FAST_MAX_CLIENTS', 'Clients per account holding FAST tokens; a new one evicts the least recently used.')),
   offlineQuota: intIn(0, 1_000_000)
     .default(1000)
     .register(settingMeta, server('PARLEY_OFFLINE_QUOTA', 'Offline messages kept per user (XEP-0160).')),

@@ -55,12 +55,23 @@ export interface ConnectionHooks {
   stanzaIn?(): (() => void) | undefined;
   /** A stanza was written to the client; `deliveryId` when an actor asked to keep it until acknowledged. */
   stanzaOut?(xml: string, deliveryId: string | undefined): void;
+  /**
+   * XEP-0386 §2.3: an element in `xmlns` inside a Bind2 `<bind/>`, run once the resource is bound
+   * and before anything else can reach the connection (synchronously, so no stanza precedes the
+   * SASL2 success). What it returns is put into `<bound/>` (e.g. XEP-0198 `<enabled/>`); null for nothing.
+   */
+  bindInline?(el: Element): Element | null;
   closed?(): void;
 }
 
 export interface EdgeContribution {
   features?: StreamFeature[];
   localIq?: LocalIq[];
+  /**
+   * XEP-0386 §2.1: namespaces of features a client may enable inside a Bind2 request, advertised as
+   * `<feature var=…/>`; the module's connection hooks handle them in `bindInline`.
+   */
+  bind2Inline?: string[];
   /** Called once per bound or unbound connection, when it is created. */
   connection?(api: StreamApi): ConnectionHooks;
 }

@@ -56,4 +56,13 @@ describe('loading extension modules', () => {
     assert.ok(loaded.edge.localIq('before-bind', 'set', 'urn:s', 'session'));
     assert.equal(loaded.edge.localIq('established', 'set', 'urn:s', 'session'), undefined);
   });
+
+  test('Bind2 inline features are collected from every module, in load order', () => {
+    const loaded = loadModules([
+      { name: 'a', specs: [], edge: { bind2Inline: ['urn:a'] } },
+      { name: 'b', specs: [] },
+      { name: 'c', specs: [], edge: { bind2Inline: ['urn:c'] } },
+    ]);
+    assert.deepEqual(loaded.edge.bind2Inline(), ['urn:a', 'urn:c']);
+  });
 });

@@ -12,6 +12,8 @@ import type { SessionContribution, SessionIqRequest } from './session.ts';
 export interface EdgeExtensions {
   features(stage: FeatureStage): Element[];
   localIq(stage: LocalIqStage, type: string, xmlns: string | undefined, name: string): LocalIq | undefined;
+  /** XEP-0386: namespaces the loaded modules can enable inline in a Bind2 request. */
+  bind2Inline(): string[];
   /** The hooks of every module for one new connection. */
   connect(api: StreamApi): ConnectionHooks[];
   /** Which actor service answers a client IQ addressed to the server or the sender's own bare JID. */
@@ -37,6 +39,7 @@ export function loadModules(modules: ExtensionModule[]): LoadedModules {
   for (const m of modules) {
     for (const q of m.edge?.localIq ?? []) for (const stage of q.stages) localIqs.set(`${stage} ${q.type} {${q.xmlns}}${q.name}`, q);
   }
+  const bind2Inline = modules.flatMap((m) => m.edge?.bind2Inline ?? []);
   const connectors = modules.flatMap((m) => (m.edge?.connection ? [m.edge.connection] : []));
   const presenceServerIq = new Set<string>();
   for (const m of modules) {
@@ -60,6 +63,7 @@ export function loadModules(modules: ExtensionModule[]): LoadedModules {
     edge: {
       features: (stage) => featureLists[stage].map((f) => f.element()),
       localIq: (stage, type, xmlns, name) => localIqs.get(`${stage} ${type} {${xmlns ?? ''}}${name}`),
+      bind2Inline: () => bind2Inline,
       connect: (api) => connectors.map((c) => c(api)),
       serverIqService: (xmlns, name) => (presenceServerIq.has(`{${xmlns ?? ''}}${name}`) ? 'presence' : 'session'),
     },

@@ -17,6 +17,8 @@ export type {
   OfflineRepo,
   LoginRecord,
   LoginHistoryRepo,
+  FastToken,
+  FastTokenRepo,
   LastActivity,
   LastActivityRepo,
   PrivacyItem,

@@ -7,6 +7,7 @@ import { runAccountContract } from './contract-accounts.ts';
 import { credential, repositoryMigrations, runStoreContract } from './contract.ts';
 import { runArchiveContract } from './contract-archive.ts';
 import { runPrivacyContract } from './contract-privacy.ts';
+import { runFastTokenContract } from './contract-fast.ts';
 import { createStore, migrate, openPglite } from './index.ts';
 
 runStoreContract('PGlite in memory', () => openPglite(null));
@@ -39,3 +40,4 @@ test('a PGlite data directory is created with its parents and keeps its data acr
 runAccountContract('PGlite in memory', () => openPglite(null));
 runPrivacyContract('PGlite in memory', () => openPglite(null));
 runArchiveContract('PGlite in memory', () => openPglite(null));
+runFastTokenContract('PGlite in memory', () => openPglite(null));

@@ -4,6 +4,7 @@ import { runAccountContract } from './contract-accounts.ts';
 import { runStoreContract } from './contract.ts';
 import { runArchiveContract } from './contract-archive.ts';
 import { runPrivacyContract } from './contract-privacy.ts';
+import { runFastTokenContract } from './contract-fast.ts';
 import { DEFAULT_TEST_DATABASE_URL, openPostgres, openScratchPostgres } from './index.ts';
 
 // Needs a reachable Postgres (PARLEY_TEST_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test);
@@ -40,3 +41,4 @@ test('openPostgres refuses a schema name that is not a plain identifier', async 
 runAccountContract('Postgres', () => openScratchPostgres());
 runPrivacyContract('Postgres', () => openScratchPostgres());
 runArchiveContract('Postgres', () => openScratchPostgres());
+runFastTokenContract('Postgres', () => openScratchPostgres());

@@ -1,5 +1,6 @@
 import { archiveRepo } from './archive.ts';
 import { invitationRepo } from './invitations.ts';
+import { fastTokenRepo } from './fast-tokens.ts';
 import { loginHistoryRepo } from './login-history.ts';
 import { offlineRepo } from './offline.ts';
 import { lastActivityRepo } from './last-activity.ts';
@@ -20,6 +21,7 @@ export function createStore(sql: Sql): Store {
     loginHistory: loginHistoryRepo(sql),
     archive: archiveRepo(sql),
     invitations: invitationRepo(sql),
+    fastTokens: fastTokenRepo(sql),
     sql,
     close: () => sql.close(),
   };

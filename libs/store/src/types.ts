@@ -181,6 +181,50 @@ export interface LastActivityRepo {
   set(owner: string, activity: LastActivity): Promise<void>;
 }
 
+/** One XEP-0484 FAST token of a client (identified by its XEP-0388 user-agent id). */
+export interface FastToken {
+  clientId: string;
+  /** XEP-0484 §5: 'new' until first used, then 'current'. */
+  slot: 'current' | 'new';
+  /** base64 SHA-256 of the token (never the token). */
+  hash: string;
+  /** The mechanism it was issued for (§3.4: it works with no other). */
+  mechanism: string;
+  expiresAt: Date;
+  /** The highest replay counter accepted for it (§3.4). */
+  lastCount: number | null;
+  userAgent: string | null;
+  createdAt: Date;
+}
+
+export interface FastTokenRepo {
+  /**
+   * Puts a token in the client's 'new' slot (replacing an unused one), then keeps the tokens of at
+   * most `maxClients` clients for the account (those used or issued least recently go). false for
+   * an unknown account.
+   */
+  issue(
+    username: string,
+    domain: string,
+    token: { clientId: string; hash: string; mechanism: string; expiresAt: Date; userAgent: string | null },
+    maxClients: number,
+  ): Promise<boolean>;
+  /** The client's tokens, 'new' first, expired ones included; none for a locked account. */
+  candidates(username: string, domain: string, clientId: string): Promise<FastToken[]>;
+  /**
+   * A token was used: refused as 'replayed' when `count` is not above the last accepted one; a
+   * 'new' token becomes 'current' and the previous current one is dropped. 'gone' when it is not
+   * there any more (revoked, or replaced in between).
+   */
+  use(username: string, domain: string, clientId: string, hash: string, count: number | null): Promise<'ok' | 'replayed' | 'gone'>;
+  /** Drops one token; false when it was not there. */
+  remove(username: string, domain: string, clientId: string, hash: string): Promise<boolean>;
+  /** The account's tokens, newest first. */
+  list(username: string, domain: string): Promise<FastToken[]>;
+  /** Drops the account's tokens, or one client's; how many went. */
+  revoke(username: string, domain: string, clientId?: string): Promise<number>;
+}
+
 export interface Store {
   users: UserRepo;
   roster: RosterRepo;
@@ -190,6 +234,7 @@ export interface Store {
   loginHistory: LoginHistoryRepo;
   archive: ArchiveRepo;
   invitations: InvitationRepo;
+  fastTokens: FastTokenRepo;
   sql: Sql;
   /** Closes the underlying Sql. */
   close(): Promise<void>;

@@ -80,6 +80,8 @@ export function userRepo(sql: Sql): UserRepo {
         if (rows.length === 0) return false;
         await tx.query('DELETE FROM scram_credentials WHERE domain = $1 AND username = $2', [domain, username]);
         await insertCredentials(tx, username, domain, credentials);
+        // A new password revokes every XEP-0484 FAST token issued with the old one.
+        await tx.query('DELETE FROM fast_tokens WHERE domain = $1 AND username = $2', [domain, username]);
         return true;
       });
     },

@@ -13,7 +13,8 @@ export type AuditAction =
   | 'token.create'
   | 'token.revoke'
   | 'invitation.create'
-  | 'invitation.revoke';
+  | 'invitation.revoke'
+  | 'user.fast-tokens.revoke';
 
 export interface AuditEntry {
   id: number;

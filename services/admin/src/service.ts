@@ -17,6 +17,7 @@ import { RouteBook } from './openapi.ts';
 import { sessionsRoutes } from './routes/sessions.ts';
 import { systemRoutes } from './routes/system.ts';
 import { usersRoutes } from './routes/users.ts';
+import { fastTokenRoutes } from './routes/fast-tokens.ts';
 import { tokenRepo } from './tokens.ts';
 
 export interface AdminDeps {
@@ -42,7 +43,7 @@ export interface AdminService {
   stop(): Promise<void>;
 }
 
-const BUILT_IN: AdminModule[] = [usersRoutes, sessionsRoutes, systemRoutes];
+const BUILT_IN: AdminModule[] = [usersRoutes, fastTokenRoutes, sessionsRoutes, systemRoutes];
 
 export function buildAdminService(deps: AdminDeps): AdminService {
   const { config, log } = deps;

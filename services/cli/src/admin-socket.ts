@@ -36,6 +36,8 @@ export async function startAdminSocket(deps: { config: ParleyConfig; store: Stor
     jid: await cmd.setPassword(req.params.user, req.body.password ?? ''),
   }));
   app.get('/users', async () => ({ users: await listUsers(store, config) }));
+  app.get<{ Params: { user: string } }>('/users/:user/fast-tokens', async (req) => cmd.listFastTokens(req.params.user));
+  app.delete<{ Params: { user: string }; Querystring: { client?: string } }>('/users/:user/fast-tokens', async (req) => cmd.revokeFastTokens(req.params.user, req.query.client));
   app.post<{ Body: Body }>('/admin-tokens', async (req) => cmd.createToken(req.body.role ?? '', req.body.name ?? ''));
   app.get('/admin-tokens', async () => ({ tokens: await cmd.listTokens() }));
   app.delete<{ Params: { id: string } }>('/admin-tokens/:id', async (req) => ({ id: await cmd.revokeToken(req.params.id) }));

@@ -1,7 +1,7 @@
 // What the CLI changes (directly in the database, or through the running server's admin socket)
 // goes into the same audit log as the admin API's changes, with the actor "cli (<os user>)".
 import { userInfo } from 'node:os';
-import { type AccountConfig, addUser, auditLog, bulkAdd, createInvitation, deleteUser, listInvitations, revokeInvitation, setPassword, tokenRepo, TokenInputError, UserError } from '@parley/admin';
+import { type AccountConfig, addUser, auditLog, bulkAdd, createInvitation, deleteUser, listFastTokens, listInvitations, revokeFastTokens, revokeInvitation, setPassword, tokenRepo, TokenInputError, UserError } from '@parley/admin';
 import type { Logger } from '@parley/log';
 import type { Store } from '@parley/store';
 
@@ -36,6 +36,14 @@ export function auditedCommands(store: Store, config: AccountConfig, log: Logger
     async bulkAdd(opts: Parameters<typeof bulkAdd>[2]) {
       const r = await bulkAdd(store, config, opts);
       await audit.record({ actor, action: 'user.create', target: `${opts.userPattern}@${config.domain}`, detail: { bulk: true, start: opts.start, count: opts.count, ...r } });
+      return r;
+    },
+    listFastTokens(user: string) {
+      return listFastTokens(store, config, user);
+    },
+    async revokeFastTokens(user: string, client?: string) {
+      const r = await revokeFastTokens(store, config, user, client);
+      await audit.record({ actor, action: 'user.fast-tokens.revoke', target: r.jid, detail: { revoked: r.revoked, ...(client ? { client } : {}) } });
       return r;
     },
     async createToken(role: string, name: string) {

@@ -22,6 +22,9 @@ Commands:
   user del <jid>                     delete an account and its roster, offline messages, history
   user passwd <jid> [--password P]   change a password
   user list                          list accounts
+  user tokens list <jid>             list the account's FAST sign-in tokens (XEP-0484) per client
+  user tokens revoke <jid> [--client ID]
+                                     revoke them (all, or one client's user-agent id)
   admin token create --role R [--name N]
                                      create a token for the admin API and console (R: read-only, operator
                                      or admin); the token is printed once
@@ -55,6 +58,7 @@ async function main(argv: string[]): Promise<number> {
       'password-pattern': { type: 'string' },
       name: { type: 'string' },
       ttl: { type: 'string' },
+      client: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -87,6 +91,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'user':
+      if (sub === 'tokens') return fastTokens(config, arg, arg2, values);
       return user(config, sub, arg, values);
     case 'invite':
       return invite(config, sub, arg, values);
@@ -203,7 +208,25 @@ async function invite(config: ParleyConfig, sub: string | undefined, arg: string
   }
 }
 
-type Values = { ttl?: string; role?: string; name?: string; password?: string; count?: string; start?: string; 'user-pattern'?: string; 'password-pattern'?: string };
+/** XEP-0484 FAST tokens of an account (through the running server's admin socket when it holds the database). */
+async function fastTokens(config: ParleyConfig, sub: string | undefined, jid: string | undefined, values: Values): Promise<number> {
+  if (!jid || (sub !== 'list' && sub !== 'revoke')) throw new UsageError('use "parley user tokens list <jid>" or "parley user tokens revoke <jid> [--client ID]"');
+  const remote = serverHoldsDatabase(config);
+  const path = `/users/${encodeURIComponent(jid)}/fast-tokens`;
+  if (sub === 'list') {
+    type Row = { client: string; userAgent: string | null; mechanism: string; slot: string; expiresAt: string };
+    const r = remote ? ((await callAdminSocket(config.dataDir, 'GET', path)) as { tokens: Row[] }) : await withCommands(config, (c) => c.listFastTokens(jid));
+    for (const t of r.tokens) process.stdout.write(`${t.client}  ${t.mechanism}  ${t.slot.padEnd(7)}  expires ${t.expiresAt}  ${t.userAgent ?? ''}\n`);
+    return 0;
+  }
+  const r = remote
+    ? ((await callAdminSocket(config.dataDir, 'DELETE', values.client ? `${path}?client=${encodeURIComponent(values.client)}` : path)) as { jid: string; revoked: number })
+    : await withCommands(config, (c) => c.revokeFastTokens(jid, values.client));
+  process.stdout.write(`revoked ${r.revoked} FAST token(s) of ${r.jid}\n`);
+  return 0;
+}
+
+type Values = { ttl?: string; client?: string; role?: string; name?: string; password?: string; count?: string; start?: string; 'user-pattern'?: string; 'password-pattern'?: string };
 
 async function user(config: ParleyConfig, sub: string | undefined, arg: string | undefined, values: Values): Promise<number> {
   const need = (what: string) => {

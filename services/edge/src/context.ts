@@ -14,7 +14,7 @@ export interface EdgeContext {
   readonly config: ParleyConfig;
   readonly log: Logger;
   readonly edgeId: string;
-  readonly store: Pick<Store, 'users'>;
+  readonly store: Pick<Store, 'users' | 'fastTokens'>;
   readonly location: LocationService;
   readonly fakeSaltSecret: Buffer;
   readonly metrics: EdgeMetrics;
@@ -30,5 +30,5 @@ export interface EdgeContext {
   kick(entry: ResourceEntry, condition: StreamErrorCondition, text: string): void;
   /** The client acknowledged these kept deliveries (XEP-0198): drop them from its outbox. */
   acknowledged(conn: C2SConnection, ids: string[]): void;
-  recordLogin(user: string, rec: { ip: string; resource: string; mechanism: string }): Promise<void>;
+  recordLogin(user: string, rec: { ip: string; resource: string; mechanism: string; client: string | null }): Promise<void>;
 }

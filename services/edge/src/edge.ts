@@ -30,7 +30,7 @@ export interface EdgeDeps {
   edgeId: string;
   bus: Bus<WireMessage>;
   location: LocationService;
-  store: Pick<Store, 'users' | 'loginHistory'>;
+  store: Pick<Store, 'users' | 'loginHistory' | 'fastTokens'>;
   tls: TlsMaterial;
   registry: Registry;
   /** The loaded extension modules' edge part (stream features, local IQs, connection hooks). */
@@ -118,7 +118,7 @@ export function buildEdgeService(deps: EdgeDeps): EdgeService {
     },
     async recordLogin(user, rec) {
       try {
-        await deps.store.loginHistory.record(user, config.domain, { ...rec, client: null, success: true });
+        await deps.store.loginHistory.record(user, config.domain, { ...rec, success: true });
       } catch (err) {
         log.warn('could not record login', { err: (err as Error).message });
       }

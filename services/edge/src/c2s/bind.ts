@@ -63,10 +63,10 @@ async function bindResource(conn: C2SConnection, el: Element, auth: Authenticate
   conn.established(jid, auth);
   conn.sendStanza(iqResult(el, xml('bind', { xmlns: NS.bind }, xml('jid', null, jid.toString()))).toString());
   conn.log.info('session established', { jid: jid.toString(), ip: conn.transport.remoteAddress, mechanism: auth.mechanism });
-  void ctx.recordLogin(auth.user, { ip: conn.transport.remoteAddress, resource, mechanism: auth.mechanism });
+  void ctx.recordLogin(auth.user, { ip: conn.transport.remoteAddress, resource, mechanism: auth.mechanism, client: auth.client ?? null });
 }
 
-async function replaceEntry(location: LocationService, entry: ResourceEntry, expected: string): Promise<boolean> {
+export async function replaceEntry(location: LocationService, entry: ResourceEntry, expected: string): Promise<boolean> {
   if (await location.replace(entry, expected)) return true;
   // The old owner vanished in between: a plain register then works.
   return (await location.register(entry)).ok;

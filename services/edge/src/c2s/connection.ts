@@ -16,6 +16,7 @@ import { onEstablished } from './established.ts';
 import { checkHeader, featuresAfterAuth, featuresBeforeAuth, responseHeader } from './header.ts';
 import { Input } from './input.ts';
 import { continueAuth, startAuth } from './sasl.ts';
+import { continueSasl2, isSasl2, startSasl2 } from './sasl2.ts';
 import { type Authenticated, type C2SState, DEADLINE } from './state.ts';
 
 export class C2SConnection {
@@ -115,7 +116,7 @@ export class C2SConnection {
   }
 
   /** RFC 7395 §3.4: in WebSocket framing every message is its own document, so stream-level elements declare the prefix. */
-  private streamLevel(el: Element): Element {
+  streamLevel(el: Element): Element {
     if (this.framed) el.setAttr('xmlns:stream', NS.stream);
     return el;
   }
@@ -140,6 +141,9 @@ export class C2SConnection {
           return;
         case 'wait_for_sasl_response':
           continueAuth(this, el, s.session);
+          return;
+        case 'wait_for_sasl2_response':
+          continueSasl2(this, el, s.session);
           return;
         case 'wait_for_bind':
           beforeBind(this, el, s.auth);
@@ -176,6 +180,10 @@ export class C2SConnection {
     }
     if (el.is('auth', NS.sasl)) {
       startAuth(this, el, saslFailures);
+      return;
+    }
+    if (isSasl2(el)) {
+      startSasl2(this, el, saslFailures);
       return;
     }
     // RFC 6120 §6.4: any stanza before authentication is not-authorized and closes.

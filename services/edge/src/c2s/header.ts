@@ -6,6 +6,7 @@ import { offeredMechanisms } from '@parley/sasl';
 import { NS, type StreamErrorCondition } from '@parley/stanza';
 import { type Element, xml } from '@parley/xml';
 import type { ChannelBindingType, Transport } from '../transport/transport.ts';
+import { sasl2Feature } from './sasl2.ts';
 
 export type HeaderProblem = { condition: StreamErrorCondition; text: string };
 
@@ -50,6 +51,7 @@ export function featuresBeforeAuth(transport: Transport, config: ParleyConfig, e
     out.push(xml('mechanisms', { xmlns: NS.sasl }, ...mechs.map((m) => xml('mechanism', null, m))));
     // XEP-0440: tell the client which channel-binding types we support.
     if (cbTypes.length) out.push(xml('sasl-channel-binding', { xmlns: NS.saslCb }, ...cbTypes.map((t) => xml('channel-binding', { type: t }))));
+    out.push(sasl2Feature(mechs, transport.secure() ? cbTypes : null, ext));
   }
   return [...out, ...ext.features('before-auth')];
 }

@@ -2,11 +2,14 @@
 // union in which each state carries its own data, retry count and deadline kind.
 import type { Jid } from '@parley/jid';
 import type { SaslSession } from '@parley/sasl';
+import type { Sasl2Request } from './sasl2.ts';
 
 /** Who authenticated, and how (kept for the login record once a resource is bound). */
 export interface Authenticated {
   user: string;
   mechanism: string;
+  /** XEP-0388 §2.3 user agent (software, device, id) as one line for the sign-in history. */
+  client?: string;
 }
 
 export type C2SState =
@@ -14,6 +17,8 @@ export type C2SState =
   | { name: 'wait_for_stream'; auth: Authenticated | null; saslFailures: number }
   | { name: 'wait_for_feature_before_auth'; saslFailures: number }
   | { name: 'wait_for_sasl_response'; session: SaslSession; mechanism: string; saslFailures: number }
+  /** XEP-0388 (sasl2.ts): like wait_for_sasl_response, with the inline requests to honour on success. */
+  | { name: 'wait_for_sasl2_response'; session: SaslSession; mechanism: string; saslFailures: number; request: Sasl2Request }
   | { name: 'wait_for_bind'; auth: Authenticated }
   | { name: 'session_established'; jid: Jid; auth: Authenticated }
   | { name: 'closed' };
@@ -31,6 +36,7 @@ export const DEADLINE: Record<C2SStateName, 'negotiation' | 'idle' | null> = {
   wait_for_stream: 'negotiation',
   wait_for_feature_before_auth: 'negotiation',
   wait_for_sasl_response: 'negotiation',
+  wait_for_sasl2_response: 'negotiation',
   wait_for_bind: 'negotiation',
   session_established: 'idle',
   closed: null,
