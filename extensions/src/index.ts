@@ -30,6 +30,10 @@ export interface DefaultModuleOptions {
   offlineQuota: number;
   /** The process's metrics registry, for modules that export metrics. */
   registry?: Registry;
+  /** XEP-0198 resumption window (seconds; 0 disables). */
+  smResumeSec?: number;
+  /** XEP-0357: include message bodies in push summaries. */
+  pushIncludeBody?: boolean;
 }
 
 export function defaultModules(opts: DefaultModuleOptions): ExtensionModule[] {
@@ -42,7 +46,7 @@ export function defaultModules(opts: DefaultModuleOptions): ExtensionModule[] {
     roster,
     carbons,
     offline({ quota: opts.offlineQuota }),
-    streamManagement({ registry: opts.registry }),
+    streamManagement({ registry: opts.registry, resumeSec: opts.smResumeSec }),
     privacyEnforcement,
     blocking,
     privacyLists,

@@ -63,6 +63,8 @@ const BAD: Record<SettingKey, string | null> = {
   rateBytesPerSec: '10',
   rateBurstBytes: 'lots',
   offlineQuota: '-1',
+  smResumeTimeoutSec: '-3',
+  pushIncludeBody: 'sometimes',
   databaseUrl: 'mysql://u:pw@db/parley',
   websocketSecure: 'sometimes',
   natsUrl: 'nats://a:4222, nats://b:4222',

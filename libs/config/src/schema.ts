@@ -60,6 +60,12 @@ export const settingsShape = {
   offlineQuota: intIn(0, 1_000_000)
     .default(1000)
     .register(settingMeta, server('PARLEY_OFFLINE_QUOTA', 'Offline messages kept per user (XEP-0160).')),
+  smResumeTimeoutSec: intIn(0, 86_400)
+    .default(300)
+    .register(settingMeta, server('PARLEY_SM_RESUME_TIMEOUT', 'XEP-0198 resumption window in seconds: how long a lost session waits, queueing, for its client (0 disables resumption).')),
+  pushIncludeBody: flag()
+    .default(false)
+    .register(settingMeta, server('PARLEY_PUSH_INCLUDE_BODY', 'XEP-0357 push: put the message body in the summary sent to app servers (off: count and sender only).')),
   databaseUrl: optionalMatching(/^postgres(ql)?:\/\/\S+$/, 'must be a URL such as postgres://user:pass@host:5432/db', 'postgres:// URL', { secret: true })
     .default(null)
     .register(settingMeta, server('PARLEY_DATABASE_URL', 'Postgres URL (credentials may be in it); unset: the embedded PGlite database in the data directory.')),
