@@ -7,6 +7,7 @@ import { flush } from './harness/flush.ts';
 import { startTestServer, type TestServer, uniqueName } from './harness/server.ts';
 import { SlixClient } from './harness/slix.ts';
 import { SlixSmClient } from './harness/slix-sm.ts';
+import { XmppJsClient } from './harness/xmppjs.ts';
 
 /** Bodies of the messages from `from` still buffered (taken out), plus those a test already took. */
 const bodiesFrom = (c: SlixClient, from: string, taken: string[]) =>
@@ -66,6 +67,42 @@ describe('XEP-0198 resumption (embedded)', () => {
     }
   });
 
+  test('xmpp.js: a lost socket reconnects and resumes the same session; queued messages arrive once', async () => {
+    const [a, b] = [uniqueName('resjs-a'), uniqueName('resjs-b')];
+    const [aj, bj] = await srv.addUsers([a, 'pw-a'], [b, 'pw-b']);
+    const alice = await XmppJsClient.connect({ service: `xmpp://127.0.0.1:${srv.ports.c2s}`, domain: srv.domain, username: a, password: 'pw-a', resource: 'js', fingerprint: srv.server.fingerprint });
+    const bob = await SlixClient.connect({ jid: `${bj}/desk`, password: 'pw-b', port: srv.ports.c2s });
+    try {
+      const sm = (alice.xmpp as unknown as { streamManagement: { id: string; enabled: boolean; once(ev: string, f: () => void): void } }).streamManagement;
+      await waitUntil(() => sm.enabled, 'xmpp.js to enable stream management');
+      assert.ok(sm.id, 'resumption offered');
+      const jid = alice.jid;
+      await bob.sendMessage(jid, 'one');
+      await alice.message(bj!, 'the first message');
+      const resumed = new Promise<void>((r) => sm.once('resumed', r));
+      // The network fails: xmpp.js sees the socket die and reconnects (its reconnect module) with <resume/>.
+      (alice.xmpp as unknown as { reconnect: { start(): void; delay: number } }).reconnect.start();
+      await bob.sendMessage(jid, 'two');
+      await flush(bob);
+      // After STARTTLS xmpp.js wraps the TLS socket; destroying it is a dead network, not a stream close.
+      const wrapper = (alice.xmpp as unknown as { socket: { socket?: { destroy(): void }; destroy?(): void } }).socket;
+      (wrapper.socket ?? (wrapper as { destroy(): void })).destroy();
+      await resumed;
+      assert.equal((alice.xmpp as unknown as { jid: { toString(): string } }).jid.toString(), jid, 'the same full JID');
+      const two = await alice.message(bj!, 'the queued message');
+      assert.equal(two.getChildText('body'), 'two');
+      await bob.sendMessage(jid, 'three');
+      const three = await alice.message(bj!, 'a message after resumption');
+      assert.equal(three.getChildText('body'), 'three');
+      await alice.ping();
+      assert.deepEqual(alice.inbox.take((e) => e.is('message')).map((e) => e.getChildText('body')), [], 'nothing twice');
+    } finally {
+      (alice.xmpp as unknown as { reconnect: { stop(): void } }).reconnect.stop();
+      await alice.stop();
+      await bob.stop();
+    }
+  });
+
   test('slixmpp: resuming after the window fails with item-not-found and h; the queue went to offline storage, contacts saw it leave', async () => {
     const { alice, bob, aj, bj } = await pair();
     try {
@@ -89,3 +126,11 @@ describe('XEP-0198 resumption (embedded)', () => {
   });
 });
 
+
+async function waitUntil(cond: () => boolean, what: string, ms = 5000): Promise<void> {
+  const start = Date.now();
+  while (!cond()) {
+    if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
