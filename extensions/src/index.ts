@@ -2,6 +2,7 @@
 import type { ExtensionModule } from '@parley/ext';
 import type { Registry } from 'prom-client';
 import { carbons } from './carbons.ts';
+import { clientStateIndication } from './csi.ts';
 import { disco } from './disco.ts';
 import { lastActivity } from './last-activity.ts';
 import { legacySession } from './legacy-session.ts';
@@ -14,6 +15,7 @@ import { entityTime } from './time.ts';
 import { version } from './version.ts';
 
 export { carbonEligible, carbons } from './carbons.ts';
+export { clientStateIndication, csiHoldKey, NS_CSI } from './csi.ts';
 export { disco } from './disco.ts';
 export { lastActivity, NS_LAST } from './last-activity.ts';
 export { legacySession } from './legacy-session.ts';
@@ -52,5 +54,6 @@ export function defaultModules(opts: DefaultModuleOptions): ExtensionModule[] {
     privacyLists,
     invisibility,
     lastActivity(),
+    clientStateIndication({ registry: opts.registry }),
   ];
 }
