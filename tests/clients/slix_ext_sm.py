@@ -8,6 +8,7 @@ Events: sm_enabled, sm_resumed, sm_failed.
 """
 import asyncio
 import os
+import xml.etree.ElementTree as ET
 
 from jsonlines import emit
 
@@ -67,4 +68,12 @@ async def csi(client, cmd):
     return {}
 
 
-COMMANDS = {'sm_state': sm_state, 'sm_drop': sm_drop, 'sm_resume': sm_resume, 'csi': csi}
+async def chat_state(client, cmd):
+    """A standalone chat state notification (XEP-0085 §5.5), without body."""
+    msg = client.Message(sto=cmd['to'], stype='chat')
+    msg.append(ET.Element('{http://jabber.org/protocol/chatstates}%s' % cmd['state']))
+    msg.send()
+    return {}
+
+
+COMMANDS = {'sm_state': sm_state, 'sm_drop': sm_drop, 'sm_resume': sm_resume, 'csi': csi, 'chat_state': chat_state}

@@ -39,3 +39,8 @@ export class SlixSmClient extends SlixClient {
     return this.command({ cmd: 'csi', state });
   }
 }
+
+/** A standalone XEP-0085 chat state from any slixmpp test client. */
+export function sendChatState(c: SlixClient, to: string, state: 'active' | 'composing' | 'paused' | 'inactive' | 'gone') {
+  return c.command({ cmd: 'chat_state', to, state });
+}
