@@ -9,6 +9,7 @@ import { legacySession } from './legacy-session.ts';
 import { offline } from './offline.ts';
 import { ping } from './ping.ts';
 import { blocking, invisibility, privacyEnforcement, privacyLists } from './privacy/index.ts';
+import { push } from './push/index.ts';
 import { roster } from './roster/index.ts';
 import { streamManagement } from './stream-management/index.ts';
 import { entityTime } from './time.ts';
@@ -22,6 +23,7 @@ export { legacySession } from './legacy-session.ts';
 export { offline } from './offline.ts';
 export { ping } from './ping.ts';
 export { BLOCKLIST_NAME, blocking, invisibility, NS_BLOCKING, NS_INVISIBLE, privacyEnforcement, privacyLists } from './privacy/index.ts';
+export { NS_PUSH, push } from './push/index.ts';
 export { roster } from './roster/index.ts';
 export { streamManagement } from './stream-management/index.ts';
 export { entityTime, NS_TIME } from './time.ts';
@@ -55,5 +57,6 @@ export function defaultModules(opts: DefaultModuleOptions): ExtensionModule[] {
     invisibility,
     lastActivity(),
     clientStateIndication({ registry: opts.registry }),
+    push({ includeBody: opts.pushIncludeBody, registry: opts.registry }),
   ];
 }

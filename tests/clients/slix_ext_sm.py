@@ -76,4 +76,20 @@ async def chat_state(client, cmd):
     return {}
 
 
-COMMANDS = {'sm_state': sm_state, 'sm_drop': sm_drop, 'sm_resume': sm_resume, 'csi': csi, 'chat_state': chat_state}
+async def push(client, cmd):
+    """XEP-0357 enable (with a publish-options form holding `secret`) or disable."""
+    iq = client.Iq(stype='set')
+    el = ET.Element('{urn:xmpp:push:0}%s' % cmd['op'], {'jid': cmd['jid']})
+    if cmd.get('node'):
+        el.set('node', cmd['node'])
+    if cmd['op'] == 'enable' and cmd.get('secret'):
+        form = ET.SubElement(el, '{jabber:x:data}x', {'type': 'submit'})
+        for var, value in (('FORM_TYPE', 'http://jabber.org/protocol/pubsub#publish-options'), ('secret', cmd['secret'])):
+            field = ET.SubElement(form, '{jabber:x:data}field', {'var': var})
+            ET.SubElement(field, '{jabber:x:data}value').text = value
+    iq.append(el)
+    result = await iq.send(timeout=5)
+    return {'type': result['type']}
+
+
+COMMANDS = {'push': push, 'sm_state': sm_state, 'sm_drop': sm_drop, 'sm_resume': sm_resume, 'csi': csi, 'chat_state': chat_state}

@@ -44,3 +44,8 @@ export class SlixSmClient extends SlixClient {
 export function sendChatState(c: SlixClient, to: string, state: 'active' | 'composing' | 'paused' | 'inactive' | 'gone') {
   return c.command({ cmd: 'chat_state', to, state });
 }
+
+/** XEP-0357 enable/disable from a slixmpp client. */
+export function pushCommand(c: SlixClient, op: 'enable' | 'disable', jid: string, node?: string, secret?: string) {
+  return c.command({ cmd: 'push', op, jid, node, secret });
+}

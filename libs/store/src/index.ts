@@ -25,5 +25,7 @@ export type {
   PrivacySession,
   PrivacySessionPatch,
   PrivacyStanza,
+  PushRegistration,
+  PushRepo,
 } from './types.ts';
 export { type CachedPrivacyRepo, cachedPrivacy, type PrivacyCacheOptions } from './privacy-cache.ts';

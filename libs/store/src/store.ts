@@ -2,6 +2,7 @@ import { loginHistoryRepo } from './login-history.ts';
 import { offlineRepo } from './offline.ts';
 import { lastActivityRepo } from './last-activity.ts';
 import { privacyRepo } from './privacy.ts';
+import { pushRepo } from './push.ts';
 import { rosterRepo } from './roster.ts';
 import type { Sql } from './sql.ts';
 import type { Store } from './types.ts';
@@ -16,6 +17,7 @@ export function createStore(sql: Sql): Store {
     privacy: privacyRepo(sql),
     lastActivity: lastActivityRepo(sql),
     loginHistory: loginHistoryRepo(sql),
+    push: pushRepo(sql),
     sql,
     close: () => sql.close(),
   };

@@ -177,6 +177,21 @@ export interface LastActivityRepo {
   set(owner: string, activity: LastActivity): Promise<void>;
 }
 
+/** XEP-0357: an app server (and node) an account enabled push notifications with. */
+export interface PushRegistration {
+  service: string;
+  node: string;
+  /** The publish-options data form the client gave (serialized), or null. */
+  options: string | null;
+}
+
+export interface PushRepo {
+  list(owner: string): Promise<PushRegistration[]>;
+  enable(owner: string, reg: PushRegistration): Promise<void>;
+  /** Without `node`, every node of the app server (XEP-0357 §6); returns how many were removed. */
+  disable(owner: string, service: string, node?: string): Promise<number>;
+}
+
 export interface Store {
   users: UserRepo;
   roster: RosterRepo;
@@ -184,6 +199,7 @@ export interface Store {
   privacy: PrivacyRepo;
   lastActivity: LastActivityRepo;
   loginHistory: LoginHistoryRepo;
+  push: PushRepo;
   sql: Sql;
   /** Closes the underlying Sql. */
   close(): Promise<void>;

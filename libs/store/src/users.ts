@@ -48,6 +48,7 @@ export function userRepo(sql: Sql): UserRepo {
         await tx.query('DELETE FROM privacy_lists WHERE owner = $1', [owner]);
         await tx.query('DELETE FROM privacy_sessions WHERE owner = $1', [owner]);
         await tx.query('DELETE FROM last_activity WHERE owner = $1', [owner]);
+        await tx.query('DELETE FROM push_registrations WHERE owner = $1', [owner]);
         return true;
       });
     },
