@@ -69,7 +69,7 @@ describe('XEP-0198 resumption (embedded)', () => {
 
   test('xmpp.js: a lost socket reconnects and resumes the same session; queued messages arrive once', async () => {
     const [a, b] = [uniqueName('resjs-a'), uniqueName('resjs-b')];
-    const [aj, bj] = await srv.addUsers([a, 'pw-a'], [b, 'pw-b']);
+    const [, bj] = await srv.addUsers([a, 'pw-a'], [b, 'pw-b']);
     const alice = await XmppJsClient.connect({ service: `xmpp://127.0.0.1:${srv.ports.c2s}`, domain: srv.domain, username: a, password: 'pw-a', resource: 'js', fingerprint: srv.server.fingerprint });
     const bob = await SlixClient.connect({ jid: `${bj}/desk`, password: 'pw-b', port: srv.ports.c2s });
     try {
