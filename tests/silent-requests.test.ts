@@ -66,21 +66,21 @@ describe('stanzas with a missing or unknown type', () => {
   });
 });
 
-describe('stream management requests Parley does not support', () => {
-  // XEP-0198 §5: "If the server does not support session resumption, it MUST return a <failed/>
-  // element, which SHOULD include an error condition of <feature-not-implemented/>."
-  test('a resume request before binding is refused with feature-not-implemented', async () => {
+describe('stream management requests Parley refuses', () => {
+  // XEP-0198 §5: resuming a stream the server does not know fails with <item-not-found/>.
+  test('a resume request before binding for an unknown stream is refused with item-not-found', async () => {
     const c = await authenticatedNotBound();
     c.send(xml('resume', { xmlns: NS.sm, h: '0', previd: 'earlier-session' }));
-    assert.equal(smCondition(await smFailure(c, 'the answer to <resume/>')), 'feature-not-implemented');
+    assert.equal(smCondition(await smFailure(c, 'the answer to <resume/>')), 'item-not-found');
   });
 
+  // XEP-0198 §5: <resume/> replaces binding; in an established session it is unexpected.
   test('a resume request in an established session with stream management on is refused, not ignored', async () => {
     const c = await loggedIn();
     c.send(xml('enable', { xmlns: NS.sm }));
     await c.next((e) => e.is('enabled', NS.sm), 'stream management enabled');
     c.send(xml('resume', { xmlns: NS.sm, h: '0', previd: 'earlier-session' }));
-    assert.equal(smCondition(await smFailure(c, 'the answer to <resume/>')), 'feature-not-implemented');
+    assert.equal(smCondition(await smFailure(c, 'the answer to <resume/>')), 'unexpected-request');
   });
 
   // RFC 6120 §4.9.3.23: a first-level element the server does not support is an

@@ -14,16 +14,19 @@ function connect() {
   const loaded = loadModules([carbons, streamManagement()]);
   const sent: Element[] = [];
   const patches: unknown[] = [];
-  const api: StreamApi = {
+  const api = {
     id: 'c1',
+    edgeId: 'e1',
+    account: () => 'a@example.com',
+    location: { smSave: async () => {} },
     log: silentLogger,
     jid: () => parseJid('a@example.com/app.1'),
-    send: (el) => sent.push(el),
+    send: (el: Element) => sent.push(el),
     streamError: () => {},
     isClosed: () => false,
-    patchEntry: (p) => patches.push(p),
+    patchEntry: (p: unknown) => patches.push(p),
     acknowledged: () => {},
-  };
+  } as unknown as StreamApi;
   const hooks = loaded.edge.connect(api);
   const inline = (el: Element) => hooks.find((h) => h.xmlns === el.getNS() && h.bindInline)?.bindInline?.(el);
   return { loaded, hooks, sent, patches, inline };
@@ -43,8 +46,9 @@ test('stream management enabled inline answers <enabled/> for <bound/> instead o
   const c = connect();
   const answer = c.inline(xml('enable', { xmlns: NS.sm, resume: 'true' }));
   assert.ok(answer?.is('enabled', NS.sm));
+  assert.equal(answer?.attr('resume'), 'true', 'resumable, as asked (XEP-0198 §5)');
   assert.equal(c.sent.length, 0, 'nothing written on the stream');
-  assert.deepEqual(c.patches, [{ sm: true }]);
+  assert.equal((c.patches[0] as { sm?: boolean }).sm, true);
   // Enabled: an ack request is answered at once (no stanza was received).
   const sm = c.hooks.find((h) => h.xmlns === NS.sm)!;
   sm.nonza!(xml('r', { xmlns: NS.sm }), true);

@@ -2,6 +2,7 @@
 import type { ExtensionModule } from '@parley/ext';
 import type { Registry } from 'prom-client';
 import { carbons } from './carbons.ts';
+import { clientStateIndication } from './csi.ts';
 import { disco } from './disco.ts';
 import { lastActivity } from './last-activity.ts';
 import { type ArchiveOptions, messageArchive } from './mam/index.ts';
@@ -11,12 +12,14 @@ import { type LookalikePolicy, lookalikes } from './lookalikes.ts';
 import { offline } from './offline.ts';
 import { ping } from './ping.ts';
 import { blocking, invisibility, privacyEnforcement, privacyLists } from './privacy/index.ts';
+import { push } from './push/index.ts';
 import { roster } from './roster/index.ts';
 import { streamManagement } from './stream-management/index.ts';
 import { entityTime } from './time.ts';
 import { version } from './version.ts';
 
 export { carbonEligible, carbons } from './carbons.ts';
+export { clientStateIndication, csiHoldKey, NS_CSI } from './csi.ts';
 export { disco } from './disco.ts';
 export { lastActivity, NS_LAST } from './last-activity.ts';
 export { legacySession } from './legacy-session.ts';
@@ -26,6 +29,7 @@ export { type ArchiveOptions, messageArchive, NS_MAM } from './mam/index.ts';
 export { offline } from './offline.ts';
 export { ping } from './ping.ts';
 export { BLOCKLIST_NAME, blocking, invisibility, NS_BLOCKING, NS_INVISIBLE, privacyEnforcement, privacyLists } from './privacy/index.ts';
+export { NS_PUSH, push } from './push/index.ts';
 export { roster } from './roster/index.ts';
 export { streamManagement } from './stream-management/index.ts';
 export { entityTime, NS_TIME } from './time.ts';
@@ -40,6 +44,10 @@ export interface DefaultModuleOptions {
   registry?: Registry;
   /** XEP-0313 message archive settings (defaults: always archive, keep forever). */
   archive?: Partial<ArchiveOptions>;
+  /** XEP-0198 resumption window (seconds; 0 disables). */
+  smResumeSec?: number;
+  /** XEP-0357: include message bodies in push summaries. */
+  pushIncludeBody?: boolean;
 }
 
 export function defaultModules(opts: DefaultModuleOptions): ExtensionModule[] {
@@ -52,7 +60,7 @@ export function defaultModules(opts: DefaultModuleOptions): ExtensionModule[] {
     roster,
     carbons,
     offline({ quota: opts.offlineQuota }),
-    streamManagement({ registry: opts.registry }),
+    streamManagement({ registry: opts.registry, resumeSec: opts.smResumeSec }),
     privacyEnforcement,
     blocking,
     privacyLists,
@@ -62,5 +70,7 @@ export function defaultModules(opts: DefaultModuleOptions): ExtensionModule[] {
     invitations,
     lastActivity(),
     messageArchive({ defaultMode: 'always', retentionDays: 0, sweepEveryMs: 3_600_000, defaultPage: 50, maxPage: 250, registry: opts.registry, ...opts.archive }),
+    clientStateIndication({ registry: opts.registry }),
+    push({ includeBody: opts.pushIncludeBody, registry: opts.registry }),
   ];
 }

@@ -14,18 +14,19 @@ function connection() {
   const acked: string[] = [];
   const patches: unknown[] = [];
   let error: string | null = null;
-  const api: StreamApi = {
+  const api = {
     id: 'c1',
     log: silentLogger,
     jid: () => parseJid('a@example.com/r'),
-    send: (el) => sent.push(el),
-    streamError: (c) => {
+    send: (el: Element) => sent.push(el),
+    streamError: (c: string) => {
       error = c;
     },
     isClosed: () => false,
-    patchEntry: (p) => patches.push(p),
-    acknowledged: (ids) => acked.push(...ids),
-  };
+    patchEntry: (p: unknown) => patches.push(p),
+    acknowledged: (ids: string[]) => acked.push(...ids),
+    holdInput: () => () => {},
+  } as unknown as StreamApi;
   const hooks = smConnection(api, null);
   const nonza = (name: string, attrs: Record<string, string> = {}) => hooks.nonza!(xml(name, { xmlns: NS.sm, ...attrs }), true);
   const acks = () => sent.filter((e) => e.is('a', NS.sm)).map((e) => Number(e.attr('h')));

@@ -10,7 +10,7 @@ const delivery = (r: ResourceEntry[], stampRecipient = false): Delivery => ({ re
 
 test('a delivery to one stream-managed connection is kept in its outbox first; others are not', async () => {
   const kept: string[] = [];
-  const env = { location: { outboxPut: async (conn: string, id: string) => void kept.push(`${conn}:${id}`) } } as unknown as SessionEnv;
+  const env = { location: { outboxPut: async (conn: string, id: string) => kept.push(`${conn}:${id}`) > 0 } } as unknown as SessionEnv;
   await smSession.beforeDeliver!(delivery([entry(true)]), env);
   assert.equal(smSession.beforeDeliver!(delivery([entry(false)]), env), undefined);
   assert.equal(smSession.beforeDeliver!(delivery([entry(true), { ...entry(true), conn: 'c2' }]), env), undefined);
@@ -20,5 +20,10 @@ test('a delivery to one stream-managed connection is kept in its outbox first; o
 
 test('an outbox that cannot take the delivery makes the hand-off retryable, not an internal error', async () => {
   const env = { location: { outboxPut: async () => Promise.reject(new Error('connection lost')) } } as unknown as SessionEnv;
+  await assert.rejects(smSession.beforeDeliver!(delivery([entry(true)]), env)!, RoutingRecoveringError);
+});
+
+test('a session that moved (resumed elsewhere) between lookup and put makes the hand-off retryable', async () => {
+  const env = { location: { outboxPut: async () => false } } as unknown as SessionEnv;
   await assert.rejects(smSession.beforeDeliver!(delivery([entry(true)]), env)!, RoutingRecoveringError);
 });

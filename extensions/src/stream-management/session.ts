@@ -12,12 +12,20 @@ export const smSession: SessionContribution = {
    * recipient) are not kept either.
    */
   beforeDeliver(d, env) {
-    if (d.recipients.length !== 1 || d.stampRecipient || !d.recipients[0]!.sm) return undefined;
+    const r = d.recipients[0];
+    if (d.recipients.length !== 1 || d.stampRecipient || !r?.sm) return undefined;
     // Nothing was delivered yet: if the outbox cannot take it (Redis lost), the sender's edge retries
-    // the hand-off rather than the client being told internal-server-error.
-    return env.location.outboxPut(d.recipients[0]!.conn, d.id, d.xml).catch((err: Error) => {
-      throw new RoutingRecoveringError(`the outbox is unavailable: ${err.message}`);
-    });
+    // the hand-off rather than the client being told internal-server-error. The put is fenced on the
+    // entry's connection: a session resumed elsewhere meanwhile (XEP-0198 §5) took the outbox with it,
+    // and the retry finds the new connection.
+    return env.location.outboxPut(r.conn, d.id, d.xml, r.jid).then(
+      (kept) => {
+        if (!kept) throw new RoutingRecoveringError('the session moved to another connection');
+      },
+      (err: Error) => {
+        throw new RoutingRecoveringError(`the outbox is unavailable: ${err.message}`);
+      },
+    );
   },
   /** Route what the client never acknowledged as if sent to the bare JID: another resource, or offline. */
   async resourceGone({ env, key, conn }) {

@@ -71,6 +71,8 @@ const BAD: Record<SettingKey, string | null> = {
   archiveMaxPageSize: '5000',
   fastTokenLifetimeSec: '10',
   fastMaxClients: '0',
+  smResumeTimeoutSec: '-3',
+  pushIncludeBody: 'sometimes',
   databaseUrl: 'mysql://u:pw@db/parley',
   websocketSecure: 'sometimes',
   natsUrl: 'nats://a:4222, nats://b:4222',

@@ -87,6 +87,12 @@ export const settingsShape = {
   archiveMaxPageSize: intIn(1, 1000)
     .default(250)
     .register(settingMeta, server('PARLEY_ARCHIVE_MAX_PAGE_SIZE', 'Largest archive query page served; a larger XEP-0059 max is cut to it.')),
+  smResumeTimeoutSec: intIn(0, 86_400)
+    .default(300)
+    .register(settingMeta, server('PARLEY_SM_RESUME_TIMEOUT', 'XEP-0198 resumption window in seconds: how long a lost session waits, queueing, for its client (0 disables resumption).')),
+  pushIncludeBody: flag()
+    .default(false)
+    .register(settingMeta, server('PARLEY_PUSH_INCLUDE_BODY', 'XEP-0357 push: put the message body in the summary sent to app servers (off: count and sender only).')),
   databaseUrl: optionalMatching(/^postgres(ql)?:\/\/\S+$/, 'must be a URL such as postgres://user:pass@host:5432/db', 'postgres:// URL', { secret: true })
     .default(null)
     .register(settingMeta, server('PARLEY_DATABASE_URL', 'Postgres URL (credentials may be in it); unset: the embedded PGlite database in the data directory.')),

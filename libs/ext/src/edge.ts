@@ -1,7 +1,7 @@
 // What an extension contributes to the client stream at the edge (ARCHITECTURE.md, Extensions):
 // stream features, IQs the edge answers itself, and per-connection hooks.
 import type { Jid } from '@parley/jid';
-import type { ResourcePatch } from '@parley/location';
+import type { LocationService, ResourceEntry, ResourcePatch } from '@parley/location';
 import type { Logger } from '@parley/log';
 import type { StreamErrorCondition } from '@parley/stanza';
 import type { Element } from '@parley/xml';
@@ -41,6 +41,27 @@ export interface StreamApi {
   patchEntry(patch: ResourcePatch): void;
   /** Deliveries kept for this connection (XEP-0198 outbox) were acknowledged by the client. */
   acknowledged(ids: string[]): void;
+  readonly edgeId: string;
+  readonly location: LocationService;
+  /** The authenticated account's bare JID (from SASL on), or null before authentication. */
+  account(): string | null;
+  /** Stop reading the client's input until the returned function is called (an async step in negotiation). */
+  holdInput(): () => void;
+  /**
+   * Become the connection of an existing session as `jid` without binding (XEP-0198 §5 resumption):
+   * the connection joins the edge's deliverable connections at once, but deliveries are held until
+   * `open(entry)` (with the session's location entry as moved here), which establishes the stream and
+   * then writes them, after what the caller wrote itself. `cancel()` undoes it (the stream stays unbound).
+   */
+  attach(jid: Jid): { open(entry: ResourceEntry): void; cancel(): void };
+  /** Write a stanza the client has not acknowledged yet, once per delivery id (a resumed stream's backlog). */
+  resend(xml: string, deliveryId: string): void;
+  /** Write a stanza a module held back (XEP-0352); `stanzaOut` hooks see it, `outbound` ones do not. */
+  release(xml: string, deliveryId: string | undefined): void;
+  /** Close another connection of any edge with a stream error (e.g. a session taken over by resumption). */
+  kick(entry: ResourceEntry, condition: StreamErrorCondition, text: string): void;
+  /** Sessions that ended without their connection (a detached session whose window passed): tell the actors. */
+  sessionsGone(entries: ResourceEntry[]): void;
 }
 
 /** Hooks of one extension on one connection; every method is optional. */
@@ -53,6 +74,17 @@ export interface ConnectionHooks {
    * stanza was handled (accepted by its actor, or answered at the edge), in any order.
    */
   stanzaIn?(): (() => void) | undefined;
+  /**
+   * The idempotency key of the stanza just admitted (asked right after `stanzaIn`), when the module
+   * numbers stanzas in a way that survives the connection (XEP-0198 §5: a resumed client resends what
+   * it saw unacknowledged, and the actor recognises a stanza it already handled).
+   */
+  handOffId?(): string | undefined;
+  /**
+   * A stanza for the client, before it is written: `'hold'` keeps it back (the module writes it later
+   * with `api.release`, e.g. XEP-0352 while the client is inactive).
+   */
+  outbound?(xml: string, deliveryId: string | undefined): 'hold' | undefined;
   /** A stanza was written to the client; `deliveryId` when an actor asked to keep it until acknowledged. */
   stanzaOut?(xml: string, deliveryId: string | undefined): void;
   /**
@@ -62,6 +94,12 @@ export interface ConnectionHooks {
    */
   bindInline?(el: Element): Element | null;
   closed?(): void;
+  /**
+   * A bound connection ended (`clean`: the client closed its stream). Resolving true keeps the
+   * session: the edge then neither announces it gone nor removes its location entry (XEP-0198 §5:
+   * detached for resumption, or already taken over by another connection); the module owns its end.
+   */
+  ended?(clean: boolean): Promise<boolean> | undefined;
 }
 
 export interface EdgeContribution {

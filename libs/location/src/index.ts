@@ -1,4 +1,4 @@
-export type { LocationService, RegisterResult, ResourceEntry, ResourcePatch } from './location.ts';
+export type { LocationService, RegisterResult, ResourceEntry, ResourcePatch, ResumedSession, SmRecord } from './location.ts';
 export { RESOURCE_PATCH_FIELDS } from './location.ts';
 export { MemoryLocation } from './memory.ts';
 export type { RedisLocationOptions } from './redis.ts';

@@ -1,5 +1,5 @@
 import { bareOf } from '@parley/jid';
-import type { LocationService, RegisterResult, ResourceEntry, ResourcePatch } from './location.ts';
+import type { LocationService, RegisterResult, ResourceEntry, ResourcePatch, ResumedSession, SmRecord } from './location.ts';
 
 /** In-memory location service for embedded mode; every operation is atomic by construction. */
 export class MemoryLocation implements LocationService {
@@ -72,7 +72,7 @@ export class MemoryLocation implements LocationService {
     const removed: ResourceEntry[] = [];
     for (const [bare, map] of this.byBare) {
       for (const [jid, e] of map) {
-        if (e.edge === edge) {
+        if (e.edge === edge && e.detached === undefined) {
           removed.push({ ...e });
           map.delete(jid);
         }
@@ -96,28 +96,127 @@ export class MemoryLocation implements LocationService {
     }
     for (const [edge, until] of this.edges) if (until <= now) dead.add(edge);
     const removed: ResourceEntry[] = [];
-    for (const edge of dead) removed.push(...(await this.removeEdge(edge)));
+    for (const edge of dead) {
+      // XEP-0198 §5: a resumable session outlives its edge for its window.
+      for (const map of this.byBare.values()) {
+        for (const e of map.values()) if (e.edge === edge && e.resumable && e.detached === undefined) await this.detach(e.jid, e.conn, now + e.resumable);
+      }
+      removed.push(...(await this.removeEdge(edge)));
+    }
+    removed.push(...(await this.expireDetached(now)));
     return removed;
   }
 
   private readonly outboxes = new Map<string, Map<string, string>>();
 
-  async outboxPut(conn: string, id: string, xml: string): Promise<void> {
+  private readonly marks = new Map<string, Map<string, number>>();
+  private readonly sm = new Map<string, { rec: SmRecord; until: number }>();
+  /** Detached entries by `jid\nconn`, with the end of their window. */
+  private readonly detachedUntil = new Map<string, number>();
+
+  async outboxPut(conn: string, id: string, xml: string, jid?: string): Promise<boolean> {
+    if (jid !== undefined && this.byBare.get(bareOf(jid))?.get(jid)?.conn !== conn) return false;
     const box = this.outboxes.get(conn) ?? new Map<string, string>();
     box.set(id, xml);
     this.outboxes.set(conn, box);
+    return true;
+  }
+
+  async outboxSent(conn: string, marks: Array<[string, number]>): Promise<void> {
+    const box = this.outboxes.get(conn);
+    if (!box) return;
+    const m = this.marks.get(conn) ?? new Map<string, number>();
+    for (const [id, seq] of marks) if (box.has(id)) m.set(id, seq);
+    this.marks.set(conn, m);
+  }
+
+  async smSave(id: string, rec: SmRecord, ttlMs: number): Promise<void> {
+    this.sm.set(id, { rec: { ...rec }, until: Date.now() + ttlMs });
+  }
+
+  async smGet(id: string): Promise<SmRecord | null> {
+    const s = this.sm.get(id);
+    if (!s || s.until <= Date.now()) return null;
+    return { ...s.rec };
+  }
+
+  async smHandled(id: string, conn: string, h: number, ttlMs: number): Promise<void> {
+    const s = this.sm.get(id);
+    if (!s || s.rec.conn !== conn) return;
+    if (h > s.rec.h) s.rec.h = h;
+    s.until = Date.now() + ttlMs;
+  }
+
+  async smDrop(id: string): Promise<void> {
+    this.sm.delete(id);
+  }
+
+  async detach(jid: string, conn: string, until: number): Promise<boolean> {
+    const current = this.byBare.get(bareOf(jid))?.get(jid);
+    if (!current || current.conn !== conn) return false;
+    current.detached = until;
+    this.detachedUntil.set(`${jid}\n${conn}`, until);
+    return true;
+  }
+
+  async resume(jid: string, oldConn: string, to: { edge: string; conn: string }, smId: string): Promise<ResumedSession | null> {
+    const map = this.byBare.get(bareOf(jid));
+    const current = map?.get(jid);
+    if (!map || !current || current.conn !== oldConn) return null;
+    const previous = { ...current };
+    const entry: ResourceEntry = { ...current, edge: to.edge, conn: to.conn };
+    delete entry.detached;
+    map.set(jid, entry);
+    this.detachedUntil.delete(`${jid}\n${oldConn}`);
+    const box = this.outboxes.get(oldConn) ?? new Map<string, string>();
+    const marks = this.marks.get(oldConn) ?? new Map<string, number>();
+    this.outboxes.delete(oldConn);
+    this.marks.delete(oldConn);
+    if (box.size) this.outboxes.set(to.conn, box);
+    const s = this.sm.get(smId);
+    if (s && s.rec.conn === oldConn) s.rec.conn = to.conn;
+    return {
+      previous,
+      entry: { ...entry },
+      record: s ? { ...s.rec } : null,
+      outbox: [...box].map(([id, xml]) => {
+        const seq = marks.get(id);
+        return seq === undefined ? { id, xml } : { id, xml, seq };
+      }),
+    };
+  }
+
+  async expireDetached(now = Date.now()): Promise<ResourceEntry[]> {
+    const out: ResourceEntry[] = [];
+    for (const [member, until] of this.detachedUntil) {
+      if (until > now) continue;
+      this.detachedUntil.delete(member);
+      const [jid, conn] = member.split('\n') as [string, string];
+      const current = this.byBare.get(bareOf(jid))?.get(jid);
+      if (!current || current.conn !== conn || current.detached === undefined) continue;
+      out.push({ ...current });
+      await this.unregister(jid, conn);
+    }
+    return out;
   }
 
   async outboxAck(conn: string, ids: string[]): Promise<void> {
     const box = this.outboxes.get(conn);
     if (!box) return;
-    for (const id of ids) box.delete(id);
-    if (box.size === 0) this.outboxes.delete(conn);
+    for (const id of ids) {
+      box.delete(id);
+      this.marks.get(conn)?.delete(id);
+    }
+    if (box.size === 0) {
+      this.outboxes.delete(conn);
+      this.marks.delete(conn);
+    }
   }
 
   async outboxTake(conn: string): Promise<string[]> {
     const box = this.outboxes.get(conn);
     this.outboxes.delete(conn);
+    this.marks.delete(conn);
     return box ? [...box.values()] : [];
   }
 

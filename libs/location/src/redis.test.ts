@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { runLocationContract } from './contract.ts';
+import { runResumptionContract } from './resume-contract.ts';
 import type { ResourceEntry } from './location.ts';
 import { RedisLocation } from './redis.ts';
 
@@ -47,6 +48,7 @@ after(async () => {
 });
 
 runLocationContract('redis', () => open());
+runResumptionContract('redis', () => open());
 
 /** What a restart without persistence leaves of one test's keys: nothing. */
 async function wipe(prefix: string): Promise<void> {

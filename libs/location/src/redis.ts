@@ -10,12 +10,16 @@
 //   count         integer, number of entries            (metrics without a scan)
 //   epoch         random id, set once per data set        (gone or changed: the store lost its data)
 //   recovering    flag with a TTL                         (edges are registering their sessions again)
+//   o:<conn>      hash  delivery id → "<n>|<xml>"         (XEP-0198 outbox of unacknowledged deliveries)
+//   os:<conn>     hash  delivery id → stream position      (where each was written to the client)
+//   sm:<id>       JSON SmRecord with a TTL                 (XEP-0198 §5 resumable stream, by its id)
+//   detached      sorted set "<jid>\n<conn>" by window end (detached resumable sessions)
 // Scripts derive `r:`/`e:` keys from the prefix, so this needs a single Redis (or a primary behind
 // Sentinel), not Redis Cluster.
 import { createHash, randomBytes } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import { bareOf } from '@parley/jid';
-import { type LocationService, RESOURCE_PATCH_FIELDS, type RegisterResult, type ResourceEntry, type ResourcePatch } from './location.ts';
+import { type LocationService, RESOURCE_PATCH_FIELDS, type RegisterResult, type ResourceEntry, type ResourcePatch, type ResumedSession, type SmRecord } from './location.ts';
 
 export interface RedisLocationOptions {
   /** Prepended to every key; default `parley:loc:`. */
@@ -77,20 +81,27 @@ return 1`);
 
 // One batch of removeEdge/reap: compare-and-delete each (jid, conn) the edge index listed.
 // In reap mode a live heartbeat stops it: an edge that came back keeps its entries.
+// A resumable entry (XEP-0198 §5) is detached for its window instead (KEYS[5] the detached set, ARGV[4] now).
 const REMOVE_OWNED = script(`
 ${LUA_BARE}
 if ARGV[3] == 'reap' and redis.call('EXISTS', KEYS[4]) == 1 then return {1} end
 local out = {0}
-for i = 4, #ARGV, 2 do
+for i = 5, #ARGV, 2 do
   local jid, conn = ARGV[i], ARGV[i + 1]
   local rk = ARGV[2] .. 'r:' .. bare(jid)
   local cur = redis.call('HGET', rk, jid)
   if cur then
     local e = cjson.decode(cur)
-    if e.conn == conn and e.edge == ARGV[1] then
-      redis.call('HDEL', rk, jid)
-      redis.call('DECR', KEYS[3])
-      out[#out + 1] = cur
+    if e.conn == conn and e.edge == ARGV[1] and e.detached == nil then
+      if ARGV[3] == 'reap' and type(e.resumable) == 'number' and e.resumable > 0 then
+        e.detached = tonumber(ARGV[4]) + e.resumable
+        redis.call('HSET', rk, jid, cjson.encode(e))
+        redis.call('ZADD', KEYS[5], e.detached, jid .. '\\n' .. conn)
+      else
+        redis.call('HDEL', rk, jid)
+        redis.call('DECR', KEYS[3])
+        out[#out + 1] = cur
+      end
     end
   end
   if redis.call('HGET', KEYS[1], jid) == conn then redis.call('HDEL', KEYS[1], jid) end
@@ -113,9 +124,109 @@ redis.call('HSET', KEYS[1], ARGV[1], n .. '|' .. ARGV[2])
 redis.call('EXPIRE', KEYS[1], ARGV[3])
 return n`);
 
+// KEYS r:<bare>, o:<conn>, oseq; ARGV jid, conn, id, xml, ttl. Only while the entry is conn's.
+const OUTBOX_PUT_OWNED = script(`
+local cur = redis.call('HGET', KEYS[1], ARGV[1])
+if not cur then return 0 end
+if cjson.decode(cur).conn ~= ARGV[2] then return 0 end
+local n = redis.call('INCR', KEYS[3])
+redis.call('HSET', KEYS[2], ARGV[3], n .. '|' .. ARGV[4])
+redis.call('EXPIRE', KEYS[2], ARGV[5])
+return 1`);
+
+// KEYS o:<conn>, os:<conn>; ARGV id, seq pairs: only for deliveries still kept.
+const OUTBOX_SENT = script(`
+for i = 1, #ARGV, 2 do
+  if redis.call('HEXISTS', KEYS[1], ARGV[i]) == 1 then redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
+end
+redis.call('EXPIRE', KEYS[2], 86400)
+return 1`);
+
+// KEYS sm:<id>; ARGV conn, h, ttl ms.
+const SM_HANDLED = script(`
+local cur = redis.call('GET', KEYS[1])
+if not cur then return 0 end
+local s = cjson.decode(cur)
+if s.conn ~= ARGV[1] then return 0 end
+if tonumber(ARGV[2]) > s.h then s.h = tonumber(ARGV[2]) end
+redis.call('SET', KEYS[1], cjson.encode(s), 'PX', ARGV[3])
+return 1`);
+
+// KEYS r:<bare>, detached; ARGV jid, conn, until, prefix.
+const DETACH = script(`
+local cur = redis.call('HGET', KEYS[1], ARGV[1])
+if not cur then return 0 end
+local e = cjson.decode(cur)
+if e.conn ~= ARGV[2] then return 0 end
+e.detached = tonumber(ARGV[3])
+redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(e))
+local ek = ARGV[4] .. 'e:' .. e.edge
+if redis.call('HGET', ek, ARGV[1]) == ARGV[2] then redis.call('HDEL', ek, ARGV[1]) end
+redis.call('ZADD', KEYS[2], e.detached, ARGV[1] .. '\\n' .. ARGV[2])
+return 1`);
+
+// KEYS r:<bare>, e:<new edge>, edges, detached, o:<old>, o:<new>, os:<old>, os:<new>, sm:<id>
+// ARGV jid, old conn, new edge, new conn, prefix. Returns {previous, entry, outbox, marks, record}.
+const RESUME = script(`
+local cur = redis.call('HGET', KEYS[1], ARGV[1])
+if not cur then return false end
+local e = cjson.decode(cur)
+if e.conn ~= ARGV[2] then return false end
+local ek = ARGV[5] .. 'e:' .. e.edge
+if redis.call('HGET', ek, ARGV[1]) == ARGV[2] then redis.call('HDEL', ek, ARGV[1]) end
+redis.call('ZREM', KEYS[4], ARGV[1] .. '\\n' .. ARGV[2])
+e.edge = ARGV[3]
+e.conn = ARGV[4]
+e.detached = nil
+local now = cjson.encode(e)
+redis.call('HSET', KEYS[1], ARGV[1], now)
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[4])
+redis.call('SADD', KEYS[3], ARGV[3])
+local box = redis.call('HGETALL', KEYS[5])
+local marks = redis.call('HGETALL', KEYS[7])
+redis.call('DEL', KEYS[5], KEYS[7])
+if #box > 0 then
+  for i = 1, #box, 2 do redis.call('HSET', KEYS[6], box[i], box[i + 1]) end
+  redis.call('EXPIRE', KEYS[6], 86400)
+end
+local rec = redis.call('GET', KEYS[9])
+if rec then
+  local s = cjson.decode(rec)
+  if s.conn == ARGV[2] then
+    s.conn = ARGV[4]
+    rec = cjson.encode(s)
+    redis.call('SET', KEYS[9], rec, 'KEEPTTL')
+  end
+else
+  rec = ''
+end
+return {cur, now, box, marks, rec}`);
+
+// KEYS detached, count; ARGV prefix, now. Ends at most 200 expired sessions per call.
+const EXPIRE_DETACHED = script(`
+${LUA_BARE}
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[2], 'LIMIT', 0, 200)
+local out = {}
+for _, m in ipairs(due) do
+  redis.call('ZREM', KEYS[1], m)
+  local nl = string.find(m, '\\n', 1, true)
+  local jid, conn = string.sub(m, 1, nl - 1), string.sub(m, nl + 1)
+  local rk = ARGV[1] .. 'r:' .. bare(jid)
+  local cur = redis.call('HGET', rk, jid)
+  if cur then
+    local e = cjson.decode(cur)
+    if e.conn == conn and e.detached ~= nil then
+      redis.call('HDEL', rk, jid)
+      redis.call('DECR', KEYS[2])
+      out[#out + 1] = cur
+    end
+  end
+end
+return out`);
+
 const OUTBOX_TAKE = script(`
 local all = redis.call('HGETALL', KEYS[1])
-redis.call('DEL', KEYS[1])
+redis.call('DEL', KEYS[1], KEYS[2])
 return all`);
 
 // KEYS alive, edges, epoch, recovering; ARGV edge, marker, ttl, expected marker, previous marker
@@ -230,23 +341,82 @@ export class RedisLocation implements LocationService {
 
   // The outbox of a connection: a hash of delivery id → "<n>|<xml>", n from a counter for order.
   // It expires a day after the last put, so an outbox nobody takes cannot grow Redis forever.
-  async outboxPut(conn: string, id: string, xml: string): Promise<void> {
-    await this.run(OUTBOX_PUT, [this.key(`o:${conn}`), this.key('oseq')], [id, xml, 86_400]);
+  async outboxPut(conn: string, id: string, xml: string, jid?: string): Promise<boolean> {
+    if (jid === undefined) {
+      await this.run(OUTBOX_PUT, [this.key(`o:${conn}`), this.key('oseq')], [id, xml, 86_400]);
+      return true;
+    }
+    return (await this.run(OUTBOX_PUT_OWNED, [this.rKey(jid), this.key(`o:${conn}`), this.key('oseq')], [jid, conn, id, xml, 86_400])) === 1;
   }
 
   async outboxAck(conn: string, ids: string[]): Promise<void> {
-    if (ids.length) await this.redis.hdel(this.key(`o:${conn}`), ...ids);
+    if (!ids.length) return;
+    const p = this.redis.multi();
+    p.hdel(this.key(`o:${conn}`), ...ids);
+    p.hdel(this.key(`os:${conn}`), ...ids);
+    await p.exec();
   }
 
   async outboxTake(conn: string): Promise<string[]> {
-    const flat = (await this.run(OUTBOX_TAKE, [this.key(`o:${conn}`)], [])) as string[];
-    const items: Array<{ n: number; xml: string }> = [];
-    for (let i = 1; i < flat.length; i += 2) {
-      const v = flat[i]!;
-      const bar = v.indexOf('|');
-      items.push({ n: Number(v.slice(0, bar)), xml: v.slice(bar + 1) });
+    const flat = (await this.run(OUTBOX_TAKE, [this.key(`o:${conn}`), this.key(`os:${conn}`)], [])) as string[];
+    return parseOutbox(flat, []).map((x) => x.xml);
+  }
+
+  async outboxSent(conn: string, marks: Array<[string, number]>): Promise<void> {
+    if (marks.length) await this.run(OUTBOX_SENT, [this.key(`o:${conn}`), this.key(`os:${conn}`)], marks.flat());
+  }
+
+  async smSave(id: string, rec: SmRecord, ttlMs: number): Promise<void> {
+    await this.redis.set(this.key(`sm:${id}`), JSON.stringify({ jid: rec.jid, conn: rec.conn, h: rec.h }), 'PX', Math.ceil(ttlMs));
+  }
+
+  async smGet(id: string): Promise<SmRecord | null> {
+    const v = await this.redis.get(this.key(`sm:${id}`));
+    return v ? (JSON.parse(v) as SmRecord) : null;
+  }
+
+  async smHandled(id: string, conn: string, h: number, ttlMs: number): Promise<void> {
+    await this.run(SM_HANDLED, [this.key(`sm:${id}`)], [conn, h, Math.ceil(ttlMs)]);
+  }
+
+  async smDrop(id: string): Promise<void> {
+    await this.redis.del(this.key(`sm:${id}`));
+  }
+
+  async detach(jid: string, conn: string, until: number): Promise<boolean> {
+    return (await this.run(DETACH, [this.rKey(jid), this.key('detached')], [jid, conn, Math.ceil(until), this.prefix])) === 1;
+  }
+
+  async resume(jid: string, oldConn: string, to: { edge: string; conn: string }, smId: string): Promise<ResumedSession | null> {
+    const keys = [
+      this.rKey(jid),
+      this.eKey(to.edge),
+      this.key('edges'),
+      this.key('detached'),
+      this.key(`o:${oldConn}`),
+      this.key(`o:${to.conn}`),
+      this.key(`os:${oldConn}`),
+      this.key(`os:${to.conn}`),
+      this.key(`sm:${smId}`),
+    ];
+    const r = (await this.run(RESUME, keys, [jid, oldConn, to.edge, to.conn, this.prefix])) as [string, string, string[], string[], string] | null;
+    if (!r) return null;
+    const [prev, now, box, marks, rec] = r;
+    return {
+      previous: JSON.parse(prev) as ResourceEntry,
+      entry: JSON.parse(now) as ResourceEntry,
+      record: rec ? (JSON.parse(rec) as SmRecord) : null,
+      outbox: parseOutbox(box, marks),
+    };
+  }
+
+  async expireDetached(now = Date.now()): Promise<ResourceEntry[]> {
+    const out: ResourceEntry[] = [];
+    for (;;) {
+      const batch = (await this.run(EXPIRE_DETACHED, [this.key('detached'), this.key('count')], [this.prefix, Math.floor(now)])) as string[];
+      out.push(...parseAll(batch));
+      if (batch.length < 200) return out;
     }
-    return items.sort((a, b) => a.n - b.n).map((x) => x.xml);
   }
 
   async resources(bare: string): Promise<ResourceEntry[]> {
@@ -306,6 +476,7 @@ export class RedisLocation implements LocationService {
     for (const [i, edge] of edges.entries()) {
       if (!alive[i]) removed.push(...(await this.clearEdge(edge, 'reap')));
     }
+    removed.push(...(await this.expireDetached()));
     return removed;
   }
 
@@ -357,14 +528,14 @@ export class RedisLocation implements LocationService {
    */
   private async clearEdge(edge: string, mode: 'drain' | 'reap'): Promise<ResourceEntry[]> {
     const ekey = this.eKey(edge);
-    const keys = [ekey, this.key('edges'), this.key('count'), this.key(`alive:${edge}`)];
+    const keys = [ekey, this.key('edges'), this.key('count'), this.key(`alive:${edge}`), this.key('detached')];
     const removed: ResourceEntry[] = [];
     let cursor = '0';
     do {
       const [next, flat] = await this.redis.hscan(ekey, cursor, 'COUNT', BATCH);
       cursor = next;
       if (flat.length === 0) continue;
-      const r = (await this.run(REMOVE_OWNED, keys, [edge, this.prefix, mode, ...flat])) as [number, ...string[]];
+      const r = (await this.run(REMOVE_OWNED, keys, [edge, this.prefix, mode, Date.now(), ...flat])) as [number, ...string[]];
       if (r[0] === 1) return removed;
       for (const json of r.slice(1)) removed.push(JSON.parse(json as string) as ResourceEntry);
     } while (cursor !== '0');
@@ -422,7 +593,22 @@ function toJson(e: ResourceEntry): string {
   if (e.rosterInterest !== undefined) o.rosterInterest = e.rosterInterest;
   if (e.sm !== undefined) o.sm = e.sm;
   if (e.carbons !== undefined) o.carbons = e.carbons;
+  if (e.resumable !== undefined) o.resumable = e.resumable;
+  if (e.inactive !== undefined) o.inactive = e.inactive;
   return JSON.stringify(o);
+}
+
+/** An outbox hash (id → "<n>|<xml>") and its marks (id → position), oldest first. */
+function parseOutbox(flat: string[], marks: string[]): Array<{ id: string; xml: string; seq?: number }> {
+  const seq = new Map<string, number>();
+  for (let i = 0; i + 1 < marks.length; i += 2) seq.set(marks[i]!, Number(marks[i + 1]));
+  const items: Array<{ n: number; id: string; xml: string; seq?: number }> = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    const v = flat[i + 1]!;
+    const bar = v.indexOf('|');
+    items.push({ n: Number(v.slice(0, bar)), id: flat[i]!, xml: v.slice(bar + 1), seq: seq.get(flat[i]!) });
+  }
+  return items.sort((a, b) => a.n - b.n).map(({ id, xml, seq }) => (seq === undefined ? { id, xml } : { id, xml, seq }));
 }
 
 function parseAll(vals: string[]): ResourceEntry[] {

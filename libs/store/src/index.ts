@@ -28,6 +28,8 @@ export type {
   PrivacySession,
   PrivacySessionPatch,
   PrivacyStanza,
+  PushRegistration,
+  PushRepo,
 } from './types.ts';
 export { type Invitation, type InvitationKind, type InvitationRepo, invitationDigest } from './invitations.ts';
 export { type CachedPrivacyRepo, cachedPrivacy, type PrivacyCacheOptions } from './privacy-cache.ts';

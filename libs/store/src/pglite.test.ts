@@ -8,6 +8,7 @@ import { credential, repositoryMigrations, runStoreContract } from './contract.t
 import { runArchiveContract } from './contract-archive.ts';
 import { runPrivacyContract } from './contract-privacy.ts';
 import { runFastTokenContract } from './contract-fast.ts';
+import { runPushContract } from './contract-push.ts';
 import { createStore, migrate, openPglite } from './index.ts';
 
 runStoreContract('PGlite in memory', () => openPglite(null));
@@ -41,3 +42,4 @@ runAccountContract('PGlite in memory', () => openPglite(null));
 runPrivacyContract('PGlite in memory', () => openPglite(null));
 runArchiveContract('PGlite in memory', () => openPglite(null));
 runFastTokenContract('PGlite in memory', () => openPglite(null));
+runPushContract('PGlite in memory', () => openPglite(null));

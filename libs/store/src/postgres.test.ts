@@ -5,6 +5,7 @@ import { runStoreContract } from './contract.ts';
 import { runArchiveContract } from './contract-archive.ts';
 import { runPrivacyContract } from './contract-privacy.ts';
 import { runFastTokenContract } from './contract-fast.ts';
+import { runPushContract } from './contract-push.ts';
 import { DEFAULT_TEST_DATABASE_URL, openPostgres, openScratchPostgres } from './index.ts';
 
 // Needs a reachable Postgres (PARLEY_TEST_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test);
@@ -42,3 +43,4 @@ runAccountContract('Postgres', () => openScratchPostgres());
 runPrivacyContract('Postgres', () => openScratchPostgres());
 runArchiveContract('Postgres', () => openScratchPostgres());
 runFastTokenContract('Postgres', () => openScratchPostgres());
+runPushContract('Postgres', () => openScratchPostgres());

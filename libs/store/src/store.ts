@@ -5,6 +5,7 @@ import { loginHistoryRepo } from './login-history.ts';
 import { offlineRepo } from './offline.ts';
 import { lastActivityRepo } from './last-activity.ts';
 import { privacyRepo } from './privacy.ts';
+import { pushRepo } from './push.ts';
 import { rosterRepo } from './roster.ts';
 import type { Sql } from './sql.ts';
 import type { Store } from './types.ts';
@@ -22,6 +23,7 @@ export function createStore(sql: Sql): Store {
     archive: archiveRepo(sql),
     invitations: invitationRepo(sql),
     fastTokens: fastTokenRepo(sql),
+    push: pushRepo(sql),
     sql,
     close: () => sql.close(),
   };

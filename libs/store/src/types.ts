@@ -225,6 +225,21 @@ export interface FastTokenRepo {
   revoke(username: string, domain: string, clientId?: string): Promise<number>;
 }
 
+/** XEP-0357: an app server (and node) an account enabled push notifications with. */
+export interface PushRegistration {
+  service: string;
+  node: string;
+  /** The publish-options data form the client gave (serialized), or null. */
+  options: string | null;
+}
+
+export interface PushRepo {
+  list(owner: string): Promise<PushRegistration[]>;
+  enable(owner: string, reg: PushRegistration): Promise<void>;
+  /** Without `node`, every node of the app server (XEP-0357 §6); returns how many were removed. */
+  disable(owner: string, service: string, node?: string): Promise<number>;
+}
+
 export interface Store {
   users: UserRepo;
   roster: RosterRepo;
@@ -235,6 +250,7 @@ export interface Store {
   archive: ArchiveRepo;
   invitations: InvitationRepo;
   fastTokens: FastTokenRepo;
+  push: PushRepo;
   sql: Sql;
   /** Closes the underlying Sql. */
   close(): Promise<void>;

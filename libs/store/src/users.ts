@@ -53,6 +53,7 @@ export function userRepo(sql: Sql): UserRepo {
         await tx.query('DELETE FROM invitations WHERE inviter = $1', [owner]);
         await tx.query('DELETE FROM archive_messages WHERE owner = $1', [owner]);
         await tx.query('DELETE FROM archive_prefs WHERE owner = $1', [owner]);
+        await tx.query('DELETE FROM push_registrations WHERE owner = $1', [owner]);
         return true;
       });
     },

@@ -30,5 +30,7 @@ export interface EdgeContext {
   kick(entry: ResourceEntry, condition: StreamErrorCondition, text: string): void;
   /** The client acknowledged these kept deliveries (XEP-0198): drop them from its outbox. */
   acknowledged(conn: C2SConnection, ids: string[]): void;
+  /** Sessions that ended without a connection (a detached XEP-0198 session expired): tell the actors. */
+  sessionsGone(entries: ResourceEntry[]): void;
   recordLogin(user: string, rec: { ip: string; resource: string; mechanism: string; client: string | null }): Promise<void>;
 }

@@ -82,6 +82,9 @@ export function buildEdgeService(deps: EdgeDeps): EdgeService {
       conns.delete(conn.id);
       const jid = conn.jid;
       if (!jid) return;
+      // A module may keep the session without this connection (XEP-0198 §5 detached, or taken over).
+      const keeping = conn.hooks.map((h) => h.ended?.(conn.clientClosed)).filter((p) => p !== undefined);
+      if (keeping.length && (await Promise.all(keeping.map((p) => p.catch(() => false)))).some(Boolean)) return;
       const gone = { jid: jid.toString(), conn: conn.id, edge: edgeId, available: conn.available, sm: conn.entry.sm };
       await announceResourceGone(bus, gone, (err, service) => {
         metrics.busErrors.inc({ kind: 'resource-gone' });
@@ -110,6 +113,14 @@ export function buildEdgeService(deps: EdgeDeps): EdgeService {
         }
         if (!reply.ok) throw { condition: reply.condition };
       });
+    },
+    sessionsGone(entries) {
+      for (const e of entries) {
+        void announceResourceGone(bus, e, (err, service) => {
+          metrics.busErrors.inc({ kind: 'resource-gone' });
+          log.warn(`${service} cleanup failed`, { err: err.message, jid: e.jid });
+        });
+      }
     },
     kick(entry, condition, text) {
       const m: EdgeMessage = { kind: 'kick', conn: entry.conn, condition, text };

@@ -4,7 +4,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { ConnectionHooks, StreamApi } from '@parley/ext';
 import type { Jid } from '@parley/jid';
-import { RESOURCE_PATCH_FIELDS, type ResourcePatch } from '@parley/location';
+import { RESOURCE_PATCH_FIELDS, type ResourceEntry, type ResourcePatch } from '@parley/location';
 import type { Logger } from '@parley/log';
 import { NS, type StreamErrorCondition, streamErrorElement } from '@parley/stanza';
 import { type Element, type XmlError, xml } from '@parley/xml';
@@ -44,6 +44,10 @@ export class C2SConnection {
   /** Numbers this connection's stanzas, so a retried hand-off is recognised (idempotency key). */
   private stanzaSeq = 0;
   private torn: Promise<void> | null = null;
+  /** Deliveries held while a resumed session's backlog is written first (`StreamApi.attach`). */
+  private held: Array<[string, string | undefined]> | null = null;
+  /** The client closed its stream itself (RFC 6120 §4.4), rather than the transport dropping. */
+  clientClosed = false;
 
   constructor(
     readonly ctx: EdgeContext,
@@ -54,7 +58,10 @@ export class C2SConnection {
     this.input = new Input(transport, { maxStanzaBytes: ctx.config.maxStanzaBytes }, { bytesPerSec: ctx.config.rateBytesPerSec, burstBytes: ctx.config.rateBurstBytes }, {
       header: (name, attrs) => this.onHeader(name, attrs),
       element: (el) => this.dispatch(el),
-      end: () => this.close(),
+      end: () => {
+        this.clientClosed = true;
+        this.close();
+      },
       xmlError: (err) => this.onXmlError(err),
       overflow: () => this.streamError('policy-violation', 'too many stanzas sent before the previous step finished'),
     });
@@ -87,6 +94,48 @@ export class C2SConnection {
         if (this.jid) void this.ctx.location.update(this.jid.toString(), this.id, patch).catch(() => {});
       },
       acknowledged: (ids) => this.ctx.acknowledged(this, ids),
+      edgeId: this.ctx.edgeId,
+      location: this.ctx.location,
+      account: () => {
+        const s = this.state;
+        const auth = 'auth' in s ? s.auth : null;
+        return auth ? `${auth.user}@${this.ctx.config.domain}` : null;
+      },
+      holdInput: () => {
+        this.input.hold();
+        return () => this.input.release();
+      },
+      attach: (jid) => this.attach(jid),
+      resend: (text, id) => {
+        if (this.recent.first(id)) this.sendStanza(text, id);
+      },
+      release: (text, id) => this.sendStanza(text, id),
+      kick: (entry, condition, text) => this.ctx.kick(entry, condition, text),
+      sessionsGone: (entries) => this.ctx.sessionsGone(entries),
+    };
+  }
+
+  /** StreamApi.attach: take over an existing session's identity (XEP-0198 §5), deliveries held until open. */
+  private attach(jid: Jid): { open(entry: ResourceEntry): void; cancel(): void } {
+    const s = this.state;
+    if (s.name !== 'wait_for_bind') throw new Error('attach is only possible between authentication and binding');
+    const auth = s.auth;
+    this.jid = jid;
+    this.held = [];
+    this.ctx.register(this);
+    return {
+      open: (entry) => {
+        this.available = entry.available;
+        this.mirrorEntry(entry as unknown as Record<string, string | number | boolean | null>);
+        this.setState({ name: 'session_established', jid, auth });
+        const held = this.held ?? [];
+        this.held = null;
+        for (const [text, id] of held) this.deliver(text, id);
+      },
+      cancel: () => {
+        this.jid = null;
+        this.held = null;
+      },
     };
   }
 
@@ -209,6 +258,15 @@ export class C2SConnection {
     }
   }
 
+  /** The idempotency key of the stanza just admitted: a module's (stable across resumption), else the next own one. */
+  stanzaHandOffId(): string {
+    for (const h of this.hooks) {
+      const id = h.handOffId?.();
+      if (id !== undefined) return id;
+    }
+    return this.nextHandOffId();
+  }
+
   /** The idempotency key of the next stanza handed to an actor. */
   nextHandOffId(): string {
     return `${this.id}:${this.stanzaSeq++}`;
@@ -242,8 +300,13 @@ export class C2SConnection {
 
   /** A delivery from an actor; false when a retried hand-off already delivered it here. */
   deliver(text: string, id?: string): boolean {
+    if (this.held) {
+      this.held.push([text, id]);
+      return true;
+    }
     if (id !== undefined && !this.recent.first(id)) return false;
     this.ctx.metrics.stanzaOut(text.startsWith('<m') ? 'message' : text.startsWith('<p') ? 'presence' : 'iq');
+    for (const h of this.hooks) if (h.outbound?.(text, id) === 'hold') return true;
     this.sendStanza(text, id);
     return true;
   }
