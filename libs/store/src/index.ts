@@ -27,3 +27,4 @@ export type {
   PrivacyStanza,
 } from './types.ts';
 export { type CachedPrivacyRepo, cachedPrivacy, type PrivacyCacheOptions } from './privacy-cache.ts';
+export type { DirectoryField, DirectoryRepo, DirectoryVisibility, PrivateStorageRepo, UploadRepo, UploadSlot, VcardRepo } from './profile.ts';

@@ -2,6 +2,7 @@ import { loginHistoryRepo } from './login-history.ts';
 import { offlineRepo } from './offline.ts';
 import { lastActivityRepo } from './last-activity.ts';
 import { privacyRepo } from './privacy.ts';
+import { directoryRepo, privateStorageRepo, uploadRepo, vcardRepo } from './profile.ts';
 import { rosterRepo } from './roster.ts';
 import type { Sql } from './sql.ts';
 import type { Store } from './types.ts';
@@ -16,6 +17,10 @@ export function createStore(sql: Sql): Store {
     privacy: privacyRepo(sql),
     lastActivity: lastActivityRepo(sql),
     loginHistory: loginHistoryRepo(sql),
+    vcards: vcardRepo(sql),
+    privateStorage: privateStorageRepo(sql),
+    directory: directoryRepo(sql),
+    uploads: uploadRepo(sql),
     sql,
     close: () => sql.close(),
   };
