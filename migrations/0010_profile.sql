@@ -35,6 +35,8 @@ CREATE TABLE upload_slots (
   filename        text NOT NULL,
   size            bigint NOT NULL,
   content_type    text NOT NULL,
+  -- SHA-256 of the slot's PUT secret (the secret itself is only in the client's slot answer).
+  secret_hash     text NOT NULL,
   created_at      timestamptz NOT NULL DEFAULT now(),
   put_expires_at  timestamptz NOT NULL,
   file_expires_at timestamptz NOT NULL,

@@ -1,16 +1,23 @@
 // The extension modules every Parley process loads, in embedded and cluster mode alike.
+import { join } from 'node:path';
+import type { ParleyConfig } from '@parley/config';
 import type { ExtensionModule } from '@parley/ext';
+import { adhoc, commandRegistry } from './adhoc/index.ts';
 import type { Registry } from 'prom-client';
 import { carbons } from './carbons.ts';
+import { directory } from './directory/index.ts';
 import { disco } from './disco.ts';
 import { lastActivity } from './last-activity.ts';
 import { legacySession } from './legacy-session.ts';
 import { offline } from './offline.ts';
 import { ping } from './ping.ts';
+import { privateStorage } from './private-storage.ts';
 import { blocking, invisibility, privacyEnforcement, privacyLists } from './privacy/index.ts';
 import { roster } from './roster/index.ts';
 import { streamManagement } from './stream-management/index.ts';
 import { entityTime } from './time.ts';
+import { upload } from './upload/index.ts';
+import { vcardTemp } from './vcard-temp.ts';
 import { version } from './version.ts';
 
 export { carbonEligible, carbons } from './carbons.ts';
@@ -24,12 +31,62 @@ export { roster } from './roster/index.ts';
 export { streamManagement } from './stream-management/index.ts';
 export { entityTime, NS_TIME } from './time.ts';
 export { version } from './version.ts';
+export { adhoc, type AdhocCommand, type CommandRegistry, type CommandStep, commandRegistry, dataForm, NS_COMMANDS, NS_DATA, submittedValues } from './adhoc/index.ts';
+export { directory, DIRECTORY_EDIT_NODE, NS_SEARCH } from './directory/index.ts';
+export { NS_PRIVATE, privateStorage } from './private-storage.ts';
+export { NS_UPLOAD, upload, type UploadSettings } from './upload/index.ts';
+export { NS_VCARD, NS_VCARD_UPDATE, vcardTemp } from './vcard-temp.ts';
 
 export interface DefaultModuleOptions {
   serverVersion: string;
   offlineQuota: number;
   /** The process's metrics registry, for modules that export metrics. */
   registry?: Registry;
+  /** Settings of the profile modules (vCard, private XML, directory, upload); the defaults when absent. */
+  profile?: ProfileSettings;
+}
+
+export type ProfileSettings = Pick<
+  ParleyConfig,
+  | 'domain'
+  | 'dataDir'
+  | 'httpPort'
+  | 'vcardMaxBytes'
+  | 'privateMaxBytes'
+  | 'directoryMaxResults'
+  | 'directorySearchesPerMinute'
+  | 'uploadEnabled'
+  | 'uploadMaxFileBytes'
+  | 'uploadQuotaBytes'
+  | 'uploadExpiryHours'
+  | 'uploadContentTypes'
+  | 'uploadDir'
+  | 'uploadPublicUrl'
+>;
+
+/** The profile modules; the ad-hoc framework with the commands they register. */
+function profileModules(p: ProfileSettings | undefined): ExtensionModule[] {
+  const commands = commandRegistry();
+  const list: ExtensionModule[] = [
+    vcardTemp({ maxBytes: p?.vcardMaxBytes ?? 256 * 1024 }),
+    privateStorage({ maxBytes: p?.privateMaxBytes ?? 64 * 1024 }),
+    directory({ commands, maxResults: p?.directoryMaxResults ?? 30, searchesPerMinute: p?.directorySearchesPerMinute ?? 10 }),
+  ];
+  if (p?.uploadEnabled) {
+    list.push(
+      upload({
+        maxFileBytes: p.uploadMaxFileBytes,
+        quotaBytes: p.uploadQuotaBytes,
+        expiryHours: p.uploadExpiryHours,
+        contentTypes: p.uploadContentTypes?.split(',') ?? null,
+        dir: p.uploadDir ?? join(p.dataDir, 'uploads'),
+        publicUrl: (p.uploadPublicUrl ?? `http://${p.domain}:${p.httpPort}`).replace(/\/+$/, ''),
+      }),
+    );
+  }
+  // Last: every module above has registered its commands by now.
+  list.push(adhoc(commands));
+  return list;
 }
 
 export function defaultModules(opts: DefaultModuleOptions): ExtensionModule[] {
@@ -48,5 +105,6 @@ export function defaultModules(opts: DefaultModuleOptions): ExtensionModule[] {
     privacyLists,
     invisibility,
     lastActivity(),
+    ...profileModules(opts.profile),
   ];
 }

@@ -52,7 +52,7 @@ export function runProfileContract(name: string, open: () => Promise<Sql>): void
       const s = opened();
       const now = new Date('2030-01-01T00:00:00Z');
       const at = (ms: number) => new Date(now.getTime() + ms);
-      const slot = (id: string, size: number) => ({ id, owner: 'up@profile.example', filename: `${id}.txt`, size, contentType: 'text/plain', putExpiresAt: at(60_000), fileExpiresAt: at(3_600_000) });
+      const slot = (id: string, size: number) => ({ id, owner: 'up@profile.example', filename: `${id}.txt`, size, contentType: 'text/plain', secretHash: `h-${id}`, putExpiresAt: at(60_000), fileExpiresAt: at(3_600_000) });
       assert.equal(await s.uploads.create(slot('s1', 600), 1000, now), true);
       assert.equal(await s.uploads.create(slot('s2', 500), 1000, now), false, 'over quota');
       assert.equal(await s.uploads.create(slot('s3', 400), 1000, now), true);

@@ -36,6 +36,8 @@ export interface UploadSlot {
   filename: string;
   size: number;
   contentType: string;
+  /** SHA-256 (hex) of the PUT secret. */
+  secretHash: string;
   putExpiresAt: Date;
   fileExpiresAt: Date;
   uploadedAt: Date | null;
@@ -132,6 +134,7 @@ type SlotRow = {
   filename: string;
   size: string | number;
   content_type: string;
+  secret_hash: string;
   put_expires_at: Date | string;
   file_expires_at: Date | string;
   uploaded_at: Date | string | null;
@@ -142,6 +145,7 @@ const slotOf = (r: SlotRow): UploadSlot => ({
   filename: r.filename,
   size: Number(r.size),
   contentType: r.content_type,
+  secretHash: r.secret_hash,
   putExpiresAt: new Date(r.put_expires_at),
   fileExpiresAt: new Date(r.file_expires_at),
   uploadedAt: r.uploaded_at === null ? null : new Date(r.uploaded_at),
@@ -160,8 +164,8 @@ export function uploadRepo(sql: Sql): UploadRepo {
         await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`upload:${slot.owner}`]);
         if ((await usage(tx, slot.owner, now)) + slot.size > quota) return false;
         await tx.query(
-          `INSERT INTO upload_slots (id, owner, filename, size, content_type, put_expires_at, file_expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-          [slot.id, slot.owner, slot.filename, slot.size, slot.contentType, slot.putExpiresAt.toISOString(), slot.fileExpiresAt.toISOString()],
+          `INSERT INTO upload_slots (id, owner, filename, size, content_type, secret_hash, put_expires_at, file_expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+          [slot.id, slot.owner, slot.filename, slot.size, slot.contentType, slot.secretHash, slot.putExpiresAt.toISOString(), slot.fileExpiresAt.toISOString()],
         );
         return true;
       });
