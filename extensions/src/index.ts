@@ -80,7 +80,7 @@ function profileModules(p: ProfileSettings | undefined): ExtensionModule[] {
         expiryHours: p.uploadExpiryHours,
         contentTypes: p.uploadContentTypes?.split(',') ?? null,
         dir: p.uploadDir ?? join(p.dataDir, 'uploads'),
-        publicUrl: (p.uploadPublicUrl ?? `http://${p.domain}:${p.httpPort}`).replace(/\/+$/, ''),
+        publicUrl: p.uploadPublicUrl ? p.uploadPublicUrl.replace(/\/+$/, '') : (port) => `http://${p.domain}:${port ?? p.httpPort}`,
       }),
     );
   }

@@ -37,7 +37,8 @@ function sizeCap(max: number): Transform {
   });
 }
 
-export async function uploadRoutes(app: FastifyInstance, env: HttpEnv, s: UploadSettings): Promise<void> {
+/** `listening` is told the port once the server listens (slot URLs use it when no public URL is set). */
+export async function uploadRoutes(app: FastifyInstance, env: HttpEnv, s: UploadSettings, listening?: (port: number) => void): Promise<void> {
   await mkdir(s.dir, { recursive: true, mode: 0o700 });
   const now = () => new Date((s.now ?? Date.now)());
   // The body is streamed to disk here, whatever its type: no parser buffers it.
@@ -107,5 +108,9 @@ export async function uploadRoutes(app: FastifyInstance, env: HttpEnv, s: Upload
   const timer = setInterval(reap, 60_000);
   timer.unref();
   app.addHook('onClose', async () => clearInterval(timer));
+  app.addHook('onListen', async () => {
+    const a = app.server.address();
+    if (typeof a === 'object' && a) listening?.(a.port);
+  });
   s.onReaper?.(reap);
 }

@@ -10,6 +10,8 @@ import { NS_UPLOAD, requestSlot, type UploadSettings } from './slot.ts';
 export { NS_UPLOAD, type UploadSettings } from './slot.ts';
 
 export function upload(settings: UploadSettings): ExtensionModule {
+  // In embedded mode the edge and the actors share this instance, so a slot can name the port actually listened on.
+  let port: number | undefined;
   return {
     name: 'upload',
     specs: ['XEP-0363'],
@@ -17,7 +19,7 @@ export function upload(settings: UploadSettings): ExtensionModule {
     settings: ['uploadEnabled', 'uploadMaxFileBytes', 'uploadQuotaBytes', 'uploadExpiryHours', 'uploadContentTypes', 'uploadDir', 'uploadPublicUrl'],
     storage: ['upload_slots'],
     session: {
-      iq: [{ scope: ['server'], type: 'get', name: 'request', xmlns: NS_UPLOAD, handle: (ctx) => requestSlot(ctx, settings) }],
+      iq: [{ scope: ['server'], type: 'get', name: 'request', xmlns: NS_UPLOAD, handle: (ctx) => requestSlot(ctx, settings, port) }],
       discoNodes: {
         // §2 / XEP-0128: the largest file, in the server's disco#info.
         info: (ctx, node) =>
@@ -33,6 +35,11 @@ export function upload(settings: UploadSettings): ExtensionModule {
             : undefined,
       },
     },
-    edge: { http: (app, env) => uploadRoutes(app, env, settings) },
+    edge: {
+      http: (app, env) =>
+        uploadRoutes(app, env, settings, (p) => {
+          port = p;
+        }),
+    },
   };
 }

@@ -15,8 +15,11 @@ export interface UploadSettings {
   contentTypes: string[] | null;
   /** Where files live on disk. */
   dir: string;
-  /** Base URL of the HTTP port as clients reach it, without a trailing slash. */
-  publicUrl: string;
+  /**
+   * Base URL of the HTTP port as clients reach it, without a trailing slash; a function of the port
+   * the edge actually listens on when none is configured (port 0 in tests).
+   */
+  publicUrl: string | ((listeningPort: number | undefined) => string);
   /** How long a granted slot waits for its PUT. */
   putWindowMs?: number;
   now?: () => number;
@@ -50,7 +53,7 @@ export function typeAllowed(type: string, allowed: string[] | null): boolean {
 export const slotPath = (publicUrl: string, id: string, filename: string) => `${publicUrl}/upload/${id}/${encodeURIComponent(filename)}`;
 
 /** §4: a slot for an authenticated local user, within size, type and quota; errors as §4.2 shows. */
-export async function requestSlot(ctx: SessionIqRequest, s: UploadSettings): Promise<IqOutcome> {
+export async function requestSlot(ctx: SessionIqRequest, s: UploadSettings, listeningPort: number | undefined): Promise<IqOutcome> {
   if (ctx.to.local !== null) return { error: 'service-unavailable' };
   // Only this server's own accounts get slots (every c2s sender is authenticated by then).
   if (ctx.from.domain !== ctx.domain || ctx.from.local === null) return { error: 'forbidden' };
@@ -85,7 +88,8 @@ export async function requestSlot(ctx: SessionIqRequest, s: UploadSettings): Pro
   );
   // §4.2: a quota reached is a temporary condition (type wait).
   if (!granted) return { error: 'resource-constraint', text: `your uploads would exceed ${s.quotaBytes} bytes; older files expire after ${s.expiryHours} hours` };
-  const url = slotPath(s.publicUrl, id, filename);
+  const base = typeof s.publicUrl === 'string' ? s.publicUrl : s.publicUrl(listeningPort);
+  const url = slotPath(base, id, filename);
   // §4.1: the PUT carries the secret in an allowed header (Authorization), so the GET URL holds none.
   return {
     result: [xml('slot', { xmlns: NS_UPLOAD }, xml('put', { url }, xml('header', { name: 'Authorization' }, `Bearer ${secret}`)), xml('get', { url }))],
