@@ -48,7 +48,8 @@ export function vcardTemp(opts: { maxBytes: number }): ExtensionModule {
           type: 'get',
           name: 'vCard',
           xmlns: NS_VCARD,
-          handle: (ctx) => (ctx.to.local === null ? notFound() : read(ctx, ctx.from.bareString())),
+          // No `to` is the user's own account (RFC 6120 §10.3.3); an explicit `to` of the domain asks for the server's.
+          handle: (ctx) => (ctx.to.local === null && ctx.iq.attr('to') !== undefined ? notFound() : read(ctx, ctx.from.bareString())),
         },
         // §3.1 another user's vCard (the 'before-route' hook below answered a blocked requester already).
         { scope: ['account'], type: 'get', name: 'vCard', xmlns: NS_VCARD, handle: (ctx) => read(ctx, ctx.to.bareString()) },

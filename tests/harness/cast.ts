@@ -1,6 +1,7 @@
 // The cast of a conversation test file: one embedded server, fresh accounts per test, and
 // clients that are stopped after the file's last test.
 import { after, before } from 'node:test';
+import type { EmbeddedOverrides } from '@parley/cli';
 import { startTestServer, type TestServer, uniqueName } from './server.ts';
 import { SlixClient } from './slix.ts';
 import { XmppJsClient } from './xmppjs.ts';
@@ -19,11 +20,12 @@ export interface Cast {
   slix(a: Account, resource?: string): Promise<SlixClient>;
 }
 
-export function castPerFile(): Cast {
+/** `overrides`: settings of this file's server (e.g. a feature that is off by default). */
+export function castPerFile(overrides: EmbeddedOverrides = {}): Cast {
   let ts: TestServer | undefined;
   const open: Array<{ stop(): Promise<void> }> = [];
   before(async () => {
-    ts = await startTestServer();
+    ts = await startTestServer(overrides);
   });
   after(async () => {
     await Promise.all(open.splice(0).map((c) => c.stop()));
