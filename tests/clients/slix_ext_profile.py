@@ -114,7 +114,7 @@ async def search_fields(c, cmd):
     iq.enable('search')
     result = await iq.send(timeout=TIMEOUT)
     form = result['search']['form']
-    return {'fields': [f for f in form['fields']], 'instructions': result['search'].xml.findtext('{jabber:iq:search}instructions')}
+    return {'fields': [f['var'] for f in form['fields']], 'instructions': result['search'].xml.findtext('{jabber:iq:search}instructions')}
 
 
 async def search(c, cmd):
