@@ -128,3 +128,15 @@ describe('ad-hoc commands (XEP-0050)', () => {
     assert.equal(canceled.getChild('command')?.attrs.status, 'canceled');
   });
 });
+
+describe('HTTP file upload is off by default', () => {
+  test('a slot request is service-unavailable and disco#info does not offer it', T, async () => {
+    const a = await cast.account('noup');
+    const js = await cast.xmppjs(a);
+    const domain = cast.server().domain;
+    const ask = js.iq(xml('iq', { type: 'get', to: domain }, xml('request', { xmlns: 'urn:xmpp:http:upload:0', filename: 'a.txt', size: '3', 'content-type': 'text/plain' })));
+    assert.equal(await refused(ask), 'service-unavailable');
+    const info = await js.iq(xml('iq', { type: 'get', to: domain }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' })));
+    assert.ok(!info.getChild('query')!.getChildren('feature').some((f) => f.attrs.var === 'urn:xmpp:http:upload:0'));
+  });
+});

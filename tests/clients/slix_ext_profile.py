@@ -132,6 +132,18 @@ async def search(c, cmd):
 async def upload(c, cmd):
     """slixmpp's own XEP-0363 flow: find the service, ask a slot, PUT the bytes (aiohttp); returns the GET URL."""
     data = base64.b64decode(cmd['data'])
+    if c['xep_0363'].upload_service is None:
+        # slixmpp 1.8.3's find_upload_service hands coroutines to asyncio.wait, which Python 3.11
+        # forbids; do its discovery step (identity store/file, the feature, max-file-size) with its
+        # disco plugin on the domain instead, then let upload_file do the rest.
+        info = await c['xep_0030'].get_info(jid=c.boundjid.host, timeout=TIMEOUT)
+        disco = info['disco_info']
+        if ('store', 'file') in [(i[0], i[1]) for i in disco['identities']] and 'urn:xmpp:http:upload:0' in disco['features']:
+            c['xep_0363'].upload_service = info['from']
+            for form in disco.iterables:
+                values = form['values']
+                if values.get('FORM_TYPE') == ['urn:xmpp:http:upload:0']:
+                    c['xep_0363'].max_file_size = int(values['max-file-size'])
     with tempfile.TemporaryDirectory() as d:
         path = os.path.join(d, cmd['filename'])
         with open(path, 'wb') as f:
