@@ -38,7 +38,7 @@ export function privateStorage(opts: { maxBytes: number }): ExtensionModule {
             if ('error' in which || 'result' in which) return which;
             const kept = await ctx.env.store.privateStorage.get(ctx.from.bareString(), which.ns);
             // §2.3: nothing stored: the empty element comes back.
-            return { result: [xml('query', { xmlns: NS_PRIVATE }, kept === null ? xml(which.name, { xmlns: which.ns }) : parseFragment(kept, { maxStanzaBytes: Math.max(kept.length + 1, 262144) }))] };
+            return { result: [xml('query', { xmlns: NS_PRIVATE }, kept === null ? xml(which.name, { xmlns: which.ns }) : parseFragment(kept, { maxStanzaBytes: Math.max(kept.length * 4 + 1, 262144) }))] };
           },
         },
         {

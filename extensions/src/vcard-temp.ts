@@ -23,7 +23,7 @@ async function read(ctx: SessionIqRequest, owner: string): Promise<IqOutcome> {
   const stored = await ctx.env.store.vcards.get(owner);
   if (stored === null) return notFound();
   // Stored by us after the size check: parse with room for the largest allowed vCard.
-  return { result: [parseFragment(stored, { maxStanzaBytes: Math.max(stored.length + 1, 262144) })] };
+  return { result: [parseFragment(stored, { maxStanzaBytes: Math.max(stored.length * 4 + 1, 262144) })] };
 }
 
 /** Whether the owner's default privacy (blocking included) lets `from` send IQs to the account (XEP-0016 §2.11, XEP-0191 §3.5). */

@@ -8,6 +8,8 @@ import type { ExtensionModule, IqOutcome, SessionIqRequest } from '@parley/ext';
 import type { DirectoryField } from '@parley/store';
 import { type Element, xml } from '@parley/xml';
 import { type CommandRegistry, dataForm, NS_DATA } from '../adhoc/index.ts';
+import { rosterLookup } from '../privacy/policy.ts';
+import { allows } from '../privacy/rules.ts';
 import { directoryEditCommand } from './edit-command.ts';
 import { DIRECTORY_FIELDS } from './fields.ts';
 
@@ -101,8 +103,13 @@ export function directory(opts: DirectoryOptions): ExtensionModule {
     const candidates = await ctx.env.store.directory.search(criteria, opts.maxResults * 4);
     const contactOf = new Map<string, Promise<boolean>>();
     const found: Array<{ jid: string; fields: DirectoryField[] }> = [];
+    // Someone who blocked the asker (XEP-0191, or a default list denying IQs) is not found by them.
+    const policies = candidates.size ? await ctx.env.store.privacy.policies([...candidates.keys()]) : new Map();
+    const asker = ctx.from.toString();
     for (const [owner, fields] of candidates) {
       if (found.length >= opts.maxResults) break;
+      const list = policies.get(owner)?.defaultList;
+      if (list && !(await allows(list, 'iq', asker, rosterLookup(ctx.env.store, owner, asker)))) continue;
       const shown: DirectoryField[] = [];
       for (const f of fields) if (await visibleTo(ctx, owner, f, contactOf)) shown.push(f);
       // Every criterion must have matched a field this asker may see, or the match itself would leak.
