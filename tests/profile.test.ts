@@ -7,7 +7,7 @@ import { slixProfile } from './harness/profile.ts';
 import { xml, type XmppJsClient } from './harness/xmppjs.ts';
 
 const T = { timeout: 30_000 };
-const cast = castPerFile({ vcardMaxBytes: 8192, privateMaxBytes: 1024 });
+const cast = castPerFile({ vcardMaxBytes: 8192, privateMaxBytes: 1024, contactAddresses: 'abuse=mailto:abuse@example.com xmpp:abuse@example.com' });
 const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001', 'hex');
 
 type IqFailure = { condition?: string; application?: { name: string }; element?: { getChild(n: string): { attrs: Record<string, string> } | undefined } };
@@ -129,8 +129,8 @@ describe('ad-hoc commands (XEP-0050)', () => {
   });
 });
 
-describe('HTTP file upload is off by default', () => {
-  test('a slot request is service-unavailable and disco#info does not offer it', T, async () => {
+describe('HTTP file upload is off by default; contact addresses (XEP-0157)', () => {
+  test('a slot request is service-unavailable, disco#info does not offer it, and lists the contact addresses', T, async () => {
     const a = await cast.account('noup');
     const js = await cast.xmppjs(a);
     const domain = cast.server().domain;
@@ -138,5 +138,9 @@ describe('HTTP file upload is off by default', () => {
     assert.equal(await refused(ask), 'service-unavailable');
     const info = await js.iq(xml('iq', { type: 'get', to: domain }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' })));
     assert.ok(!info.getChild('query')!.getChildren('feature').some((f) => f.attrs.var === 'urn:xmpp:http:upload:0'));
+    // XEP-0157: the operator's contact addresses are in the same disco#info.
+    const serverinfo = info.getChild('query')!.getChildren('x').find((x) => x.getChildren('field').some((f) => f.getChildText('value') === 'http://jabber.org/network/serverinfo'));
+    const abuse = serverinfo?.getChildren('field').find((f) => f.attrs.var === 'abuse-addresses');
+    assert.deepEqual(abuse?.getChildren('value').map((v) => v.text()), ['mailto:abuse@example.com', 'xmpp:abuse@example.com']);
   });
 });

@@ -5,6 +5,7 @@ import type { ExtensionModule } from '@parley/ext';
 import { adhoc, commandRegistry } from './adhoc/index.ts';
 import type { Registry } from 'prom-client';
 import { carbons } from './carbons.ts';
+import { contactAddresses } from './contact-addresses.ts';
 import { directory } from './directory/index.ts';
 import { disco } from './disco.ts';
 import { lastActivity } from './last-activity.ts';
@@ -21,6 +22,7 @@ import { vcardTemp } from './vcard-temp.ts';
 import { version } from './version.ts';
 
 export { carbonEligible, carbons } from './carbons.ts';
+export { contactAddresses, NS_SERVERINFO } from './contact-addresses.ts';
 export { disco } from './disco.ts';
 export { lastActivity, NS_LAST } from './last-activity.ts';
 export { legacySession } from './legacy-session.ts';
@@ -62,6 +64,7 @@ export type ProfileSettings = Pick<
   | 'uploadContentTypes'
   | 'uploadDir'
   | 'uploadPublicUrl'
+  | 'contactAddresses'
 >;
 
 /** The profile modules; the ad-hoc framework with the commands they register. */
@@ -84,6 +87,7 @@ function profileModules(p: ProfileSettings | undefined): ExtensionModule[] {
       }),
     );
   }
+  if (p?.contactAddresses) list.push(contactAddresses(p.contactAddresses));
   // Last: every module above has registered its commands by now.
   list.push(adhoc(commands));
   return list;

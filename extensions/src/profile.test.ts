@@ -10,6 +10,7 @@ import { adhoc, commandRegistry, NS_COMMANDS } from './adhoc/index.ts';
 import { DIRECTORY_EDIT_NODE, directory, NS_SEARCH } from './directory/index.ts';
 import { NS_PRIVATE, privateStorage } from './private-storage.ts';
 import { NS_VCARD, vcardTemp } from './vcard-temp.ts';
+import { contactAddresses, parseContactAddresses } from './contact-addresses.ts';
 
 const DOMAIN = 'example.com';
 let store: Store;
@@ -128,5 +129,19 @@ describe('directory module (XEP-0055)', () => {
     await store.privacy.setDefault('e1@example.com', 'b');
     assert.deepEqual(jids(await ask('zed@example.com/z', { nickname: 'explorer' })), ['e2@example.com', 'e3@example.com']);
     assert.equal(err(await ask('zed@example.com/z', { nosuch: 'x' })), 'bad-request');
+  });
+});
+
+describe('contact addresses (XEP-0157)', () => {
+  test('the configured addresses are one list-multi field per kind in the serverinfo form of the server only', async () => {
+    assert.deepEqual([...parseContactAddresses('abuse=mailto:a@x xmpp:a@x;admin=xmpp:root@x')], [
+      ['abuse', ['mailto:a@x', 'xmpp:a@x']],
+      ['admin', ['xmpp:root@x']],
+    ]);
+    const mod = loadModules([contactAddresses('abuse=mailto:a@x xmpp:a@x;admin=xmpp:root@x')]);
+    const info = mod.session.discoNodes[0]!.info!;
+    const [form] = (await info({ to: parseJid(DOMAIN) } as SessionIqRequest, undefined))!;
+    assert.equal(form!.toString(), "<x xmlns='jabber:x:data' type='result'><field var='FORM_TYPE' type='hidden'><value>http://jabber.org/network/serverinfo</value></field><field var='abuse-addresses' type='list-multi'><value>mailto:a@x</value><value>xmpp:a@x</value></field><field var='admin-addresses' type='list-multi'><value>xmpp:root@x</value></field></x>");
+    assert.equal(await info({ to: parseJid('ann@example.com') } as SessionIqRequest, undefined), undefined);
   });
 });

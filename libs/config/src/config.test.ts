@@ -95,6 +95,7 @@ const BAD: Record<SettingKey, string | null> = {
   uploadContentTypes: 'images',
   uploadDir: null,
   uploadPublicUrl: 'ftp://files.example.com',
+  contactAddresses: 'boss=mailto:x@y',
 };
 
 test('every bad value is refused with one line naming its variable', () => {

@@ -91,6 +91,13 @@ export const settingsShape = {
   uploadPublicUrl: optionalMatching(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, 'use an http(s) URL such as https://upload.example.com', 'http(s) URL')
     .default(null)
     .register(settingMeta, server('PARLEY_UPLOAD_PUBLIC_URL', 'Base URL clients reach the HTTP port at for uploads; unset: http://<domain>:<http port>.')),
+  contactAddresses: optionalMatching(
+    /^(abuse|admin|feedback|sales|security|status|support)=\S+( \S+)*(;(abuse|admin|feedback|sales|security|status|support)=\S+( \S+)*)*$/,
+    'use kind=uri[ uri…][;kind=…] with kinds abuse, admin, feedback, sales, security, status, support',
+    'kind=uri;…',
+  )
+    .default(null)
+    .register(settingMeta, server('PARLEY_CONTACT_ADDRESSES', 'Server contact addresses in disco#info (XEP-0157), e.g. abuse=mailto:abuse@example.com;admin=xmpp:admin@example.com.')),
   databaseUrl: optionalMatching(/^postgres(ql)?:\/\/\S+$/, 'must be a URL such as postgres://user:pass@host:5432/db', 'postgres:// URL', { secret: true })
     .default(null)
     .register(settingMeta, server('PARLEY_DATABASE_URL', 'Postgres URL (credentials may be in it); unset: the embedded PGlite database in the data directory.')),
