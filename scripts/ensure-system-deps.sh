@@ -3,6 +3,7 @@
 #   python3-slixmpp, python3-aioxmpp — XMPP client libraries, run with /usr/bin/python3 (python3-aiohttp:
 #   slixmpp's XEP-0363 upload client);
 #   chromium — the headless browser for Converse.js and the admin console (never a browser downloaded by npm);
+#   python3-icu — ICU's spoof checker, the reference libs/confusables is generated from and tested against;
 #   profanity, tmux — the terminal client, driven through a tmux pane;
 #   promtool (from Debian's prometheus package) — checks and unit-tests the alert rules in ops/.
 #   redis-server, nats-server, postgresql and openssl — tests/cluster starts private ones (a Redis it
@@ -16,6 +17,7 @@ missing=()
 /usr/bin/python3 -c 'import slixmpp' 2>/dev/null || missing+=(python3-slixmpp)
 /usr/bin/python3 -c 'import aioxmpp' 2>/dev/null || missing+=(python3-aioxmpp)
 /usr/bin/python3 -c 'import aiohttp' 2>/dev/null || missing+=(python3-aiohttp)
+/usr/bin/python3 -c 'import icu' 2>/dev/null || missing+=(python3-icu)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v profanity >/dev/null || missing+=(profanity)
 command -v tmux >/dev/null || missing+=(tmux)

@@ -9,7 +9,9 @@ import { contactAddresses } from './contact-addresses.ts';
 import { directory } from './directory/index.ts';
 import { disco } from './disco.ts';
 import { lastActivity } from './last-activity.ts';
+import { type ArchiveOptions, messageArchive } from './mam/index.ts';
 import { legacySession } from './legacy-session.ts';
+import { type LookalikePolicy, lookalikes } from './lookalikes.ts';
 import { offline } from './offline.ts';
 import { ping } from './ping.ts';
 import { privateStorage } from './private-storage.ts';
@@ -26,6 +28,8 @@ export { contactAddresses, NS_SERVERINFO } from './contact-addresses.ts';
 export { disco } from './disco.ts';
 export { lastActivity, NS_LAST } from './last-activity.ts';
 export { legacySession } from './legacy-session.ts';
+export { type LookalikePolicy, lookalikes, NS_LOOKALIKE } from './lookalikes.ts';
+export { type ArchiveOptions, messageArchive, NS_MAM } from './mam/index.ts';
 export { offline } from './offline.ts';
 export { ping } from './ping.ts';
 export { BLOCKLIST_NAME, blocking, invisibility, NS_BLOCKING, NS_INVISIBLE, privacyEnforcement, privacyLists } from './privacy/index.ts';
@@ -42,8 +46,12 @@ export { NS_VCARD, NS_VCARD_UPDATE, vcardTemp } from './vcard-temp.ts';
 export interface DefaultModuleOptions {
   serverVersion: string;
   offlineQuota: number;
+  /** What happens to a stanza from a look-alike of a contact (UTS #39); 'warn' unless set. */
+  lookalikePolicy?: LookalikePolicy;
   /** The process's metrics registry, for modules that export metrics. */
   registry?: Registry;
+  /** XEP-0313 message archive settings (defaults: always archive, keep forever). */
+  archive?: Partial<ArchiveOptions>;
   /** Settings of the profile modules (vCard, private XML, directory, upload); the defaults when absent. */
   profile?: ProfileSettings;
 }
@@ -108,7 +116,10 @@ export function defaultModules(opts: DefaultModuleOptions): ExtensionModule[] {
     blocking,
     privacyLists,
     invisibility,
+    // After the privacy modules: a blocked or denied look-alike is dropped before it can cause a notice.
+    lookalikes({ policy: opts.lookalikePolicy ?? 'warn' }),
     lastActivity(),
+    messageArchive({ defaultMode: 'always', retentionDays: 0, sweepEveryMs: 3_600_000, defaultPage: 50, maxPage: 250, registry: opts.registry, ...opts.archive }),
     ...profileModules(opts.profile),
   ];
 }

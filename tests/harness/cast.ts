@@ -20,7 +20,7 @@ export interface Cast {
   slix(a: Account, resource?: string): Promise<SlixClient>;
 }
 
-/** `overrides`: settings of this file's server (e.g. a feature that is off by default). */
+/** `overrides` configure the file's server (a policy under test). */
 export function castPerFile(overrides: EmbeddedOverrides = {}): Cast {
   let ts: TestServer | undefined;
   const open: Array<{ stop(): Promise<void> }> = [];

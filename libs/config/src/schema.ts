@@ -57,6 +57,12 @@ export const settingsShape = {
   rateBurstBytes: intIn(10_000, 1 << 30)
     .default(1024 * 1024)
     .register(settingMeta, server('PARLEY_RATE_BURST_BYTES', 'Per-connection inbound burst, bytes.')),
+  lookalikePolicy: oneOf(['warn', 'decline'] as const)
+    .default('warn')
+    .register(
+      settingMeta,
+      server('PARLEY_LOOKALIKE_POLICY', 'A message or subscription request from a look-alike of a contact (UTS #39): warn (deliver marked, notify the user) or decline.'),
+    ),
   offlineQuota: intIn(0, 1_000_000)
     .default(1000)
     .register(settingMeta, server('PARLEY_OFFLINE_QUOTA', 'Offline messages kept per user (XEP-0160).')),
@@ -98,6 +104,21 @@ export const settingsShape = {
   )
     .default(null)
     .register(settingMeta, server('PARLEY_CONTACT_ADDRESSES', 'Server contact addresses in disco#info (XEP-0157), e.g. abuse=mailto:abuse@example.com;admin=xmpp:admin@example.com.')),
+  archiveDefaultMode: oneOf(['always', 'roster', 'never'] as const)
+    .default('always')
+    .register(settingMeta, server('PARLEY_ARCHIVE_DEFAULT_MODE', 'Message archive (XEP-0313 §6) for users without preferences: always, roster (contacts only) or never.')),
+  archiveRetentionDays: intIn(0, 36500)
+    .default(0)
+    .register(settingMeta, server('PARLEY_ARCHIVE_RETENTION_DAYS', 'Archived messages older than this are deleted; 0 keeps them forever.')),
+  archiveSweepIntervalSec: intIn(10, 86400)
+    .default(3600)
+    .register(settingMeta, server('PARLEY_ARCHIVE_SWEEP_INTERVAL', 'Seconds between retention sweeps of the message archive.')),
+  archivePageSize: intIn(1, 1000)
+    .default(50)
+    .register(settingMeta, server('PARLEY_ARCHIVE_PAGE_SIZE', 'Archive query page size when the client asks for none (XEP-0059 max).')),
+  archiveMaxPageSize: intIn(1, 1000)
+    .default(250)
+    .register(settingMeta, server('PARLEY_ARCHIVE_MAX_PAGE_SIZE', 'Largest archive query page served; a larger XEP-0059 max is cut to it.')),
   databaseUrl: optionalMatching(/^postgres(ql)?:\/\/\S+$/, 'must be a URL such as postgres://user:pass@host:5432/db', 'postgres:// URL', { secret: true })
     .default(null)
     .register(settingMeta, server('PARLEY_DATABASE_URL', 'Postgres URL (credentials may be in it); unset: the embedded PGlite database in the data directory.')),

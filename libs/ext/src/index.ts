@@ -8,5 +8,5 @@ export type { EdgeExtensions, LoadedModules } from './registry.ts';
 export { loadModules } from './registry.ts';
 export type { Handled, HookResult, Pass, Refuse, Rewrite } from './result.ts';
 export { HANDLED, PASS, refuse, rewrite } from './result.ts';
-export type { Delivery, DiscoNodeProvider, InboundStanza, MessageRouting, Reach, Reachable, RoutedMessage, SessionContribution, SessionEnv, SessionIqRequest } from './session.ts';
+export type { AcceptedMessage, Delivery, DiscoNodeProvider, InboundStanza, PeriodicTask, MessageRouting, Reach, Reachable, RoutedMessage, SessionContribution, SessionEnv, SessionIqRequest } from './session.ts';
 export { reach } from './session.ts';

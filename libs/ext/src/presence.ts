@@ -8,7 +8,7 @@ import type { ActorService } from '@parley/subjects';
 import type { ActorRequest, Origin } from '@parley/wire';
 import type { Element } from '@parley/xml';
 import type { IqHandler, IqRequest } from './iq.ts';
-import type { Handled, Pass, Refuse } from './result.ts';
+import type { Handled, Pass, Refuse, Rewrite } from './result.ts';
 
 /** The account's roster as the presence actor holds it (RFC 6121 §2). */
 export interface RosterAccess {
@@ -66,8 +66,12 @@ export interface PresenceContribution {
   iq?: IqHandler<PresenceIqRequest>[];
   /** 'presence-outbound': a client's presence with a `to` (directed or subscription), before it is processed. */
   outbound?(ctx: { env: PresenceEnv; key: string; stanza: Element; origin: Origin }): Promise<Pass | Handled | Refuse>;
-  /** 'presence-inbound': a subscription stanza from another account, before the account processes it; `HANDLED` drops it silently. */
-  inbound?(ctx: { env: PresenceEnv; key: string; stanza: Element }): Promise<Pass | Handled>;
+  /**
+   * 'presence-inbound': a subscription stanza from another account, before the account processes it;
+   * `HANDLED` drops it silently; `rewrite(stanza)` goes on with that stanza, whose child elements are
+   * delivered with a subscription request (e.g. a warning annotation).
+   */
+  inbound?(ctx: { env: PresenceEnv; key: string; stanza: Element; roster: RosterAccess }): Promise<Pass | Handled | Rewrite>;
   /**
    * 'presence-delivery': every presence the actor delivers (broadcasts, probe answers, directed
    * presence, subscription stanzas) asks which of `targets` may receive it; returns those.

@@ -7,7 +7,7 @@ import type { ActorRequest, Origin } from '@parley/wire';
 import type { Element } from '@parley/xml';
 import type { DiscoTarget } from './disco.ts';
 import type { IqHandler, IqRequest } from './iq.ts';
-import type { Handled, HookResult, Pass, Refuse } from './result.ts';
+import type { Handled, HookResult, Pass, Refuse, Rewrite } from './result.ts';
 
 /** What the session actor offers its extensions. */
 export interface SessionEnv {
@@ -68,6 +68,19 @@ export interface Reachable extends InboundStanza {
 export type Reach = { readonly kind: 'reach'; readonly resources: ResourceEntry[] };
 export const reach = (resources: ResourceEntry[]): Reach => ({ kind: 'reach', resources });
 
+/** A message to the account that passed 'before-route' and 'recipients' and is about to be delivered or stored. */
+export interface AcceptedMessage extends InboundStanza {
+  /** The edge's hand-off id (the same when a hand-off is retried), when it came from a client. */
+  handoff?: string;
+}
+
+/** Work the session service repeats while it runs, on every session process (e.g. retention sweeps). */
+export interface PeriodicTask {
+  name: string;
+  everyMs: number;
+  run(env: SessionEnv): Promise<void>;
+}
+
 export interface RoutedMessage extends MessageRouting {
   /** The connections it was delivered to live ([] when stored offline or dropped). */
   deliveredTo: ResourceEntry[];
@@ -95,6 +108,14 @@ export interface SessionContribution {
   recipients?(s: Reachable): Promise<Reach | Refuse | Handled>;
   /** Bare JIDs whose resources the module needs for this message, looked up with the recipient's in one round trip. */
   lookups?(s: InboundStanza): string[];
+  /**
+   * 'message-accepted': after 'recipients', before the message is delivered, stored offline or
+   * dropped; `rewrite(stanza)` routes the rewritten one (XEP-0359 stanza-id). Runs only while the
+   * shard is owned; durable writes made here happen before the sender's hand-off is acknowledged.
+   */
+  accepted?(m: AcceptedMessage): Promise<Pass | Rewrite>;
+  /** 'periodic': tasks the session service runs every `everyMs` from start to stop. */
+  periodic?: PeriodicTask[];
   /** 'message-routed': after a message to the account was delivered live, stored, or dropped. */
   afterMessage?(m: RoutedMessage): Promise<void>;
   /** 'message-undeliverable': no resource can take it now (RFC 6121 §8.5.2.2); `handled` if kept. */

@@ -76,5 +76,43 @@ export function runAccountContract(name: string, open: () => Promise<Sql>): void
       );
       assert.equal((await opened().users.find(d)).length, 5);
     });
+
+    test('a name confusable with an existing account (UTS #39 skeleton) is refused and the holder named', async () => {
+      const d = 'lookalike.example';
+      assert.equal(await opened().users.create('paypal', d, [credential('SHA-256')]), true);
+      assert.equal(await opened().users.lookalikeOf('paypa1', d), 'paypal');
+      assert.equal(await opened().users.lookalikeOf('p\u0430ypal', d), 'paypal', 'Cyrillic a');
+      assert.equal(await opened().users.create('paypa1', d, [credential('SHA-256')]), false, 'refused atomically by the store too');
+      assert.equal(await opened().users.exists('paypa1', d), false);
+      assert.equal(await opened().users.lookalikeOf('paypal', d), null, 'an account is not its own look-alike');
+      assert.equal(await opened().users.lookalikeOf('paypa1', 'other.example'), null, 'another domain has its own names');
+      await opened().users.delete('paypal', d);
+      assert.equal(await opened().users.create('paypa1', d, [credential('SHA-256')]), true, 'free again once the holder is gone');
+    });
+  });
+
+  describe(`${name} skeletons of accounts older than look-alike detection`, () => {
+    let sql: Sql | undefined;
+    before(async () => {
+      sql = await open();
+      await migrate(sql);
+    });
+    after(async () => {
+      await sql?.close();
+    });
+
+    test('migrate fills them in and names the later of a look-alike pair', async () => {
+      const db = sql as Sql;
+      const d = 'old.example';
+      // As accounts created by a build before migration 0012 left them.
+      for (const u of ['modern', 'rnodern', 'zed']) await db.query('INSERT INTO users (domain, username) VALUES ($1, $2)', [d, u]);
+      const { lookalikes } = await migrate(db);
+      assert.deepEqual(lookalikes, [`rnodern@${d}`]);
+      const store = createStore(db);
+      assert.equal(await store.users.lookalikeOf('zebra', d), null);
+      assert.equal(await store.users.lookalikeOf('zed', d), null);
+      assert.equal(await store.users.lookalikeOf('rnodern', d), 'modern');
+      assert.deepEqual((await migrate(db)).lookalikes, [`rnodern@${d}`], 'the pair stays reported until an admin resolves it');
+    });
   });
 }

@@ -2,11 +2,12 @@
 // One database per suite: tests use their own domains, owners and migration version ranges, so they
 // do not depend on each other or on their order.
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { migrate } from './migrate.ts';
+import { defaultMigrationsDir, migrate } from './migrate.ts';
 import type { Sql } from './sql.ts';
 import { createStore } from './store.ts';
 import type { RosterItem, Store, StoredCredential } from './types.ts';
@@ -23,6 +24,14 @@ export function credential(hash: StoredCredential['hash'], tag = 'a'): StoredCre
 
 function item(contact: string, over: Partial<RosterItem> = {}): RosterItem {
   return { contact, name: null, subscription: 'none', ask: null, pendingIn: false, approved: false, hidden: false, groups: [], ...over };
+}
+
+/** The names of the repository's migration files, in the order they apply. */
+export function repositoryMigrations(): string[] {
+  return readdirSync(defaultMigrationsDir)
+    .filter((f) => /^\d+_[A-Za-z0-9_-]+\.sql$/.test(f))
+    .sort()
+    .map((f) => f.slice(0, -'.sql'.length));
 }
 
 export function runStoreContract(name: string, open: () => Promise<Sql>): void {
@@ -53,8 +62,8 @@ export function runStoreContract(name: string, open: () => Promise<Sql>): void {
 
     describe('migrations', () => {
       test('the repository migrations apply on an empty database and a second run applies nothing', async () => {
-        assert.deepEqual(firstMigration.applied, ['0001_initial', '0002_admin', '0003_privacy', '0004_last_activity', '0010_profile']);
-        assert.deepEqual(await migrate(sql), { applied: [] });
+        assert.deepEqual(firstMigration.applied, repositoryMigrations());
+        assert.deepEqual(await migrate(sql), { applied: [], lookalikes: [] });
       });
 
       test('applies numbered files in numeric order and records each once', async () => {
@@ -64,8 +73,8 @@ export function runStoreContract(name: string, open: () => Promise<Sql>): void {
           '1001_parent.sql': 'CREATE TABLE mig_parent (id int PRIMARY KEY);',
           '1002_child.sql': 'CREATE TABLE mig_child (parent int REFERENCES mig_parent, v text);',
         });
-        assert.deepEqual(await migrate(sql, dir), { applied: ['1001_parent', '1002_child', '1010_fill'] });
-        assert.deepEqual(await migrate(sql, dir), { applied: [] });
+        assert.deepEqual((await migrate(sql, dir)).applied, ['1001_parent', '1002_child', '1010_fill']);
+        assert.deepEqual((await migrate(sql, dir)).applied, []);
         const rows = await sql.query<{ version: number; name: string }>(
           'SELECT version, name FROM schema_migrations WHERE version BETWEEN 1000 AND 1099 ORDER BY version',
         );

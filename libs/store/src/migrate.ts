@@ -3,6 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Sql } from './sql.ts';
+import { backfillSkeletons } from './users.ts';
 
 /** The repository's `migrations/` directory, found relative to this source file. */
 export const defaultMigrationsDir = fileURLToPath(new URL('../../../migrations/', import.meta.url));
@@ -30,7 +31,7 @@ interface Recorded {
  * nothing) when an already applied file has changed since. Recorded versions with no file (a newer
  * build migrated this database) are left alone.
  */
-export async function migrate(sql: Sql, dir: string = defaultMigrationsDir): Promise<{ applied: string[] }> {
+export async function migrate(sql: Sql, dir: string = defaultMigrationsDir): Promise<{ applied: string[]; lookalikes: string[] }> {
   const files = await readMigrations(dir);
 
   await sql.transaction(async (tx) => {
@@ -75,7 +76,9 @@ export async function migrate(sql: Sql, dir: string = defaultMigrationsDir): Pro
     });
     if (didApply) applied.push(f.name);
   }
-  return { applied };
+  // Data a SQL file cannot compute: the UTS #39 skeletons of accounts older than migration 0012.
+  const { lookalikes } = await backfillSkeletons(sql);
+  return { applied, lookalikes };
 }
 
 async function readMigrations(dir: string): Promise<MigrationFile[]> {

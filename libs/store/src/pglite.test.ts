@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { runAccountContract } from './contract-accounts.ts';
-import { credential, runStoreContract } from './contract.ts';
+import { credential, repositoryMigrations, runStoreContract } from './contract.ts';
+import { runArchiveContract } from './contract-archive.ts';
 import { runPrivacyContract } from './contract-privacy.ts';
 import { runProfileContract } from './contract-profile.ts';
 import { createStore, migrate, openPglite } from './index.ts';
@@ -15,14 +16,14 @@ test('a PGlite data directory is created with its parents and keeps its data acr
   const dir = await mkdtemp(join(tmpdir(), 'parley-pglite-'));
   try {
     const first = createStore(await openPglite(join(dir, 'nested', 'db')));
-    assert.deepEqual(await migrate(first.sql), { applied: ['0001_initial', '0002_admin', '0003_privacy', '0004_last_activity', '0010_profile'] });
+    assert.deepEqual(await migrate(first.sql), { applied: repositoryMigrations(), lookalikes: [] });
     await first.users.create('alice', 'persist.example', [credential('SHA-256')]);
     await first.offline.push('alice@persist.example', '<message id="kept"/>');
     await first.close();
 
     const second = createStore(await openPglite(join(dir, 'nested', 'db')));
     try {
-      assert.deepEqual(await migrate(second.sql), { applied: [] });
+      assert.deepEqual(await migrate(second.sql), { applied: [], lookalikes: [] });
       assert.deepEqual(await second.users.getCredential('alice', 'persist.example', 'SHA-256'), credential('SHA-256'));
       assert.deepEqual(
         (await second.offline.pop('alice@persist.example')).map((m) => m.stanza),
@@ -39,3 +40,4 @@ test('a PGlite data directory is created with its parents and keeps its data acr
 runAccountContract('PGlite in memory', () => openPglite(null));
 runPrivacyContract('PGlite in memory', () => openPglite(null));
 runProfileContract('PGlite in memory', () => openPglite(null));
+runArchiveContract('PGlite in memory', () => openPglite(null));

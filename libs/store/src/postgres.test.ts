@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { runAccountContract } from './contract-accounts.ts';
 import { runStoreContract } from './contract.ts';
+import { runArchiveContract } from './contract-archive.ts';
 import { runPrivacyContract } from './contract-privacy.ts';
 import { runProfileContract } from './contract-profile.ts';
 import { DEFAULT_TEST_DATABASE_URL, openPostgres, openScratchPostgres } from './index.ts';
@@ -40,3 +41,4 @@ test('openPostgres refuses a schema name that is not a plain identifier', async 
 runAccountContract('Postgres', () => openScratchPostgres());
 runPrivacyContract('Postgres', () => openScratchPostgres());
 runProfileContract('Postgres', () => openScratchPostgres());
+runArchiveContract('Postgres', () => openScratchPostgres());

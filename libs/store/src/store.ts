@@ -1,3 +1,4 @@
+import { archiveRepo } from './archive.ts';
 import { loginHistoryRepo } from './login-history.ts';
 import { offlineRepo } from './offline.ts';
 import { lastActivityRepo } from './last-activity.ts';
@@ -21,6 +22,7 @@ export function createStore(sql: Sql): Store {
     privateStorage: privateStorageRepo(sql),
     directory: directoryRepo(sql),
     uploads: uploadRepo(sql),
+    archive: archiveRepo(sql),
     sql,
     close: () => sql.close(),
   };

@@ -1,5 +1,6 @@
 import type { DirectoryRepo, PrivateStorageRepo, UploadRepo, VcardRepo } from './profile.ts';
 import type { Sql } from './sql.ts';
+import type { ArchiveRepo } from './archive.ts';
 
 /** SCRAM salted-password material (RFC 5802 §3), base64 strings. Plaintext passwords are never stored. */
 export interface StoredCredential {
@@ -25,6 +26,8 @@ export interface UserRepo {
   /** Also removes the account's credentials, roster, offline messages and login history. */
   delete(username: string, domain: string): Promise<boolean>;
   exists(username: string, domain: string): Promise<boolean>;
+  /** An existing account whose name is confusable with `username` (same UTS #39 skeleton, another name), or null. */
+  lookalikeOf(username: string, domain: string): Promise<string | null>;
   /** Replaces all credentials; false if the account does not exist. */
   setCredentials(username: string, domain: string, credentials: StoredCredential[]): Promise<boolean>;
   getCredential(username: string, domain: string, hash: StoredCredential['hash']): Promise<StoredCredential | null>;
@@ -189,6 +192,7 @@ export interface Store {
   privateStorage: PrivateStorageRepo;
   directory: DirectoryRepo;
   uploads: UploadRepo;
+  archive: ArchiveRepo;
   sql: Sql;
   /** Closes the underlying Sql. */
   close(): Promise<void>;

@@ -1,3 +1,4 @@
+import { caselessSkeleton as skeleton } from '@parley/confusables';
 import type { Sql } from './sql.ts';
 import type { StoredCredential, UserRepo, UserSummary } from './types.ts';
 
@@ -22,9 +23,10 @@ export function userRepo(sql: Sql): UserRepo {
   return {
     create(username, domain, credentials) {
       return sql.transaction(async (tx) => {
+        // ON CONFLICT covers both unique keys: the name, and its UTS #39 skeleton (a look-alike).
         const rows = await tx.query(
-          'INSERT INTO users (domain, username) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING username',
-          [domain, username],
+          'INSERT INTO users (domain, username, skeleton) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING username',
+          [domain, username, skeleton(username)],
         );
         if (rows.length === 0) return false;
         await insertCredentials(tx, username, domain, credentials);
@@ -52,8 +54,18 @@ export function userRepo(sql: Sql): UserRepo {
         await tx.query('DELETE FROM vcards WHERE owner = $1', [owner]);
         await tx.query('DELETE FROM private_storage WHERE owner = $1', [owner]);
         await tx.query('DELETE FROM directory_fields WHERE owner = $1', [owner]);
+        await tx.query('DELETE FROM archive_messages WHERE owner = $1', [owner]);
+        await tx.query('DELETE FROM archive_prefs WHERE owner = $1', [owner]);
         return true;
       });
+    },
+
+    async lookalikeOf(username, domain) {
+      const rows = await sql.query<{ username: string }>(
+        'SELECT username FROM users WHERE domain = $1 AND skeleton = $2 AND username <> $3 LIMIT 1',
+        [domain, skeleton(username), username],
+      );
+      return rows[0]?.username ?? null;
     },
 
     async exists(username, domain) {
@@ -159,4 +171,37 @@ async function insertCredentials(
       [domain, username, c.hash, c.salt, c.iterations, c.storedKey, c.serverKey],
     );
   }
+}
+
+/**
+ * Gives accounts created before migration 0012 their skeleton. A look-alike of an account that already has
+ * the skeleton keeps NULL (the unique index refuses it); those are returned so the caller can log them.
+ */
+export async function backfillSkeletons(sql: Sql): Promise<{ filled: number; lookalikes: string[] }> {
+  const col = await sql.query(
+    "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'users' AND column_name = 'skeleton'",
+  );
+  if (col.length === 0) return { filled: 0, lookalikes: [] };
+  let filled = 0;
+  const lookalikes: string[] = [];
+  let after = '';
+  for (;;) {
+    const rows = await sql.query<{ domain: string; username: string }>(
+      `SELECT domain, username FROM users WHERE skeleton IS NULL AND domain || '@' || username > $1
+       ORDER BY domain || '@' || username LIMIT 500`,
+      [after],
+    );
+    if (rows.length === 0) break;
+    for (const r of rows) {
+      after = `${r.domain}@${r.username}`;
+      const set = await sql.query(
+        `UPDATE users SET skeleton = $3 WHERE domain = $1 AND username = $2
+           AND NOT EXISTS (SELECT 1 FROM users WHERE domain = $1 AND skeleton = $3) RETURNING 1`,
+        [r.domain, r.username, skeleton(r.username)],
+      );
+      if (set.length > 0) filled++;
+      else lookalikes.push(`${r.username}@${r.domain}`);
+    }
+  }
+  return { filled, lookalikes };
 }

@@ -35,9 +35,22 @@ export async function addUser(store: Pick<Store, 'users'>, config: AccountConfig
   const username = usernameOf(user, config.domain);
   checkPassword(password);
   // Only SCRAM salted keys are stored (RFC 5802 §3), never the password.
+  await refuseLookalike(store, config, username);
   const creds = await deriveAllCredentials(password, config.scramIterations);
-  if (!(await store.users.create(username, config.domain, creds))) throw new UserError(`${username}@${config.domain} already exists`);
+  if (!(await store.users.create(username, config.domain, creds))) {
+    // Created meanwhile: the same name, or a look-alike (the store refuses both atomically).
+    await refuseLookalike(store, config, username);
+    throw new UserError(`${username}@${config.domain} already exists`);
+  }
   return `${username}@${config.domain}`;
+}
+
+/** Impostor protection (UTS #39 §4): a name whose skeleton equals an existing account's is refused. */
+async function refuseLookalike(store: Pick<Store, 'users'>, config: AccountConfig, username: string): Promise<void> {
+  const existing = await store.users.lookalikeOf(username, config.domain);
+  if (existing !== null) {
+    throw new UserError(`${username}@${config.domain} looks like the existing account ${existing}@${config.domain} (Unicode confusables, UTS #39); choose another name`);
+  }
 }
 
 export async function deleteUser(store: Pick<Store, 'users'>, config: AccountConfig, user: string): Promise<string> {

@@ -109,7 +109,8 @@ export async function startClusterProcess(config: ParleyConfig, roles: ClusterRo
       ...(config.databaseCaFile ? { ssl: { ca: ca(config.databaseCaFile) } } : {}),
       ...(config.databaseSchema ? { schema: config.databaseSchema } : {}),
     });
-    await migrate(sql, migrationsDir);
+    const { lookalikes } = await migrate(sql, migrationsDir);
+    if (lookalikes.length > 0) log.warn('accounts older than look-alike detection are confusable with another account (UTS #39)', { accounts: lookalikes });
     const store: Store = createStore(countErrors(sql, () => errors.inc({ backend: 'postgres' })));
     stops.push(() => store.close());
     const unshare = shareCachedPrivacy(store, bus);

@@ -39,11 +39,12 @@ export interface EmbeddedServer {
   stop(): Promise<void>;
 }
 
-export async function openStore(config: ParleyConfig, opts: { inMemory?: boolean } = {}): Promise<Store> {
+export async function openStore(config: ParleyConfig, opts: { inMemory?: boolean; log?: Logger } = {}): Promise<Store> {
   const sql = config.databaseUrl
     ? await openPostgres(config.databaseUrl, config.databaseSchema ? { schema: config.databaseSchema } : {})
     : await openPglite(opts.inMemory ? null : join(config.dataDir, 'db'));
-  await migrate(sql, migrationsDir);
+  const { lookalikes } = await migrate(sql, migrationsDir);
+  if (lookalikes.length > 0) opts.log?.warn('accounts older than look-alike detection are confusable with another account (UTS #39)', { accounts: lookalikes });
   return createStore(sql);
 }
 

@@ -7,5 +7,12 @@ import type { Registry } from 'prom-client';
 import { serverVersion } from './paths.ts';
 
 export function loadServerModules(config: ParleyConfig, registry: Registry): LoadedModules {
-  return loadModules(defaultModules({ serverVersion, offlineQuota: config.offlineQuota, registry, profile: config }));
+  const archive = {
+    defaultMode: config.archiveDefaultMode,
+    retentionDays: config.archiveRetentionDays,
+    sweepEveryMs: config.archiveSweepIntervalSec * 1000,
+    defaultPage: config.archivePageSize,
+    maxPage: config.archiveMaxPageSize,
+  };
+  return loadModules(defaultModules({ serverVersion, offlineQuota: config.offlineQuota, lookalikePolicy: config.lookalikePolicy, registry, archive, profile: config }));
 }

@@ -190,7 +190,9 @@ export function createPresenceHost(deps: PresenceDeps): ActorHost<AccountState, 
     if (effect.item) await rosterOf(key, state, fence).save(effect.item);
     if (effect.deliver) {
       const targets = (await location.resources(key)).filter((r) => r.available);
-      await fan.send(contact, 'subscription', targets, xml('presence', { xmlns: NS.client, type, from: contact, to: key }).toString(), false);
+      // RFC 6121 §3.1.3: the request is delivered with what it carries (a status, a XEP-0172 nick, a module's annotation).
+      const children = type === 'subscribe' ? stanza.children.filter((c): c is Element => typeof c !== 'string') : [];
+      await fan.send(contact, 'subscription', targets, xml('presence', { xmlns: NS.client, type, from: contact, to: key }, ...children).toString(), false);
     }
     if (effect.autoReply) toContactActor(contact, subscriptionStanza(effect.autoReply, key, contact));
     if (effect.sendPresence) await fan.sendOurPresence(key, contact);
@@ -257,8 +259,13 @@ export function createPresenceHost(deps: PresenceDeps): ActorHost<AccountState, 
           case 'presence-in': {
             const type = msg.stanza.attr('type');
             if (!isSubscriptionType(type)) return;
-            for (const h of inboundHooks) if ((await h({ env, key, stanza: msg.stanza })).kind === 'handled') return;
-            await inboundSubscription(key, state, msg.stanza, type, ctx.fence);
+            let stanza = msg.stanza;
+            for (const h of inboundHooks) {
+              const r = await h({ env, key, stanza, roster: rosterOf(key, state, ctx.fence) });
+              if (r.kind === 'handled') return;
+              if (r.kind === 'rewrite') stanza = r.stanza;
+            }
+            await inboundSubscription(key, state, stanza, type, ctx.fence);
             return;
           }
           case 'resource-gone':

@@ -20,6 +20,7 @@ export function messageRouter(env: SessionEnv, hooks: SessionContribution[]): Me
   const lookups = hooks.flatMap((h) => (h.lookups ? [h.lookups.bind(h)] : []));
   const after = hooks.flatMap((h) => (h.afterMessage ? [h.afterMessage.bind(h)] : []));
   const undeliverable = hooks.flatMap((h) => (h.undeliverable ? [h.undeliverable.bind(h)] : []));
+  const accepted = hooks.flatMap((h) => (h.accepted ? [h.accepted.bind(h)] : []));
 
   async function toBare(key: string, stanza: Element, origin: Origin | undefined, id?: string, known?: ResourceEntry[], fence?: Fence): Promise<ResourceEntry[]> {
     const type = stanza.attr('type') ?? 'normal';
@@ -44,7 +45,8 @@ export function messageRouter(env: SessionEnv, hooks: SessionContribution[]): Me
 
   return {
     toBare,
-    async route(key, stanza, origin, full, id, fence, visible) {
+    async route(key, original, origin, full, id, fence, visible) {
+      let stanza = original;
       const wanted = visible ? [] : [key];
       for (const l of lookups) for (const bare of l({ env, key, stanza, origin })) if (bare !== key && !wanted.includes(bare)) wanted.push(bare);
       // One location round trip for the recipient and whatever the modules need (carbons: the sender).
@@ -61,6 +63,14 @@ export function messageRouter(env: SessionEnv, hooks: SessionContribution[]): Me
       const resources = where.get(key) ?? [];
       const uncertain = () => env.location.recovering().catch(() => true); // unreachable again: as unsure
       if (resources.length === 0 && origin && (await uncertain())) throw new RoutingRecoveringError('the recipient’s sessions are being registered again');
+      if (accepted.length > 0) {
+        // What these hooks write (the archive) is durable: only the shard's current owner writes it.
+        if (fence && !fence.valid()) throw new ShardMovedError(fence.shard);
+        for (const hook of accepted) {
+          const r = await hook({ env, key, stanza, origin, handoff: id });
+          if (r.kind === 'rewrite') stanza = r.stanza;
+        }
+      }
       const routing: MessageRouting = { env, key, stanza, origin, where };
       let deliveredTo: ResourceEntry[];
       const exact = full ? resources.find((r) => r.jid === full) : undefined;

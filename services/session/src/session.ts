@@ -27,6 +27,11 @@ interface AccountState {
 }
 
 export function createSessionHost(deps: SessionDeps): ActorHost<AccountState, ActorRequest, void> {
+  return createSession(deps).host;
+}
+
+/** The actor host and the environment it gives the modules (periodic tasks run with it too). */
+export function createSession(deps: SessionDeps): { host: ActorHost<AccountState, ActorRequest, void>; env: SessionEnv } {
   const { domain, location, log, modules } = deps;
   const out = actorOutput(deps.bus);
   const { hooks, iq: iqTable } = modules.session;
@@ -137,7 +142,7 @@ export function createSessionHost(deps: SessionDeps): ActorHost<AccountState, Ac
     if (type === 'get' || type === 'set') await runIq('account', stanza, from, parseJid(key), origin);
   }
 
-  return new ActorHost<AccountState, ActorRequest, void>(
+  const host = new ActorHost<AccountState, ActorRequest, void>(
     {
       activate: async (key) => ({ exists: await isLocalAccount(key, domain, deps.store.users) }),
       handle: async (state, msg, key, ctx) => {
@@ -159,4 +164,5 @@ export function createSessionHost(deps: SessionDeps): ActorHost<AccountState, Ac
     },
     { onError: (err, key) => log.error('session actor failure', { err, key }) },
   );
+  return { host, env };
 }
