@@ -28,7 +28,6 @@ const requests: Array<[what: string, iq: string]> = [
     'a PEP publish to the own bare JID (XEP-0163)',
     `<iq type='set' to='alice@localhost'><pubsub xmlns='${PUBSUB}'><publish node='urn:xmpp:avatar:metadata'><item id='a'><metadata xmlns='urn:xmpp:avatar:metadata'/></item></publish></pubsub></iq>`,
   ],
-  ['a message archive query (XEP-0313)', `<iq type='set'><query xmlns='urn:xmpp:mam:2'/></iq>`],
   ['an unknown payload to the server', `<iq type='get' to='localhost'><unknown xmlns='urn:example:unknown'/></iq>`],
   ['an unknown payload to the own bare JID', `<iq type='set' to='alice@localhost'><unknown xmlns='urn:example:unknown'/></iq>`],
   ['an unknown payload to a contact', `<iq type='get' to='bob@localhost'><unknown xmlns='urn:example:unknown'/></iq>`],
