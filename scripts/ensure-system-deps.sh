@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite drives, if they are missing (tests/matrix, docs/clients.md):
-#   python3-slixmpp, python3-aioxmpp — XMPP client libraries, run with /usr/bin/python3;
+#   python3-slixmpp, python3-aioxmpp — XMPP client libraries, run with /usr/bin/python3 (python3-aiohttp:
+#   slixmpp's XEP-0363 upload client);
 #   chromium — the headless browser for Converse.js and the admin console (never a browser downloaded by npm);
 #   python3-icu — ICU's spoof checker, the reference libs/confusables is generated from and tested against;
 #   profanity, tmux — the terminal client, driven through a tmux pane;
@@ -15,6 +16,7 @@ cd "$(dirname "$0")/.."
 missing=()
 /usr/bin/python3 -c 'import slixmpp' 2>/dev/null || missing+=(python3-slixmpp)
 /usr/bin/python3 -c 'import aioxmpp' 2>/dev/null || missing+=(python3-aioxmpp)
+/usr/bin/python3 -c 'import aiohttp' 2>/dev/null || missing+=(python3-aiohttp)
 /usr/bin/python3 -c 'import icu' 2>/dev/null || missing+=(python3-icu)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v profanity >/dev/null || missing+=(profanity)

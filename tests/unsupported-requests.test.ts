@@ -23,15 +23,11 @@ const PUBSUB = 'http://jabber.org/protocol/pubsub';
 
 /** Requests seen from Converse.js, aioxmpp, slixmpp and profanity at login, and other common ones. */
 const requests: Array<[what: string, iq: string]> = [
-  ['a vCard of the own account (XEP-0054)', `<iq type='get'><vCard xmlns='vcard-temp'/></iq>`],
-  ['a vCard of a contact (XEP-0054)', `<iq type='get' to='bob@localhost'><vCard xmlns='vcard-temp'/></iq>`],
   ['PEP items at the own bare JID (XEP-0163)', `<iq type='get' to='alice@localhost'><pubsub xmlns='${PUBSUB}'><items node='urn:xmpp:omemo:2:devices'/></pubsub></iq>`],
   [
     'a PEP publish to the own bare JID (XEP-0163)',
     `<iq type='set' to='alice@localhost'><pubsub xmlns='${PUBSUB}'><publish node='urn:xmpp:avatar:metadata'><item id='a'><metadata xmlns='urn:xmpp:avatar:metadata'/></item></publish></pubsub></iq>`,
   ],
-  ['a message archive query (XEP-0313)', `<iq type='set'><query xmlns='urn:xmpp:mam:2'/></iq>`],
-  ['private XML storage of bookmarks (XEP-0049)', `<iq type='get'><query xmlns='jabber:iq:private'><storage xmlns='storage:bookmarks'/></query></iq>`],
   ['an unknown payload to the server', `<iq type='get' to='localhost'><unknown xmlns='urn:example:unknown'/></iq>`],
   ['an unknown payload to the own bare JID', `<iq type='set' to='alice@localhost'><unknown xmlns='urn:example:unknown'/></iq>`],
   ['an unknown payload to a contact', `<iq type='get' to='bob@localhost'><unknown xmlns='urn:example:unknown'/></iq>`],

@@ -1,12 +1,13 @@
 import type { DiscoTarget, ExtensionModule, SessionIqRequest } from '@parley/ext';
 import { NS } from '@parley/stanza';
-import { xml } from '@parley/xml';
+import { type Element, xml } from '@parley/xml';
 
 const target = (ctx: SessionIqRequest): DiscoTarget => (ctx.to.local === null ? 'server' : ctx.to.equals(ctx.from.bare) ? 'own-account' : 'account');
 
 /**
  * XEP-0030 service discovery: the server's identity and features (§3.1), an account's identity
- * (account/registered), computed from the modules that are loaded. No items (rooms, components) yet (§4).
+ * (account/registered), computed from the modules that are loaded; items and nodes (§4) come from
+ * the modules' `discoNodes` providers (the first that owns a node answers for it).
  */
 export const disco: ExtensionModule = {
   name: 'disco',
@@ -23,11 +24,20 @@ export const disco: ExtensionModule = {
         type: 'get',
         name: 'query',
         xmlns: NS.discoInfo,
-        handle: (ctx) => {
-          // Nodes are not supported yet: §3.1 item-not-found for an unknown node.
-          if (ctx.payload.attr('node')) return { error: 'item-not-found' };
+        handle: async (ctx) => {
+          const node = ctx.payload.attr('node');
+          if (node) {
+            for (const p of ctx.discoNodes) {
+              const children = await p.info?.(ctx, node);
+              if (children) return { result: [xml('query', { xmlns: NS.discoInfo, node }, ...children)] };
+            }
+            // §3.1: item-not-found for a node nobody owns.
+            return { error: 'item-not-found' };
+          }
           const info = ctx.disco(target(ctx));
-          return { result: [xml('query', { xmlns: NS.discoInfo }, ...info.identities, ...info.features.map((f) => xml('feature', { var: f })))] };
+          const extended: Element[] = [];
+          for (const p of ctx.discoNodes) extended.push(...((await p.info?.(ctx, undefined)) ?? []));
+          return { result: [xml('query', { xmlns: NS.discoInfo }, ...info.identities, ...info.features.map((f) => xml('feature', { var: f })), ...extended)] };
         },
       },
       {
@@ -35,7 +45,19 @@ export const disco: ExtensionModule = {
         type: 'get',
         name: 'query',
         xmlns: NS.discoItems,
-        handle: (ctx) => (ctx.payload.attr('node') ? { error: 'item-not-found' } : { result: [xml('query', { xmlns: NS.discoItems })] }),
+        handle: async (ctx) => {
+          const node = ctx.payload.attr('node');
+          if (node) {
+            for (const p of ctx.discoNodes) {
+              const items = await p.items?.(ctx, node);
+              if (items) return { result: [xml('query', { xmlns: NS.discoItems, node }, ...items)] };
+            }
+            return { error: 'item-not-found' };
+          }
+          const items: Element[] = [];
+          for (const p of ctx.discoNodes) items.push(...((await p.items?.(ctx, undefined)) ?? []));
+          return { result: [xml('query', { xmlns: NS.discoItems }, ...items)] };
+        },
       },
     ],
   },

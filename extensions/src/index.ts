@@ -1,8 +1,13 @@
 // The extension modules every Parley process loads, in embedded and cluster mode alike.
+import { join } from 'node:path';
+import type { ParleyConfig } from '@parley/config';
 import type { ExtensionModule } from '@parley/ext';
+import { adhoc, commandRegistry } from './adhoc/index.ts';
 import type { Registry } from 'prom-client';
 import { carbons } from './carbons.ts';
 import { clientStateIndication } from './csi.ts';
+import { contactAddresses } from './contact-addresses.ts';
+import { directory } from './directory/index.ts';
 import { disco } from './disco.ts';
 import { lastActivity } from './last-activity.ts';
 import { type ArchiveOptions, messageArchive } from './mam/index.ts';
@@ -11,15 +16,19 @@ import { invitations } from './invitations.ts';
 import { type LookalikePolicy, lookalikes } from './lookalikes.ts';
 import { offline } from './offline.ts';
 import { ping } from './ping.ts';
+import { privateStorage } from './private-storage.ts';
 import { blocking, invisibility, privacyEnforcement, privacyLists } from './privacy/index.ts';
 import { push } from './push/index.ts';
 import { roster } from './roster/index.ts';
 import { streamManagement } from './stream-management/index.ts';
 import { entityTime } from './time.ts';
+import { upload } from './upload/index.ts';
+import { vcardTemp } from './vcard-temp.ts';
 import { version } from './version.ts';
 
 export { carbonEligible, carbons } from './carbons.ts';
 export { clientStateIndication, csiHoldKey, NS_CSI } from './csi.ts';
+export { contactAddresses, NS_SERVERINFO } from './contact-addresses.ts';
 export { disco } from './disco.ts';
 export { lastActivity, NS_LAST } from './last-activity.ts';
 export { legacySession } from './legacy-session.ts';
@@ -34,6 +43,11 @@ export { roster } from './roster/index.ts';
 export { streamManagement } from './stream-management/index.ts';
 export { entityTime, NS_TIME } from './time.ts';
 export { version } from './version.ts';
+export { adhoc, type AdhocCommand, type CommandRegistry, type CommandStep, commandRegistry, dataForm, NS_COMMANDS, NS_DATA, submittedValues } from './adhoc/index.ts';
+export { directory, DIRECTORY_EDIT_NODE, NS_SEARCH } from './directory/index.ts';
+export { NS_PRIVATE, privateStorage } from './private-storage.ts';
+export { NS_UPLOAD, upload, type UploadSettings } from './upload/index.ts';
+export { NS_VCARD, NS_VCARD_UPDATE, vcardTemp } from './vcard-temp.ts';
 
 export interface DefaultModuleOptions {
   serverVersion: string;
@@ -48,6 +62,53 @@ export interface DefaultModuleOptions {
   smResumeSec?: number;
   /** XEP-0357: include message bodies in push summaries. */
   pushIncludeBody?: boolean;
+  /** Settings of the profile modules (vCard, private XML, directory, upload); the defaults when absent. */
+  profile?: ProfileSettings;
+}
+
+export type ProfileSettings = Pick<
+  ParleyConfig,
+  | 'domain'
+  | 'dataDir'
+  | 'httpPort'
+  | 'vcardMaxBytes'
+  | 'privateMaxBytes'
+  | 'directoryMaxResults'
+  | 'directorySearchesPerMinute'
+  | 'uploadEnabled'
+  | 'uploadMaxFileBytes'
+  | 'uploadQuotaBytes'
+  | 'uploadExpiryHours'
+  | 'uploadContentTypes'
+  | 'uploadDir'
+  | 'uploadPublicUrl'
+  | 'contactAddresses'
+>;
+
+/** The profile modules; the ad-hoc framework with the commands they register. */
+function profileModules(p: ProfileSettings | undefined): ExtensionModule[] {
+  const commands = commandRegistry();
+  const list: ExtensionModule[] = [
+    vcardTemp({ maxBytes: p?.vcardMaxBytes ?? 256 * 1024 }),
+    privateStorage({ maxBytes: p?.privateMaxBytes ?? 64 * 1024 }),
+    directory({ commands, maxResults: p?.directoryMaxResults ?? 30, searchesPerMinute: p?.directorySearchesPerMinute ?? 10 }),
+  ];
+  if (p?.uploadEnabled) {
+    list.push(
+      upload({
+        maxFileBytes: p.uploadMaxFileBytes,
+        quotaBytes: p.uploadQuotaBytes,
+        expiryHours: p.uploadExpiryHours,
+        contentTypes: p.uploadContentTypes?.split(',') ?? null,
+        dir: p.uploadDir ?? join(p.dataDir, 'uploads'),
+        publicUrl: p.uploadPublicUrl ? p.uploadPublicUrl.replace(/\/+$/, '') : (port) => `http://${p.domain}:${port ?? p.httpPort}`,
+      }),
+    );
+  }
+  if (p?.contactAddresses) list.push(contactAddresses(p.contactAddresses));
+  // Last: every module above has registered its commands by now.
+  list.push(adhoc(commands));
+  return list;
 }
 
 export function defaultModules(opts: DefaultModuleOptions): ExtensionModule[] {
@@ -72,5 +133,6 @@ export function defaultModules(opts: DefaultModuleOptions): ExtensionModule[] {
     messageArchive({ defaultMode: 'always', retentionDays: 0, sweepEveryMs: 3_600_000, defaultPage: 50, maxPage: 250, registry: opts.registry, ...opts.archive }),
     clientStateIndication({ registry: opts.registry }),
     push({ includeBody: opts.pushIncludeBody, registry: opts.registry }),
+    ...profileModules(opts.profile),
   ];
 }

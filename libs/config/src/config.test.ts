@@ -94,6 +94,18 @@ const BAD: Record<SettingKey, string | null> = {
   adminPort: '70000',
   adminBindAddress: null,
   adminTls: 'maybe',
+  vcardMaxBytes: '10',
+  privateMaxBytes: 'big',
+  directoryMaxResults: '0',
+  directorySearchesPerMinute: '-2',
+  uploadEnabled: 'perhaps',
+  uploadMaxFileBytes: '0',
+  uploadQuotaBytes: '1.5',
+  uploadExpiryHours: '0',
+  uploadContentTypes: 'images',
+  uploadDir: null,
+  uploadPublicUrl: 'ftp://files.example.com',
+  contactAddresses: 'boss=mailto:x@y',
 };
 
 test('every bad value is refused with one line naming its variable', () => {

@@ -72,6 +72,44 @@ export const settingsShape = {
   offlineQuota: intIn(0, 1_000_000)
     .default(1000)
     .register(settingMeta, server('PARLEY_OFFLINE_QUOTA', 'Offline messages kept per user (XEP-0160).')),
+  vcardMaxBytes: intIn(1024, 16 * 1024 * 1024)
+    .default(256 * 1024)
+    .register(settingMeta, server('PARLEY_VCARD_MAX_BYTES', 'Largest vCard-temp a user may store, bytes (XEP-0054; photos are inside it, base64).')),
+  privateMaxBytes: intIn(256, 16 * 1024 * 1024)
+    .default(64 * 1024)
+    .register(settingMeta, server('PARLEY_PRIVATE_MAX_BYTES', 'Largest private XML fragment per namespace, bytes (XEP-0049).')),
+  directoryMaxResults: intIn(1, 1000)
+    .default(30)
+    .register(settingMeta, server('PARLEY_DIRECTORY_MAX_RESULTS', 'Most entries one user directory search returns (XEP-0055).')),
+  directorySearchesPerMinute: intIn(1, 10_000)
+    .default(10)
+    .register(settingMeta, server('PARLEY_DIRECTORY_SEARCHES_PER_MINUTE', 'User directory searches one account may make per minute.')),
+  uploadEnabled: flag().default(false).register(settingMeta, server('PARLEY_UPLOAD_ENABLED', 'HTTP file upload (XEP-0363) on the HTTP port.')),
+  uploadMaxFileBytes: intIn(1, 2 ** 40)
+    .default(10 * 1024 * 1024)
+    .register(settingMeta, server('PARLEY_UPLOAD_MAX_FILE_BYTES', 'Largest file one upload slot may hold, bytes.')),
+  uploadQuotaBytes: intIn(1, 2 ** 50)
+    .default(100 * 1024 * 1024)
+    .register(settingMeta, server('PARLEY_UPLOAD_QUOTA_BYTES', 'Bytes of unexpired uploads one user may hold.')),
+  uploadExpiryHours: intIn(1, 24 * 3650)
+    .default(24 * 30)
+    .register(settingMeta, server('PARLEY_UPLOAD_EXPIRY_HOURS', 'Hours an uploaded file is kept before it is deleted.')),
+  uploadContentTypes: optionalMatching(/^[a-z0-9.+-]+\/([a-z0-9.+-]+|\*)(,[a-z0-9.+-]+\/([a-z0-9.+-]+|\*))*$/, 'use a comma list of MIME types such as image/*,application/pdf', 'type/sub[,…]')
+    .default(null)
+    .register(settingMeta, server('PARLEY_UPLOAD_CONTENT_TYPES', 'Content types a file may be uploaded with (type/* allowed); unset: any.')),
+  uploadDir: optionalText('path')
+    .default(null)
+    .register(settingMeta, server('PARLEY_UPLOAD_DIR', 'Directory of uploaded files (shared by every edge in a cluster); unset: uploads/ in the data directory.')),
+  uploadPublicUrl: optionalMatching(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, 'use an http(s) URL such as https://upload.example.com', 'http(s) URL')
+    .default(null)
+    .register(settingMeta, server('PARLEY_UPLOAD_PUBLIC_URL', 'Base URL clients reach the HTTP port at for uploads; unset: http://<domain>:<http port>.')),
+  contactAddresses: optionalMatching(
+    /^(abuse|admin|feedback|sales|security|status|support)=\S+( \S+)*(;(abuse|admin|feedback|sales|security|status|support)=\S+( \S+)*)*$/,
+    'use kind=uri[ uri…][;kind=…] with kinds abuse, admin, feedback, sales, security, status, support',
+    'kind=uri;…',
+  )
+    .default(null)
+    .register(settingMeta, server('PARLEY_CONTACT_ADDRESSES', 'Server contact addresses in disco#info (XEP-0157), e.g. abuse=mailto:abuse@example.com;admin=xmpp:admin@example.com.')),
   archiveDefaultMode: oneOf(['always', 'roster', 'never'] as const)
     .default('always')
     .register(settingMeta, server('PARLEY_ARCHIVE_DEFAULT_MODE', 'Message archive (XEP-0313 §6) for users without preferences: always, roster (contacts only) or never.')),

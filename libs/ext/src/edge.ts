@@ -3,6 +3,8 @@
 import type { Jid } from '@parley/jid';
 import type { LocationService, ResourceEntry, ResourcePatch } from '@parley/location';
 import type { Logger } from '@parley/log';
+import type { Store } from '@parley/store';
+import type { FastifyInstance } from 'fastify';
 import type { StreamErrorCondition } from '@parley/stanza';
 import type { Element } from '@parley/xml';
 
@@ -112,4 +114,15 @@ export interface EdgeContribution {
   bind2Inline?: string[];
   /** Called once per bound or unbound connection, when it is created. */
   connection?(api: StreamApi): ConnectionHooks;
+  /**
+   * Routes on the edge's HTTP port (the server that carries the WebSocket endpoint), registered in
+   * their own encapsulated scope before it listens, e.g. XEP-0363 uploads. Cleanup goes in the app's onClose hook.
+   */
+  http?(app: FastifyInstance, env: HttpEnv): Promise<void>;
+}
+
+/** What an edge offers its modules' HTTP routes. */
+export interface HttpEnv {
+  readonly store: Pick<Store, 'uploads'>;
+  readonly log: Logger;
 }

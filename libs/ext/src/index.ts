@@ -1,5 +1,5 @@
 export type { DiscoContribution, DiscoInfo, DiscoTarget } from './disco.ts';
-export type { ConnectionHooks, EdgeContribution, FeatureStage, LocalIq, LocalIqStage, StreamApi, StreamFeature } from './edge.ts';
+export type { ConnectionHooks, EdgeContribution, FeatureStage, HttpEnv, LocalIq, LocalIqStage, StreamApi, StreamFeature } from './edge.ts';
 export type { IqHandler, IqIo, IqOutcome, IqRequest, IqScope } from './iq.ts';
 export { dispatchIq, IqTable, iqKey } from './iq.ts';
 export type { ExtensionModule } from './module.ts';
@@ -8,5 +8,5 @@ export type { EdgeExtensions, LoadedModules } from './registry.ts';
 export { loadModules } from './registry.ts';
 export type { Handled, HookResult, Pass, Refuse, Rewrite } from './result.ts';
 export { HANDLED, PASS, refuse, rewrite } from './result.ts';
-export type { AcceptedMessage, Delivery, InboundStanza, PeriodicTask, MessageRouting, Reach, Reachable, RoutedMessage, SessionContribution, SessionEnv, SessionIqRequest } from './session.ts';
+export type { AcceptedMessage, Delivery, DiscoNodeProvider, InboundStanza, PeriodicTask, MessageRouting, Reach, Reachable, RoutedMessage, SessionContribution, SessionEnv, SessionIqRequest } from './session.ts';
 export { reach } from './session.ts';

@@ -65,4 +65,21 @@ describe('loading extension modules', () => {
     ]);
     assert.deepEqual(loaded.edge.bind2Inline(), ['urn:a', 'urn:c']);
   });
+
+  test('disco node providers are collected in load order, and each module gets its own HTTP scope', async () => {
+    const provider = { items: () => [xml('item', { jid: 'x' })] };
+    const seen: string[] = [];
+    const loaded = loadModules([
+      { name: 'a', specs: [], session: { discoNodes: provider } },
+      { name: 'b', specs: [] },
+      { name: 'c', specs: [], edge: { http: async (app) => void seen.push(typeof app.get) } },
+    ]);
+    assert.deepEqual(loaded.session.discoNodes, [provider]);
+    const { default: Fastify } = await import('fastify');
+    const app = Fastify();
+    await loaded.edge.http(app, { store: {} as never, log: {} as never });
+    await app.ready();
+    assert.deepEqual(seen, ['function']);
+    await app.close();
+  });
 });

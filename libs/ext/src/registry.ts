@@ -3,11 +3,12 @@
 import type { ActorService } from '@parley/subjects';
 import type { Element } from '@parley/xml';
 import { type DiscoInfo, type DiscoTarget, discoIndex } from './disco.ts';
-import type { ConnectionHooks, FeatureStage, LocalIq, LocalIqStage, StreamApi } from './edge.ts';
+import type { FastifyInstance } from 'fastify';
+import type { ConnectionHooks, FeatureStage, HttpEnv, LocalIq, LocalIqStage, StreamApi } from './edge.ts';
 import { iqKey, IqTable } from './iq.ts';
 import type { ExtensionModule } from './module.ts';
 import type { PresenceContribution, PresenceIqRequest } from './presence.ts';
-import type { SessionContribution, SessionIqRequest } from './session.ts';
+import type { DiscoNodeProvider, SessionContribution, SessionIqRequest } from './session.ts';
 
 export interface EdgeExtensions {
   features(stage: FeatureStage): Element[];
@@ -18,12 +19,14 @@ export interface EdgeExtensions {
   connect(api: StreamApi): ConnectionHooks[];
   /** Which actor service answers a client IQ addressed to the server or the sender's own bare JID. */
   serverIqService(xmlns: string | undefined, name: string): ActorService;
+  /** Registers every module's HTTP routes, each module in its own scope. */
+  http(app: FastifyInstance, env: HttpEnv): Promise<void>;
 }
 
 export interface LoadedModules {
   readonly names: string[];
   readonly edge: EdgeExtensions;
-  readonly session: { iq: IqTable<SessionIqRequest>; hooks: SessionContribution[] };
+  readonly session: { iq: IqTable<SessionIqRequest>; hooks: SessionContribution[]; discoNodes: DiscoNodeProvider[] };
   readonly presence: { iq: IqTable<PresenceIqRequest>; hooks: PresenceContribution[] };
   disco(target: DiscoTarget): DiscoInfo;
 }
@@ -66,8 +69,18 @@ export function loadModules(modules: ExtensionModule[]): LoadedModules {
       bind2Inline: () => bind2Inline,
       connect: (api) => connectors.map((c) => c(api)),
       serverIqService: (xmlns, name) => (presenceServerIq.has(`{${xmlns ?? ''}}${name}`) ? 'presence' : 'session'),
+      async http(app, env) {
+        for (const m of modules) {
+          const routes = m.edge?.http;
+          if (routes) await app.register(async (scope) => routes(scope, env));
+        }
+      },
     },
-    session: { iq: new IqTable(sessionIq), hooks: modules.flatMap((m) => (m.session ? [m.session] : [])) },
+    session: {
+      iq: new IqTable(sessionIq),
+      hooks: modules.flatMap((m) => (m.session ? [m.session] : [])),
+      discoNodes: modules.flatMap((m) => (m.session?.discoNodes ? [m.session.discoNodes] : [])),
+    },
     presence: { iq: new IqTable(presenceIq), hooks: modules.flatMap((m) => (m.presence ? [m.presence] : [])) },
     disco: discoIndex(modules.flatMap((m) => m.disco ?? [])),
   };

@@ -27,6 +27,22 @@ export interface SessionIqRequest extends IqRequest {
   env: SessionEnv;
   /** Features of loaded modules for disco#info (XEP-0030). */
   disco(target: DiscoTarget): { features: string[]; identities: Element[] };
+  /** The loaded modules' disco items and nodes (XEP-0030 §4), for the disco module. */
+  discoNodes: readonly DiscoNodeProvider[];
+}
+
+/**
+ * XEP-0030 §3.2/§4: items and node info a module contributes to the addressee of a disco request
+ * (a component it serves, the commands node of XEP-0050 §2.2, …). `undefined`: not this module's.
+ */
+export interface DiscoNodeProvider {
+  /** Items for `node` (undefined: the addressee's top-level items, which every provider adds to). */
+  items?(ctx: SessionIqRequest, node: string | undefined): Promise<Element[] | undefined> | Element[] | undefined;
+  /**
+   * The identities and features of a node the module owns; with no node, what it adds to the
+   * addressee's own info (XEP-0128 extended information, e.g. XEP-0363 §2's max-file-size form).
+   */
+  info?(ctx: SessionIqRequest, node: string | undefined): Promise<Element[] | undefined> | Element[] | undefined;
 }
 
 /** A stanza addressed to the account, before it is routed (privacy, blocking, filters). */
@@ -79,6 +95,8 @@ export interface Delivery {
 
 export interface SessionContribution {
   iq?: IqHandler<SessionIqRequest>[];
+  /** 'disco-nodes': disco#items and node disco#info this module answers (XEP-0030 §4). */
+  discoNodes?: DiscoNodeProvider;
   /** 'before-route': a message or IQ to the account, before anything else happens to it. */
   beforeRoute?(s: InboundStanza): HookResult | Promise<HookResult>;
   /**

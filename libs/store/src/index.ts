@@ -33,3 +33,4 @@ export type {
 } from './types.ts';
 export { type Invitation, type InvitationKind, type InvitationRepo, invitationDigest } from './invitations.ts';
 export { type CachedPrivacyRepo, cachedPrivacy, type PrivacyCacheOptions } from './privacy-cache.ts';
+export type { DirectoryField, DirectoryRepo, DirectoryVisibility, PrivateStorageRepo, UploadRepo, UploadSlot, VcardRepo } from './profile.ts';

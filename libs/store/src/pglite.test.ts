@@ -9,6 +9,7 @@ import { runArchiveContract } from './contract-archive.ts';
 import { runPrivacyContract } from './contract-privacy.ts';
 import { runFastTokenContract } from './contract-fast.ts';
 import { runPushContract } from './contract-push.ts';
+import { runProfileContract } from './contract-profile.ts';
 import { createStore, migrate, openPglite } from './index.ts';
 
 runStoreContract('PGlite in memory', () => openPglite(null));
@@ -40,6 +41,7 @@ test('a PGlite data directory is created with its parents and keeps its data acr
 
 runAccountContract('PGlite in memory', () => openPglite(null));
 runPrivacyContract('PGlite in memory', () => openPglite(null));
+runProfileContract('PGlite in memory', () => openPglite(null));
 runArchiveContract('PGlite in memory', () => openPglite(null));
 runFastTokenContract('PGlite in memory', () => openPglite(null));
 runPushContract('PGlite in memory', () => openPglite(null));

@@ -6,6 +6,7 @@ import { runArchiveContract } from './contract-archive.ts';
 import { runPrivacyContract } from './contract-privacy.ts';
 import { runFastTokenContract } from './contract-fast.ts';
 import { runPushContract } from './contract-push.ts';
+import { runProfileContract } from './contract-profile.ts';
 import { DEFAULT_TEST_DATABASE_URL, openPostgres, openScratchPostgres } from './index.ts';
 
 // Needs a reachable Postgres (PARLEY_TEST_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test);
@@ -41,6 +42,7 @@ test('openPostgres refuses a schema name that is not a plain identifier', async 
 
 runAccountContract('Postgres', () => openScratchPostgres());
 runPrivacyContract('Postgres', () => openScratchPostgres());
+runProfileContract('Postgres', () => openScratchPostgres());
 runArchiveContract('Postgres', () => openScratchPostgres());
 runFastTokenContract('Postgres', () => openScratchPostgres());
 runPushContract('Postgres', () => openScratchPostgres());

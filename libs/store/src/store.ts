@@ -6,6 +6,7 @@ import { offlineRepo } from './offline.ts';
 import { lastActivityRepo } from './last-activity.ts';
 import { privacyRepo } from './privacy.ts';
 import { pushRepo } from './push.ts';
+import { directoryRepo, privateStorageRepo, uploadRepo, vcardRepo } from './profile.ts';
 import { rosterRepo } from './roster.ts';
 import type { Sql } from './sql.ts';
 import type { Store } from './types.ts';
@@ -20,6 +21,10 @@ export function createStore(sql: Sql): Store {
     privacy: privacyRepo(sql),
     lastActivity: lastActivityRepo(sql),
     loginHistory: loginHistoryRepo(sql),
+    vcards: vcardRepo(sql),
+    privateStorage: privateStorageRepo(sql),
+    directory: directoryRepo(sql),
+    uploads: uploadRepo(sql),
     archive: archiveRepo(sql),
     invitations: invitationRepo(sql),
     fastTokens: fastTokenRepo(sql),

@@ -1,3 +1,4 @@
+import type { DirectoryRepo, PrivateStorageRepo, UploadRepo, VcardRepo } from './profile.ts';
 import type { Sql } from './sql.ts';
 import type { ArchiveRepo } from './archive.ts';
 import type { InvitationRepo } from './invitations.ts';
@@ -247,6 +248,10 @@ export interface Store {
   privacy: PrivacyRepo;
   lastActivity: LastActivityRepo;
   loginHistory: LoginHistoryRepo;
+  vcards: VcardRepo;
+  privateStorage: PrivateStorageRepo;
+  directory: DirectoryRepo;
+  uploads: UploadRepo;
   archive: ArchiveRepo;
   invitations: InvitationRepo;
   fastTokens: FastTokenRepo;

@@ -51,6 +51,10 @@ export function userRepo(sql: Sql): UserRepo {
         await tx.query('DELETE FROM privacy_sessions WHERE owner = $1', [owner]);
         await tx.query('DELETE FROM last_activity WHERE owner = $1', [owner]);
         await tx.query('DELETE FROM invitations WHERE inviter = $1', [owner]);
+        // Upload slots stay: their files are reaped at expiry (XEP-0363 links others already hold keep working until then).
+        await tx.query('DELETE FROM vcards WHERE owner = $1', [owner]);
+        await tx.query('DELETE FROM private_storage WHERE owner = $1', [owner]);
+        await tx.query('DELETE FROM directory_fields WHERE owner = $1', [owner]);
         await tx.query('DELETE FROM archive_messages WHERE owner = $1', [owner]);
         await tx.query('DELETE FROM archive_prefs WHERE owner = $1', [owner]);
         await tx.query('DELETE FROM push_registrations WHERE owner = $1', [owner]);

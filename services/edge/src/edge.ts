@@ -30,7 +30,7 @@ export interface EdgeDeps {
   edgeId: string;
   bus: Bus<WireMessage>;
   location: LocationService;
-  store: Pick<Store, 'users' | 'loginHistory' | 'fastTokens'>;
+  store: Pick<Store, 'users' | 'loginHistory' | 'fastTokens' | 'uploads'>;
   tls: TlsMaterial;
   registry: Registry;
   /** The loaded extension modules' edge part (stream features, local IQs, connection hooks). */
@@ -185,6 +185,7 @@ export function buildEdgeService(deps: EdgeDeps): EdgeService {
         accept(new WebSocketTransport(socket, ip, deps.websocketSecure === true || loopback));
       });
       deps.httpRoutes?.(http);
+      await deps.ext.http(http, { store: deps.store, log });
       await http.listen({ port: config.httpPort, host: config.bindAddress });
       const addr = http.server.address();
       const httpPort = typeof addr === 'object' && addr ? addr.port : config.httpPort;

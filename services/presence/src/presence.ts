@@ -230,7 +230,7 @@ export function createPresenceHost(deps: PresenceDeps): ActorHost<AccountState, 
       const ctx = { domain, from, to, iq: stanza, env, key, origin, roster: rosterOf(key, state, fence), presence: actionsOf(key, state) };
       await dispatchIq(modules.presence.iq, 'server', stanza, (payload) => ({ ...ctx, payload }), {
         answer: (el) => out.answer(origin, el),
-        fail: (condition, text) => out.fail(stanza, origin, condition, text),
+        fail: (condition, text, app) => out.fail(stanza, origin, condition, text, app),
         patchOwn: (patch) => patchOrigin(deps.bus, location, origin, patch),
       });
       return;

@@ -60,9 +60,9 @@ export function createSession(deps: SessionDeps): { host: ActorHost<AccountState
   const messages = messageRouter(env, hooks);
 
   const runIq = (scope: IqScope, iq: Element, from: Jid, to: Jid, origin: Origin | undefined) =>
-    dispatchIq(iqTable, scope, iq, (payload) => ({ domain, from, to, payload, iq, env, disco: modules.disco }), {
+    dispatchIq(iqTable, scope, iq, (payload) => ({ domain, from, to, payload, iq, env, disco: modules.disco, discoNodes: modules.session.discoNodes }), {
       answer: (el) => out.answer(origin, el),
-      fail: (condition, text) => out.fail(iq, origin, condition, text),
+      fail: (condition, text, app) => out.fail(iq, origin, condition, text, app),
       patchOwn: (patch) => (origin ? patchOrigin(deps.bus, location, origin, patch) : Promise.resolve()),
     });
 

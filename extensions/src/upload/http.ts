@@ -1,0 +1,116 @@
+// XEP-0363 §5: the HTTP side of uploads on the edge's HTTP port. PUT fills a slot once with exactly
+// the announced size and type; GET serves the file with headers that keep browsers from running it.
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Transform } from 'node:stream';
+import type { HttpEnv } from '@parley/ext';
+import type { UploadSlot } from '@parley/store';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { cleanFilename, secretMatches, type UploadSettings } from './slot.ts';
+
+/** Shown inline by browsers only when it cannot carry script (no SVG, no HTML). */
+const INLINE = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'image/avif']);
+const ID = /^[0-9a-f]{32}$/;
+
+function safeHeaders(reply: FastifyReply, slot: UploadSlot): void {
+  const inline = INLINE.has(slot.contentType);
+  reply.header('Content-Type', slot.contentType);
+  reply.header('Content-Length', String(slot.size));
+  reply.header('X-Content-Type-Options', 'nosniff');
+  reply.header('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'; sandbox");
+  reply.header('Referrer-Policy', 'no-referrer');
+  reply.header('Cache-Control', 'private, max-age=86400');
+  const ascii = slot.filename.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  reply.header('Content-Disposition', `${inline ? 'inline' : 'attachment'}; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(slot.filename)}`);
+}
+
+function sizeCap(max: number): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      seen += chunk.length;
+      if (seen > max) done(Object.assign(new Error('body larger than the slot'), { tooLarge: true }));
+      else done(null, chunk);
+    },
+  });
+}
+
+/** `listening` is told the port once the server listens (slot URLs use it when no public URL is set). */
+export async function uploadRoutes(app: FastifyInstance, env: HttpEnv, s: UploadSettings, listening?: (port: number) => void): Promise<void> {
+  await mkdir(s.dir, { recursive: true, mode: 0o700 });
+  const now = () => new Date((s.now ?? Date.now)());
+  // The body is streamed to disk here, whatever its type: no parser buffers it.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
+
+  async function live(id: string, name: string): Promise<UploadSlot | null> {
+    if (!ID.test(id)) return null;
+    const slot = await env.store.uploads.get(id);
+    if (!slot || cleanFilename(name) !== slot.filename) return null;
+    return slot;
+  }
+
+  app.put<{ Params: { id: string; name: string } }>('/upload/:id/:name', async (req, reply) => {
+    const slot = await live(req.params.id, req.params.name);
+    const auth = req.headers.authorization ?? '';
+    const presented = auth.startsWith('Bearer ') ? auth.slice(7) : '';
+    // An unknown slot and a wrong secret look the same.
+    if (!slot || !presented || !secretMatches(presented, slot.secretHash)) return reply.code(403).send('not allowed\n');
+    if (slot.uploadedAt !== null) return reply.code(409).send('this slot was already used\n');
+    if (slot.putExpiresAt <= now()) return reply.code(403).send('this slot expired\n');
+    // §5: the announced size and type must be what the slot was granted for.
+    const length = req.headers['content-length'];
+    if (length === undefined) return reply.code(411).send('Content-Length is required\n');
+    if (Number(length) !== slot.size) return reply.code(Number(length) > slot.size ? 413 : 400).send('Content-Length differs from the slot size\n');
+    const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (type !== slot.contentType) return reply.code(400).send('Content-Type differs from the slot\n');
+    const final = join(s.dir, slot.id);
+    const partial = `${final}.part`;
+    try {
+      await pipeline(req.body as NodeJS.ReadableStream, sizeCap(slot.size), createWriteStream(partial, { flags: 'wx', mode: 0o600 }));
+    } catch (err) {
+      await rm(partial, { force: true });
+      if ((err as { tooLarge?: boolean }).tooLarge) return reply.code(413).send('body larger than the slot\n');
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return reply.code(409).send('an upload to this slot is under way\n');
+      env.log.warn('upload failed', { err: (err as Error).message, slot: slot.id });
+      return reply.code(400).send('the upload did not complete\n');
+    }
+    await rename(partial, final);
+    if (!(await env.store.uploads.markUploaded(slot.id, now()))) {
+      await rm(final, { force: true });
+      return reply.code(409).send('this slot was already used or expired\n');
+    }
+    return reply.code(201).send();
+  });
+
+  app.get<{ Params: { id: string; name: string } }>('/upload/:id/:name', async (req, reply) => {
+    const slot = await live(req.params.id, req.params.name);
+    if (!slot || slot.uploadedAt === null || slot.fileExpiresAt <= now()) return reply.code(404).send('not found\n');
+    safeHeaders(reply, slot);
+    if (req.method === 'HEAD') return reply.send();
+    return reply.send(createReadStream(join(s.dir, slot.id)));
+  });
+
+  // Expired files and never-filled slots are removed every minute (each slot once, whichever edge gets it).
+  const reap = async () => {
+    try {
+      for (;;) {
+        const gone = await env.store.uploads.reapExpired(now(), 100);
+        await Promise.all(gone.map((g) => rm(join(s.dir, g.id), { force: true }).then(() => rm(join(s.dir, `${g.id}.part`), { force: true }))));
+        if (gone.length < 100) return;
+      }
+    } catch (err) {
+      env.log.warn('upload cleanup failed', { err: (err as Error).message });
+    }
+  };
+  const timer = setInterval(reap, 60_000);
+  timer.unref();
+  app.addHook('onClose', async () => clearInterval(timer));
+  app.addHook('onListen', async () => {
+    const a = app.server.address();
+    if (typeof a === 'object' && a) listening?.(a.port);
+  });
+  s.onReaper?.(reap);
+}
