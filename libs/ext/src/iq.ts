@@ -19,7 +19,7 @@ export type IqScope = 'server' | 'account';
  */
 export type IqOutcome =
   | { result: Element[]; ownResource?: ResourcePatch; after?: () => Promise<void> }
-  | { error: StanzaErrorCondition; text?: string };
+  | { error: StanzaErrorCondition; text?: string; appCondition?: Element };
 
 export interface IqRequest {
   domain: string;
@@ -69,7 +69,8 @@ export class IqTable<Ctx extends IqRequest> {
 /** How a service carries out an IQ outcome: its answer, its error, its patch of the sender's entry. */
 export interface IqIo {
   answer(el: Element): void;
-  fail(condition: StanzaErrorCondition, text?: string): void;
+  /** The error reply, with an application-specific condition if given (RFC 6120 §8.3.2). */
+  fail(condition: StanzaErrorCondition, text?: string, appCondition?: Element): void;
   patchOwn(patch: ResourcePatch): Promise<unknown>;
 }
 
@@ -98,7 +99,7 @@ export async function dispatchIq<Ctx extends IqRequest>(
   }
   const outcome = await handler.handle(context(payload));
   if ('error' in outcome) {
-    io.fail(outcome.error, outcome.text);
+    io.fail(outcome.error, outcome.text, outcome.appCondition);
     return;
   }
   if (outcome.ownResource) await io.patchOwn(outcome.ownResource);

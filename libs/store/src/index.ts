@@ -3,6 +3,7 @@ export { openPglite } from './pglite.ts';
 export { openPostgres, type PostgresOptions } from './postgres.ts';
 export { migrate, defaultMigrationsDir } from './migrate.ts';
 export { createStore } from './store.ts';
+export type { PepAffiliation, PepItem, PepNode, PepNodeConfig, PepRepo } from './pep.ts';
 export { openScratchPostgres, DEFAULT_TEST_DATABASE_URL } from './scratch.ts';
 export type {
   Store,

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import { runAccountContract } from './contract-accounts.ts';
 import { credential, runStoreContract } from './contract.ts';
 import { runPrivacyContract } from './contract-privacy.ts';
+import { runPepContract } from './contract-pep.ts';
 import { createStore, migrate, openPglite } from './index.ts';
 
 runStoreContract('PGlite in memory', () => openPglite(null));
@@ -14,7 +15,7 @@ test('a PGlite data directory is created with its parents and keeps its data acr
   const dir = await mkdtemp(join(tmpdir(), 'parley-pglite-'));
   try {
     const first = createStore(await openPglite(join(dir, 'nested', 'db')));
-    assert.deepEqual(await migrate(first.sql), { applied: ['0001_initial', '0002_admin', '0003_privacy', '0004_last_activity'] });
+    assert.deepEqual(await migrate(first.sql), { applied: ['0001_initial', '0002_admin', '0003_privacy', '0004_last_activity', '0009_pep'] });
     await first.users.create('alice', 'persist.example', [credential('SHA-256')]);
     await first.offline.push('alice@persist.example', '<message id="kept"/>');
     await first.close();
@@ -37,3 +38,4 @@ test('a PGlite data directory is created with its parents and keeps its data acr
 
 runAccountContract('PGlite in memory', () => openPglite(null));
 runPrivacyContract('PGlite in memory', () => openPglite(null));
+runPepContract('PGlite in memory', () => openPglite(null));

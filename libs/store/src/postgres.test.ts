@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { runAccountContract } from './contract-accounts.ts';
 import { runStoreContract } from './contract.ts';
 import { runPrivacyContract } from './contract-privacy.ts';
+import { runPepContract } from './contract-pep.ts';
 import { DEFAULT_TEST_DATABASE_URL, openPostgres, openScratchPostgres } from './index.ts';
 
 // Needs a reachable Postgres (PARLEY_TEST_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test);
@@ -38,3 +39,4 @@ test('openPostgres refuses a schema name that is not a plain identifier', async 
 
 runAccountContract('Postgres', () => openScratchPostgres());
 runPrivacyContract('Postgres', () => openScratchPostgres());
+runPepContract('Postgres', () => openScratchPostgres());

@@ -1,5 +1,6 @@
 import { loginHistoryRepo } from './login-history.ts';
 import { offlineRepo } from './offline.ts';
+import { pepRepo } from './pep.ts';
 import { lastActivityRepo } from './last-activity.ts';
 import { privacyRepo } from './privacy.ts';
 import { rosterRepo } from './roster.ts';
@@ -16,6 +17,7 @@ export function createStore(sql: Sql): Store {
     privacy: privacyRepo(sql),
     lastActivity: lastActivityRepo(sql),
     loginHistory: loginHistoryRepo(sql),
+    pep: pepRepo(sql),
     sql,
     close: () => sql.close(),
   };

@@ -48,6 +48,7 @@ export function userRepo(sql: Sql): UserRepo {
         await tx.query('DELETE FROM privacy_lists WHERE owner = $1', [owner]);
         await tx.query('DELETE FROM privacy_sessions WHERE owner = $1', [owner]);
         await tx.query('DELETE FROM last_activity WHERE owner = $1', [owner]);
+        await tx.query('DELETE FROM pep_nodes WHERE owner = $1', [owner]); // items and subscriptions by FK cascade
         return true;
       });
     },

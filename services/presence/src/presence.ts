@@ -119,6 +119,7 @@ export function createPresenceHost(deps: PresenceDeps): ActorHost<AccountState, 
     if (nowAvailable && !wasAvailable) await initialPresence(key, state, origin, priority);
     // XEP-0160 §2: offline messages wait for the next non-negative available presence.
     else if (nowAvailable && entry.priority < 0 && priority >= 0) await reachable(key, origin, priority);
+    if (nowAvailable) for (const h of hooks) await h.ownPresence?.({ env, key, origin, jid: entry.jid, stanza, initial: !wasAvailable });
   }
 
   const reachable = async (key: string, origin: Origin, priority: number) => {
@@ -226,7 +227,7 @@ export function createPresenceHost(deps: PresenceDeps): ActorHost<AccountState, 
       const ctx = { domain, from, to, iq: stanza, env, key, origin, roster: rosterOf(key, state, fence), presence: actionsOf(key, state) };
       await dispatchIq(modules.presence.iq, 'server', stanza, (payload) => ({ ...ctx, payload }), {
         answer: (el) => out.answer(origin, el),
-        fail: (condition, text) => out.fail(stanza, origin, condition, text),
+        fail: (condition, text, appCondition) => out.fail(stanza, origin, condition, text, appCondition),
         patchOwn: (patch) => patchOrigin(deps.bus, location, origin, patch),
       });
       return;
