@@ -6,6 +6,7 @@ import { disco } from './disco.ts';
 import { lastActivity } from './last-activity.ts';
 import { legacySession } from './legacy-session.ts';
 import { offline } from './offline.ts';
+import { pep } from './pep/index.ts';
 import { ping } from './ping.ts';
 import { blocking, invisibility, privacyEnforcement, privacyLists } from './privacy/index.ts';
 import { roster } from './roster/index.ts';
@@ -18,6 +19,7 @@ export { disco } from './disco.ts';
 export { lastActivity, NS_LAST } from './last-activity.ts';
 export { legacySession } from './legacy-session.ts';
 export { offline } from './offline.ts';
+export { DEFAULT_PEP_LIMITS, PEP_FEATURES, pep } from './pep/index.ts';
 export { ping } from './ping.ts';
 export { BLOCKLIST_NAME, blocking, invisibility, NS_BLOCKING, NS_INVISIBLE, privacyEnforcement, privacyLists } from './privacy/index.ts';
 export { roster } from './roster/index.ts';
@@ -30,6 +32,8 @@ export interface DefaultModuleOptions {
   offlineQuota: number;
   /** The process's metrics registry, for modules that export metrics. */
   registry?: Registry;
+  /** XEP-0163 limits: items per node, bytes per item, nodes per account. */
+  pep?: { maxItems: number; maxItemBytes: number; maxNodes: number };
 }
 
 export function defaultModules(opts: DefaultModuleOptions): ExtensionModule[] {
@@ -48,5 +52,6 @@ export function defaultModules(opts: DefaultModuleOptions): ExtensionModule[] {
     privacyLists,
     invisibility,
     lastActivity(),
+    pep({ limits: opts.pep }),
   ];
 }

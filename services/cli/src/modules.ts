@@ -7,5 +7,5 @@ import type { Registry } from 'prom-client';
 import { serverVersion } from './paths.ts';
 
 export function loadServerModules(config: ParleyConfig, registry: Registry): LoadedModules {
-  return loadModules(defaultModules({ serverVersion, offlineQuota: config.offlineQuota, registry }));
+  return loadModules(defaultModules({ serverVersion, offlineQuota: config.offlineQuota, registry, pep: { maxItems: config.pepMaxItems, maxItemBytes: config.pepMaxItemBytes, maxNodes: config.pepMaxNodes } }));
 }
