@@ -27,7 +27,7 @@ describe('PEP (XEP-0163) with slixmpp', () => {
     assert.deepEqual(eventsIn(carol, TUNE), []);
     await retract(alice, TUNE, 't1');
     const gone = await nextEvent(bob, (e) => e.node === TUNE && e.kind === 'retract', 'the retraction');
-    assert.equal(gone.id, 't1');
+    assert.equal(gone.item_id, 't1');
     assert.deepEqual(await items(bob, a.jid, TUNE), []);
   });
 
@@ -39,7 +39,7 @@ describe('PEP (XEP-0163) with slixmpp', () => {
     const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 1, 2, 3, 4]);
     const id = await publishAvatar(alice, png, 'image/png');
     const meta = await nextEvent(bob, (e) => e.node === 'urn:xmpp:avatar:metadata', 'the avatar metadata');
-    assert.equal(meta.id, id);
+    assert.equal(meta.item_id, id);
     assert.match(meta.payload ?? '', new RegExp(`id="${id}"`));
     assert.equal(await fetchAvatar(bob, a.jid, id), png.toString('base64'));
     await publishNick(alice, 'Ally');
@@ -60,7 +60,7 @@ describe('PEP (XEP-0163) with slixmpp', () => {
       'pubsub#access_model': 'whitelist',
     });
     const ev = await nextEvent(mobile, (e) => e.node === 'urn:xmpp:bookmarks:1', 'the bookmark');
-    assert.equal(ev.id, 'coven@chat.shakespeare.lit');
+    assert.equal(ev.item_id, 'coven@chat.shakespeare.lit');
     assert.deepEqual((await items(mobile, undefined, 'urn:xmpp:bookmarks:1')).map((i) => i.id), ['coven@chat.shakespeare.lit']);
   });
 
@@ -75,6 +75,6 @@ describe('PEP (XEP-0163) with slixmpp', () => {
     const bob = await cast.slix(b, 'two');
     await interest(bob, TUNE);
     const ev = await nextEvent(bob, (e) => e.node === TUNE, 'the last tune');
-    assert.deepEqual([ev.id, ev.delayed], ['second', true]);
+    assert.deepEqual([ev.item_id, ev.delayed], ['second', true]);
   });
 });

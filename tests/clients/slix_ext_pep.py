@@ -42,7 +42,7 @@ def attach(client):
             if kind is None:
                 continue
             payload = child[0] if kind == 'item' and len(child) else None
-            emit({'event': 'pep', 'from': str(msg['from']), 'node': items.get('node'), 'kind': kind, 'id': child.get('id'),
+            emit({'event': 'pep', 'from': str(msg['from']), 'node': items.get('node'), 'kind': kind, 'item_id': child.get('id'),
                   'payload': ET.tostring(payload, encoding='unicode') if payload is not None else None, 'delayed': delayed})
 
     client.register_handler(Callback('parley pep events', MatchXPath('{jabber:client}message/' + EV + 'event'), on_event))

@@ -24,7 +24,9 @@ export async function advertiseCaps(c: XmppJsClient, features: string[]): Promis
   const all = [NS_DISCO_INFO, NS_CAPS, ...features].sort();
   const s = `${identity.category}/${identity.type}//${identity.name}<${all.map((f) => `${f}<`).join('')}`;
   const ver = createHash('sha1').update(s).digest('base64');
-  c.xmpp.iqCallee.get(NS_DISCO_INFO, 'query', (ctx: { element: XmlElement }) =>
+  // xmpp.js answers gets registered with iqCallee.get (the harness's typings declare only set).
+  const callee = c.xmpp.iqCallee as unknown as { get(ns: string, name: string, fn: (ctx: { element: XmlElement }) => XmlElement): void };
+  callee.get(NS_DISCO_INFO, 'query', (ctx) =>
     xml('query', { xmlns: NS_DISCO_INFO, node: ctx.element.attrs.node }, xml('identity', identity), ...all.map((f) => xml('feature', { var: f }))),
   );
   await c.send(xml('presence', {}, xml('c', { xmlns: NS_CAPS, hash: 'sha-1', node: CAPS_NODE, ver })));

@@ -1,12 +1,12 @@
 // PEP commands of tests/clients/slix_ext_pep.py for slixmpp test clients (XEP-0163, XEP-0084, XEP-0172).
-import type { DriverEvent } from './driven.ts';
 import type { SlixClient } from './slix.ts';
 
-export interface PepEvent extends DriverEvent {
+export interface PepEvent {
+  event: 'pep';
   from: string;
   node: string;
   kind: 'item' | 'retract';
-  id: string;
+  item_id: string;
   payload: string | null;
   delayed: boolean;
 }
@@ -41,10 +41,10 @@ export function publishNick(c: SlixClient, nick: string) {
 }
 
 export function nextEvent(c: SlixClient, pred: (e: PepEvent) => boolean, what: string): Promise<PepEvent> {
-  return c.inbox.next((e) => e.event === 'pep' && pred(e as PepEvent), what) as Promise<PepEvent>;
+  return c.inbox.next((e) => e.event === 'pep' && pred(e as unknown as PepEvent), what) as unknown as Promise<PepEvent>;
 }
 
-export const eventsIn = (c: SlixClient, node: string) => c.inbox.take((e) => e.event === 'pep' && (e as PepEvent).node === node);
+export const eventsIn = (c: SlixClient, node: string) => c.inbox.take((e) => e.event === 'pep' && (e as unknown as PepEvent).node === node);
 
 /** `from` subscribes to `to`'s presence and `to` approves (RFC 6121 §3.1). */
 export async function befriend(from: SlixClient, fromJid: string, to: SlixClient, toJid: string): Promise<void> {
