@@ -112,4 +112,20 @@ describe('PEP (XEP-0163) with xmpp.js', () => {
     assert.ok(ev.getChild('delay', 'urn:xmpp:delay'));
     assert.equal(eventItems(ev)?.getChildren('item').length, 1);
   });
+
+  test('a contact the owner blocked (XEP-0191) hears nothing and cannot fetch', T, async () => {
+    const [a, b] = await Promise.all([cast.account('pepa'), cast.account('pepb')]);
+    const alice = await cast.xmppjs(a);
+    const bob = await cast.xmppjs(b);
+    await alice.send(xml('presence'));
+    await advertiseCaps(bob, [`${TUNE}+notify`]);
+    await subscribe(bob, b.jid, alice, a.jid);
+    await publish(alice, TUNE, 'before', tune('Before'));
+    await nextEvent(bob, a.jid, TUNE, 'the tune before the block');
+    await alice.iq(xml('iq', { type: 'set' }, xml('block', { xmlns: 'urn:xmpp:blocking' }, xml('item', { jid: b.jid }))));
+    await publish(alice, TUNE, 'after', tune('After'));
+    await settle(alice, bob);
+    assert.deepEqual(eventsIn(bob, TUNE), []);
+    assert.equal((await iqError(items(bob, a.jid, TUNE))).condition, 'service-unavailable');
+  });
 });

@@ -7,6 +7,8 @@ import type { LocationService, ResourceEntry } from '@parley/location';
 import { NS } from '@parley/stanza';
 import type { PepItem, PepNode, RosterItem, Store } from '@parley/store';
 import { type Element, parseFragment, xml } from '@parley/xml';
+import { effectiveList, rosterLookup } from '../privacy/policy.ts';
+import { allows } from '../privacy/rules.ts';
 import { denial } from './access.ts';
 import { type CapsCache, capsOfSerialized } from './caps.ts';
 import { fromStored } from './config.ts';
@@ -76,6 +78,30 @@ export async function interested(n: Notifier, owner: string, node: PepNode, rost
       else if ((bare === owner || hasFrom(item)) && (await featuresOf(n, r))?.includes(`${node.node}+notify`)) out.push(r);
     }
   }
+  return privacyAllowed(n, owner, out);
+}
+
+/**
+ * Privacy (XEP-0016, XEP-0191 blocking) applies to events as to any message: the owner's list must
+ * let it out to the recipient, the recipient's list (its session's active one, else its default) in.
+ */
+export async function privacyAllowed(n: Notifier, owner: string, targets: ResourceEntry[]): Promise<ResourceEntry[]> {
+  const others = targets.filter((r) => bareOf(r.jid) !== owner);
+  if (others.length === 0) return targets;
+  const policies = await n.store.privacy.policies([owner, ...new Set(others.map((r) => bareOf(r.jid)))]);
+  const ours = effectiveList(policies.get(owner) ?? { defaultList: null, sessions: new Map() }, undefined);
+  const out: ResourceEntry[] = [];
+  for (const r of targets) {
+    const peer = bareOf(r.jid);
+    if (peer === owner) {
+      out.push(r);
+      continue;
+    }
+    const theirs = policies.get(peer);
+    if (!(await allows(ours, 'other-out', r.jid, rosterLookup(n.store, owner, r.jid)))) continue;
+    if (theirs && !(await allows(effectiveList(theirs, theirs.sessions.get(r.conn)), 'message', owner, rosterLookup(n.store, peer, owner)))) continue;
+    out.push(r);
+  }
   return out;
 }
 
@@ -96,7 +122,7 @@ export async function sendLastItems(n: Notifier, account: string, target: Resour
   const owners = [account, ...items.filter(hasTo).map((i) => i.contact).filter((b) => b.endsWith(`@${n.domain}`))];
   for (const owner of owners) {
     const nodes = (await n.store.pep.listNodes(owner)).filter((node) => wanted.has(node.node));
-    if (nodes.length === 0) continue;
+    if (nodes.length === 0 || (await privacyAllowed(n, owner, [target])).length === 0) continue;
     const item = owner === account ? null : await n.store.roster.getItem(owner, account);
     for (const node of nodes) {
       const config = fromStored(node.config, node.node);
