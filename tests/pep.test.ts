@@ -128,4 +128,18 @@ describe('PEP (XEP-0163) with xmpp.js', () => {
     assert.deepEqual(eventsIn(bob, TUNE), []);
     assert.equal((await iqError(items(bob, a.jid, TUNE))).condition, 'service-unavailable');
   });
+
+  test('a new contact with +notify gets the last item once the subscription is approved', T, async () => {
+    const [a, b] = await Promise.all([cast.account('pepa'), cast.account('pepb')]);
+    const alice = await cast.xmppjs(a);
+    const bob = await cast.xmppjs(b);
+    await alice.send(xml('presence'));
+    await publish(alice, TUNE, 'playing', tune('Now playing'));
+    await advertiseCaps(bob, [`${TUNE}+notify`]);
+    await settle(alice, bob);
+    assert.deepEqual(eventsIn(bob, TUNE), []);
+    await subscribe(bob, b.jid, alice, a.jid);
+    const ev = await nextEvent(bob, a.jid, TUNE, 'the last tune of the new contact');
+    assert.equal(eventItems(ev)?.getChild('item')?.attrs.id, 'playing');
+  });
 });

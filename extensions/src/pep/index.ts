@@ -122,6 +122,20 @@ export function pep(opts: PepOptions = {}): ExtensionModule {
         const query = xml('iq', { xmlns: NS.client, type: 'get', id: `${CAPS_QUERY_ID}${Math.random().toString(36).slice(2, 12)}`, from: key, to: origin.jid }, xml('query', { xmlns: NS.discoInfo, node: `${c.node}#${c.ver}` }));
         env.publish([target], query.toString(), false);
       },
+      /**
+       * XEP-0163 §4.3.3 for a new contact: once the account receives a contact's presence (subscription
+       * to or both), its +notify resources get the contact's last items. A roster edit that keeps the
+       * subscription sends them again, which is harmless for "last item" state.
+       */
+      async rosterChanged({ env, key, item }) {
+        if ('remove' in item || (item.subscription !== 'to' && item.subscription !== 'both')) return;
+        const n = fromPresence(env);
+        for (const r of await env.location.resources(key)) {
+          const c = r.available ? capsOfSerialized(r.presence) : null;
+          const features = c ? await caps.features(env.store.pep, c) : null;
+          if (features) await sendLastItems(n, key, r, features, [item.contact]);
+        }
+      },
     },
     session: {
       iq: (['get', 'set'] as const).flatMap((type) => [

@@ -115,11 +115,11 @@ export async function notify(n: Notifier, owner: string, node: PepNode, roster: 
  * item of each node it has +notify for, of the account itself and of each contact whose presence
  * it receives, where the access model allows.
  */
-export async function sendLastItems(n: Notifier, account: string, target: ResourceEntry, features: string[]): Promise<void> {
+export async function sendLastItems(n: Notifier, account: string, target: ResourceEntry, features: string[], only?: string[]): Promise<void> {
   const wanted = new Set(features.filter((f) => f.endsWith('+notify')).map((f) => f.slice(0, -'+notify'.length)));
   if (wanted.size === 0) return;
-  const { items } = await n.store.roster.get(account);
-  const owners = [account, ...items.filter(hasTo).map((i) => i.contact).filter((b) => b.endsWith(`@${n.domain}`))];
+  const contacts = only ?? [account, ...(await n.store.roster.get(account)).items.filter(hasTo).map((i) => i.contact)];
+  const owners = contacts.filter((b) => b.endsWith(`@${n.domain}`));
   for (const owner of owners) {
     const nodes = (await n.store.pep.listNodes(owner)).filter((node) => wanted.has(node.node));
     if (nodes.length === 0 || (await privacyAllowed(n, owner, [target])).length === 0) continue;
