@@ -28,6 +28,9 @@ export interface PepContext {
   changed?(ctx: PepContext, node: string): Promise<void>;
 }
 
+/** Node names and item ids end up as keys in the store: bounded well below the stanza size. */
+const MAX_NAME = 1024;
+const tooLong = (op: Element) => (op.attr('node')?.length ?? 0) > MAX_NAME || op.getChildren('item').some((i) => (i.attr('id')?.length ?? 0) > MAX_NAME);
 const isOwner = (ctx: PepContext) => ctx.from.bareString() === ctx.owner;
 const result = (...els: Element[]): IqOutcome => ({ result: els });
 
@@ -49,6 +52,7 @@ export async function pubsubRequest(ctx: PepContext, type: 'get' | 'set', payloa
   const op = ops[0];
   // XEP-0060 §7.1.3 et al.: one action per request.
   if (!op || ops.length > 1) return pubsubError('bad-request', undefined, 'a pubsub request carries exactly one action');
+  if (tooLong(op)) return pubsubError('not-acceptable', undefined, `node names and item ids are at most ${MAX_NAME} characters`);
   if (type === 'get') {
     if (op.name === 'items') return retrieveItems(ctx, op);
     if (op.name === 'subscriptions') return unsupported('retrieve-subscriptions');
@@ -77,6 +81,7 @@ export async function ownerRequest(ctx: PepContext, type: 'get' | 'set', payload
   if (!isOwner(ctx)) return pubsubError('forbidden', undefined, 'only the account manages its PEP nodes');
   const op = payload.getChildElements()[0];
   if (!op || payload.getChildElements().length > 1) return pubsubError('bad-request');
+  if (tooLong(op)) return pubsubError('not-acceptable', undefined, `node names are at most ${MAX_NAME} characters`);
   if (op.name === 'default' && type === 'get') {
     // §8.3: the default configuration.
     return result(xml('pubsub', { xmlns: NS_PUBSUB_OWNER }, xml('default', {}, buildForm('form', NS_NODE_CONFIG, configFields(defaultConfig(''), ctx.limits)))));
