@@ -142,4 +142,23 @@ describe('PEP (XEP-0163) with xmpp.js', () => {
     const ev = await nextEvent(bob, a.jid, TUNE, 'the last tune of the new contact');
     assert.equal(eventItems(ev)?.getChild('item')?.attrs.id, 'playing');
   });
+
+  test('a resource already online that adds +notify through a caps change gets the last item', T, async () => {
+    const [a, b] = await Promise.all([cast.account('pepa'), cast.account('pepb')]);
+    const alice = await cast.xmppjs(a);
+    const phone = await cast.xmppjs(b, 'phone');
+    await alice.send(xml('presence'));
+    const ver = await advertiseCaps(phone, [`${TUNE}+notify`]);
+    await subscribe(phone, b.jid, alice, a.jid);
+    await publish(alice, TUNE, 'now', tune('Now'));
+    await nextEvent(phone, a.jid, TUNE, 'the tune on the phone');
+    const laptop = await cast.xmppjs(b, 'laptop');
+    await laptop.send(xml('presence'));
+    await settle(alice, laptop);
+    assert.deepEqual(eventsIn(laptop, TUNE), []);
+    // The laptop now shows the phone's (already verified) caps: it newly wants tunes.
+    await laptop.send(xml('presence', {}, xml('c', { xmlns: 'http://jabber.org/protocol/caps', hash: 'sha-1', node: 'https://parley.test/xmppjs', ver })));
+    const ev = await nextEvent(laptop, a.jid, TUNE, 'the last tune after the caps change');
+    assert.equal(eventItems(ev)?.getChild('item')?.attrs.id, 'now');
+  });
 });

@@ -65,6 +65,8 @@ export interface PepOptions {
 export function pep(opts: PepOptions = {}): ExtensionModule {
   const limits: Limits = { ...DEFAULT_PEP_LIMITS, ...opts.limits };
   const caps = new CapsCache();
+  /** The known features of each available connection whose account's presence actor runs here (actor memory). */
+  const interest = new Map<string, string[]>();
   const fromPresence = (env: PresenceEnv): Notifier => ({ domain: env.domain, location: env.location, store: env.store, caps, send: (r, x) => env.publish(r, x, true) });
   const fromSession = (env: SessionEnv): Notifier => ({ domain: env.domain, location: env.location, store: env.store, caps, send: (r, x) => env.publish(r, x, { stampRecipient: true }) });
 
@@ -111,11 +113,18 @@ export function pep(opts: PepOptions = {}): ExtensionModule {
       /** XEP-0115 §6.2: learn what an unknown caps hash means; XEP-0163 §4.3.3: last items for a new resource. */
       async ownPresence({ env, key, origin, stanza, initial }) {
         const c = capsOf(stanza);
-        if (!c) return;
+        if (!c) {
+          interest.set(origin.conn, []); // no caps: no implicit interest, so a later <c/> adds all of it
+          return;
+        }
         const target: ResourceEntry = { jid: origin.jid, edge: origin.edge, conn: origin.conn, priority: 0, available: true };
         const features = await caps.features(env.store.pep, c);
         if (features) {
-          if (initial) await sendLastItems(fromPresence(env), key, target, features);
+          // XEP-0163 §4.3.3 on a caps change too: the last items of nodes the resource newly asks for.
+          const before = initial ? [] : (interest.get(origin.conn) ?? features);
+          interest.set(origin.conn, features);
+          const added = features.filter((f) => !before.includes(f));
+          if (added.length) await sendLastItems(fromPresence(env), key, target, added);
           return;
         }
         if (!caps.shouldAsk(c, origin.conn)) return;
@@ -127,6 +136,12 @@ export function pep(opts: PepOptions = {}): ExtensionModule {
        * to or both), its +notify resources get the contact's last items. A roster edit that keeps the
        * subscription sends them again, which is harmless for "last item" state.
        */
+      async resourceGone({ conn }) {
+        interest.delete(conn);
+      },
+      async unavailable({ conn }) {
+        interest.delete(conn);
+      },
       async rosterChanged({ env, key, item }) {
         if ('remove' in item || (item.subscription !== 'to' && item.subscription !== 'both')) return;
         const n = fromPresence(env);
