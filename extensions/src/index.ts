@@ -15,6 +15,7 @@ import { legacySession } from './legacy-session.ts';
 import { invitations } from './invitations.ts';
 import { type LookalikePolicy, lookalikes } from './lookalikes.ts';
 import { offline } from './offline.ts';
+import { pep } from './pep/index.ts';
 import { ping } from './ping.ts';
 import { privateStorage } from './private-storage.ts';
 import { blocking, invisibility, privacyEnforcement, privacyLists } from './privacy/index.ts';
@@ -36,6 +37,7 @@ export { invitations, NS_PARS } from './invitations.ts';
 export { type LookalikePolicy, lookalikes, NS_LOOKALIKE } from './lookalikes.ts';
 export { type ArchiveOptions, messageArchive, NS_MAM } from './mam/index.ts';
 export { offline } from './offline.ts';
+export { DEFAULT_PEP_LIMITS, PEP_FEATURES, pep } from './pep/index.ts';
 export { ping } from './ping.ts';
 export { BLOCKLIST_NAME, blocking, invisibility, NS_BLOCKING, NS_INVISIBLE, privacyEnforcement, privacyLists } from './privacy/index.ts';
 export { NS_PUSH, push } from './push/index.ts';
@@ -64,6 +66,8 @@ export interface DefaultModuleOptions {
   pushIncludeBody?: boolean;
   /** Settings of the profile modules (vCard, private XML, directory, upload); the defaults when absent. */
   profile?: ProfileSettings;
+  /** XEP-0163 limits: items per node, bytes per item, nodes per account. */
+  pep?: { maxItems: number; maxItemBytes: number; maxNodes: number };
 }
 
 export type ProfileSettings = Pick<
@@ -134,5 +138,6 @@ export function defaultModules(opts: DefaultModuleOptions): ExtensionModule[] {
     clientStateIndication({ registry: opts.registry }),
     push({ includeBody: opts.pushIncludeBody, registry: opts.registry }),
     ...profileModules(opts.profile),
+    pep({ limits: opts.pep }),
   ];
 }

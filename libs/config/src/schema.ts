@@ -131,6 +131,15 @@ export const settingsShape = {
   pushIncludeBody: flag()
     .default(false)
     .register(settingMeta, server('PARLEY_PUSH_INCLUDE_BODY', 'XEP-0357 push: put the message body in the summary sent to app servers (off: count and sender only).')),
+  pepMaxItems: intIn(1, 100_000)
+    .default(256)
+    .register(settingMeta, server('PARLEY_PEP_MAX_ITEMS', "Items a PEP node keeps at most; a node's max_items 'max' means this (XEP-0163, XEP-0060 §7.1.5).")),
+  pepMaxItemBytes: intIn(1024, 64 * 1024 * 1024)
+    .default(131072)
+    .register(settingMeta, server('PARLEY_PEP_MAX_ITEM_BYTES', 'Largest PEP item payload, bytes; larger ones are refused with payload-too-big (XEP-0060 §7.1.3).')),
+  pepMaxNodes: intIn(1, 100_000)
+    .default(200)
+    .register(settingMeta, server('PARLEY_PEP_MAX_NODES', 'PEP nodes per account (XEP-0163).')),
   databaseUrl: optionalMatching(/^postgres(ql)?:\/\/\S+$/, 'must be a URL such as postgres://user:pass@host:5432/db', 'postgres:// URL', { secret: true })
     .default(null)
     .register(settingMeta, server('PARLEY_DATABASE_URL', 'Postgres URL (credentials may be in it); unset: the embedded PGlite database in the data directory.')),

@@ -69,6 +69,7 @@ export class IqTable<Ctx extends IqRequest> {
 /** How a service carries out an IQ outcome: its answer, its error, its patch of the sender's entry. */
 export interface IqIo {
   answer(el: Element): void;
+  /** The error reply, with an application-specific condition if given (RFC 6120 §8.3.2). */
   fail(condition: StanzaErrorCondition, text?: string, appCondition?: Element): void;
   patchOwn(patch: ResourcePatch): Promise<unknown>;
 }

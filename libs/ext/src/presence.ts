@@ -91,4 +91,9 @@ export interface PresenceContribution {
    * (RFC 6121 §4.2.2), or an available presence raising its priority from negative (XEP-0160 §2).
    */
   available?(ctx: { env: PresenceEnv; key: string; origin: Origin; priority: number }): void | Promise<void>;
+  /**
+   * 'own-presence': every available presence of one of the account's resources, after it was stored
+   * and broadcast (entity capabilities, XEP-0115); `initial` when the resource was not available before.
+   */
+  ownPresence?(ctx: { env: PresenceEnv; key: string; origin: Origin; jid: string; stanza: Element; initial: boolean }): Promise<void>;
 }

@@ -122,6 +122,11 @@ export interface SessionContribution {
   undeliverable?(s: InboundStanza): Promise<Handled | Pass>;
   /** 'before-deliver': before a stanza is published to resources; a promise only when there is work to wait for. */
   beforeDeliver?(d: Delivery, env: SessionEnv): Promise<void> | undefined;
+  /**
+   * 'iq-response': a result or error from one of the account's resources to the server or the
+   * account's bare JID, i.e. the answer to an IQ a module sent on the account's behalf; `HANDLED` if consumed.
+   */
+  response?(s: InboundStanza): Promise<Handled | Pass>;
   /** 'resource-gone': one of the account's connections ended. */
   resourceGone?(ctx: { env: SessionEnv; key: string; jid: string; conn: string }): Promise<void>;
   /** Actor requests this module serves, by kind. */

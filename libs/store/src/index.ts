@@ -4,6 +4,7 @@ export { openPostgres, type PostgresOptions } from './postgres.ts';
 export { migrate, defaultMigrationsDir } from './migrate.ts';
 export { createStore } from './store.ts';
 export { type ArchiveDirection, type ArchivedMessage, type ArchiveMode, type ArchivePage, type ArchivePrefs, type ArchiveQuery, type ArchiveRepo, newArchiveId, type NewArchiveEntry } from './archive.ts';
+export type { PepAffiliation, PepItem, PepNode, PepNodeConfig, PepRepo } from './pep.ts';
 export { openScratchPostgres, DEFAULT_TEST_DATABASE_URL } from './scratch.ts';
 export type {
   Store,

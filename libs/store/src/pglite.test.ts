@@ -10,6 +10,7 @@ import { runPrivacyContract } from './contract-privacy.ts';
 import { runFastTokenContract } from './contract-fast.ts';
 import { runPushContract } from './contract-push.ts';
 import { runProfileContract } from './contract-profile.ts';
+import { runPepContract } from './contract-pep.ts';
 import { createStore, migrate, openPglite } from './index.ts';
 
 runStoreContract('PGlite in memory', () => openPglite(null));
@@ -45,3 +46,4 @@ runProfileContract('PGlite in memory', () => openPglite(null));
 runArchiveContract('PGlite in memory', () => openPglite(null));
 runFastTokenContract('PGlite in memory', () => openPglite(null));
 runPushContract('PGlite in memory', () => openPglite(null));
+runPepContract('PGlite in memory', () => openPglite(null));

@@ -7,6 +7,7 @@ import { runPrivacyContract } from './contract-privacy.ts';
 import { runFastTokenContract } from './contract-fast.ts';
 import { runPushContract } from './contract-push.ts';
 import { runProfileContract } from './contract-profile.ts';
+import { runPepContract } from './contract-pep.ts';
 import { DEFAULT_TEST_DATABASE_URL, openPostgres, openScratchPostgres } from './index.ts';
 
 // Needs a reachable Postgres (PARLEY_TEST_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test);
@@ -46,3 +47,4 @@ runProfileContract('Postgres', () => openScratchPostgres());
 runArchiveContract('Postgres', () => openScratchPostgres());
 runFastTokenContract('Postgres', () => openScratchPostgres());
 runPushContract('Postgres', () => openScratchPostgres());
+runPepContract('Postgres', () => openScratchPostgres());

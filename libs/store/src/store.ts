@@ -3,6 +3,7 @@ import { invitationRepo } from './invitations.ts';
 import { fastTokenRepo } from './fast-tokens.ts';
 import { loginHistoryRepo } from './login-history.ts';
 import { offlineRepo } from './offline.ts';
+import { pepRepo } from './pep.ts';
 import { lastActivityRepo } from './last-activity.ts';
 import { privacyRepo } from './privacy.ts';
 import { pushRepo } from './push.ts';
@@ -29,6 +30,7 @@ export function createStore(sql: Sql): Store {
     invitations: invitationRepo(sql),
     fastTokens: fastTokenRepo(sql),
     push: pushRepo(sql),
+    pep: pepRepo(sql),
     sql,
     close: () => sql.close(),
   };

@@ -1,4 +1,5 @@
 import type { DirectoryRepo, PrivateStorageRepo, UploadRepo, VcardRepo } from './profile.ts';
+import type { PepRepo } from './pep.ts';
 import type { Sql } from './sql.ts';
 import type { ArchiveRepo } from './archive.ts';
 import type { InvitationRepo } from './invitations.ts';
@@ -256,6 +257,7 @@ export interface Store {
   invitations: InvitationRepo;
   fastTokens: FastTokenRepo;
   push: PushRepo;
+  pep: PepRepo;
   sql: Sql;
   /** Closes the underlying Sql. */
   close(): Promise<void>;

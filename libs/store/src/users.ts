@@ -58,6 +58,7 @@ export function userRepo(sql: Sql): UserRepo {
         await tx.query('DELETE FROM archive_messages WHERE owner = $1', [owner]);
         await tx.query('DELETE FROM archive_prefs WHERE owner = $1', [owner]);
         await tx.query('DELETE FROM push_registrations WHERE owner = $1', [owner]);
+        await tx.query('DELETE FROM pep_nodes WHERE owner = $1', [owner]); // items and subscriptions by FK cascade
         return true;
       });
     },

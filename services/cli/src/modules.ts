@@ -14,5 +14,5 @@ export function loadServerModules(config: ParleyConfig, registry: Registry): Loa
     defaultPage: config.archivePageSize,
     maxPage: config.archiveMaxPageSize,
   };
-  return loadModules(defaultModules({ serverVersion, offlineQuota: config.offlineQuota, lookalikePolicy: config.lookalikePolicy, registry, archive, smResumeSec: config.smResumeTimeoutSec, pushIncludeBody: config.pushIncludeBody, profile: config }));
+  return loadModules(defaultModules({ serverVersion, offlineQuota: config.offlineQuota, lookalikePolicy: config.lookalikePolicy, registry, archive, smResumeSec: config.smResumeTimeoutSec, pushIncludeBody: config.pushIncludeBody, profile: config, pep: { maxItems: config.pepMaxItems, maxItemBytes: config.pepMaxItemBytes, maxNodes: config.pepMaxNodes } }));
 }

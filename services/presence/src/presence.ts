@@ -119,6 +119,7 @@ export function createPresenceHost(deps: PresenceDeps): ActorHost<AccountState, 
     if (nowAvailable && !wasAvailable) await initialPresence(key, state, origin, priority);
     // XEP-0160 §2: offline messages wait for the next non-negative available presence.
     else if (nowAvailable && entry.priority < 0 && priority >= 0) await reachable(key, origin, priority);
+    if (nowAvailable) for (const h of hooks) await h.ownPresence?.({ env, key, origin, jid: entry.jid, stanza, initial: !wasAvailable });
   }
 
   const reachable = async (key: string, origin: Origin, priority: number) => {

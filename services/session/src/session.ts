@@ -38,6 +38,7 @@ export function createSession(deps: SessionDeps): { host: ActorHost<AccountState
   const beforeDeliver = hooks.flatMap((h) => (h.beforeDeliver ? [h.beforeDeliver.bind(h)] : []));
   const beforeRoute = hooks.flatMap((h) => (h.beforeRoute ? [h.beforeRoute.bind(h)] : []));
   const recipients = hooks.flatMap((h) => (h.recipients ? [h.recipients.bind(h)] : []));
+  const responseHooks = hooks.flatMap((h) => (h.response ? [h.response.bind(h)] : []));
 
   const env: SessionEnv = {
     domain,
@@ -110,6 +111,12 @@ export function createSession(deps: SessionDeps): { host: ActorHost<AccountState
     const to = addressOf(original.attr('to'), bareOf(fromAttr), domain);
     if (to.kind === 'remote') return; // the edge keeps these away from the actors
     if (to.kind === 'server' || (to.kind === 'own-bare' && original.name === 'iq')) {
+      const type = original.attr('type');
+      // Answers to IQs a module sent on the account's behalf (XEP-0115 §6.2 disco#info of a client).
+      if (original.name === 'iq' && (type === 'result' || type === 'error')) {
+        for (const h of responseHooks) if ((await h({ env, key, stanza: original, origin })).kind === 'handled') return;
+        return;
+      }
       if (original.name === 'iq') await runIq('server', original, from, to.kind === 'server' ? parseJid(domain) : from.bare, origin);
       // A message to the server itself: nothing here consumes it (RFC 6121 §8.5.1 lets us refuse it).
       else if (original.name === 'message') out.fail(original, origin, 'service-unavailable');

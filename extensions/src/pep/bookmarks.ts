@@ -1,0 +1,85 @@
+// XEP-0411 bookmarks conversion: a client using XEP-0048 bookmarks in PEP (the storage:bookmarks
+// node) and one using XEP-0402 (urn:xmpp:bookmarks:1, one item per room) see the same rooms: each
+// change to one node rewrites the other (XEP-0411 §3). Private XML storage (XEP-0049) is not part
+// of this module.
+import { xml, type Element } from '@parley/xml';
+import { defaultConfig, fromStored } from './config.ts';
+import { notify, payloadOf } from './notify.ts';
+import { NODE_BOOKMARKS, NODE_LEGACY_BOOKMARKS } from './ns.ts';
+import { type PepContext, publishItem } from './service.ts';
+
+const bool = (v: string | undefined) => v === 'true' || v === '1';
+
+interface Room {
+  jid: string;
+  name?: string;
+  autojoin: boolean;
+  nick?: string;
+  password?: string;
+}
+
+/** XEP-0402 §3 conference payload ↔ room. */
+function fromConference(id: string, c: Element): Room {
+  return { jid: id, name: c.attr('name'), autojoin: bool(c.attr('autojoin')), nick: c.getChildText('nick'), password: c.getChildText('password') };
+}
+const toConference = (r: Room) =>
+  xml('conference', { xmlns: NODE_BOOKMARKS, name: r.name, autojoin: r.autojoin ? 'true' : undefined }, r.nick ? xml('nick', {}, r.nick) : undefined, r.password ? xml('password', {}, r.password) : undefined);
+
+/** XEP-0048 §3.2 storage element ↔ rooms. */
+function fromStorage(storage: Element): Room[] {
+  return storage
+    .getChildren('conference')
+    .flatMap((c) => (c.attr('jid') ? [{ jid: c.attr('jid')!, name: c.attr('name'), autojoin: bool(c.attr('autojoin')), nick: c.getChildText('nick'), password: c.getChildText('password') }] : []));
+}
+const toStorage = (rooms: Room[]) =>
+  xml(
+    'storage',
+    { xmlns: NODE_LEGACY_BOOKMARKS },
+    ...rooms.map((r) => xml('conference', { jid: r.jid, name: r.name, autojoin: r.autojoin ? 'true' : 'false' }, r.nick ? xml('nick', {}, r.nick) : undefined, r.password ? xml('password', {}, r.password) : undefined)),
+  );
+
+async function ensureNode(ctx: PepContext, name: string) {
+  const { pep } = ctx.notifier.store;
+  let node = await pep.getNode(ctx.owner, name);
+  if (!node) {
+    await pep.createNode(ctx.owner, name, { ...defaultConfig(name) });
+    node = await pep.getNode(ctx.owner, name);
+  }
+  return node ? { node, config: fromStored(node.config, name) } : null;
+}
+
+/** The 'changed' hook of the PEP service: keeps the other bookmark node in step. */
+export async function convertBookmarks(ctx: PepContext, node: string): Promise<void> {
+  if (node !== NODE_BOOKMARKS && node !== NODE_LEGACY_BOOKMARKS) return;
+  const quiet: PepContext = { ...ctx, changed: undefined };
+  const { pep } = ctx.notifier.store;
+  if (node === NODE_BOOKMARKS) {
+    const items = (await pep.items(ctx.owner, NODE_BOOKMARKS)).reverse();
+    const rooms = items.flatMap((i) => {
+      const c = payloadOf(i);
+      return c?.is('conference', NODE_BOOKMARKS) ? [fromConference(i.id, c)] : [];
+    });
+    const target = await ensureNode(ctx, NODE_LEGACY_BOOKMARKS);
+    if (!target) return;
+    const out = await publishItem(quiet, target, 'current', toStorage(rooms).toString());
+    await out.after?.();
+    return;
+  }
+  const [current] = await pep.items(ctx.owner, NODE_LEGACY_BOOKMARKS, { max: 1 });
+  const storage = current ? payloadOf(current) : null;
+  const rooms = storage?.is('storage', NODE_LEGACY_BOOKMARKS) ? fromStorage(storage) : [];
+  const target = await ensureNode(ctx, NODE_BOOKMARKS);
+  if (!target) return;
+  const existing = new Map((await pep.items(ctx.owner, NODE_BOOKMARKS)).map((i) => [i.id, i.payload]));
+  for (const r of rooms) {
+    const payload = toConference(r).toString();
+    if (existing.get(r.jid) === payload) continue;
+    const out = await publishItem(quiet, target, r.jid, payload);
+    await out.after?.();
+  }
+  const keep = new Set(rooms.map((r) => r.jid));
+  for (const id of existing.keys()) {
+    if (keep.has(id) || !(await pep.retract(ctx.owner, NODE_BOOKMARKS, id))) continue;
+    await notify(ctx.notifier, ctx.owner, target.node, await ctx.roster(), xml('items', { node: NODE_BOOKMARKS }, xml('retract', { id })));
+  }
+}
