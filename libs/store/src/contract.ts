@@ -53,7 +53,7 @@ export function runStoreContract(name: string, open: () => Promise<Sql>): void {
 
     describe('migrations', () => {
       test('the repository migrations apply on an empty database and a second run applies nothing', async () => {
-        assert.deepEqual(firstMigration.applied, ['0001_initial', '0002_admin', '0003_privacy', '0004_last_activity']);
+        assert.deepEqual(firstMigration.applied, ['0001_initial', '0002_admin', '0003_privacy', '0004_last_activity', '0005_muc']);
         assert.deepEqual(await migrate(sql), { applied: [] });
       });
 

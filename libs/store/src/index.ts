@@ -27,3 +27,4 @@ export type {
   PrivacyStanza,
 } from './types.ts';
 export { type CachedPrivacyRepo, cachedPrivacy, type PrivacyCacheOptions } from './privacy-cache.ts';
+export type { MucAffiliation, MucAffiliationRecord, MucHistoryRecord, MucOccupantRecord, MucRepo, MucRoomRecord, MucRoomSummary } from './muc.ts';

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { runAccountContract } from './contract-accounts.ts';
 import { credential, runStoreContract } from './contract.ts';
+import { runMucContract } from './contract-muc.ts';
 import { runPrivacyContract } from './contract-privacy.ts';
 import { createStore, migrate, openPglite } from './index.ts';
 
@@ -14,7 +15,7 @@ test('a PGlite data directory is created with its parents and keeps its data acr
   const dir = await mkdtemp(join(tmpdir(), 'parley-pglite-'));
   try {
     const first = createStore(await openPglite(join(dir, 'nested', 'db')));
-    assert.deepEqual(await migrate(first.sql), { applied: ['0001_initial', '0002_admin', '0003_privacy', '0004_last_activity'] });
+    assert.deepEqual(await migrate(first.sql), { applied: ['0001_initial', '0002_admin', '0003_privacy', '0004_last_activity', '0005_muc'] });
     await first.users.create('alice', 'persist.example', [credential('SHA-256')]);
     await first.offline.push('alice@persist.example', '<message id="kept"/>');
     await first.close();
@@ -37,3 +38,4 @@ test('a PGlite data directory is created with its parents and keeps its data acr
 
 runAccountContract('PGlite in memory', () => openPglite(null));
 runPrivacyContract('PGlite in memory', () => openPglite(null));
+runMucContract('PGlite in memory', () => openPglite(null));

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { runAccountContract } from './contract-accounts.ts';
 import { runStoreContract } from './contract.ts';
+import { runMucContract } from './contract-muc.ts';
 import { runPrivacyContract } from './contract-privacy.ts';
 import { DEFAULT_TEST_DATABASE_URL, openPostgres, openScratchPostgres } from './index.ts';
 
@@ -38,3 +39,4 @@ test('openPostgres refuses a schema name that is not a plain identifier', async 
 
 runAccountContract('Postgres', () => openScratchPostgres());
 runPrivacyContract('Postgres', () => openScratchPostgres());
+runMucContract('Postgres', () => openScratchPostgres());

@@ -1,6 +1,7 @@
 import { loginHistoryRepo } from './login-history.ts';
 import { offlineRepo } from './offline.ts';
 import { lastActivityRepo } from './last-activity.ts';
+import { mucRepo } from './muc.ts';
 import { privacyRepo } from './privacy.ts';
 import { rosterRepo } from './roster.ts';
 import type { Sql } from './sql.ts';
@@ -16,6 +17,7 @@ export function createStore(sql: Sql): Store {
     privacy: privacyRepo(sql),
     lastActivity: lastActivityRepo(sql),
     loginHistory: loginHistoryRepo(sql),
+    muc: mucRepo(sql),
     sql,
     close: () => sql.close(),
   };

@@ -1,3 +1,4 @@
+import type { MucRepo } from './muc.ts';
 import type { Sql } from './sql.ts';
 
 /** SCRAM salted-password material (RFC 5802 §3), base64 strings. Plaintext passwords are never stored. */
@@ -184,6 +185,7 @@ export interface Store {
   privacy: PrivacyRepo;
   lastActivity: LastActivityRepo;
   loginHistory: LoginHistoryRepo;
+  muc: MucRepo;
   sql: Sql;
   /** Closes the underlying Sql. */
   close(): Promise<void>;
