@@ -6,7 +6,7 @@ const target = (ctx: SessionIqRequest): DiscoTarget => (ctx.to.local === null ? 
 
 /**
  * XEP-0030 service discovery: the server's identity and features (§3.1), an account's identity
- * (account/registered), computed from the modules that are loaded. No items (rooms, components) yet (§4).
+ * (account/registered), computed from the modules that are loaded. Items are the entities modules declare (§4).
  */
 export const disco: ExtensionModule = {
   name: 'disco',
@@ -35,7 +35,9 @@ export const disco: ExtensionModule = {
         type: 'get',
         name: 'query',
         xmlns: NS.discoItems,
-        handle: (ctx) => (ctx.payload.attr('node') ? { error: 'item-not-found' } : { result: [xml('query', { xmlns: NS.discoItems })] }),
+        // §4: the server lists the entities modules declare (the chatroom service); accounts have none.
+        handle: (ctx) =>
+          ctx.payload.attr('node') ? { error: 'item-not-found' } : { result: [xml('query', { xmlns: NS.discoItems }, ...(target(ctx) === 'server' ? ctx.disco('server').items : []))] },
       },
     ],
   },

@@ -5,6 +5,7 @@ import { carbons } from './carbons.ts';
 import { disco } from './disco.ts';
 import { lastActivity } from './last-activity.ts';
 import { legacySession } from './legacy-session.ts';
+import { muc, type MucModuleOptions } from './muc/index.ts';
 import { offline } from './offline.ts';
 import { ping } from './ping.ts';
 import { blocking, invisibility, privacyEnforcement, privacyLists } from './privacy/index.ts';
@@ -17,6 +18,7 @@ export { carbonEligible, carbons } from './carbons.ts';
 export { disco } from './disco.ts';
 export { lastActivity, NS_LAST } from './last-activity.ts';
 export { legacySession } from './legacy-session.ts';
+export { MUC, muc, type MucModuleOptions, STATUS as MUC_STATUS } from './muc/index.ts';
 export { offline } from './offline.ts';
 export { ping } from './ping.ts';
 export { BLOCKLIST_NAME, blocking, invisibility, NS_BLOCKING, NS_INVISIBLE, privacyEnforcement, privacyLists } from './privacy/index.ts';
@@ -30,6 +32,8 @@ export interface DefaultModuleOptions {
   offlineQuota: number;
   /** The process's metrics registry, for modules that export metrics. */
   registry?: Registry;
+  /** Chatrooms (XEP-0045) on the chatroom service; without it no module provides rooms. */
+  muc?: MucModuleOptions;
 }
 
 export function defaultModules(opts: DefaultModuleOptions): ExtensionModule[] {
@@ -48,5 +52,6 @@ export function defaultModules(opts: DefaultModuleOptions): ExtensionModule[] {
     privacyLists,
     invisibility,
     lastActivity(),
+    ...(opts.muc ? [muc(opts.muc)] : []),
   ];
 }

@@ -2,6 +2,7 @@
 // for the edge, IQ tables and hook chains for the actors, disco computed from what is loaded.
 import type { ActorService } from '@parley/subjects';
 import type { Element } from '@parley/xml';
+import type { RoomBehaviour } from './chatroom.ts';
 import { type DiscoInfo, type DiscoTarget, discoIndex } from './disco.ts';
 import type { ConnectionHooks, FeatureStage, LocalIq, LocalIqStage, StreamApi } from './edge.ts';
 import { iqKey, IqTable } from './iq.ts';
@@ -23,6 +24,8 @@ export interface LoadedModules {
   readonly edge: EdgeExtensions;
   readonly session: { iq: IqTable<SessionIqRequest>; hooks: SessionContribution[] };
   readonly presence: { iq: IqTable<PresenceIqRequest>; hooks: PresenceContribution[] };
+  /** The room behaviour of the chatroom service, when a module provides one. */
+  readonly chatroom: { room: RoomBehaviour | null };
   disco(target: DiscoTarget): DiscoInfo;
 }
 
@@ -55,6 +58,9 @@ export function loadModules(modules: ExtensionModule[]): LoadedModules {
     }
   }
 
+  const rooms = modules.filter((m) => m.chatroom?.room);
+  if (rooms.length > 1) throw new Error(`modules ${rooms.map((m) => m.name).join(' and ')} both provide chatrooms`);
+
   return {
     names,
     edge: {
@@ -65,6 +71,7 @@ export function loadModules(modules: ExtensionModule[]): LoadedModules {
     },
     session: { iq: new IqTable(sessionIq), hooks: modules.flatMap((m) => (m.session ? [m.session] : [])) },
     presence: { iq: new IqTable(presenceIq), hooks: modules.flatMap((m) => (m.presence ? [m.presence] : [])) },
+    chatroom: { room: rooms[0]?.chatroom?.room ?? null },
     disco: discoIndex(modules.flatMap((m) => m.disco ?? [])),
   };
 }

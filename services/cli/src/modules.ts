@@ -1,11 +1,25 @@
 // The extension modules of this build, loaded the same way by embedded mode and by every cluster
 // process (ARCHITECTURE.md, Extensions).
-import type { ParleyConfig } from '@parley/config';
+import { chatroomDomain, type ParleyConfig } from '@parley/config';
 import { type LoadedModules, loadModules } from '@parley/ext';
 import { defaultModules } from '@parley/extensions';
 import type { Registry } from 'prom-client';
 import { serverVersion } from './paths.ts';
 
 export function loadServerModules(config: ParleyConfig, registry: Registry): LoadedModules {
-  return loadModules(defaultModules({ serverVersion, offlineQuota: config.offlineQuota, registry }));
+  return loadModules(defaultModules({ serverVersion, offlineQuota: config.offlineQuota, registry, muc: mucOptions(config) }));
+}
+
+/** The chatroom settings as the muc module takes them. */
+export function mucOptions(config: ParleyConfig) {
+  return {
+    service: chatroomDomain(config),
+    creators: config.mucCreators,
+    admins: config.mucAdmins ? config.mucAdmins.split(',').map((j) => j.trim().toLowerCase()) : [],
+    maxRoomsPerUser: config.mucMaxRoomsPerUser,
+    historySize: config.mucHistorySize,
+    maxOccupants: config.mucMaxOccupants,
+    occupantRate: config.mucOccupantRate,
+    roomRate: config.mucRoomRate,
+  };
 }
