@@ -15,7 +15,7 @@ export interface MucModuleOptions extends MucOptions {
 }
 
 /** §7.14: a session that ended or went unavailable leaves every room it was in. */
-async function leaveRooms(env: PresenceEnv, key: string, jid: string, conn: string): Promise<void> {
+async function leaveRooms(env: PresenceEnv, jid: string, conn: string): Promise<void> {
   for (const room of await env.store.muc.roomsOf(jid)) env.tell('chatroom', { kind: 'resource-gone', key: room, jid, conn, edge: '', available: false });
 }
 
@@ -32,11 +32,11 @@ export function muc(opts: MucModuleOptions): ExtensionModule {
     ],
     chatroom: { room: roomBehaviour(opts) as RoomBehaviour },
     presence: {
-      async unavailable({ env, key, jid, conn }) {
-        await leaveRooms(env, key, jid, conn);
+      async unavailable({ env, jid, conn }) {
+        await leaveRooms(env, jid, conn);
       },
-      async resourceGone({ env, key, jid, conn, available }) {
-        if (!available) await leaveRooms(env, key, jid, conn); // an available one was handled by `unavailable`
+      async resourceGone({ env, jid, conn, available }) {
+        if (!available) await leaveRooms(env, jid, conn); // an available one was handled by `unavailable`
       },
     },
   };

@@ -2,7 +2,7 @@
 // (migrations/0005_muc.sql) when the actor activates (ARCHITECTURE.md, Actors).
 import { createHash, randomBytes } from 'node:crypto';
 import type { MucAffiliation } from '@parley/store';
-import { TokenBucket } from './limits.ts';
+import type { TokenBucket } from './limits.ts';
 
 export type Role = 'moderator' | 'participant' | 'visitor' | 'none';
 export type Affiliation = MucAffiliation | 'none';
