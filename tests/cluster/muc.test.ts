@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { bodyFrom, codesOf, createRoom, groupchat, join } from '../harness/muc.ts';
-import { XmppJsClient, xml } from '../harness/xmppjs.ts';
+import { XmppJsClient } from '../harness/xmppjs.ts';
 import { DOMAIN, password, TestCluster } from './harness.ts';
 
 const SERVICE = `conference.${DOMAIN}`;

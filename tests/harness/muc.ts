@@ -1,4 +1,5 @@
 // Multi-user chat (XEP-0045) steps for xmpp.js test clients.
+import type { SlixClient } from './slix.ts';
 import { type XmlElement, type XmppJsClient, xml } from './xmppjs.ts';
 
 export const MUC = 'http://jabber.org/protocol/muc';
@@ -64,4 +65,71 @@ export async function iqError(p: Promise<unknown>): Promise<string> {
 
 export function setItems(c: XmppJsClient, room: string, ns: string, ...items: XmlElement[]): Promise<XmlElement> {
   return c.iq(xml('iq', { type: 'set', to: room }, xml('query', { xmlns: ns }, ...items)));
+}
+
+/** slixmpp's xep_0045 through tests/clients/slix_ext_muc.py. */
+export interface SlixJoin {
+  joined: boolean;
+  condition?: string;
+  codes?: string[];
+  occupants?: string[];
+  history?: string[];
+  subject?: string | null;
+}
+
+export interface SlixMucPresence {
+  from: string;
+  type: string;
+  codes: string[];
+  jid: string | null;
+  role: string | null;
+  affiliation: string | null;
+  nick: string | null;
+}
+
+export class SlixMuc {
+  constructor(readonly c: SlixClient) {}
+  async join(room: string, nick: string, opts: { password?: string; maxstanzas?: number } = {}): Promise<SlixJoin> {
+    const { event: _e, id: _i, ...r } = await this.c.command({ cmd: 'muc_join', room, nick, ...opts }, 10_000);
+    return r as unknown as SlixJoin;
+  }
+  configure(room: string, fields: Record<string, string | boolean> = {}) {
+    return this.c.command({ cmd: 'muc_configure', room, fields });
+  }
+  leave(room: string, nick: string) {
+    return this.c.command({ cmd: 'muc_leave', room, nick });
+  }
+  say(room: string, body: string) {
+    return this.c.command({ cmd: 'muc_groupchat', room, body });
+  }
+  whisper(room: string, nick: string, body: string) {
+    return this.c.command({ cmd: 'muc_whisper', room, nick, body });
+  }
+  invite(room: string, jid: string, reason = '') {
+    return this.c.command({ cmd: 'muc_invite', room, jid, reason });
+  }
+  decline(room: string, jid: string, reason = '') {
+    return this.c.command({ cmd: 'muc_decline', room, jid, reason });
+  }
+  setRole(room: string, nick: string, role: string, reason = '') {
+    return this.c.command({ cmd: 'muc_set_role', room, nick, role, reason });
+  }
+  setAffiliation(room: string, jid: string, affiliation: string, reason = '') {
+    return this.c.command({ cmd: 'muc_set_affiliation', room, jid, affiliation, reason });
+  }
+  async affiliations(room: string, affiliation: string): Promise<string[]> {
+    return (await this.c.command({ cmd: 'muc_affiliations', room, affiliation })).jids as string[];
+  }
+  async rooms(service: string): Promise<Array<{ jid: string; name: string }>> {
+    return (await this.c.command({ cmd: 'muc_rooms', service })).rooms as Array<{ jid: string; name: string }>;
+  }
+  async realJid(room: string, nick: string): Promise<string | null> {
+    return (await this.c.command({ cmd: 'muc_real_jid', room, nick })).jid as string | null;
+  }
+  presence(pred: (p: SlixMucPresence) => boolean, what: string): Promise<SlixMucPresence> {
+    return this.c.inbox.next((e) => e.event === 'muc_presence' && pred(e as unknown as SlixMucPresence), what) as unknown as Promise<SlixMucPresence>;
+  }
+  event(kind: 'muc_invite' | 'muc_decline', what: string): Promise<{ room: string; from: string | null; reason: string | null }> {
+    return this.c.inbox.next((e) => e.event === kind, what) as unknown as Promise<{ room: string; from: string | null; reason: string | null }>;
+  }
 }

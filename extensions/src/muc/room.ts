@@ -1,7 +1,7 @@
 // The room actor's behaviour (XEP-0045): every stanza for a room, an occupant address or the
 // service itself goes through `handle`, one at a time per room, so one actor orders every change.
 import type { ChatroomContext, ChatroomEnv, RoomBehaviour } from '@parley/ext';
-import { NS } from '@parley/stanza';
+import { NS, stanzaErrorReply } from '@parley/stanza';
 import type { ActorRequest, Origin } from '@parley/wire';
 import { type Element, xml } from '@parley/xml';
 import { adminGet, adminSet, type IqAnswer } from './admin.ts';
@@ -29,7 +29,15 @@ function answerIq(ctx: Ctx, stanza: Element, origin: Origin | undefined, a: IqAn
 }
 
 function failWith(ctx: Ctx, stanza: Element, origin: Origin | undefined, o: Outcome): void {
-  if (o) ctx.env.fail(stanza, origin, o.error, o.text);
+  if (!o) return;
+  const join = stanza.name === 'presence' ? stanza.getChild('x', MUC.base) : undefined;
+  if (!join || !origin) return ctx.env.fail(stanza, origin, o.error, o.text);
+  // XEP-0045 §7.2.6-7.2.11: a refused entry repeats the client's <x xmlns='muc'/> before the error (RFC 6120 §8.3.1 allows it).
+  const reply = stanzaErrorReply(stanza, o.error, { text: o.text });
+  const error = reply.getChild('error')!;
+  reply.remove(error);
+  reply.append(join.clone(), error);
+  ctx.env.answer(origin, reply);
 }
 
 async function roomIq(ctx: Ctx, room: Room, iq: Element, origin: Origin | undefined): Promise<void> {
