@@ -31,7 +31,10 @@ function answerIq(ctx: Ctx, stanza: Element, origin: Origin | undefined, a: IqAn
 function failWith(ctx: Ctx, stanza: Element, origin: Origin | undefined, o: Outcome): void {
   if (!o) return;
   const join = stanza.name === 'presence' ? stanza.getChild('x', MUC.base) : undefined;
-  if (!join || !origin) return ctx.env.fail(stanza, origin, o.error, o.text);
+  if (!join || !origin) {
+    ctx.env.fail(stanza, origin, o.error, o.text);
+    return;
+  }
   // XEP-0045 §7.2.6-7.2.11: a refused entry repeats the client's <x xmlns='muc'/> before the error (RFC 6120 §8.3.1 allows it).
   const reply = stanzaErrorReply(stanza, o.error, { text: o.text });
   const error = reply.getChild('error')!;
