@@ -18,7 +18,7 @@ export { carbonEligible, carbons } from './carbons.ts';
 export { disco } from './disco.ts';
 export { lastActivity, NS_LAST } from './last-activity.ts';
 export { legacySession } from './legacy-session.ts';
-export { MUC, muc, type MucModuleOptions, STATUS as MUC_STATUS } from './muc/index.ts';
+export { defaultRoomConfig, MUC, muc, type MucModuleOptions, STATUS as MUC_STATUS } from './muc/index.ts';
 export { offline } from './offline.ts';
 export { ping } from './ping.ts';
 export { BLOCKLIST_NAME, blocking, invisibility, NS_BLOCKING, NS_INVISIBLE, privacyEnforcement, privacyLists } from './privacy/index.ts';

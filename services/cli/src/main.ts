@@ -10,6 +10,7 @@ import { acquireDataDirLock, DataDirBusyError, lockHolder } from './lock.ts';
 import { migrationsDir, serverVersion } from './paths.ts';
 import { listUsers, UserError } from '@parley/admin';
 import { type AuditedCommands, auditedCommands } from './audited.ts';
+import { configRoomCommand, createRoomCommand, destroyRoomCommand, listRoomsCommand, RoomCommandError } from './rooms.ts';
 
 const USAGE = `Usage: parley <command> [options]
 
@@ -22,6 +23,13 @@ Commands:
   user del <jid>                     delete an account and its roster, offline messages, history
   user passwd <jid> [--password P]   change a password
   user list                          list accounts
+  room create <room> [--owner JID] [key=value …]
+                                     create a chatroom (persistent, ready at once); settings: name,
+                                     description, public, persistent, membersOnly, moderated, password,
+                                     maxUsers, whois (moderators|anyone), allowInvites, changeSubject, allowPm
+  room list                          list chatrooms with their occupants
+  room config <room> [key=value …]   show or change a chatroom's settings
+  room destroy <room>                remove a chatroom with its history
   admin token create --role R [--name N]
                                      create a token for the admin API and console (R: read-only, operator
                                      or admin); the token is printed once
@@ -50,6 +58,7 @@ async function main(argv: string[]): Promise<number> {
       'user-pattern': { type: 'string' },
       'password-pattern': { type: 'string' },
       name: { type: 'string' },
+      owner: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -83,6 +92,8 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'user':
       return user(config, sub, arg, values);
+    case 'room':
+      return room(config, sub, arg, positionals.slice(3), values);
     case 'admin':
       if (sub !== 'token') throw new UsageError('use "parley admin token create|list|revoke"');
       return adminToken(config, arg, arg2, values);
@@ -218,6 +229,44 @@ async function user(config: ParleyConfig, sub: string | undefined, arg: string |
     }
     default:
       throw new UsageError(`unknown user command "${sub ?? ''}"; use add, del, passwd, list or bulk`);
+  }
+}
+
+async function room(config: ParleyConfig, sub: string | undefined, arg: string | undefined, settings: string[], values: Values & { owner?: string }): Promise<number> {
+  // The embedded server owns its PGlite database while it runs: room commands need it stopped.
+  if (serverHoldsDatabase(config)) throw new UsageError(`the server (pid ${lockHolder(config.dataDir)}) is running on ${config.dataDir}; stop it to change rooms, or use cluster mode`);
+  const need = () => {
+    if (!arg) throw new UsageError(`parley room ${sub} needs a room name`);
+    return arg;
+  };
+  try {
+    switch (sub) {
+      case 'create': {
+        const jid = await withCommands(config, (_c, s) => createRoomCommand(s, config, need(), values.owner, settings));
+        process.stdout.write(`created ${jid}\n`);
+        return 0;
+      }
+      case 'list': {
+        for (const line of await withCommands(config, (_c, s) => listRoomsCommand(s, config))) process.stdout.write(`${line}\n`);
+        return 0;
+      }
+      case 'config': {
+        const c = await withCommands(config, (_c, s) => configRoomCommand(s, config, need(), settings));
+        const { salt: _salt, ...shown } = c;
+        process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
+        return 0;
+      }
+      case 'destroy': {
+        const jid = await withCommands(config, (_c, s) => destroyRoomCommand(s, config, need()));
+        process.stdout.write(`destroyed ${jid}\n`);
+        return 0;
+      }
+      default:
+        throw new UsageError(`unknown room command "${sub ?? ''}"; use create, list, config or destroy`);
+    }
+  } catch (err) {
+    if (err instanceof RoomCommandError) throw new UserError(err.message);
+    throw err;
   }
 }
 
