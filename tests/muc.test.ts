@@ -100,6 +100,23 @@ describe('chatrooms with xmpp.js', () => {
     assert.deepEqual(c.inbox.take((e) => e.is('message') && e.getChildText('body') === 'psst bob'), []);
   });
 
+  test('a whisper from an occupant the addressee blocked (XEP-0191) is not delivered', T, async () => {
+    const [a, b] = [await user('ba'), await user('bb')];
+    const room = `block-${uniqueName('r')}@${service}`;
+    await createRoom(a, room, 'alice');
+    await join(b, room, 'bob');
+    await b.iq(xml('iq', { type: 'set' }, xml('block', { xmlns: 'urn:xmpp:blocking' }, xml('item', { jid: `${room}/alice` }))));
+    await a.send(xml('message', { to: `${room}/bob`, type: 'chat' }, xml('body', {}, 'blocked whisper')));
+    await a.send(xml('message', { to: `${room}/bob`, type: 'chat' }, xml('body', {}, 'second whisper')));
+    // Flush through bob's session actor, the way whispers go: the room handed them on before it
+    // reflected alice's groupchat, and alice's direct message after that queues behind them.
+    await groupchat(a, room, 'after the whispers');
+    await bodyFrom(a, `${room}/alice`, 'after the whispers');
+    await a.send(xml('message', { to: b.jid, type: 'chat' }, xml('body', {}, 'direct flush')));
+    await b.next((e) => e.is('message') && e.getChildText('body') === 'direct flush', 'the direct flush');
+    assert.deepEqual(b.inbox.take((e) => e.is('message') && ['blocked whisper', 'second whisper'].includes(e.getChildText('body') ?? '')), []);
+  });
+
   test('real JIDs are shown to moderators only in a semi-anonymous room, and to everyone in a non-anonymous one', T, async () => {
     const [a, b, c] = [await user('ja'), await user('jb'), await user('jc')];
     const room = `anon-${uniqueName('r')}@${service}`;

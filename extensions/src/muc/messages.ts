@@ -80,7 +80,12 @@ export function onPrivate(ctx: Ctx, room: Room, stanza: Element, nick: string): 
   const out = reflected(room, stanza, occ.nick, occ.bare);
   // §7.5: marks the message as sent through a room (so clients do not take it for a direct chat).
   if (!out.getChild('x', MUC.user)) out.append(xml('x', { xmlns: MUC.user }));
-  ctx.env.publish(target.sessions.values(), out.toString(), true);
+  // Through the addressee's session actor, so its privacy lists and blocklist apply (XEP-0016, XEP-0191).
+  for (const session of target.sessions.values()) {
+    const one = out.clone();
+    one.setAttr('to', session.jid);
+    ctx.env.tell('session', { kind: 'stanza', key: target.bare, stanza: one });
+  }
   return null;
 }
 
