@@ -63,8 +63,11 @@ describe('chatrooms with slixmpp xep_0045', () => {
     await alice.whisper(room, 'bob', 'for your eyes only');
     const w = await bob.c.message((m) => m.body === 'for your eyes only', 'the whisper');
     assert.equal(w.from, `${room}/alice`);
+    // Flush both ways a stanza could reach carol: through the room, and through her session actor (the whisper's path).
     await alice.say(room, 'flush');
     await bodyFrom(carol, `${room}/alice`, 'flush');
+    await alice.c.sendMessage(carol.jid, 'direct flush');
+    await carol.next((e) => e.is('message') && e.getChildText('body') === 'direct flush', 'the direct flush');
     assert.deepEqual(carol.inbox.take((e) => e.is('message') && e.getChildText('body') === 'for your eyes only'), []);
   });
 

@@ -95,8 +95,11 @@ describe('chatrooms with xmpp.js', () => {
     assert.ok(!w.toString().includes(bareOf(a.jid)), 'the real JID is not revealed');
     assert.ok(w.getChild('x', MUC_USER));
     // Flush through the room: carol gets alice's later groupchat, so the whisper (earlier, same actor) would have come first.
+    // Flush both ways a stanza could reach carol: through the room, and through her session actor (the whisper's path).
     await groupchat(a, room, 'flush');
     await bodyFrom(c, `${room}/alice`, 'flush');
+    await a.send(xml('message', { to: c.jid, type: 'chat' }, xml('body', {}, 'direct flush')));
+    await c.next((e) => e.is('message') && e.getChildText('body') === 'direct flush', 'the direct flush');
     assert.deepEqual(c.inbox.take((e) => e.is('message') && e.getChildText('body') === 'psst bob'), []);
   });
 
