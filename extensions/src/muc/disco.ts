@@ -8,7 +8,7 @@ import { MUC } from './ns.ts';
 import type { Ctx } from './options.ts';
 import type { Room } from './state.ts';
 
-export const SERVICE_FEATURES = [NS.discoInfo, NS.discoItems, MUC.base, MUC.conference, MUC.occupantId, MUC.selfPing, NS.ping];
+export const SERVICE_FEATURES = [NS.discoInfo, NS.discoItems, MUC.base, MUC.conference, MUC.occupantId, MUC.selfPing, MUC.register, NS.ping];
 
 /** §6.1: what the service is. */
 export function serviceInfo(query: Element): IqAnswer {
@@ -44,6 +44,7 @@ export function roomInfo(room: Room, query: Element): IqAnswer {
     MUC.selfPing,
     MUC.stableId,
     MUC.conference,
+    MUC.register,
     c.public ? 'muc_public' : 'muc_hidden',
     c.persistent ? 'muc_persistent' : 'muc_temporary',
     c.membersOnly ? 'muc_membersonly' : 'muc_open',

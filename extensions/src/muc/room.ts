@@ -11,6 +11,7 @@ import { MUC } from './ns.ts';
 import { leave, onPresence, type Outcome } from './occupants.ts';
 import type { Ctx, MucOptions } from './options.ts';
 import { ownerGet, ownerSet } from './owner.ts';
+import { registerGet, registerSet, reservedNick } from './register.ts';
 import { type ChatState, occupantOf, type Room } from './state.ts';
 import { loadRoom } from './store.ts';
 
@@ -62,7 +63,12 @@ async function roomIq(ctx: Ctx, room: Room, iq: Element, origin: Origin | undefi
   if (!room.exists) return ctx.env.fail(iq, origin, 'item-not-found', 'no such room');
   switch (key) {
     case `get {${NS.discoInfo}}query`:
+      if (payload.attr('node') === 'x-roomuser-item') return answerIq(ctx, iq, origin, reservedNick(room, from));
       return answerIq(ctx, iq, origin, roomInfo(room, payload));
+    case `get {${MUC.register}}query`:
+      return answerIq(ctx, iq, origin, registerGet(ctx, room, from));
+    case `set {${MUC.register}}query`:
+      return answerIq(ctx, iq, origin, await registerSet(ctx, room, from, payload));
     case `get {${NS.discoItems}}query`:
       return answerIq(ctx, iq, origin, roomItems(room, payload));
     case `get {${NS.ping}}ping`:

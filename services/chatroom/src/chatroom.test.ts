@@ -163,3 +163,34 @@ describe('occupants that go away', () => {
     assert.deepEqual(s.received(a), []);
   });
 });
+
+describe('reserved nicknames (XEP-0045 §7.10, §7.12)', () => {
+  test('registering reserves a nickname and makes a member; nobody else may enter with it', async () => {
+    const s = world.scene();
+    const e = s.edge('e');
+    const owner = await s.online(await s.account('rown'), 'r', e);
+    const regBare = await s.account('reg');
+    const reg = await s.online(regBare, 'r', e);
+    const other = await s.online(await s.account('oth'), 'r', e);
+    const room = await opened(s, owner, 'owner');
+    const REG = 'jabber:iq:register';
+    await s.stanza('chatroom', room, `<iq xmlns="jabber:client" type="get" id="g" to="${room}"><query xmlns="${REG}"/></iq>`, reg);
+    const form = s.received(reg)[0]!.getChild('query', REG)!.getChild('x', 'jabber:x:data')!;
+    assert.ok(form.getChildren('field').some((f) => f.attr('var') === 'muc#register_roomnick'));
+    s.forget();
+    const submit = (nick: string) =>
+      `<query xmlns="${REG}"><x xmlns="jabber:x:data" type="submit"><field var="FORM_TYPE"><value>http://jabber.org/protocol/muc#register</value></field><field var="muc#register_roomnick"><value>${nick}</value></field></x></query>`;
+    await s.stanza('chatroom', room, `<iq xmlns="jabber:client" type="set" id="s" to="${room}">${submit('Reggie')}</iq>`, reg);
+    assert.equal(s.received(reg)[0]?.attr('type'), 'result');
+    await s.stanza('chatroom', room, `<iq xmlns="jabber:client" type="set" id="s2" to="${room}">${submit('Reggie')}</iq>`, other);
+    assert.equal(lastError(s, other), 'conflict');
+    await enter(s, room, other, 'Reggie');
+    assert.equal(lastError(s, other), 'conflict');
+    s.forget();
+    await s.stanza('chatroom', room, `<iq xmlns="jabber:client" type="get" id="n" to="${room}"><query xmlns="http://jabber.org/protocol/disco#info" node="x-roomuser-item"/></iq>`, reg);
+    assert.equal(s.received(reg)[0]?.getChild('query')?.getChild('identity')?.attr('name'), 'Reggie');
+    await enter(s, room, reg, 'Reggie');
+    const self = s.received(reg).find((p) => p.attr('from') === `${room}/Reggie`);
+    assert.equal(self?.getChild('x', USER)?.getChild('item')?.attr('affiliation'), 'member');
+  });
+});
