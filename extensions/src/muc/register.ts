@@ -38,10 +38,10 @@ export async function registerSet(ctx: Ctx, room: Room, from: string, query: Ele
   const form = query.getChild('x', MUC.data);
   if (form?.attr('type') === 'cancel') return { result: [] };
   const nick = form?.getChildren('field').find((f) => f.attr('var') === 'muc#register_roomnick')?.getChildText('value')?.trim();
-  if (!form || form.attr('type') !== 'submit' || !nick) return { error: 'bad-request', text: 'submit the form with muc#register_roomnick' };
+  if (form?.attr('type') !== 'submit' || !nick) return { error: 'bad-request', text: 'submit the form with muc#register_roomnick' };
   const occupant = room.occupants.get(nick);
   if (nickTakenByOther(room, nick, bare) || (occupant && occupant.bare !== bare)) return { error: 'conflict', text: 'that nickname is taken' };
-  const affiliation = affRank(aff) >= affRank('member') && aff !== 'none' ? (room.affiliations.get(bare)?.affiliation ?? 'member') : 'member';
+  const affiliation = room.affiliations.get(bare)?.affiliation ?? 'member'; // admins and owners keep theirs
   ctx.own.owned();
   await ctx.env.store.muc.setAffiliation(room.jid, { jid: bare, affiliation, nick });
   room.affiliations.set(bare, { affiliation, nick, reason: room.affiliations.get(bare)?.reason ?? null });
