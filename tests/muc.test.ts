@@ -173,6 +173,8 @@ describe('chatrooms with xmpp.js', () => {
     assert.deepEqual(codesOf(kicked), ['110', '307']);
     assert.equal(itemOf(kicked)?.getChildText('reason'), 'calm down');
     assert.deepEqual(codesOf(await c.presence(`${room}/bob`, 'unavailable', 'carol sees the kick')), ['307']);
+    // Kicked: not back at once, under another nickname either.
+    await assert.rejects(join(b, room, 'bobby'), /forbidden/);
     // A participant cannot kick.
     assert.equal(await iqError(setItems(c, room, MUC_ADMIN, xml('item', { nick: 'boss', role: 'none' }))), 'forbidden');
     await setItems(a, room, MUC_ADMIN, xml('item', { jid: bareOf(c.jid), affiliation: 'outcast' }));

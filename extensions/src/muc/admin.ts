@@ -114,8 +114,12 @@ export async function adminSet(ctx: Ctx, room: Room, from: string, query: Elemen
 async function applyRole(ctx: Ctx, room: Room, c: RoleChange, actorNick: string | undefined): Promise<void> {
   if (!room.occupants.has(c.target.nick)) return;
   if (c.role === 'none') {
-    // §8.2: kicked, with status 307, from every resource under that nickname.
-    await removeOccupant(ctx, room, c.target, { codes: [STATUS.kicked], actorNick, reason: c.reason });
+    // §8.2: kicked, with status 307 — every resource and every nickname of that user, and it stays out
+    // for a while (issue 8 §4: not back through another resource or nickname).
+    room.kicked.set(c.target.bare, ctx.now() + (ctx.opts.kickCooldownMs ?? 30_000));
+    for (const occ of [...room.occupants.values()].filter((o) => o.bare === c.target.bare)) {
+      await removeOccupant(ctx, room, occ, { codes: [STATUS.kicked], actorNick, reason: c.reason });
+    }
     return;
   }
   c.target.role = c.role;

@@ -81,6 +81,9 @@ async function join(ctx: Ctx, room: Room, stanza: Element, origin: Origin, nick:
   const muc = stanza.getChild('x', MUC.base);
   // §7.2.7: banned users cannot enter, under any nickname or resource (the ban is on the bare JID).
   if (aff === 'outcast') return { error: 'forbidden', text: 'you are banned from this room' };
+  // A kick holds for a while against every resource and nickname of the user.
+  const kickedUntil = room.kicked.get(bare);
+  if (kickedUntil !== undefined && kickedUntil > ctx.now()) return { error: 'forbidden', text: 'you were kicked from this room; try again later' };
   // §10.1.1: a locked room admits only its owner until it is configured.
   if (room.config.locked && aff !== 'owner') return { error: 'item-not-found', text: 'the room is being set up' };
   // §7.2.6: members-only rooms admit members, admins and owners.

@@ -11,6 +11,8 @@ export interface MucOptions {
   /** Messages per minute per occupant and per room. */
   occupantRate: number;
   roomRate: number;
+  /** A kicked user stays out this long, whatever resource or nickname it tries (issue 8 §4); default 30 s. */
+  kickCooldownMs?: number;
   now?: () => number;
 }
 

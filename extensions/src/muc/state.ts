@@ -90,6 +90,8 @@ export interface Room {
   byJid: Map<string, string>;
   /** Per occupant (bare JID) and for the whole room (XEP-0045 §7.4 leaves rate policy to the service). */
   senders: Map<string, TokenBucket>;
+  /** Kicked users (bare JID) and until when they may not come back, under any resource or nickname. */
+  kicked: Map<string, number>;
   roomRate: TokenBucket | null;
 }
 

@@ -18,6 +18,7 @@ export function emptyRoom(ctx: Ctx, jid: string): Room {
     occupants: new Map(),
     byJid: new Map(),
     senders: new Map(),
+    kicked: new Map(),
     roomRate: new TokenBucket(ctx.opts.roomRate, Math.max(1, Math.ceil(ctx.opts.roomRate / 4)), ctx.now),
   };
 }

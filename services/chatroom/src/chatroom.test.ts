@@ -105,6 +105,28 @@ describe('policy and limits', () => {
     assert.equal(s.received(mod)[0]?.getChildText('body'), 'thanks');
   });
 
+  test('a kick removes every resource and nickname of the user, and holds for a while', async () => {
+    const s = world.scene();
+    const e = s.edge('e');
+    const owner = await s.online(await s.account('kown'), 'r', e);
+    const kBare = await s.account('kid');
+    const [k1, k2] = [await s.online(kBare, 'one', e), await s.online(kBare, 'two', e)];
+    const room = await opened(s, owner, 'owner');
+    await enter(s, room, k1, 'kid');
+    await enter(s, room, k2, 'kiddo'); // the same user under a second nickname
+    s.forget();
+    await s.stanza('chatroom', room, `<iq xmlns="jabber:client" type="set" id="k" to="${room}"><query xmlns="http://jabber.org/protocol/muc#admin"><item nick="kid" role="none"/></query></iq>`, owner);
+    const gone = s.received(owner).filter((p) => p.attr('type') === 'unavailable').map((p) => p.attr('from'));
+    assert.deepEqual(gone.sort(), [`${room}/kid`, `${room}/kiddo`]);
+    s.forget();
+    await enter(s, room, k2, 'other');
+    assert.equal(lastError(s, k2), 'forbidden');
+    clock += 31_000;
+    s.forget();
+    await enter(s, room, k2, 'other');
+    assert.equal(s.received(k2).some((p) => p.attr('from') === `${room}/other` && p.attr('type') === undefined), true);
+  });
+
   test('the last owner cannot be removed; an admin cannot ban an owner', async () => {
     const s = world.scene();
     const e = s.edge('e');
