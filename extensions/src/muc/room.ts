@@ -12,6 +12,7 @@ import { leave, onPresence, type Outcome } from './occupants.ts';
 import type { Ctx, MucOptions } from './options.ts';
 import { ownerGet, ownerSet } from './owner.ts';
 import { registerGet, registerSet, reservedNick } from './register.ts';
+import { isRequestForm, onVoiceForm } from './voice.ts';
 import { type ChatState, occupantOf, type Room } from './state.ts';
 import { loadRoom } from './store.ts';
 
@@ -94,6 +95,8 @@ async function roomMessage(ctx: Ctx, room: Room, m: Element, origin: Origin | un
   if (nick !== null) return failWith(ctx, m, origin, onPrivate(ctx, room, m, nick));
   if (type === 'groupchat') return failWith(ctx, m, origin, await onGroupchat(ctx, room, m));
   if (m.getChild('x', MUC.user)) return failWith(ctx, m, origin, await onUserMessage(ctx, room, m, origin));
+  const form = m.getChild('x', MUC.data);
+  if (isRequestForm(form)) return failWith(ctx, m, origin, await onVoiceForm(ctx, room, m, form));
   return ctx.env.fail(m, origin, 'bad-request', 'send groupchat messages to the room, or private messages to an occupant');
 }
 

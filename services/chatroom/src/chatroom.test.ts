@@ -99,7 +99,14 @@ describe('policy and limits', () => {
     s.forget();
     await s.stanza('chatroom', room, `<message xmlns="jabber:client" type="groupchat" to="${room}"><body>may I?</body></message>`, vis);
     assert.equal(lastError(s, vis), 'forbidden');
-    await s.stanza('chatroom', room, `<iq xmlns="jabber:client" type="set" id="v" to="${room}"><query xmlns="http://jabber.org/protocol/muc#admin"><item nick="vis" role="participant"/></query></iq>`, mod);
+    // §7.13: the visitor asks; the moderator gets the form and approves it (§8.6).
+    s.forget();
+    const FT = (v: string) => `<field var="FORM_TYPE"><value>${v}</value></field>`;
+    await s.stanza('chatroom', room, `<message xmlns="jabber:client" to="${room}"><x xmlns="jabber:x:data" type="submit">${FT('http://jabber.org/protocol/muc#request')}<field var="muc#role"><value>participant</value></field></x></message>`, vis);
+    const asked = s.received(mod).find((m) => m.getChild('x', 'jabber:x:data'));
+    assert.ok(asked, 'the moderator got the voice request');
+    assert.equal(asked.getChild('x', 'jabber:x:data')!.getChildren('field').find((f) => f.attr('var') === 'muc#roomnick')?.getChildText('value'), 'vis');
+    await s.stanza('chatroom', room, `<message xmlns="jabber:client" to="${room}"><x xmlns="jabber:x:data" type="submit">${FT('http://jabber.org/protocol/muc#request')}<field var="muc#roomnick"><value>vis</value></field><field var="muc#request_allow"><value>true</value></field></x></message>`, mod);
     s.forget();
     await s.stanza('chatroom', room, `<message xmlns="jabber:client" type="groupchat" to="${room}"><body>thanks</body></message>`, vis);
     assert.equal(s.received(mod)[0]?.getChildText('body'), 'thanks');
