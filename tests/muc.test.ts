@@ -103,7 +103,7 @@ describe('chatrooms with xmpp.js', () => {
     assert.deepEqual(c.inbox.take((e) => e.is('message') && e.getChildText('body') === 'psst bob'), []);
   });
 
-  test('a whisper from an occupant the addressee blocked (XEP-0191) is not delivered', T, async () => {
+  test('whispers and groupchat from an occupant the addressee blocked (XEP-0191) are not delivered to it', T, async () => {
     const [a, b] = [await user('ba'), await user('bb')];
     const room = `block-${uniqueName('r')}@${service}`;
     await createRoom(a, room, 'alice');
@@ -117,7 +117,11 @@ describe('chatrooms with xmpp.js', () => {
     await bodyFrom(a, `${room}/alice`, 'after the whispers');
     await a.send(xml('message', { to: b.jid, type: 'chat' }, xml('body', {}, 'direct flush')));
     await b.next((e) => e.is('message') && e.getChildText('body') === 'direct flush', 'the direct flush');
-    assert.deepEqual(b.inbox.take((e) => e.is('message') && ['blocked whisper', 'second whisper'].includes(e.getChildText('body') ?? '')), []);
+    assert.deepEqual(b.inbox.take((e) => e.is('message') && ['blocked whisper', 'second whisper', 'after the whispers'].includes(e.getChildText('body') ?? '')), []);
+    // Unblocked, the room's messages reach bob again.
+    await b.iq(xml('iq', { type: 'set' }, xml('unblock', { xmlns: 'urn:xmpp:blocking' }, xml('item', { jid: `${room}/alice` }))));
+    await groupchat(a, room, 'unblocked now');
+    await bodyFrom(b, `${room}/alice`, 'unblocked now');
   });
 
   test('real JIDs are shown to moderators only in a semi-anonymous room, and to everyone in a non-anonymous one', T, async () => {

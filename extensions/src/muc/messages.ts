@@ -57,10 +57,13 @@ export async function onGroupchat(ctx: Ctx, room: Room, stanza: Element): Promis
     ctx.own.owned();
     await ctx.env.store.muc.addHistory(room.jid, { at: new Date(ctx.now()), nick: occ.nick, stanza: serialized }, ctx.opts.historySize);
   }
-  // One bus message per edge holding occupants (ARCHITECTURE.md, path of a stanza §4).
+  // One bus message per edge holding occupants (ARCHITECTURE.md, path of a stanza §4), to those
+  // whose privacy lists and blocklist let the sender's room address through (the sender always gets its echo).
   const targets = [];
   for (const { session } of allSessions(room)) targets.push(session);
-  ctx.env.publish(targets, serialized, true);
+  const own = targets.filter((t) => occ.sessions.has(t.jid));
+  const others = await ctx.env.allowed(`${room.jid}/${occ.nick}`, 'message', targets.filter((t) => !occ.sessions.has(t.jid)));
+  ctx.env.publish([...own, ...others], serialized, true);
   return null;
 }
 

@@ -31,6 +31,7 @@ test('a rebuilt room keeps live occupants, drops those whose connection is gone,
     answer: () => undefined,
     fail: () => undefined,
     tell: () => undefined,
+    allowed: async (_from, _kind, targets) => targets,
   };
   const room = 'tea@conference.example.com';
   await store.muc.putRoom(room, { ...defaultConfig('tea', 100), locked: false, persistent: true });

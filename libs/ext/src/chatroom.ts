@@ -31,6 +31,16 @@ export interface ChatroomEnv {
   fail(stanza: Element, origin: Origin | undefined, condition: StanzaErrorCondition, text?: string, appCondition?: Element): void;
   /** A request to another actor, not awaited (e.g. a message to an account through its session actor). */
   tell(service: ActorService, msg: ActorRequest): void;
+  /** The 'room-delivery' hooks of every module: which of `targets` may receive traffic from `from` (privacy). */
+  allowed(from: string, kind: RoomDelivery['kind'], targets: ChatroomRecipient[]): Promise<ChatroomRecipient[]>;
+}
+
+/** Room traffic from `from` (a room or occupant address) about to reach occupants' connections. */
+export interface RoomDelivery {
+  env: ChatroomEnv;
+  from: string;
+  kind: 'message' | 'presence';
+  targets: ChatroomRecipient[];
 }
 
 /** Per message: `owned()` throws (the shard moved) when this instance may no longer write the room's durable state. */
@@ -47,4 +57,6 @@ export interface RoomBehaviour<S = unknown> {
 export interface ChatroomContribution {
   /** At most one loaded module provides the rooms. */
   room?: RoomBehaviour;
+  /** 'room-delivery': which targets may receive this room traffic (XEP-0016/0191 for occupants); returns those. */
+  deliver?(d: RoomDelivery): Promise<ChatroomRecipient[]>;
 }

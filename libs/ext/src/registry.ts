@@ -2,7 +2,7 @@
 // for the edge, IQ tables and hook chains for the actors, disco computed from what is loaded.
 import type { ActorService } from '@parley/subjects';
 import type { Element } from '@parley/xml';
-import type { RoomBehaviour } from './chatroom.ts';
+import type { ChatroomContribution, RoomBehaviour } from './chatroom.ts';
 import { type DiscoInfo, type DiscoTarget, discoIndex } from './disco.ts';
 import type { ConnectionHooks, FeatureStage, LocalIq, LocalIqStage, StreamApi } from './edge.ts';
 import { iqKey, IqTable } from './iq.ts';
@@ -25,7 +25,7 @@ export interface LoadedModules {
   readonly session: { iq: IqTable<SessionIqRequest>; hooks: SessionContribution[] };
   readonly presence: { iq: IqTable<PresenceIqRequest>; hooks: PresenceContribution[] };
   /** The room behaviour of the chatroom service, when a module provides one. */
-  readonly chatroom: { room: RoomBehaviour | null };
+  readonly chatroom: { room: RoomBehaviour | null; hooks: ChatroomContribution[] };
   disco(target: DiscoTarget): DiscoInfo;
 }
 
@@ -71,7 +71,7 @@ export function loadModules(modules: ExtensionModule[]): LoadedModules {
     },
     session: { iq: new IqTable(sessionIq), hooks: modules.flatMap((m) => (m.session ? [m.session] : [])) },
     presence: { iq: new IqTable(presenceIq), hooks: modules.flatMap((m) => (m.presence ? [m.presence] : [])) },
-    chatroom: { room: rooms[0]?.chatroom?.room ?? null },
+    chatroom: { room: rooms[0]?.chatroom?.room ?? null, hooks: modules.flatMap((m) => (m.chatroom ? [m.chatroom] : [])) },
     disco: discoIndex(modules.flatMap((m) => m.disco ?? [])),
   };
 }

@@ -26,6 +26,7 @@ export function createChatroomHost(deps: ChatroomDeps): ActorHost<unknown, Actor
   const { log } = deps;
   const out = actorOutput(deps.bus);
   const room = deps.modules.chatroom.room;
+  const gate = deps.modules.chatroom.hooks.flatMap((h) => (h.deliver ? [h.deliver.bind(h)] : []));
   const env: ChatroomEnv = {
     domain: deps.domain,
     service: deps.service,
@@ -36,6 +37,14 @@ export function createChatroomHost(deps: ChatroomDeps): ActorHost<unknown, Actor
     answer: out.answer,
     fail: out.fail,
     tell: (service, msg) => out.tell(service, msg, (err) => log.warn('actor request failed', { err: err.message, service, kind: msg.kind })),
+    async allowed(from, kind, targets) {
+      let kept = targets;
+      for (const hook of gate) {
+        if (kept.length === 0) break;
+        kept = await hook({ env, from, kind, targets: kept });
+      }
+      return kept;
+    },
   };
   return new ActorHost<unknown, ActorRequest, void>(
     {
