@@ -103,7 +103,7 @@ describe('chatrooms with xmpp.js', () => {
     assert.deepEqual(c.inbox.take((e) => e.is('message') && e.getChildText('body') === 'psst bob'), []);
   });
 
-  test('whispers and groupchat from an occupant the addressee blocked (XEP-0191) are not delivered to it', T, async () => {
+  test('whispers, groupchat and presence from an occupant the addressee blocked (XEP-0191) are not delivered to it', T, async () => {
     const [a, b] = [await user('ba'), await user('bb')];
     const room = `block-${uniqueName('r')}@${service}`;
     await createRoom(a, room, 'alice');
@@ -118,6 +118,12 @@ describe('chatrooms with xmpp.js', () => {
     await a.send(xml('message', { to: b.jid, type: 'chat' }, xml('body', {}, 'direct flush')));
     await b.next((e) => e.is('message') && e.getChildText('body') === 'direct flush', 'the direct flush');
     assert.deepEqual(b.inbox.take((e) => e.is('message') && ['blocked whisper', 'second whisper', 'after the whispers'].includes(e.getChildText('body') ?? '')), []);
+    // Alice's presence in the room does not reach bob either (presence-in), flushed the same way.
+    await a.send(xml('presence', { to: `${room}/alice` }, xml('status', {}, 'busy')));
+    await a.next((e) => e.is('presence') && e.attrs.from === `${room}/alice` && e.getChildText('status') === 'busy', 'own presence update');
+    await a.send(xml('message', { to: b.jid, type: 'chat' }, xml('body', {}, 'second flush')));
+    await b.next((e) => e.is('message') && e.getChildText('body') === 'second flush', 'the second flush');
+    assert.deepEqual(b.inbox.take((e) => e.is('presence') && e.getChildText('status') === 'busy'), []);
     // Unblocked, the room's messages reach bob again.
     await b.iq(xml('iq', { type: 'set' }, xml('unblock', { xmlns: 'urn:xmpp:blocking' }, xml('item', { jid: `${room}/alice` }))));
     await groupchat(a, room, 'unblocked now');

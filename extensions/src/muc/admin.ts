@@ -124,7 +124,7 @@ async function applyRole(ctx: Ctx, room: Room, c: RoleChange, actorNick: string 
   }
   c.target.role = c.role;
   for (const s of c.target.sessions.values()) await persistSession(ctx, room, c.target, s);
-  broadcastPresence(ctx, room, c.target, { actorNick, reason: c.reason });
+  await broadcastPresence(ctx, room, c.target, { actorNick, reason: c.reason });
 }
 
 async function applyAffiliation(ctx: Ctx, room: Room, c: AffChange, actorNick: string | undefined): Promise<void> {
@@ -141,7 +141,7 @@ async function applyAffiliation(ctx: Ctx, room: Room, c: AffChange, actorNick: s
     } else {
       occ.role = defaultRole(room, effectiveAffiliationOf(ctx, room, c.jid));
       for (const s of occ.sessions.values()) await persistSession(ctx, room, occ, s);
-      broadcastPresence(ctx, room, occ, { actorNick, reason: c.reason });
+      await broadcastPresence(ctx, room, occ, { actorNick, reason: c.reason });
     }
   }
 }

@@ -103,11 +103,11 @@ async function join(ctx: Ctx, room: Room, stanza: Element, origin: Origin, nick:
   occ.sessions.set(from, session);
   room.occupants.set(nick, occ);
   room.byJid.set(from, nick);
-  sendRoster(ctx, room, session, occ);
+  await sendRoster(ctx, room, session, occ);
   const selfCodes: string[] = [];
   if (room.config.whois === 'anyone') selfCodes.push(STATUS.nonAnonymous); // §7.2.4
   if (created) selfCodes.push(STATUS.created); // §10.1.1
-  broadcastPresence(ctx, room, occ, { session, selfCodes });
+  await broadcastPresence(ctx, room, occ, { session, selfCodes });
   await sendHistory(ctx, room, session, muc?.getChild('history'));
   sendSubject(ctx, room, session);
   return null;
@@ -117,7 +117,7 @@ async function presenceUpdate(ctx: Ctx, room: Room, occ: Occupant, from: string,
   const session = occ.sessions.get(from)!;
   session.presence = keptPresence(stanza);
   await persistSession(ctx, room, occ, session);
-  broadcastPresence(ctx, room, occ, { session }); // §7.7
+  await broadcastPresence(ctx, room, occ, { session }); // §7.7
   return null;
 }
 
@@ -125,7 +125,7 @@ async function presenceUpdate(ctx: Ctx, room: Room, occ: Occupant, from: string,
 async function changeNick(ctx: Ctx, room: Room, occ: Occupant, nick: string): Promise<Outcome> {
   if (nickTakenByOther(room, nick, occ.bare) || room.occupants.has(nick)) return { error: 'conflict', text: 'that nickname is in use' };
   const old = occ.nick;
-  broadcastPresence(ctx, room, occ, { type: 'unavailable', codes: [STATUS.nickChanged], newNick: nick });
+  await broadcastPresence(ctx, room, occ, { type: 'unavailable', codes: [STATUS.nickChanged], newNick: nick });
   room.occupants.delete(old);
   occ.nick = nick;
   room.occupants.set(nick, occ);
@@ -133,7 +133,7 @@ async function changeNick(ctx: Ctx, room: Room, occ: Occupant, nick: string): Pr
     room.byJid.set(s.jid, nick);
     await persistSession(ctx, room, occ, s);
   }
-  broadcastPresence(ctx, room, occ, {});
+  await broadcastPresence(ctx, room, occ, {});
   return null;
 }
 
@@ -149,7 +149,7 @@ export async function leave(ctx: Ctx, room: Room, jid: string, conn?: string, st
   const shape: PresenceShape = { type: 'unavailable', session, reason: undefined };
   if (occ.sessions.size === 0) {
     room.occupants.delete(occ.nick);
-    broadcastPresence(ctx, room, occ, shape, [session]);
+    await broadcastPresence(ctx, room, occ, shape, [session]);
   } else {
     ctx.env.publish([session], occupantPresence(room, occ, shape, { self: true, realJid: true }).toString(), true);
   }
@@ -166,7 +166,7 @@ export async function removeOccupant(ctx: Ctx, room: Room, occ: Occupant, shape:
     room.byJid.delete(s.jid);
   }
   room.occupants.delete(occ.nick);
-  broadcastPresence(ctx, room, occ, { type: 'unavailable', ...shape, session: sessions[0] }, sessions);
+  await broadcastPresence(ctx, room, occ, { type: 'unavailable', ...shape, session: sessions[0] }, sessions);
   occ.sessions.clear();
 }
 

@@ -62,7 +62,7 @@ export function occupantPresence(room: Room, occ: Occupant, shape: PresenceShape
  * §7.2.3-7.2.4: an occupant's presence to every occupant, in three variants at most (itself, those
  * who may see real JIDs, the others); each variant goes out as one bus message per edge.
  */
-export function broadcastPresence(ctx: Ctx, room: Room, occ: Occupant, shape: PresenceShape, extraSelf: OccupantSession[] = []): void {
+export async function broadcastPresence(ctx: Ctx, room: Room, occ: Occupant, shape: PresenceShape, extraSelf: OccupantSession[] = []): Promise<void> {
   const self: OccupantSession[] = [...extraSelf];
   const privileged: OccupantSession[] = [];
   const plain: OccupantSession[] = [];
@@ -72,19 +72,22 @@ export function broadcastPresence(ctx: Ctx, room: Room, occ: Occupant, shape: Pr
     } else if (canSeeRealJids(room, occupant)) privileged.push(session);
     else plain.push(session);
   }
-  const send = (to: OccupantSession[], viewer: { self: boolean; realJid: boolean }) => {
-    if (to.length) ctx.env.publish(to, occupantPresence(room, occ, shape, viewer).toString(), true);
+  const send = async (to: OccupantSession[], viewer: { self: boolean; realJid: boolean }) => {
+    // The others' privacy lists may refuse presence from this occupant (XEP-0016 presence-in, XEP-0191).
+    const allowed = viewer.self || to.length === 0 ? to : await ctx.env.allowed(`${room.jid}/${occ.nick}`, 'presence', to);
+    if (allowed.length) ctx.env.publish(allowed, occupantPresence(room, occ, shape, viewer).toString(), true);
   };
-  send(self, { self: true, realJid: true });
-  send(privileged, { self: false, realJid: true });
-  send(plain, { self: false, realJid: false });
+  await send(self, { self: true, realJid: true });
+  await send(privileged, { self: false, realJid: true });
+  await send(plain, { self: false, realJid: false });
 }
 
 /** §7.2.3: the presence of every other occupant, to a joining session. */
-export function sendRoster(ctx: Ctx, room: Room, to: OccupantSession, viewer: Occupant): void {
+export async function sendRoster(ctx: Ctx, room: Room, to: OccupantSession, viewer: Occupant): Promise<void> {
   const realJid = canSeeRealJids(room, viewer);
   for (const occ of room.occupants.values()) {
     if (occ === viewer) continue;
+    if ((await ctx.env.allowed(`${room.jid}/${occ.nick}`, 'presence', [to])).length === 0) continue;
     ctx.env.publish([to], occupantPresence(room, occ, {}, { self: false, realJid }).toString(), true);
   }
 }

@@ -57,7 +57,7 @@ export async function loadRoom(ctx: Ctx, jid: string): Promise<Room> {
     room.byJid.set(o.realJid, o.nick);
   }
   // The others learn that an occupant whose connections all ended is gone (§7.14).
-  for (const g of gone.values()) if (!room.occupants.has(g.nick)) broadcastPresence(ctx, room, g, { type: 'unavailable' }, []);
+  for (const g of gone.values()) if (!room.occupants.has(g.nick)) await broadcastPresence(ctx, room, g, { type: 'unavailable' }, []);
   return room;
 }
 

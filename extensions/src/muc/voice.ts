@@ -44,6 +44,6 @@ export async function onVoiceForm(ctx: Ctx, room: Room, stanza: Element, form: E
   if (target.role !== 'visitor') return null;
   target.role = 'participant';
   for (const s of target.sessions.values()) await persistSession(ctx, room, target, s);
-  broadcastPresence(ctx, room, target, { actorNick: occ.nick });
+  await broadcastPresence(ctx, room, target, { actorNick: occ.nick });
   return null;
 }
