@@ -2,7 +2,7 @@
 # Parley's container image: the same `npm run build` bundle as `make run`, on a slim Node runtime.
 #   docker build -t parley .
 #   docker run --read-only --tmpfs /tmp -v parley-data:/var/lib/parley -p 5222:5222 -p 5223:5223 -p 5280:5280 parley
-# One image for every role: `start` (embedded), `start --role edge|session|presence|admin`, `migrate`, `user …`.
+# One image for every role: `start` (embedded), `start --role edge|session|presence|chatroom|admin`, `migrate`, `user …`.
 ARG NODE_IMAGE=node:20-bookworm-slim
 
 # Build: install everything, bundle the CLI with esbuild, then keep only production dependencies.

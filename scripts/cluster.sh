@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Local cluster on this machine's NATS, Redis and Postgres: 2 edges, 2 session, 2 presence
-# processes, each log line prefixed with its process name. `scripts/cluster.sh stop` ends it.
+# Local cluster on this machine's NATS, Redis and Postgres: 2 edges, 2 session, 2 presence,
+# 1 chatroom process, each log line prefixed with its process name. `scripts/cluster.sh stop` ends it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUN=.cluster
@@ -47,7 +47,8 @@ start_one session-1 session 9101
 start_one session-2 session 9102
 start_one presence-1 presence 9111
 start_one presence-2 presence 9112
+start_one chatroom-1 chatroom 9131
 start_one edge-1 edge 9121 5222 5223 5280
 start_one edge-2 edge 9122 6222 6223 6280
-echo "cluster starting: edges on 5222/5223/5280 and 6222/6223/6280; ops on 9101-9122; stop with: make cluster-stop"
+echo "cluster starting: edges on 5222/5223/5280 and 6222/6223/6280; ops on 9101-9131; stop with: make cluster-stop"
 wait

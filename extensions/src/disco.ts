@@ -55,6 +55,8 @@ export const disco: ExtensionModule = {
             return { error: 'item-not-found' };
           }
           const items: Element[] = [];
+          // §4: the server lists the entities modules declare (the chatroom service); accounts have none.
+          if (target(ctx) === 'server') items.push(...ctx.disco('server').items);
           for (const p of ctx.discoNodes) items.push(...((await p.items?.(ctx, undefined)) ?? []));
           return { result: [xml('query', { xmlns: NS.discoItems }, ...items)] };
         },

@@ -14,6 +14,7 @@ import { type ArchiveOptions, messageArchive } from './mam/index.ts';
 import { legacySession } from './legacy-session.ts';
 import { invitations } from './invitations.ts';
 import { type LookalikePolicy, lookalikes } from './lookalikes.ts';
+import { muc, type MucModuleOptions } from './muc/index.ts';
 import { offline } from './offline.ts';
 import { pep } from './pep/index.ts';
 import { ping } from './ping.ts';
@@ -36,6 +37,7 @@ export { legacySession } from './legacy-session.ts';
 export { invitations, NS_PARS } from './invitations.ts';
 export { type LookalikePolicy, lookalikes, NS_LOOKALIKE } from './lookalikes.ts';
 export { type ArchiveOptions, messageArchive, NS_MAM } from './mam/index.ts';
+export { defaultRoomConfig, MUC, muc, type MucModuleOptions, STATUS as MUC_STATUS } from './muc/index.ts';
 export { offline } from './offline.ts';
 export { DEFAULT_PEP_LIMITS, PEP_FEATURES, pep } from './pep/index.ts';
 export { ping } from './ping.ts';
@@ -68,6 +70,8 @@ export interface DefaultModuleOptions {
   profile?: ProfileSettings;
   /** XEP-0163 limits: items per node, bytes per item, nodes per account. */
   pep?: { maxItems: number; maxItemBytes: number; maxNodes: number };
+  /** Chatrooms (XEP-0045) on the chatroom service; without it no module provides rooms. */
+  muc?: MucModuleOptions;
 }
 
 export type ProfileSettings = Pick<
@@ -139,5 +143,6 @@ export function defaultModules(opts: DefaultModuleOptions): ExtensionModule[] {
     push({ includeBody: opts.pushIncludeBody, registry: opts.registry }),
     ...profileModules(opts.profile),
     pep({ limits: opts.pep }),
+    ...(opts.muc ? [muc(opts.muc)] : []),
   ];
 }

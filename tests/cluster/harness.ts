@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { deriveAllCredentials } from '@parley/sasl';
+import { shardOf } from '@parley/subjects';
 import { createStore, migrate, openPostgres, type RosterItem, type Store } from '@parley/store';
 import { Redis, type RedisOptions } from 'ioredis';
 
@@ -29,7 +30,7 @@ export const LEASE_TTL_MS = 2000;
 export const EDGE_TTL_SEC = 4;
 export const DOMAIN = 'localhost';
 
-export type Role = 'edge' | 'session' | 'presence' | 'admin';
+export type Role = 'edge' | 'session' | 'presence' | 'chatroom' | 'admin';
 
 export interface ClusterProcess {
   readonly name: string;
@@ -57,6 +58,8 @@ export interface ClusterOptions {
   edges: number;
   sessions: number;
   presences: number;
+  /** Chatroom processes (XEP-0045 room actors); none unless asked for. */
+  chatrooms?: number;
   /** Label in process names and failure messages. */
   label?: string;
   /** Backends of this cluster instead of the environment's (a private Redis a test may kill). */
@@ -99,7 +102,7 @@ export class TestCluster {
   readonly schema: string;
   readonly dataDir: string;
   readonly processes: ClusterProcess[] = [];
-  private counters: Record<Role, number> = { edge: 0, session: 0, presence: 0, admin: 0 };
+  private counters: Record<Role, number> = { edge: 0, session: 0, presence: 0, chatroom: 0, admin: 0 };
   private stopped = false;
 
   private constructor(
@@ -140,10 +143,11 @@ export class TestCluster {
       const roles: Role[] = [
         ...Array<Role>(opts.sessions).fill('session'),
         ...Array<Role>(opts.presences).fill('presence'),
+        ...Array<Role>(opts.chatrooms ?? 0).fill('chatroom'),
         ...Array<Role>(opts.edges).fill('edge'),
       ];
       await Promise.all(roles.map((r) => c.spawn(r)));
-      const actors = (['session', 'presence'] as const).filter((r) => roles.includes(r));
+      const actors = (['session', 'presence', 'chatroom'] as const).filter((r) => roles.includes(r));
       await Promise.all(actors.map((r) => c.waitShardsSettled(r)));
     } catch (err) {
       await c.stop();
@@ -209,7 +213,7 @@ export class TestCluster {
    * Waits until the live processes of `role` own all 64 shards between them, each holding some:
    * the cluster is settled (a test that starts traffic earlier measures start-up, not failover).
    */
-  async waitShardsSettled(role: 'session' | 'presence', timeoutMs = 30_000): Promise<Map<string, number>> {
+  async waitShardsSettled(role: 'session' | 'presence' | 'chatroom', timeoutMs = 30_000): Promise<Map<string, number>> {
     let last = new Map<string, number>();
     await waitFor(
       async () => {
@@ -224,7 +228,7 @@ export class TestCluster {
   }
 
   /** parley_<role>_shards_owned of every live process of the role. */
-  async shardsOwned(role: 'session' | 'presence'): Promise<Map<string, number>> {
+  async shardsOwned(role: 'session' | 'presence' | 'chatroom'): Promise<Map<string, number>> {
     const out = new Map<string, number>();
     await Promise.all(
       this.live(role).map(async (p) => {
@@ -232,6 +236,11 @@ export class TestCluster {
       }),
     );
     return out;
+  }
+
+  /** The instance holding the lease of `key`'s shard (its process name), or null. */
+  async shardOwner(role: 'session' | 'presence' | 'chatroom', key: string): Promise<string | null> {
+    return this.redis.hget(`${this.name}:lease:{${role}}`, `${shardOf(key)}:i`);
   }
 
   /** Creates accounts `name` with password `${name}-pw`; returns bare JIDs. */

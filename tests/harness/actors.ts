@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before } from 'node:test';
 import { LocalBus } from '@parley/bus';
+import { buildChatroomService } from '@parley/chatroom';
 import { type ExtensionModule, loadModules } from '@parley/ext';
 import { defaultModules } from '@parley/extensions';
 import { MemoryLocation, type ResourceEntry } from '@parley/location';
@@ -17,6 +18,8 @@ import { type ActorReply, type ActorRequest, type EdgeMessage, type Origin, stam
 import { type Element, parseFragment } from '@parley/xml';
 
 export const DOMAIN = 'example.com';
+/** The chatroom service's domain, for worlds that load a module providing rooms. */
+export const ROOM_SERVICE = `conference.${DOMAIN}`;
 /** Offline messages kept per account before `service-unavailable` (small, so the limit is cheap to reach). */
 export const OFFLINE_QUOTA = 3;
 export const SERVER_VERSION = '9.9.9-test';
@@ -210,7 +213,8 @@ export class ActorWorld {
     const modules = loadModules([...defaultModules({ serverVersion: SERVER_VERSION, offlineQuota: OFFLINE_QUOTA }), ...extra]);
     const session = buildSessionService({ domain: DOMAIN, bus: this.bus, location: this.location, store, log, modules });
     const presence = buildPresenceService({ domain: DOMAIN, bus: this.bus, location: this.location, store, log, modules });
-    for (const svc of [session, presence]) {
+    const chatroom = buildChatroomService({ domain: DOMAIN, service: ROOM_SERVICE, bus: this.bus, location: this.location, store, log, modules });
+    for (const svc of [session, presence, chatroom]) {
       svc.start();
       this.stops.push(() => svc.stop());
     }

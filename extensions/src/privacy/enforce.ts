@@ -2,7 +2,7 @@
 // invisibility (XEP-0186) modules, for online and offline accounts alike: one module at the
 // actors' hook points, reading the policies from the store on every stanza (so an offline
 // account's lists protect it, and the work done does not depend on whether anyone is online).
-import { type ExtensionModule, HANDLED, PASS, type PresenceDelivery, type Reachable, reach, refuse } from '@parley/ext';
+import { type ChatroomRecipient, type ExtensionModule, HANDLED, PASS, type PresenceDelivery, type Reachable, type RoomDelivery, reach, refuse } from '@parley/ext';
 import { bareOf } from '@parley/jid';
 import type { ResourceEntry } from '@parley/location';
 import { blockedCondition, effectiveList, isLocalJid, rosterLookup, sessionOf, shows } from './policy.ts';
@@ -69,11 +69,30 @@ async function deliver(d: PresenceDelivery): Promise<ResourceEntry[]> {
   return kept;
 }
 
+/** Room messages to occupants (the chatroom service): each occupant session's list decides, as for any inbound message. */
+async function roomDeliver(d: RoomDelivery): Promise<ChatroomRecipient[]> {
+  const owners = [...new Set(d.targets.map((t) => bareOf(t.jid)))];
+  const policies = await d.env.store.privacy.policies(owners);
+  const kept: ChatroomRecipient[] = [];
+  for (const t of d.targets) {
+    const owner = bareOf(t.jid);
+    const policy = policies.get(owner);
+    if (!policy) {
+      kept.push(t);
+      continue;
+    }
+    const list = effectiveList(policy, policy.sessions.get(t.conn));
+    if (await allows(list, d.kind === 'message' ? 'message' : 'presence-in', d.from, rosterLookup(d.env.store, owner, d.from))) kept.push(t);
+  }
+  return kept;
+}
+
 export const privacyEnforcement: ExtensionModule = {
   name: 'privacy',
   specs: ['XEP-0016 §2.2', 'XEP-0016 §2.14', 'XEP-0191 §3.3', 'XEP-0186 §3.1.1'],
   storage: ['privacy_lists', 'privacy_defaults', 'privacy_sessions'],
   session: { recipients },
+  chatroom: { deliver: roomDeliver },
   presence: {
     deliver,
     /** Subscription stanzas and directed presence the account sends: refused when its lists block the addressee. */

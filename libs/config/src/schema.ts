@@ -158,6 +158,30 @@ export const settingsShape = {
       settingMeta,
       server('PARLEY_WEBSOCKET_SECURE', 'WebSocket clients count as secure (a TLS-terminating proxy sits in front of the HTTP port); loopback always does.'),
     ),
+  mucDomain: optionalMatching(DNS_NAME, 'must be a DNS domain name such as conference.example.com', 'domain name')
+    .default(null)
+    .register(settingMeta, server('PARLEY_MUC_DOMAIN', 'Domain of the chatroom service (XEP-0045); unset: conference.<PARLEY_DOMAIN>.')),
+  mucCreators: oneOf(['admins', 'local'] as const)
+    .default('admins')
+    .register(settingMeta, server('PARLEY_MUC_CREATORS', 'Who may create chatrooms over XMPP: admins (PARLEY_MUC_ADMINS and the `parley room` CLI) or every local user.')),
+  mucAdmins: optionalMatching(/^[^\s,@/]+@[^\s,@/]+(,[^\s,@/]+@[^\s,@/]+)*$/, 'must be a comma list of bare JIDs such as alice@example.com', 'JID[,JID…]')
+    .default(null)
+    .register(settingMeta, server('PARLEY_MUC_ADMINS', 'Bare JIDs that administer every chatroom and may always create rooms.')),
+  mucMaxRoomsPerUser: intIn(0, 100_000)
+    .default(10)
+    .register(settingMeta, server('PARLEY_MUC_MAX_ROOMS_PER_USER', 'Rooms one user may own (admins are not limited).')),
+  mucHistorySize: intIn(0, 1000)
+    .default(20)
+    .register(settingMeta, server('PARLEY_MUC_HISTORY_SIZE', 'Messages of a room kept and sent to new occupants (XEP-0045 §7.2.15).')),
+  mucMaxOccupants: intIn(1, 100_000)
+    .default(1000)
+    .register(settingMeta, server('PARLEY_MUC_MAX_OCCUPANTS', 'Upper bound on occupants of a room (rooms may configure fewer).')),
+  mucOccupantRate: intIn(1, 1_000_000)
+    .default(120)
+    .register(settingMeta, server('PARLEY_MUC_OCCUPANT_RATE', 'Messages per minute one occupant may send to a room (burst of a quarter of it).')),
+  mucRoomRate: intIn(1, 10_000_000)
+    .default(6000)
+    .register(settingMeta, server('PARLEY_MUC_ROOM_RATE', 'Messages per minute a room accepts from all its occupants together.')),
   natsUrl: optionalMatching(/^[^\s,]+(,[^\s,]+)*$/, 'must be a URL such as nats://host:4222, or a comma list of them', 'URL[,URL…]', { secret: true })
     .default(null)
     .register(settingMeta, cluster('PARLEY_NATS_URL', 'Enables cluster mode: NATS URL, credentials may be in it (nats://user:pass@host:4222); a comma list is allowed.')),
@@ -236,4 +260,9 @@ export function envOf(key: SettingKey): string {
 
 export function isSettingKey(k: string): k is SettingKey {
   return Object.hasOwn(settingsShape, k);
+}
+
+/** The chatroom service's domain (XEP-0045): PARLEY_MUC_DOMAIN, or conference.<domain>. */
+export function chatroomDomain(c: Pick<ParleyConfig, 'domain' | 'mucDomain'>): string {
+  return c.mucDomain ?? `conference.${c.domain}`;
 }

@@ -1,5 +1,6 @@
 // One protocol extension, one module (STYLE.md §1, ARCHITECTURE.md Extensions): a module declares
 // everything it contributes to every service, and services are wired from a list of modules.
+import type { ChatroomContribution } from './chatroom.ts';
 import type { DiscoContribution } from './disco.ts';
 import type { EdgeContribution } from './edge.ts';
 import type { PresenceContribution } from './presence.ts';
@@ -20,4 +21,5 @@ export interface ExtensionModule {
   readonly edge?: EdgeContribution;
   readonly session?: SessionContribution;
   readonly presence?: PresenceContribution;
+  readonly chatroom?: ChatroomContribution;
 }

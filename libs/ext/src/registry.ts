@@ -2,6 +2,7 @@
 // for the edge, IQ tables and hook chains for the actors, disco computed from what is loaded.
 import type { ActorService } from '@parley/subjects';
 import type { Element } from '@parley/xml';
+import type { ChatroomContribution, RoomBehaviour } from './chatroom.ts';
 import { type DiscoInfo, type DiscoTarget, discoIndex } from './disco.ts';
 import type { FastifyInstance } from 'fastify';
 import type { ConnectionHooks, FeatureStage, HttpEnv, LocalIq, LocalIqStage, StreamApi } from './edge.ts';
@@ -28,6 +29,8 @@ export interface LoadedModules {
   readonly edge: EdgeExtensions;
   readonly session: { iq: IqTable<SessionIqRequest>; hooks: SessionContribution[]; discoNodes: DiscoNodeProvider[] };
   readonly presence: { iq: IqTable<PresenceIqRequest>; hooks: PresenceContribution[] };
+  /** The room behaviour of the chatroom service, when a module provides one. */
+  readonly chatroom: { room: RoomBehaviour | null; hooks: ChatroomContribution[] };
   disco(target: DiscoTarget): DiscoInfo;
 }
 
@@ -61,6 +64,9 @@ export function loadModules(modules: ExtensionModule[]): LoadedModules {
     }
   }
 
+  const rooms = modules.filter((m) => m.chatroom?.room);
+  if (rooms.length > 1) throw new Error(`modules ${rooms.map((m) => m.name).join(' and ')} both provide chatrooms`);
+
   return {
     names,
     edge: {
@@ -82,6 +88,7 @@ export function loadModules(modules: ExtensionModule[]): LoadedModules {
       discoNodes: modules.flatMap((m) => (m.session?.discoNodes ? [m.session.discoNodes] : [])),
     },
     presence: { iq: new IqTable(presenceIq), hooks: modules.flatMap((m) => (m.presence ? [m.presence] : [])) },
+    chatroom: { room: rooms[0]?.chatroom?.room ?? null, hooks: modules.flatMap((m) => (m.chatroom ? [m.chatroom] : [])) },
     disco: discoIndex(modules.flatMap((m) => m.disco ?? [])),
   };
 }

@@ -26,7 +26,7 @@ export interface SessionEnv {
 export interface SessionIqRequest extends IqRequest {
   env: SessionEnv;
   /** Features of loaded modules for disco#info (XEP-0030). */
-  disco(target: DiscoTarget): { features: string[]; identities: Element[] };
+  disco(target: DiscoTarget): { features: string[]; identities: Element[]; items: Element[] };
   /** The loaded modules' disco items and nodes (XEP-0030 §4), for the disco module. */
   discoNodes: readonly DiscoNodeProvider[];
 }

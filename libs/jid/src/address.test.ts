@@ -24,6 +24,15 @@ describe('the routing decision on a stanza address', () => {
     test(`to=${to ?? '(none)'} is ${expected.kind}`, () => assert.deepEqual(addressOf(to, ME, D), expected));
   }
 
+  test('with a chatroom service, its rooms, occupants and the service itself are rooms; other subdomains stay remote', () => {
+    const S = `conference.${D}`;
+    assert.deepEqual(addressOf(`tea@${S}`, ME, D, S), { kind: 'room', room: `tea@${S}`, nick: null });
+    assert.deepEqual(addressOf(`tea@${S}/Nick/with slash`, ME, D, S), { kind: 'room', room: `tea@${S}`, nick: 'Nick/with slash' });
+    assert.deepEqual(addressOf(S, ME, D, S), { kind: 'room', room: S, nick: null });
+    assert.deepEqual(addressOf(`tea@pubsub.${D}`, ME, D, S), { kind: 'remote', domain: `pubsub.${D}` });
+    assert.deepEqual(addressOf(`tea@${S}`, ME, D, null), { kind: 'remote', domain: S });
+  });
+
   test('the bare JID of a full JID ends at the first slash', () => {
     assert.equal(bareOf('a@b/c/d'), 'a@b');
     assert.equal(bareOf('a@b'), 'a@b');

@@ -17,7 +17,12 @@ export type Addressee =
   /** A full JID of a local account (possibly one of the sender's own resources). */
   | { kind: 'full'; bare: string; full: string }
   /** Another domain (RFC 6120 §10.4). */
-  | { kind: 'remote'; domain: string };
+  | { kind: 'remote'; domain: string }
+  /**
+   * The local chatroom service (XEP-0045): a room (`room@service`, `nick` set for an occupant's
+   * address) or the service itself (`room` is the service domain).
+   */
+  | { kind: 'room'; room: string; nick: string | null };
 
 const SERVER: Addressee = { kind: 'server' };
 
@@ -25,12 +30,15 @@ const SERVER: Addressee = { kind: 'server' };
  * Classify a prepared `to` relative to the sender's bare JID and the local domain. Cheap string
  * work only: `to` has been prepared (RFC 7622) by the edge already.
  */
-export function addressOf(to: string | undefined, senderBare: string, domain: string): Addressee {
+export function addressOf(to: string | undefined, senderBare: string, domain: string, roomService?: string | null): Addressee {
   if (to === undefined || to === domain) return SERVER;
   const bare = bareOf(to);
   const at = bare.indexOf('@');
   const host = at < 0 ? bare : bare.slice(at + 1);
-  if (host !== domain) return { kind: 'remote', domain: host };
+  if (host !== domain) {
+    if (roomService && host === roomService) return { kind: 'room', room: bare, nick: bare.length === to.length ? null : to.slice(bare.length + 1) };
+    return { kind: 'remote', domain: host };
+  }
   if (at < 0) return SERVER;
   if (bare.length !== to.length) return { kind: 'full', bare, full: to };
   return bare === senderBare ? { kind: 'own-bare', bare } : { kind: 'bare', bare };

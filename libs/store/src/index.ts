@@ -35,3 +35,4 @@ export type {
 export { type Invitation, type InvitationKind, type InvitationRepo, invitationDigest } from './invitations.ts';
 export { type CachedPrivacyRepo, cachedPrivacy, type PrivacyCacheOptions } from './privacy-cache.ts';
 export type { DirectoryField, DirectoryRepo, DirectoryVisibility, PrivateStorageRepo, UploadRepo, UploadSlot, VcardRepo } from './profile.ts';
+export type { MucAffiliation, MucAffiliationRecord, MucHistoryRecord, MucOccupantRecord, MucRepo, MucRoomRecord, MucRoomSummary } from './muc.ts';

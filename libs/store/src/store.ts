@@ -5,6 +5,7 @@ import { loginHistoryRepo } from './login-history.ts';
 import { offlineRepo } from './offline.ts';
 import { pepRepo } from './pep.ts';
 import { lastActivityRepo } from './last-activity.ts';
+import { mucRepo } from './muc.ts';
 import { privacyRepo } from './privacy.ts';
 import { pushRepo } from './push.ts';
 import { directoryRepo, privateStorageRepo, uploadRepo, vcardRepo } from './profile.ts';
@@ -31,6 +32,7 @@ export function createStore(sql: Sql): Store {
     fastTokens: fastTokenRepo(sql),
     push: pushRepo(sql),
     pep: pepRepo(sql),
+    muc: mucRepo(sql),
     sql,
     close: () => sql.close(),
   };

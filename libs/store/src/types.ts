@@ -1,5 +1,6 @@
 import type { DirectoryRepo, PrivateStorageRepo, UploadRepo, VcardRepo } from './profile.ts';
 import type { PepRepo } from './pep.ts';
+import type { MucRepo } from './muc.ts';
 import type { Sql } from './sql.ts';
 import type { ArchiveRepo } from './archive.ts';
 import type { InvitationRepo } from './invitations.ts';
@@ -258,6 +259,7 @@ export interface Store {
   fastTokens: FastTokenRepo;
   push: PushRepo;
   pep: PepRepo;
+  muc: MucRepo;
   sql: Sql;
   /** Closes the underlying Sql. */
   close(): Promise<void>;

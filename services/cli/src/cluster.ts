@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { announceResourceGone, clusterRetry, RedisLeaseStore, ShardManager } from '@parley/actor';
 import { type Bus, connectNatsBus } from '@parley/bus';
-import type { ParleyConfig } from '@parley/config';
+import { chatroomDomain, type ParleyConfig } from '@parley/config';
+import { buildChatroomService } from '@parley/chatroom';
 import { buildEdgeService, type EdgeService, loadTlsMaterial } from '@parley/edge';
 import { RedisLocation } from '@parley/location';
 import type { Logger } from '@parley/log';
@@ -23,10 +24,10 @@ import { loadServerModules } from './modules.ts';
 import { shareCachedPrivacy } from './privacy-cache.ts';
 import { migrationsDir } from './paths.ts';
 
-const CLUSTER_ROLES = ['edge', 'session', 'presence', 'admin'] as const;
+const CLUSTER_ROLES = ['edge', 'session', 'presence', 'chatroom', 'admin'] as const;
 export type ClusterRole = (typeof CLUSTER_ROLES)[number];
 /** `--role all`: the XMPP roles. The admin API is started on its own (one or two per cluster, not per node). */
-const ALL_ROLES: ClusterRole[] = ['edge', 'session', 'presence'];
+const ALL_ROLES: ClusterRole[] = ['edge', 'session', 'presence', 'chatroom'];
 
 export class ClusterConfigError extends Error {}
 
@@ -34,8 +35,7 @@ export function parseRoles(arg: string): ClusterRole[] {
   if (arg === 'all') return [...ALL_ROLES];
   const roles = arg.split(',').map((r) => r.trim());
   for (const r of roles) {
-    if (r === 'chatroom') throw new ClusterConfigError(`--role ${r}: the ${r} service is not part of this build yet`);
-    if (!(CLUSTER_ROLES as readonly string[]).includes(r)) throw new ClusterConfigError(`--role ${r}: use edge, session, presence, admin or all`);
+    if (!(CLUSTER_ROLES as readonly string[]).includes(r)) throw new ClusterConfigError(`--role ${r}: use edge, session, presence, chatroom, admin or all`);
   }
   return roles as ClusterRole[];
 }
@@ -117,7 +117,7 @@ export async function startClusterProcess(config: ParleyConfig, roles: ClusterRo
     stops.push(async () => unshare());
 
     const modules = loadServerModules(config, registry);
-    const actorRole = async (service: 'session' | 'presence') => {
+    const actorRole = async (service: 'session' | 'presence' | 'chatroom') => {
       const leases = await RedisLeaseStore.connect(config.redisUrl!, { prefix: `${config.clusterName}:`, redisOptions: redisTls });
       const manager = new ShardManager({
         service,
@@ -129,10 +129,13 @@ export async function startClusterProcess(config: ParleyConfig, roles: ClusterRo
           log.warn('shard lease error', { err: (err as Error).message, service });
         },
       });
+      const deps = { domain: config.domain, bus, location, store, log: log.child({ svc: service }), modules };
       const svc =
         service === 'session'
-          ? buildSessionService({ domain: config.domain, bus, location, store, log: log.child({ svc: 'session' }), modules })
-          : buildPresenceService({ domain: config.domain, bus, location, store, log: log.child({ svc: 'presence' }), modules });
+          ? buildSessionService(deps)
+          : service === 'presence'
+            ? buildPresenceService(deps)
+            : buildChatroomService({ ...deps, service: chatroomDomain(config) });
       new Gauge({ name: `parley_${service}_mailbox_depth`, help: `Messages queued or running in ${service} actors`, registers: [registry], collect() { this.set(svc.mailboxDepth()); } });
       new Gauge({ name: `parley_${service}_shards_owned`, help: `Shards of ${service} this instance owns`, registers: [registry], collect() { this.set(manager.owned().size); } });
       svc.start(manager);
@@ -145,6 +148,7 @@ export async function startClusterProcess(config: ParleyConfig, roles: ClusterRo
       });
     };
     if (roles.includes('session')) await actorRole('session');
+    if (roles.includes('chatroom')) await actorRole('chatroom');
     if (roles.includes('presence')) {
       await actorRole('presence');
       // A dead edge's sessions go within the edge TTL, and their contacts see them leave.

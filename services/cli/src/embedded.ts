@@ -5,10 +5,11 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildAdminService, clusterView, addUser } from '@parley/admin';
 import { LocalBus } from '@parley/bus';
-import { loadConfig, type ParleyConfig } from '@parley/config';
 import { buildEdgeService, loadTlsMaterial } from '@parley/edge';
 import { MemoryLocation } from '@parley/location';
 import { createLogger, type Logger } from '@parley/log';
+import { buildChatroomService } from '@parley/chatroom';
+import { chatroomDomain, loadConfig, type ParleyConfig } from '@parley/config';
 import { buildPresenceService } from '@parley/presence';
 import { buildSessionService } from '@parley/session';
 import { createStore, migrate, openPglite, openPostgres, type Store } from '@parley/store';
@@ -65,8 +66,10 @@ export async function startEmbedded(overrides: EmbeddedOverrides = {}, env: Node
     const modules = loadServerModules(config, registry);
     const session = buildSessionService({ domain: config.domain, bus, location, store, log: log.child({ svc: 'session' }), modules });
     const presence = buildPresenceService({ domain: config.domain, bus, location, store, log: log.child({ svc: 'presence' }), modules });
+    const chatroom = buildChatroomService({ domain: config.domain, service: chatroomDomain(config), bus, location, store, log: log.child({ svc: 'chatroom' }), modules });
     session.start();
     presence.start();
+    chatroom.start();
     const tls = await loadTlsMaterial({ certFile: config.tlsCert, keyFile: config.tlsKey, dataDir: config.dataDir, domain: config.domain, log });
     let ready = false;
     const edgeId = `edge-${randomBytes(4).toString('hex')}`;
@@ -90,7 +93,7 @@ export async function startEmbedded(overrides: EmbeddedOverrides = {}, env: Node
       store,
       location,
       bus,
-      cluster: clusterView({ domain: config.domain, location, store, self: { id: edgeId, roles: ['edge', 'session', 'presence', 'admin'] } }),
+      cluster: clusterView({ domain: config.domain, location, store, self: { id: edgeId, roles: ['edge', 'session', 'presence', 'chatroom', 'admin'] } }),
       tls: config.adminTls ? tls : null,
       version: serverVersion,
     });
@@ -130,6 +133,7 @@ export async function startEmbedded(overrides: EmbeddedOverrides = {}, env: Node
         await bus.flush();
         session.stop();
         presence.stop();
+        chatroom.stop();
         await admin?.close();
         await bus.close();
         await store.close();

@@ -10,12 +10,13 @@ import { acquireDataDirLock, DataDirBusyError, lockHolder } from './lock.ts';
 import { migrationsDir, serverVersion } from './paths.ts';
 import { type InvitationView, type IssuedInvitation, listUsers, parseTtl, UserError } from '@parley/admin';
 import { type AuditedCommands, auditedCommands } from './audited.ts';
+import { configRoomCommand, createRoomCommand, destroyRoomCommand, listRoomsCommand, RoomCommandError } from './rooms.ts';
 
 const USAGE = `Usage: parley <command> [options]
 
 Commands:
   start [--role R]                   run the server: embedded mode (every service in one process) unless
-                                     PARLEY_NATS_URL is set; then R is edge, session, presence, a comma
+                                     PARLEY_NATS_URL is set; then R is edge, session, presence, chatroom, a comma
                                      list, or all (cluster mode over NATS, Redis and Postgres)
   migrate                            apply database migrations
   user add <jid> [--password P]      create an account (password from --password or stdin)
@@ -25,6 +26,13 @@ Commands:
   user tokens list <jid>             list the account's FAST sign-in tokens (XEP-0484) per client
   user tokens revoke <jid> [--client ID]
                                      revoke them (all, or one client's user-agent id)
+  room create <room> [--owner JID] [key=value …]
+                                     create a chatroom (persistent, ready at once); settings: name,
+                                     description, public, persistent, membersOnly, moderated, password,
+                                     maxUsers, whois (moderators|anyone), allowInvites, changeSubject, allowPm
+  room list                          list chatrooms with their occupants
+  room config <room> [key=value …]   show or change a chatroom's settings
+  room destroy <room>                remove a chatroom with its history
   admin token create --role R [--name N]
                                      create a token for the admin API and console (R: read-only, operator
                                      or admin); the token is printed once
@@ -59,6 +67,7 @@ async function main(argv: string[]): Promise<number> {
       name: { type: 'string' },
       ttl: { type: 'string' },
       client: { type: 'string' },
+      owner: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -95,6 +104,8 @@ async function main(argv: string[]): Promise<number> {
       return user(config, sub, arg, values);
     case 'invite':
       return invite(config, sub, arg, values);
+    case 'room':
+      return room(config, sub, arg, positionals.slice(3), values);
     case 'admin':
       if (sub !== 'token') throw new UsageError('use "parley admin token create|list|revoke"');
       return adminToken(config, arg, arg2, values);
@@ -280,6 +291,44 @@ async function user(config: ParleyConfig, sub: string | undefined, arg: string |
     }
     default:
       throw new UsageError(`unknown user command "${sub ?? ''}"; use add, del, passwd, list or bulk`);
+  }
+}
+
+async function room(config: ParleyConfig, sub: string | undefined, arg: string | undefined, settings: string[], values: Values & { owner?: string }): Promise<number> {
+  // The embedded server owns its PGlite database while it runs: room commands need it stopped.
+  if (serverHoldsDatabase(config)) throw new UsageError(`the server (pid ${lockHolder(config.dataDir)}) is running on ${config.dataDir}; stop it to change rooms, or use cluster mode`);
+  const need = () => {
+    if (!arg) throw new UsageError(`parley room ${sub} needs a room name`);
+    return arg;
+  };
+  try {
+    switch (sub) {
+      case 'create': {
+        const jid = await withCommands(config, (_c, s) => createRoomCommand(s, config, need(), values.owner, settings));
+        process.stdout.write(`created ${jid}\n`);
+        return 0;
+      }
+      case 'list': {
+        for (const line of await withCommands(config, (_c, s) => listRoomsCommand(s, config))) process.stdout.write(`${line}\n`);
+        return 0;
+      }
+      case 'config': {
+        const c = await withCommands(config, (_c, s) => configRoomCommand(s, config, need(), settings));
+        const { salt: _salt, ...shown } = c;
+        process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
+        return 0;
+      }
+      case 'destroy': {
+        const jid = await withCommands(config, (_c, s) => destroyRoomCommand(s, config, need()));
+        process.stdout.write(`destroyed ${jid}\n`);
+        return 0;
+      }
+      default:
+        throw new UsageError(`unknown room command "${sub ?? ''}"; use create, list, config or destroy`);
+    }
+  } catch (err) {
+    if (err instanceof RoomCommandError) throw new UserError(err.message);
+    throw err;
   }
 }
 

@@ -1,6 +1,6 @@
 // The extension modules of this build, loaded the same way by embedded mode and by every cluster
 // process (ARCHITECTURE.md, Extensions).
-import type { ParleyConfig } from '@parley/config';
+import { chatroomDomain, type ParleyConfig } from '@parley/config';
 import { type LoadedModules, loadModules } from '@parley/ext';
 import { defaultModules } from '@parley/extensions';
 import type { Registry } from 'prom-client';
@@ -14,5 +14,19 @@ export function loadServerModules(config: ParleyConfig, registry: Registry): Loa
     defaultPage: config.archivePageSize,
     maxPage: config.archiveMaxPageSize,
   };
-  return loadModules(defaultModules({ serverVersion, offlineQuota: config.offlineQuota, lookalikePolicy: config.lookalikePolicy, registry, archive, smResumeSec: config.smResumeTimeoutSec, pushIncludeBody: config.pushIncludeBody, profile: config, pep: { maxItems: config.pepMaxItems, maxItemBytes: config.pepMaxItemBytes, maxNodes: config.pepMaxNodes } }));
+  return loadModules(defaultModules({ serverVersion, offlineQuota: config.offlineQuota, lookalikePolicy: config.lookalikePolicy, registry, archive, smResumeSec: config.smResumeTimeoutSec, pushIncludeBody: config.pushIncludeBody, profile: config, pep: { maxItems: config.pepMaxItems, maxItemBytes: config.pepMaxItemBytes, maxNodes: config.pepMaxNodes }, muc: mucOptions(config) }));
+}
+
+/** The chatroom settings as the muc module takes them. */
+export function mucOptions(config: ParleyConfig) {
+  return {
+    service: chatroomDomain(config),
+    creators: config.mucCreators,
+    admins: config.mucAdmins ? config.mucAdmins.split(',').map((j) => j.trim().toLowerCase()) : [],
+    maxRoomsPerUser: config.mucMaxRoomsPerUser,
+    historySize: config.mucHistorySize,
+    maxOccupants: config.mucMaxOccupants,
+    occupantRate: config.mucOccupantRate,
+    roomRate: config.mucRoomRate,
+  };
 }

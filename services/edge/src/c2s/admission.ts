@@ -24,7 +24,7 @@ const PRESENCE_TYPES = new Set(['error', 'probe', 'subscribe', 'subscribed', 'un
  * Admit a client stanza. On success `el` has been stamped in place: `from` is the session's full
  * JID (RFC 6120 §8.1.2.1) and `to` is prepared (RFC 7622).
  */
-export function admit(el: Element, session: Jid, domain: string, ext: EdgeExtensions): Admission {
+export function admit(el: Element, session: Jid, domain: string, ext: EdgeExtensions, roomService: string | null = null): Admission {
   if (el.getNS() !== NS.client || !(el.name === 'message' || el.name === 'presence' || el.name === 'iq')) {
     return { kind: 'stream-error', condition: 'unsupported-stanza-type', text: `${el.name} is not a stanza this server accepts` }; // §4.9.3.23
   }
@@ -63,10 +63,13 @@ export function admit(el: Element, session: Jid, domain: string, ext: EdgeExtens
     el.setAttr('to', to.toString());
   }
   const sender = session.bareString();
-  const to = addressOf(el.attr('to'), sender, domain);
+  const to = addressOf(el.attr('to'), sender, domain, roomService);
   // Federation is not enabled on this server (yet): §8.3.3.15; presence is not answered with errors.
   if (to.kind === 'remote') return el.name === 'presence' ? { kind: 'drop' } : refuse('remote-server-not-found', 'federation is not enabled on this server');
 
+  // XEP-0045: everything for the chatroom service or one of its rooms goes to the room's actor
+  // (the service's own address has an actor too: its disco and the room directory).
+  if (to.kind === 'room') return { kind: 'route', service: 'chatroom', key: to.room };
   const toServer = to.kind === 'server' || to.kind === 'own-bare';
   if (payload && toServer) {
     const local = ext.localIq('established', el.attr('type')!, payload.getNS(), payload.name);

@@ -1,5 +1,6 @@
 // An established stream: nonzas go to the module that owns their namespace; stanzas are admitted
 // (admission.ts) and handed to their actor, with every module told when each one was handled.
+import { chatroomDomain } from '@parley/config';
 import type { Jid } from '@parley/jid';
 import { mayReplyWithError, type StanzaErrorCondition, stanzaErrorReply } from '@parley/stanza';
 import type { Element } from '@parley/xml';
@@ -32,7 +33,7 @@ export function onEstablished(conn: C2SConnection, el: Element, jid: Jid): void 
 /** A promise when the stanza went to an actor: settled once the actor accepted (or refused) it. */
 function handle(conn: C2SConnection, el: Element, jid: Jid): Promise<void> | undefined {
   const { ctx } = conn;
-  const a = admit(el, jid, ctx.config.domain, ctx.ext);
+  const a = admit(el, jid, ctx.config.domain, ctx.ext, chatroomDomain(ctx.config));
   if (a.kind === 'stream-error') {
     conn.streamError(a.condition, a.text);
     return;

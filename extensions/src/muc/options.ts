@@ -1,0 +1,25 @@
+import type { ChatroomContext, ChatroomEnv } from '@parley/ext';
+
+export interface MucOptions {
+  /** Who may create rooms over XMPP (XEP-0045 §10.1.1 leaves it to policy). */
+  creators: 'admins' | 'local';
+  /** Bare JIDs that administer every room (service admins, §5.1.1 note) and may always create rooms. */
+  admins: string[];
+  maxRoomsPerUser: number;
+  historySize: number;
+  maxOccupants: number;
+  /** Messages per minute per occupant and per room. */
+  occupantRate: number;
+  roomRate: number;
+  /** A kicked user stays out this long, whatever resource or nickname it tries (issue 8 §4); default 30 s. */
+  kickCooldownMs?: number;
+  now?: () => number;
+}
+
+/** What every handler of one room message works with. */
+export interface Ctx {
+  env: ChatroomEnv;
+  opts: MucOptions;
+  own: ChatroomContext;
+  now(): number;
+}

@@ -1,0 +1,93 @@
+// Occupant presence in a room: what each viewer sees of an occupant (XEP-0045 §7.2.3-7.2.5: the
+// real JID only to moderators in semi-anonymous rooms, to everyone in non-anonymous ones; status
+// 110 to the occupant itself), and the fan-out of it, one bus message per edge and variant.
+import { NS } from '@parley/stanza';
+import { type Element, parseFragment, xml } from '@parley/xml';
+import { MUC, STATUS } from './ns.ts';
+import type { Ctx } from './options.ts';
+import { affiliationOf, allSessions, type Occupant, type OccupantSession, occupantId, type Room } from './state.ts';
+
+export interface PresenceShape {
+  type?: 'unavailable';
+  /** Status codes for everyone, and those only the occupant itself gets (besides 110). */
+  codes?: string[];
+  selfCodes?: string[];
+  /** §7.6.3: the new nickname in the unavailable presence of a nick change (303). */
+  newNick?: string;
+  /** §8.2/§9.1: who kicked or banned, and why. */
+  actorNick?: string;
+  reason?: string;
+  /** §10.9: the room was destroyed. */
+  destroy?: Element;
+  /** The session whose real JID is shown (default: the occupant's first). */
+  session?: OccupantSession;
+}
+
+/** Children of a client's presence that the room repeats (§7.2.3): not its MUC payloads or a spoofed occupant id (XEP-0421 §4). */
+export function keptPresence(stanza: Element): string | null {
+  const kept = stanza.getChildElements().filter((c) => c.getNS() !== MUC.base && c.getNS() !== MUC.user && c.getNS() !== MUC.occupantId);
+  return kept.length ? kept.map((c) => c.toString()).join('') : null;
+}
+
+export function canSeeRealJids(room: Room, viewer: Occupant): boolean {
+  return room.config.whois === 'anyone' || viewer.role === 'moderator';
+}
+
+/** The presence of `occ` as one kind of viewer sees it. */
+export function occupantPresence(room: Room, occ: Occupant, shape: PresenceShape, viewer: { self: boolean; realJid: boolean }): Element {
+  const p = xml('presence', { xmlns: NS.client, from: `${room.jid}/${occ.nick}`, type: shape.type });
+  const session = shape.session ?? occ.sessions.values().next().value;
+  if (shape.type !== 'unavailable' && session?.presence) {
+    for (const c of parseFragment(`<p xmlns="${NS.client}">${session.presence}</p>`).getChildElements()) p.append(c.clone());
+  }
+  const item = xml('item', {
+    affiliation: affiliationOf(room, occ.bare),
+    role: shape.type === 'unavailable' ? 'none' : occ.role,
+    jid: viewer.realJid && session ? session.jid : undefined,
+    nick: shape.newNick,
+  });
+  if (shape.actorNick) item.append(xml('actor', { nick: shape.actorNick }));
+  if (shape.reason) item.append(xml('reason', null, shape.reason));
+  const x = xml('x', { xmlns: MUC.user }, item);
+  if (shape.destroy) x.append(shape.destroy);
+  const codes = [...(shape.codes ?? [])];
+  if (viewer.self) codes.push(STATUS.self, ...(shape.selfCodes ?? []));
+  for (const code of [...new Set(codes)].sort()) x.append(xml('status', { code }));
+  p.append(x);
+  p.append(xml('occupant-id', { xmlns: MUC.occupantId, id: occupantId(room, occ.bare) }));
+  return p;
+}
+
+/**
+ * §7.2.3-7.2.4: an occupant's presence to every occupant, in three variants at most (itself, those
+ * who may see real JIDs, the others); each variant goes out as one bus message per edge.
+ */
+export async function broadcastPresence(ctx: Ctx, room: Room, occ: Occupant, shape: PresenceShape, extraSelf: OccupantSession[] = []): Promise<void> {
+  const self: OccupantSession[] = [...extraSelf];
+  const privileged: OccupantSession[] = [];
+  const plain: OccupantSession[] = [];
+  for (const { occupant, session } of allSessions(room)) {
+    if (occupant === occ) {
+      if (!self.includes(session)) self.push(session);
+    } else if (canSeeRealJids(room, occupant)) privileged.push(session);
+    else plain.push(session);
+  }
+  const send = async (to: OccupantSession[], viewer: { self: boolean; realJid: boolean }) => {
+    // The others' privacy lists may refuse presence from this occupant (XEP-0016 presence-in, XEP-0191).
+    const allowed = viewer.self || to.length === 0 ? to : await ctx.env.allowed(`${room.jid}/${occ.nick}`, 'presence', to);
+    if (allowed.length) ctx.env.publish(allowed, occupantPresence(room, occ, shape, viewer).toString(), true);
+  };
+  await send(self, { self: true, realJid: true });
+  await send(privileged, { self: false, realJid: true });
+  await send(plain, { self: false, realJid: false });
+}
+
+/** §7.2.3: the presence of every other occupant, to a joining session. */
+export async function sendRoster(ctx: Ctx, room: Room, to: OccupantSession, viewer: Occupant): Promise<void> {
+  const realJid = canSeeRealJids(room, viewer);
+  for (const occ of room.occupants.values()) {
+    if (occ === viewer) continue;
+    if ((await ctx.env.allowed(`${room.jid}/${occ.nick}`, 'presence', [to])).length === 0) continue;
+    ctx.env.publish([to], occupantPresence(room, occ, {}, { self: false, realJid }).toString(), true);
+  }
+}

@@ -1,0 +1,141 @@
+// A room as its actor holds it: configuration, affiliations and occupants, rebuilt from the store
+// (migrations/0005_muc.sql) when the actor activates (ARCHITECTURE.md, Actors).
+import { createHash, randomBytes } from 'node:crypto';
+import type { MucAffiliation } from '@parley/store';
+import type { TokenBucket } from './limits.ts';
+
+export type Role = 'moderator' | 'participant' | 'visitor' | 'none';
+export type Affiliation = MucAffiliation | 'none';
+
+/** XEP-0045 §10.2 room configuration (muc#roomconfig fields). */
+export interface RoomConfig {
+  name: string;
+  description: string;
+  persistent: boolean;
+  public: boolean;
+  membersOnly: boolean;
+  moderated: boolean;
+  password: string | null;
+  maxUsers: number;
+  /** §10.2: who may discover occupants' real JIDs: semi-anonymous ('moderators') or non-anonymous ('anyone'). */
+  whois: 'moderators' | 'anyone';
+  allowInvites: boolean;
+  changeSubject: boolean;
+  allowPm: 'anyone' | 'participants' | 'moderators' | 'none';
+  /** §10.1.1: a new room stays locked until its owner configures it (or accepts the defaults). */
+  locked: boolean;
+  /** Secret of this room's occupant ids (XEP-0421 §4: not derivable from the real JID by others). */
+  salt: string;
+}
+
+export function defaultConfig(name: string, maxUsers: number): RoomConfig {
+  return {
+    name,
+    description: '',
+    persistent: false,
+    public: true,
+    membersOnly: false,
+    moderated: false,
+    password: null,
+    maxUsers,
+    whois: 'moderators',
+    allowInvites: false,
+    changeSubject: false,
+    allowPm: 'anyone',
+    locked: true,
+    salt: randomBytes(16).toString('base64url'),
+  };
+}
+
+/** Stored configuration (a JSON object) read back over the defaults, so new fields get their default. */
+export function configFrom(stored: Record<string, unknown>, name: string, maxUsers: number): RoomConfig {
+  const c = { ...defaultConfig(name, maxUsers), ...(stored as Partial<RoomConfig>) };
+  return c;
+}
+
+export interface OccupantSession {
+  /** The occupant's real full JID. */
+  jid: string;
+  edge: string;
+  conn: string;
+  /** Children of its last presence to the room (show, status, …), serialized; null for none. */
+  presence: string | null;
+}
+
+export interface Occupant {
+  nick: string;
+  /** Real bare JID: several resources of one account share the nickname (XEP-0045 §7.2.1 note). */
+  bare: string;
+  role: Role;
+  sessions: Map<string, OccupantSession>;
+}
+
+export interface AffiliationEntry {
+  affiliation: MucAffiliation;
+  nick: string | null;
+  reason: string | null;
+}
+
+export interface Room {
+  kind: 'room';
+  jid: string;
+  exists: boolean;
+  config: RoomConfig;
+  subject: string | null;
+  subjectBy: string | null;
+  affiliations: Map<string, AffiliationEntry>;
+  /** By nickname. */
+  occupants: Map<string, Occupant>;
+  /** Real full JID → nickname. */
+  byJid: Map<string, string>;
+  /** Per occupant (bare JID) and for the whole room (XEP-0045 §7.4 leaves rate policy to the service). */
+  senders: Map<string, TokenBucket>;
+  /** Kicked users (bare JID) and until when they may not come back, under any resource or nickname. */
+  kicked: Map<string, number>;
+  roomRate: TokenBucket | null;
+}
+
+export interface ServiceState {
+  kind: 'service';
+}
+
+export type ChatState = Room | ServiceState;
+
+export function affiliationOf(room: Room, bare: string): Affiliation {
+  return room.affiliations.get(bare)?.affiliation ?? 'none';
+}
+
+/** §5.1.2 default roles: moderators are owners and admins; visitors are unaffiliated users of a moderated room. */
+export function defaultRole(room: Room, aff: Affiliation): Role {
+  if (aff === 'owner' || aff === 'admin') return 'moderator';
+  if (aff === 'outcast') return 'none';
+  if (aff === 'member') return 'participant';
+  return room.config.moderated ? 'visitor' : 'participant';
+}
+
+const AFF_RANK: Record<Affiliation, number> = { outcast: 0, none: 1, member: 2, admin: 3, owner: 4 };
+export const affRank = (a: Affiliation) => AFF_RANK[a];
+
+/** XEP-0421 §3: the same id for the same real bare JID in this room, and nothing that reveals it. */
+export function occupantId(room: Room, bare: string): string {
+  return createHash('sha256').update(`${room.config.salt}\u0000${room.jid}\u0000${bare}`).digest('base64url').slice(0, 24);
+}
+
+export function occupantOf(room: Room, realJid: string): Occupant | undefined {
+  const nick = room.byJid.get(realJid);
+  return nick === undefined ? undefined : room.occupants.get(nick);
+}
+
+/** Every connection of every occupant, optionally only those a predicate admits. */
+export function* allSessions(room: Room): Generator<{ occupant: Occupant; session: OccupantSession }> {
+  for (const occupant of room.occupants.values()) for (const session of occupant.sessions.values()) yield { occupant, session };
+}
+
+/** §7.2.1: nick occupied by another user (different bare JID). */
+export function nickTakenByOther(room: Room, nick: string, bare: string): boolean {
+  const o = room.occupants.get(nick);
+  if (o && o.bare !== bare) return true;
+  // §7.2.9 / §7.10: a nickname reserved by a member belongs to that member.
+  for (const [jid, a] of room.affiliations) if (a.nick === nick && jid !== bare && a.affiliation !== 'outcast') return true;
+  return false;
+}

@@ -1,0 +1,225 @@
+// The chatroom service with the muc module on the in-process actor world: fan-out per edge, room
+// policy (who creates, how many rooms, rate limits, moderation), bad input answered with the right
+// stanza error, sessions that end leaving their rooms, and a room rebuilt from the store.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { muc } from '@parley/extensions';
+import { actorWorldPerFile, DOMAIN, errorCondition, ROOM_SERVICE, type Resource, type Scene } from '../../../tests/harness/actors.ts';
+
+let clock = 1_000_000;
+const world = actorWorldPerFile([
+  muc({ service: ROOM_SERVICE, creators: 'local', admins: [`root@${DOMAIN}`], maxRoomsPerUser: 2, historySize: 5, maxOccupants: 50, occupantRate: 8, roomRate: 1000, now: () => clock }),
+]);
+
+const MUC = 'http://jabber.org/protocol/muc';
+const USER = 'http://jabber.org/protocol/muc#user';
+let roomCount = 0;
+const newRoom = () => `room${++roomCount}@${ROOM_SERVICE}`;
+const FORM = (fields: Record<string, string>) =>
+  `<query xmlns="http://jabber.org/protocol/muc#owner"><x xmlns="jabber:x:data" type="submit">${Object.entries(fields)
+    .map(([k, v]) => `<field var="muc#roomconfig_${k}"><value>${v}</value></field>`)
+    .join('')}</x></query>`;
+
+async function enter(s: Scene, room: string, who: Resource, nick: string): Promise<void> {
+  await s.stanza('chatroom', room, `<presence xmlns="jabber:client" to="${room}/${nick}"><x xmlns="${MUC}"/></presence>`, who);
+}
+
+/** A configured (unlocked) room owned by `owner`, entered as `nick`. */
+async function opened(s: Scene, owner: Resource, nick: string, fields: Record<string, string> = {}): Promise<string> {
+  const room = newRoom();
+  await enter(s, room, owner, nick);
+  await s.stanza('chatroom', room, `<iq xmlns="jabber:client" type="set" id="cfg" to="${room}">${FORM(fields)}</iq>`, owner);
+  s.forget();
+  return room;
+}
+
+const lastError = (s: Scene, r: Resource) => {
+  const got = s.received(r);
+  return errorCondition(got[got.length - 1]!);
+};
+
+describe('room fan-out', () => {
+  test('a groupchat message is one bus message per edge holding occupants, and nothing for an edge without any', async () => {
+    const s = world.scene();
+    const [a, b, c, d] = await Promise.all(['ann', 'ben', 'cat', 'dan'].map((n) => s.account(n)));
+    const [e1, e2, e3] = [s.edge('e1'), s.edge('e2'), s.edge('e3')];
+    const ann = await s.online(a!, 'r', e1);
+    const ben = await s.online(b!, 'r', e1);
+    const cat = await s.online(c!, 'r', e2);
+    await s.online(d!, 'r', e3); // online, not in the room
+    const room = await opened(s, ann, 'ann');
+    await enter(s, room, ben, 'ben');
+    await enter(s, room, cat, 'cat');
+    s.forget();
+    await s.stanza('chatroom', room, `<message xmlns="jabber:client" type="groupchat" to="${room}"><body>hi</body></message>`, cat);
+    assert.equal(e1.deliveries().length, 1);
+    assert.deepEqual(e1.deliveries()[0]!.targets.map((t) => t.conn).sort(), [ann.conn, ben.conn].sort());
+    assert.equal(e2.deliveries().length, 1);
+    assert.equal(e3.deliveries().length, 0);
+    for (const r of [ann, ben, cat]) assert.equal(s.received(r)[0]?.attr('from'), `${room}/cat`);
+    assert.equal(s.received(ann)[0]?.attr('to'), ann.jid);
+  });
+});
+
+describe('policy and limits', () => {
+  test('a user owns at most maxRoomsPerUser rooms', async () => {
+    const s = world.scene();
+    const owner = await s.online(await s.account('own'), 'r', s.edge('e'));
+    await opened(s, owner, 'o');
+    await opened(s, owner, 'o');
+    await enter(s, newRoom(), owner, 'o');
+    assert.equal(lastError(s, owner), 'not-allowed');
+  });
+
+  test('an occupant sending too fast gets policy-violation; the bucket refills with time', async () => {
+    const s = world.scene();
+    const owner = await s.online(await s.account('fast'), 'r', s.edge('e'));
+    const room = await opened(s, owner, 'f');
+    const send = (id: string) => s.stanza('chatroom', room, `<message xmlns="jabber:client" id="${id}" type="groupchat" to="${room}"><body>x</body></message>`, owner);
+    await send('1');
+    await send('2');
+    s.forget();
+    await send('3'); // burst of 8/4 = 2 used up
+    assert.equal(lastError(s, owner), 'policy-violation');
+    clock += 60_000;
+    s.forget();
+    await send('4');
+    assert.equal(errorCondition(s.received(owner)[0]!), undefined);
+  });
+
+  test('in a moderated room a visitor may not speak until given voice', async () => {
+    const s = world.scene();
+    const e = s.edge('e');
+    const mod = await s.online(await s.account('mod'), 'r', e);
+    const vis = await s.online(await s.account('vis'), 'r', e);
+    const room = await opened(s, mod, 'mod', { moderatedroom: '1' });
+    await enter(s, room, vis, 'vis');
+    const self = s.received(vis).find((p) => p.attr('from') === `${room}/vis`);
+    assert.equal(self?.getChild('x', USER)?.getChild('item')?.attr('role'), 'visitor');
+    s.forget();
+    await s.stanza('chatroom', room, `<message xmlns="jabber:client" type="groupchat" to="${room}"><body>may I?</body></message>`, vis);
+    assert.equal(lastError(s, vis), 'forbidden');
+    // §7.13: the visitor asks; the moderator gets the form and approves it (§8.6).
+    s.forget();
+    const FT = (v: string) => `<field var="FORM_TYPE"><value>${v}</value></field>`;
+    await s.stanza('chatroom', room, `<message xmlns="jabber:client" to="${room}"><x xmlns="jabber:x:data" type="submit">${FT('http://jabber.org/protocol/muc#request')}<field var="muc#role"><value>participant</value></field></x></message>`, vis);
+    const asked = s.received(mod).find((m) => m.getChild('x', 'jabber:x:data'));
+    assert.ok(asked, 'the moderator got the voice request');
+    assert.equal(asked.getChild('x', 'jabber:x:data')!.getChildren('field').find((f) => f.attr('var') === 'muc#roomnick')?.getChildText('value'), 'vis');
+    await s.stanza('chatroom', room, `<message xmlns="jabber:client" to="${room}"><x xmlns="jabber:x:data" type="submit">${FT('http://jabber.org/protocol/muc#request')}<field var="muc#roomnick"><value>vis</value></field><field var="muc#request_allow"><value>true</value></field></x></message>`, mod);
+    s.forget();
+    await s.stanza('chatroom', room, `<message xmlns="jabber:client" type="groupchat" to="${room}"><body>thanks</body></message>`, vis);
+    assert.equal(s.received(mod)[0]?.getChildText('body'), 'thanks');
+  });
+
+  test('a kick removes every resource and nickname of the user, and holds for a while', async () => {
+    const s = world.scene();
+    const e = s.edge('e');
+    const owner = await s.online(await s.account('kown'), 'r', e);
+    const kBare = await s.account('kid');
+    const [k1, k2] = [await s.online(kBare, 'one', e), await s.online(kBare, 'two', e)];
+    const room = await opened(s, owner, 'owner');
+    await enter(s, room, k1, 'kid');
+    await enter(s, room, k2, 'kiddo'); // the same user under a second nickname
+    s.forget();
+    await s.stanza('chatroom', room, `<iq xmlns="jabber:client" type="set" id="k" to="${room}"><query xmlns="http://jabber.org/protocol/muc#admin"><item nick="kid" role="none"/></query></iq>`, owner);
+    const gone = s.received(owner).filter((p) => p.attr('type') === 'unavailable').map((p) => p.attr('from'));
+    assert.deepEqual(gone.sort(), [`${room}/kid`, `${room}/kiddo`]);
+    s.forget();
+    await enter(s, room, k2, 'other');
+    assert.equal(lastError(s, k2), 'forbidden');
+    clock += 31_000;
+    s.forget();
+    await enter(s, room, k2, 'other');
+    assert.equal(s.received(k2).some((p) => p.attr('from') === `${room}/other` && p.attr('type') === undefined), true);
+  });
+
+  test('the last owner cannot be removed; an admin cannot ban an owner', async () => {
+    const s = world.scene();
+    const e = s.edge('e');
+    const o = await s.account('lo');
+    const owner = await s.online(o, 'r', e);
+    const room = await opened(s, owner, 'o');
+    await s.stanza('chatroom', room, `<iq xmlns="jabber:client" type="set" id="x" to="${room}"><query xmlns="http://jabber.org/protocol/muc#admin"><item jid="${o}" affiliation="member"/></query></iq>`, owner);
+    assert.equal(lastError(s, owner), 'conflict');
+    const adm = await s.account('adm');
+    const admin = await s.online(adm, 'r', e);
+    await s.stanza('chatroom', room, `<iq xmlns="jabber:client" type="set" id="y" to="${room}"><query xmlns="http://jabber.org/protocol/muc#admin"><item jid="${adm}" affiliation="admin"/></query></iq>`, owner);
+    await enter(s, room, admin, 'adm');
+    s.forget();
+    await s.stanza('chatroom', room, `<iq xmlns="jabber:client" type="set" id="z" to="${room}"><query xmlns="http://jabber.org/protocol/muc#admin"><item jid="${o}" affiliation="outcast"/></query></iq>`, admin);
+    assert.equal(lastError(s, admin), 'not-allowed');
+  });
+});
+
+describe('bad input gets the right stanza error', () => {
+  test('unknown room, missing nickname, groupchat to an occupant, bad form, unknown IQ', async () => {
+    const s = world.scene();
+    const u = await s.online(await s.account('bad'), 'r', s.edge('e'));
+    await s.stanza('chatroom', `nothing@${ROOM_SERVICE}`, `<message xmlns="jabber:client" type="groupchat" to="nothing@${ROOM_SERVICE}"><body>?</body></message>`, u);
+    assert.equal(lastError(s, u), 'item-not-found');
+    const room = await opened(s, u, 'me');
+    await s.stanza('chatroom', room, `<presence xmlns="jabber:client" to="${room}"/>`, u);
+    assert.equal(lastError(s, u), 'jid-malformed');
+    await s.stanza('chatroom', room, `<message xmlns="jabber:client" type="groupchat" to="${room}/me"><body>?</body></message>`, u);
+    assert.equal(lastError(s, u), 'bad-request');
+    await s.stanza('chatroom', room, `<iq xmlns="jabber:client" type="set" id="f" to="${room}">${FORM({ whois: 'everybody' })}</iq>`, u);
+    assert.equal(lastError(s, u), 'not-acceptable');
+    await s.stanza('chatroom', room, `<iq xmlns="jabber:client" type="get" id="q" to="${room}"><query xmlns="jabber:iq:version"/></iq>`, u);
+    assert.equal(lastError(s, u), 'service-unavailable');
+    await s.stanza('chatroom', room, `<message xmlns="jabber:client" to="${room}"><body>not groupchat</body></message>`, u);
+    assert.equal(lastError(s, u), 'bad-request');
+  });
+});
+
+describe('occupants that go away', () => {
+  test('a connection that ends leaves its rooms: the presence service tells the room, the others see unavailable', async () => {
+    const s = world.scene();
+    const e = s.edge('e');
+    const a = await s.online(await s.account('stay'), 'r', e);
+    const bBare = await s.account('go');
+    const b = await s.online(bBare, 'r', e, { available: false });
+    const room = await opened(s, a, 'stay');
+    await enter(s, room, b, 'go');
+    s.forget();
+    await s.request('presence', { kind: 'resource-gone', key: bBare, jid: b.jid, conn: b.conn, edge: b.edge, available: false });
+    const gone = s.received(a).find((p) => p.attr('from') === `${room}/go`);
+    assert.equal(gone?.attr('type'), 'unavailable');
+    // A stale notice (another connection of the same full JID) changes nothing.
+    await enter(s, room, b, 'go');
+    s.forget();
+    await s.request('chatroom', { kind: 'resource-gone', key: room, jid: b.jid, conn: 'an-older-connection', edge: b.edge, available: false });
+    assert.deepEqual(s.received(a), []);
+  });
+});
+
+describe('reserved nicknames (XEP-0045 §7.10, §7.12)', () => {
+  test('registering reserves a nickname and makes a member; nobody else may enter with it', async () => {
+    const s = world.scene();
+    const e = s.edge('e');
+    const owner = await s.online(await s.account('rown'), 'r', e);
+    const regBare = await s.account('reg');
+    const reg = await s.online(regBare, 'r', e);
+    const other = await s.online(await s.account('oth'), 'r', e);
+    const room = await opened(s, owner, 'owner');
+    const REG = 'jabber:iq:register';
+    await s.stanza('chatroom', room, `<iq xmlns="jabber:client" type="get" id="g" to="${room}"><query xmlns="${REG}"/></iq>`, reg);
+    const form = s.received(reg)[0]!.getChild('query', REG)!.getChild('x', 'jabber:x:data')!;
+    assert.ok(form.getChildren('field').some((f) => f.attr('var') === 'muc#register_roomnick'));
+    s.forget();
+    const submit = (nick: string) =>
+      `<query xmlns="${REG}"><x xmlns="jabber:x:data" type="submit"><field var="FORM_TYPE"><value>http://jabber.org/protocol/muc#register</value></field><field var="muc#register_roomnick"><value>${nick}</value></field></x></query>`;
+    await s.stanza('chatroom', room, `<iq xmlns="jabber:client" type="set" id="s" to="${room}">${submit('Reggie')}</iq>`, reg);
+    assert.equal(s.received(reg)[0]?.attr('type'), 'result');
+    await s.stanza('chatroom', room, `<iq xmlns="jabber:client" type="set" id="s2" to="${room}">${submit('Reggie')}</iq>`, other);
+    assert.equal(lastError(s, other), 'conflict');
+    await enter(s, room, other, 'Reggie');
+    assert.equal(lastError(s, other), 'conflict');
+    s.forget();
+    await s.stanza('chatroom', room, `<iq xmlns="jabber:client" type="get" id="n" to="${room}"><query xmlns="http://jabber.org/protocol/disco#info" node="x-roomuser-item"/></iq>`, reg);
+    assert.equal(s.received(reg)[0]?.getChild('query')?.getChild('identity')?.attr('name'), 'Reggie');
+    await enter(s, room, reg, 'Reggie');
+    const self = s.received(reg).find((p) => p.attr('from') === `${room}/Reggie`);
+    assert.equal(self?.getChild('x', USER)?.getChild('item')?.attr('affiliation'), 'member');
+  });
+});

@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { defaultConfig as defaults } from '@parley/config';
+import { createStore, defaultMigrationsDir, migrate, openPglite, type Store } from '@parley/store';
+import { configRoomCommand, createRoomCommand, destroyRoomCommand, listRoomsCommand, RoomCommandError, roomJid } from './rooms.ts';
+
+const config = { ...defaults(), domain: 'example.com' };
+let store: Store;
+before(async () => {
+  const sql = await openPglite(null);
+  await migrate(sql, defaultMigrationsDir);
+  store = createStore(sql);
+});
+after(() => store.close());
+
+test('room names resolve on the configured chatroom service only', () => {
+  assert.equal(roomJid(config, 'Tea'), 'tea@conference.example.com');
+  assert.equal(roomJid({ ...config, mucDomain: 'rooms.example.com' }, 'tea@rooms.example.com'), 'tea@rooms.example.com');
+  assert.throws(() => roomJid(config, 'tea@elsewhere.example'), RoomCommandError);
+  assert.throws(() => roomJid(config, 'tea@conference.example.com/nick'), RoomCommandError);
+});
+
+test('create, list, config and destroy a room; bad settings are refused', async () => {
+  const jid = await createRoomCommand(store, config, 'lobby', 'Admin@example.com', ['name=The Lobby', 'membersOnly=true']);
+  assert.equal(jid, 'lobby@conference.example.com');
+  await assert.rejects(createRoomCommand(store, config, 'lobby', undefined, []), /exists already/);
+  const room = await store.muc.getRoom(jid);
+  assert.equal(room?.config.locked, false, 'ready at once');
+  assert.equal(room?.config.persistent, true);
+  assert.deepEqual(await store.muc.ownedBy('admin@example.com'), [jid]);
+  assert.deepEqual(await listRoomsCommand(store, config), ['lobby@conference.example.com  0 occupants  public,persistent,members-only  The Lobby']);
+  assert.equal((await configRoomCommand(store, config, 'lobby', ['public=false', 'whois=anyone'])).public, false);
+  await assert.rejects(configRoomCommand(store, config, 'lobby', ['public=maybe']), RoomCommandError);
+  await assert.rejects(configRoomCommand(store, config, 'lobby', ['colour=red']), /unknown room setting/);
+  assert.equal((await configRoomCommand(store, config, 'lobby', [])).whois, 'anyone');
+  assert.equal(await destroyRoomCommand(store, config, 'lobby'), jid);
+  await assert.rejects(destroyRoomCommand(store, config, 'lobby'), /no room/);
+});

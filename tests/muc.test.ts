@@ -1,0 +1,260 @@
+// Chatrooms (XEP-0045) through xmpp.js against the embedded server: rooms, the directory, groupchat,
+// whispers, anonymity, moderation, nicknames, invitations and members-only rooms (issue 8 item 5).
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { bodyFrom, codesOf, configure, createRoom, groupchat, iqError, itemOf, join, MUC_ADMIN, MUC_USER, setItems, subject } from './harness/muc.ts';
+import { startTestServer, type TestServer, uniqueName } from './harness/server.ts';
+import { XmppJsClient, xml } from './harness/xmppjs.ts';
+
+const T = { timeout: 30_000 };
+let ts: TestServer;
+let service: string;
+const clients: XmppJsClient[] = [];
+
+before(async () => {
+  ts = await startTestServer({ mucCreators: 'local' });
+  service = `conference.${ts.domain}`;
+});
+after(async () => {
+  for (const c of clients) await c.stop();
+  await ts.stop();
+});
+
+async function user(prefix: string): Promise<XmppJsClient> {
+  const name = uniqueName(prefix);
+  await ts.addUsers([name, `pw-${name}`]);
+  const c = await XmppJsClient.connect({ service: `xmpp://127.0.0.1:${ts.ports.c2s}`, domain: ts.domain, username: name, password: `pw-${name}`, fingerprint: ts.server.fingerprint });
+  clients.push(c);
+  return c;
+}
+
+const bareOf = (jid: string) => jid.slice(0, jid.indexOf('/'));
+
+describe('chatrooms with xmpp.js', () => {
+  test('the server lists the chatroom service, and the service lists public rooms only', T, async () => {
+    const owner = await user('dir');
+    const items = await owner.iq(xml('iq', { type: 'get', to: ts.domain }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#items' })));
+    assert.ok(items.getChild('query')!.getChildren('item').some((i) => i.attrs.jid === service));
+    const info = await owner.iq(xml('iq', { type: 'get', to: service }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' })));
+    assert.equal(info.getChild('query')!.getChild('identity')?.attrs.category, 'conference');
+    const pub = `pub-${uniqueName('r')}@${service}`;
+    const hidden = `hid-${uniqueName('r')}@${service}`;
+    await createRoom(owner, pub, 'o', { roomname: 'Public Tea', persistentroom: '1' });
+    await createRoom(owner, hidden, 'o', { publicroom: '0', persistentroom: '1' });
+    const dir = await owner.iq(xml('iq', { type: 'get', to: service }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#items' })));
+    const listed = dir.getChild('query')!.getChildren('item').map((i) => [i.attrs.jid, i.attrs.name]);
+    assert.ok(listed.some(([j, n]) => j === pub && n === 'Public Tea'), JSON.stringify(listed));
+    assert.ok(!listed.some(([j]) => j === hidden));
+    // XEP-0128: the room's information form, with its features.
+    const roomInfo = await owner.iq(xml('iq', { type: 'get', to: pub }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' })));
+    const features = roomInfo.getChild('query')!.getChildren('feature').map((f) => f.attrs.var);
+    for (const f of ['http://jabber.org/protocol/muc', 'muc_public', 'muc_persistent', 'muc_semianonymous', 'urn:xmpp:occupant-id:0']) assert.ok(features.includes(f), f);
+    const form = roomInfo.getChild('query')!.getChild('x', 'jabber:x:data')!;
+    const occupants = form.getChildren('field').find((f) => f.attrs.var === 'muc#roominfo_occupants');
+    assert.equal(occupants?.getChildText('value'), '1');
+  });
+
+  test('create, join, groupchat reaches every occupant, leave is seen by the others', T, async () => {
+    const [a, b, c] = [await user('ga'), await user('gb'), await user('gc')];
+    const room = `chat-${uniqueName('r')}@${service}`;
+    const self = await join(a, room, 'alice');
+    assert.deepEqual(codesOf(self), ['110', '201'], 'a new room says 201 to its creator');
+    assert.equal(itemOf(self)?.attrs.affiliation, 'owner');
+    await subject(a, room);
+    // §10.1.1: the room is locked until configured.
+    await assert.rejects(join(b, room, 'bob'), /item-not-found/);
+    await configure(a, room, {});
+    await join(b, room, 'bob');
+    await a.presence(`${room}/bob`, undefined, 'bob arriving');
+    await join(c, room, 'carol');
+    await groupchat(b, room, 'hello all', 'g1');
+    for (const x of [a, b, c]) {
+      const m = await bodyFrom(x, `${room}/bob`, 'hello all');
+      assert.equal(m.attrs.type, 'groupchat');
+      assert.ok(m.getChild('occupant-id', 'urn:xmpp:occupant-id:0')?.attrs.id);
+    }
+    await c.send(xml('presence', { to: `${room}/carol`, type: 'unavailable' }));
+    const gone = await a.presence(`${room}/carol`, 'unavailable', 'carol leaving');
+    assert.equal(itemOf(gone)?.attrs.role, 'none');
+    const selfGone = await c.presence(`${room}/carol`, 'unavailable', 'carol own exit');
+    assert.ok(codesOf(selfGone).includes('110'));
+    // Not an occupant any more: messages are refused (XEP-0410 not-acceptable).
+    await groupchat(c, room, 'still here?', 'late');
+    const err = await c.next((e) => e.is('message') && e.attrs.type === 'error' && e.attrs.id === 'late', 'refusal');
+    assert.ok(err.getChild('error')?.getChild('not-acceptable'));
+  });
+
+  test('a whisper reaches only its addressee, from the room address; the third occupant gets nothing', T, async () => {
+    const [a, b, c] = [await user('wa'), await user('wb'), await user('wc')];
+    const room = `whisper-${uniqueName('r')}@${service}`;
+    await createRoom(a, room, 'alice');
+    await join(b, room, 'bob');
+    await join(c, room, 'carol');
+    await a.send(xml('message', { to: `${room}/bob`, type: 'chat' }, xml('body', {}, 'psst bob')));
+    const w = await bodyFrom(b, `${room}/alice`, 'psst bob');
+    assert.ok(!w.toString().includes(bareOf(a.jid)), 'the real JID is not revealed');
+    assert.ok(w.getChild('x', MUC_USER));
+    // Flush through the room: carol gets alice's later groupchat, so the whisper (earlier, same actor) would have come first.
+    // Flush both ways a stanza could reach carol: through the room, and through her session actor (the whisper's path).
+    await groupchat(a, room, 'flush');
+    await bodyFrom(c, `${room}/alice`, 'flush');
+    await a.send(xml('message', { to: c.jid, type: 'chat' }, xml('body', {}, 'direct flush')));
+    await c.next((e) => e.is('message') && e.getChildText('body') === 'direct flush', 'the direct flush');
+    assert.deepEqual(c.inbox.take((e) => e.is('message') && e.getChildText('body') === 'psst bob'), []);
+  });
+
+  test('whispers, groupchat and presence from an occupant the addressee blocked (XEP-0191) are not delivered to it', T, async () => {
+    const [a, b] = [await user('ba'), await user('bb')];
+    const room = `block-${uniqueName('r')}@${service}`;
+    await createRoom(a, room, 'alice');
+    await join(b, room, 'bob');
+    await b.iq(xml('iq', { type: 'set' }, xml('block', { xmlns: 'urn:xmpp:blocking' }, xml('item', { jid: `${room}/alice` }))));
+    await a.send(xml('message', { to: `${room}/bob`, type: 'chat' }, xml('body', {}, 'blocked whisper')));
+    await a.send(xml('message', { to: `${room}/bob`, type: 'chat' }, xml('body', {}, 'second whisper')));
+    // Flush through bob's session actor, the way whispers go: the room handed them on before it
+    // reflected alice's groupchat, and alice's direct message after that queues behind them.
+    await groupchat(a, room, 'after the whispers');
+    await bodyFrom(a, `${room}/alice`, 'after the whispers');
+    await a.send(xml('message', { to: b.jid, type: 'chat' }, xml('body', {}, 'direct flush')));
+    await b.next((e) => e.is('message') && e.getChildText('body') === 'direct flush', 'the direct flush');
+    assert.deepEqual(b.inbox.take((e) => e.is('message') && ['blocked whisper', 'second whisper', 'after the whispers'].includes(e.getChildText('body') ?? '')), []);
+    // Alice's presence in the room does not reach bob either (presence-in), flushed the same way.
+    await a.send(xml('presence', { to: `${room}/alice` }, xml('status', {}, 'busy')));
+    await a.next((e) => e.is('presence') && e.attrs.from === `${room}/alice` && e.getChildText('status') === 'busy', 'own presence update');
+    await a.send(xml('message', { to: b.jid, type: 'chat' }, xml('body', {}, 'second flush')));
+    await b.next((e) => e.is('message') && e.getChildText('body') === 'second flush', 'the second flush');
+    assert.deepEqual(b.inbox.take((e) => e.is('presence') && e.getChildText('status') === 'busy'), []);
+    // Unblocked, the room's messages reach bob again.
+    await b.iq(xml('iq', { type: 'set' }, xml('unblock', { xmlns: 'urn:xmpp:blocking' }, xml('item', { jid: `${room}/alice` }))));
+    await groupchat(a, room, 'unblocked now');
+    await bodyFrom(b, `${room}/alice`, 'unblocked now');
+  });
+
+  test('real JIDs are shown to moderators only in a semi-anonymous room, and to everyone in a non-anonymous one', T, async () => {
+    const [a, b, c] = [await user('ja'), await user('jb'), await user('jc')];
+    const room = `anon-${uniqueName('r')}@${service}`;
+    await createRoom(a, room, 'mod');
+    await join(b, room, 'bob');
+    const seenByMod = await a.presence(`${room}/bob`, undefined, 'bob seen by the moderator');
+    assert.equal(itemOf(seenByMod)?.attrs.jid, b.jid);
+    await join(c, room, 'carol');
+    const seenByBob = await b.presence(`${room}/carol`, undefined, 'carol seen by bob');
+    assert.equal(itemOf(seenByBob)?.attrs.jid, undefined);
+    // Presence carol got of the moderator on entering: no real JID either.
+    await configure(a, room, { whois: 'anyone' });
+    const note = await b.next((e) => e.is('message') && e.attrs.from === room && codesOf(e).includes('104'), 'config change note');
+    assert.ok(codesOf(note).includes('172'));
+    const d = await user('jd');
+    const self = await join(d, room, 'dave');
+    assert.ok(codesOf(self).includes('100'), 'non-anonymous room says so on entry');
+    const seen = await b.presence(`${room}/dave`, undefined, 'dave seen by bob');
+    assert.equal(itemOf(seen)?.attrs.jid, d.jid);
+  });
+
+  test('nickname conflict, nickname change, and several resources under one nickname', T, async () => {
+    const [a, b] = [await user('na'), await user('nb')];
+    const room = `nick-${uniqueName('r')}@${service}`;
+    await createRoom(a, room, 'alice');
+    await assert.rejects(join(b, room, 'alice'), /conflict/);
+    await join(b, room, 'bob');
+    await b.send(xml('presence', { to: `${room}/robert` }));
+    const change = await a.presence(`${room}/bob`, 'unavailable', 'bob changing nick');
+    assert.ok(codesOf(change).includes('303'));
+    assert.equal(itemOf(change)?.attrs.nick, 'robert');
+    await a.presence(`${room}/robert`, undefined, 'robert arriving');
+    // Alice's second resource joins under the same nickname.
+    const name = a.jid.slice(0, a.jid.indexOf('@'));
+    const a2 = await XmppJsClient.connect({ service: `xmpp://127.0.0.1:${ts.ports.c2s}`, domain: ts.domain, username: name, password: `pw-${name}`, resource: 'second', fingerprint: ts.server.fingerprint });
+    clients.push(a2);
+    await join(a2, room, 'alice');
+    await groupchat(b, room, 'to both of alice');
+    await bodyFrom(a, `${room}/robert`, 'to both of alice');
+    await bodyFrom(a2, `${room}/robert`, 'to both of alice');
+  });
+
+  test('kick (307) and ban (301); a banned user cannot come back with another resource or nickname', T, async () => {
+    const [a, b, c] = [await user('ka'), await user('kb'), await user('kc')];
+    const room = `mod-${uniqueName('r')}@${service}`;
+    await createRoom(a, room, 'boss');
+    await join(b, room, 'bob');
+    await join(c, room, 'carol');
+    await setItems(a, room, MUC_ADMIN, xml('item', { nick: 'bob', role: 'none' }, xml('reason', {}, 'calm down')));
+    const kicked = await b.presence(`${room}/bob`, 'unavailable', 'bob kicked');
+    assert.deepEqual(codesOf(kicked), ['110', '307']);
+    assert.equal(itemOf(kicked)?.getChildText('reason'), 'calm down');
+    assert.deepEqual(codesOf(await c.presence(`${room}/bob`, 'unavailable', 'carol sees the kick')), ['307']);
+    // Kicked: not back at once, under another nickname either.
+    await assert.rejects(join(b, room, 'bobby'), /forbidden/);
+    // A participant cannot kick.
+    assert.equal(await iqError(setItems(c, room, MUC_ADMIN, xml('item', { nick: 'boss', role: 'none' }))), 'forbidden');
+    await setItems(a, room, MUC_ADMIN, xml('item', { jid: bareOf(c.jid), affiliation: 'outcast' }));
+    assert.deepEqual(codesOf(await c.presence(`${room}/carol`, 'unavailable', 'carol banned')), ['110', '301']);
+    await assert.rejects(join(c, room, 'carol2'), /forbidden/);
+    const name = c.jid.slice(0, c.jid.indexOf('@'));
+    const c2 = await XmppJsClient.connect({ service: `xmpp://127.0.0.1:${ts.ports.c2s}`, domain: ts.domain, username: name, password: `pw-${name}`, resource: 'other', fingerprint: ts.server.fingerprint });
+    clients.push(c2);
+    await assert.rejects(join(c2, room, 'someone'), /forbidden/);
+    const list = await a.iq(xml('iq', { type: 'get', to: room }, xml('query', { xmlns: MUC_ADMIN }, xml('item', { affiliation: 'outcast' }))));
+    assert.deepEqual(list.getChild('query')!.getChildren('item').map((i) => i.attrs.jid), [bareOf(c.jid)]);
+  });
+
+  test('members-only: refused without invitation; a mediated invitation admits, a decline reaches the inviter', T, async () => {
+    const [a, b, c] = [await user('ma'), await user('mb'), await user('mc')];
+    const room = `adhoc-${uniqueName('r')}@${service}`;
+    await createRoom(a, room, 'starter', { membersonly: '1', allowinvites: '1', publicroom: '0' });
+    await assert.rejects(join(b, room, 'bob'), /registration-required/);
+    // Invitations go to the invitees' available resources (RFC 6121 §8.5.2.1.1).
+    for (const x of [b, c]) {
+      await x.send(xml('presence'));
+      await x.presence(x.jid, undefined, 'own available presence');
+    }
+    await a.send(xml('message', { to: room }, xml('x', { xmlns: MUC_USER }, xml('invite', { to: bareOf(b.jid) }, xml('reason', {}, 'join us')))));
+    const inv = await b.next((e) => e.is('message') && e.attrs.from === room && e.getChild('x', MUC_USER)?.getChild('invite') !== undefined, 'the invitation');
+    assert.equal(inv.getChild('x', MUC_USER)!.getChild('invite')!.attrs.from, bareOf(a.jid));
+    assert.equal(inv.getChild('x', 'jabber:x:conference')?.attrs.jid, room);
+    await join(b, room, 'bob');
+    // A member may invite more since the room allows it; carol declines.
+    await b.send(xml('message', { to: room }, xml('x', { xmlns: MUC_USER }, xml('invite', { to: bareOf(c.jid) }))));
+    await c.next((e) => e.is('message') && e.attrs.from === room && e.getChild('x', MUC_USER)?.getChild('invite') !== undefined, 'carol invited');
+    await c.send(xml('message', { to: room }, xml('x', { xmlns: MUC_USER }, xml('decline', { to: bareOf(b.jid) }, xml('reason', {}, 'busy')))));
+    const dec = await b.next((e) => e.is('message') && e.attrs.from === room && e.getChild('x', MUC_USER)?.getChild('decline') !== undefined, 'the decline');
+    assert.equal(dec.getChild('x', MUC_USER)!.getChild('decline')!.attrs.from, bareOf(c.jid));
+    assert.equal(dec.getChild('x', MUC_USER)!.getChild('decline')!.getChildText('reason'), 'busy');
+    // Everyone sees the same member list.
+    const members = await a.iq(xml('iq', { type: 'get', to: room }, xml('query', { xmlns: MUC_ADMIN }, xml('item', { affiliation: 'member' }))));
+    assert.deepEqual(members.getChild('query')!.getChildren('item').map((i) => i.attrs.jid).sort(), [bareOf(b.jid), bareOf(c.jid)].sort());
+  });
+
+  test('history on join honours maxstanzas; the subject comes last; self-ping answers while joined', T, async () => {
+    const [a, b] = [await user('ha'), await user('hb')];
+    const room = `hist-${uniqueName('r')}@${service}`;
+    await createRoom(a, room, 'alice', { persistentroom: '1' });
+    for (const n of [1, 2, 3]) await groupchat(a, room, `m${n}`);
+    await bodyFrom(a, `${room}/alice`, 'm3');
+    await a.send(xml('message', { to: room, type: 'groupchat' }, xml('subject', {}, 'Teatime')));
+    await subject(a, room);
+    await join(b, room, 'bob', { history: { maxstanzas: '2' } });
+    const h1 = await bodyFrom(b, `${room}/alice`, 'm2');
+    assert.ok(h1.getChild('delay', 'urn:xmpp:delay'));
+    await bodyFrom(b, `${room}/alice`, 'm3');
+    const s = await subject(b, room);
+    assert.equal(s.getChildText('subject'), 'Teatime');
+    assert.deepEqual(b.inbox.take((e) => e.is('message') && e.getChildText('body') === 'm1'), []);
+    await b.ping(`${room}/bob`);
+    const outsider = await user('hc');
+    assert.equal(await iqError(outsider.iq(xml('iq', { type: 'get', to: `${room}/bob` }, xml('ping', { xmlns: 'urn:xmpp:ping' })))), 'not-acceptable');
+  });
+
+  test('a password-protected room refuses a wrong password; destroy tells occupants the alternate venue', T, async () => {
+    const [a, b] = [await user('pa'), await user('pb')];
+    const room = `pw-${uniqueName('r')}@${service}`;
+    await createRoom(a, room, 'alice', { passwordprotectedroom: '1', roomsecret: 'sesame' });
+    await assert.rejects(join(b, room, 'bob', { password: 'wrong' }), /not-authorized/);
+    await join(b, room, 'bob', { password: 'sesame' });
+    await a.iq(xml('iq', { type: 'set', to: room }, xml('query', { xmlns: 'http://jabber.org/protocol/muc#owner' }, xml('destroy', { jid: `elsewhere@${service}` }, xml('reason', {}, 'moving')))));
+    const p = await b.presence(`${room}/bob`, 'unavailable', 'destroyed');
+    const d = p.getChild('x', MUC_USER)!.getChild('destroy')!;
+    assert.equal(d.attrs.jid, `elsewhere@${service}`);
+    assert.equal(d.getChildText('reason'), 'moving');
+  });
+});
