@@ -8,6 +8,7 @@ import { type Bus, connectNatsBus } from '@parley/bus';
 import type { ParleyConfig } from '@parley/config';
 import { buildEdgeService, type EdgeService, loadTlsMaterial } from '@parley/edge';
 import { RedisLocation } from '@parley/location';
+import { RedisFailureLedger, RedisRateLimiter } from '@parley/ratelimit';
 import type { Logger } from '@parley/log';
 import { buildPresenceService } from '@parley/presence';
 import { buildSessionService } from '@parley/session';
@@ -166,6 +167,11 @@ export async function startClusterProcess(config: ParleyConfig, roles: ClusterRo
     let ports: ClusterProcess['ports'];
     if (roles.includes('edge')) {
       const tls = await loadTlsMaterial({ certFile: config.tlsCert, keyFile: config.tlsKey, dataDir: config.dataDir, domain: config.domain, log });
+      // Account stanza limits and login failures count across every edge (docs/security.md).
+      const limiter = await RedisRateLimiter.connect(config.redisUrl, { prefix: limitPrefix(config), redisOptions: redisTls });
+      stops.push(() => limiter.close());
+      const ledger = await RedisFailureLedger.connect(config.redisUrl, { prefix: limitPrefix(config), redisOptions: redisTls });
+      stops.push(() => ledger.close());
       const edge: EdgeService = buildEdgeService({
         config,
         log: log.child({ svc: 'edge' }),
@@ -179,6 +185,7 @@ export async function startClusterProcess(config: ParleyConfig, roles: ClusterRo
         edgeTtlMs: config.edgeTtlSec * 1000,
         handoffRetry: clusterRetry(config.leaseTtlMs),
         websocketSecure: config.websocketSecure,
+        sharedLimits: { limiter, ledger },
       });
       ports = await edge.start();
       stops.push(() => edge.stop());
@@ -219,4 +226,9 @@ export async function startClusterProcess(config: ParleyConfig, roles: ClusterRo
     await stopAll();
     throw err;
   }
+}
+
+/** Redis key prefix of the shared abuse-limit state (rate buckets, login failures and locks). */
+export function limitPrefix(config: ParleyConfig): string {
+  return `${config.clusterName}:limit:`;
 }
