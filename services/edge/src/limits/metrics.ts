@@ -25,7 +25,10 @@ export function createLimitMetrics(registry: Registry): LimitMetrics {
   return {
     refused(limit) {
       let c = children.get(limit);
-      if (!c) children.set(limit, (c = refused.labels(limit)));
+      if (!c) {
+        c = refused.labels(limit);
+        children.set(limit, c);
+      }
       c.inc();
     },
     unauthenticated: new Gauge({ name: 'parley_edge_unauthenticated_connections', help: 'Connections not yet authenticated', registers: [registry] }),

@@ -97,7 +97,10 @@ export class StanzaLimits {
   /** null: go on with admission; otherwise what to answer. */
   check(conn: C2SConnection, el: Element): Admission | null {
     let st = this.conns.get(conn);
-    if (!st) this.conns.set(conn, (st = { streak: 0 }));
+    if (!st) {
+      st = { streak: 0 };
+      this.conns.set(conn, st);
+    }
     const account = conn.jid!.bareString();
     const refusal =
       this.over(this.perConnection.takeNow(conn.id, this.rules.connection), 'connection-stanzas', 'policy-violation', 'too many stanzas from this connection, slow down') ??
