@@ -7,5 +7,14 @@ import type { Registry } from 'prom-client';
 import { serverVersion } from './paths.ts';
 
 export function loadServerModules(config: ParleyConfig, registry: Registry): LoadedModules {
-  return loadModules(defaultModules({ serverVersion, offlineQuota: config.offlineQuota, registry }));
+  return loadModules(
+    defaultModules({
+      serverVersion,
+      offlineQuota: config.offlineQuota,
+      registry,
+      contentMaxBodyChars: config.contentMaxBodyChars,
+      contentWords: config.contentWordFilter?.split(',') ?? [],
+      offlinePerSender: config.limitOfflinePerSender,
+    }),
+  );
 }
