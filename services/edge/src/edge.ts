@@ -105,6 +105,7 @@ export function buildEdgeService(deps: EdgeDeps): EdgeService {
       const msg: ActorRequest = { kind: 'stanza', key, stanza, id, origin: { edge: edgeId, conn: conn.id, jid: conn.jid!.toString() } };
       // One hand-off at a time per connection and actor: retries after a shard move or a crash
       // must not let a later stanza to the same actor overtake an earlier one.
+      conn.input.handedOff();
       return conn.chain(`${service}|${key}`, async () => {
         const end = metrics.handoff.startTimer({ service });
         let reply: ActorReply;
@@ -118,7 +119,7 @@ export function buildEdgeService(deps: EdgeDeps): EdgeService {
           end();
         }
         if (!reply.ok) throw { condition: reply.condition };
-      });
+      }).finally(() => conn.input.settled());
     },
     kick(entry, condition, text) {
       const m: EdgeMessage = { kind: 'kick', conn: entry.conn, condition, text };

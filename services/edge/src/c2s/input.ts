@@ -16,6 +16,14 @@ export interface InputEvents {
 }
 
 const MAX_BACKLOG = 64;
+/**
+ * Fairness (docs/security.md, flood isolation): a connection with this many stanzas handed to
+ * actors and not yet accepted stops being read until half have been; its flood waits in its own
+ * socket buffer, not in the actors' mailboxes ahead of everyone else.
+ */
+const MAX_IN_FLIGHT = 32;
+/** Elements one read may produce before the connection yields its turn to the others (read again next turn). */
+const MAX_PER_TURN = 64;
 
 export class Input {
   /** Time of the last bytes read, for the idle deadline. */
@@ -26,6 +34,10 @@ export class Input {
   private busy = false;
   private stopped = false;
   private readonly backlog: Element[] = [];
+  private inFlight = 0;
+  private throttled = false;
+  private yielding = false;
+  private turn = 0;
 
   constructor(
     private readonly transport: Transport,
@@ -49,13 +61,44 @@ export class Input {
       this.transport.pause();
       setTimeout(() => {
         this.paused = false;
-        if (!this.stopped && !this.busy) this.transport.resume();
+        this.resumeIfFree();
       }, wait).unref();
     }
     // Idle deadline: note the activity; the timer re-checks when it fires instead of being re-armed per chunk.
     this.lastInput = Date.now();
+    this.turn = 0;
     if (this.parser) this.parser.write(chunk);
     else this.frame(typeof chunk === 'string' ? chunk : chunk.toString('utf8'));
+    // Bounded work per turn: a read that produced many stanzas lets the other sockets go first.
+    if (this.turn > MAX_PER_TURN && !this.yielding) {
+      this.yielding = true;
+      this.transport.pause();
+      setImmediate(() => {
+        this.yielding = false;
+        this.resumeIfFree();
+      });
+    }
+  }
+
+  /** A stanza was handed to an actor; reading pauses while too many are unanswered. */
+  handedOff(): void {
+    if (++this.inFlight >= MAX_IN_FLIGHT && !this.throttled) {
+      this.throttled = true;
+      this.transport.pause();
+    }
+  }
+
+  /** The actor accepted (or refused) a handed-off stanza. */
+  settled(): void {
+    this.inFlight--;
+    if (this.throttled && this.inFlight <= MAX_IN_FLIGHT / 2) {
+      this.throttled = false;
+      this.resumeIfFree();
+    }
+  }
+
+  private resumeIfFree(): void {
+    if (!this.stopped && !this.busy && !this.paused && !this.throttled && !this.yielding) this.transport.resume();
   }
 
   /** After STARTTLS or SASL success the stream restarts with a new header (RFC 6120 §5.4.3.3, §6.4.6). */
@@ -73,7 +116,7 @@ export class Input {
     this.busy = false;
     if (this.stopped) return;
     while (!this.busy && this.backlog.length > 0 && !this.stopped) this.ev.element(this.backlog.shift()!);
-    if (!this.busy && !this.paused && !this.stopped) this.transport.resume();
+    this.resumeIfFree();
   }
 
   isHeld(): boolean {
@@ -85,6 +128,7 @@ export class Input {
   }
 
   private offer(el: Element): void {
+    this.turn++;
     if (!this.busy) {
       this.ev.element(el);
       return;
