@@ -22,6 +22,7 @@ import { insecureInternalLink } from './internal-links.ts';
 import { startOpsServer } from './ops.ts';
 import { loadServerModules } from './modules.ts';
 import { shareCachedPrivacy } from './privacy-cache.ts';
+import { limitPrefix } from './limit-prefix.ts';
 import { migrationsDir } from './paths.ts';
 
 const CLUSTER_ROLES = ['edge', 'session', 'presence', 'admin'] as const;
@@ -226,9 +227,4 @@ export async function startClusterProcess(config: ParleyConfig, roles: ClusterRo
     await stopAll();
     throw err;
   }
-}
-
-/** Redis key prefix of the shared abuse-limit state (rate buckets, login failures and locks). */
-export function limitPrefix(config: ParleyConfig): string {
-  return `${config.clusterName}:limit:`;
 }

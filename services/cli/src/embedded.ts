@@ -94,6 +94,7 @@ export async function startEmbedded(overrides: EmbeddedOverrides = {}, env: Node
       cluster: clusterView({ domain: config.domain, location, store, self: { id: edgeId, roles: ['edge', 'session', 'presence', 'admin'] } }),
       tls: config.adminTls ? tls : null,
       version: serverVersion,
+      loginLocks: { unlock: (u) => edge.unlockAccount(u) },
     });
     const ports = { ...edgePorts, admin: (await adminService.start()).port };
     let admin: AdminSocket | null = null;
