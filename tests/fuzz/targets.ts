@@ -192,7 +192,7 @@ const C2S_PIECES = [
   '</stream:stream>',
 ];
 
-const c2sInput = fc.array(fc.oneof({ weight: 5, arbitrary: fc.constantFrom(...C2S_PIECES) }, { weight: 1, arbitrary: xmlish }), { maxLength: 12 });
+export const c2sInput = fc.array(fc.oneof({ weight: 5, arbitrary: fc.constantFrom(...C2S_PIECES) }, { weight: 1, arbitrary: xmlish }), { maxLength: 12 });
 
 const quietLog: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => quietLog, level: 'silent' };
 
