@@ -18,7 +18,8 @@ let victimJid = '';
 const open: RawClient[] = [];
 
 before(async () => {
-  ts = await startTestServer();
+  // The stanza size limit is tested here, not the content filter's body limit (docs/security.md).
+  ts = await startTestServer({ contentMaxBodyChars: 1_000_000 });
   await ts.addUsers(['bystander', 'by-pw'], ['victim', 'victim-pw'], ['mallory', 'mallory-pw']);
   bystander = await RawClient.login(ts.ports.c2s, 'bystander', 'by-pw', 'watch');
   victim = await RawClient.login(ts.ports.c2s, 'victim', 'victim-pw', 'home');

@@ -8,6 +8,7 @@ import { carbons } from './carbons.ts';
 import { clientStateIndication } from './csi.ts';
 import { contactAddresses } from './contact-addresses.ts';
 import { directory } from './directory/index.ts';
+import { contentFilter } from './content-filter/index.ts';
 import { disco } from './disco.ts';
 import { lastActivity } from './last-activity.ts';
 import { type ArchiveOptions, messageArchive } from './mam/index.ts';
@@ -17,6 +18,7 @@ import { type LookalikePolicy, lookalikes } from './lookalikes.ts';
 import { muc, type MucModuleOptions } from './muc/index.ts';
 import { offline } from './offline.ts';
 import { pep } from './pep/index.ts';
+import { offlineLimit } from './offline-limit.ts';
 import { ping } from './ping.ts';
 import { privateStorage } from './private-storage.ts';
 import { blocking, invisibility, privacyEnforcement, privacyLists } from './privacy/index.ts';
@@ -31,6 +33,7 @@ import { version } from './version.ts';
 export { carbonEligible, carbons } from './carbons.ts';
 export { clientStateIndication, csiHoldKey, NS_CSI } from './csi.ts';
 export { contactAddresses, NS_SERVERINFO } from './contact-addresses.ts';
+export { contentFilter, filterMessage } from './content-filter/index.ts';
 export { disco } from './disco.ts';
 export { lastActivity, NS_LAST } from './last-activity.ts';
 export { legacySession } from './legacy-session.ts';
@@ -40,6 +43,7 @@ export { type ArchiveOptions, messageArchive, NS_MAM } from './mam/index.ts';
 export { defaultRoomConfig, MUC, muc, type MucModuleOptions, STATUS as MUC_STATUS } from './muc/index.ts';
 export { offline } from './offline.ts';
 export { DEFAULT_PEP_LIMITS, PEP_FEATURES, pep } from './pep/index.ts';
+export { offlineLimit } from './offline-limit.ts';
 export { ping } from './ping.ts';
 export { BLOCKLIST_NAME, blocking, invisibility, NS_BLOCKING, NS_INVISIBLE, privacyEnforcement, privacyLists } from './privacy/index.ts';
 export { NS_PUSH, push } from './push/index.ts';
@@ -72,6 +76,10 @@ export interface DefaultModuleOptions {
   pep?: { maxItems: number; maxItemBytes: number; maxNodes: number };
   /** Chatrooms (XEP-0045) on the chatroom service; without it no module provides rooms. */
   muc?: MucModuleOptions;
+  /** Abuse limits (docs/security.md); defaults as in the config schema. */
+  contentMaxBodyChars?: number;
+  contentWords?: string[];
+  offlinePerSender?: number;
 }
 
 export type ProfileSettings = Pick<
@@ -121,6 +129,8 @@ function profileModules(p: ProfileSettings | undefined): ExtensionModule[] {
 
 export function defaultModules(opts: DefaultModuleOptions): ExtensionModule[] {
   return [
+    // First: every later module (offline storage, carbons, archives) sees the filtered message.
+    contentFilter({ maxBodyChars: opts.contentMaxBodyChars ?? 10_000, words: opts.contentWords, registry: opts.registry }),
     disco,
     ping,
     version({ name: 'Parley', version: opts.serverVersion }),
@@ -128,6 +138,7 @@ export function defaultModules(opts: DefaultModuleOptions): ExtensionModule[] {
     legacySession,
     roster,
     carbons,
+    offlineLimit({ perSenderPerHour: opts.offlinePerSender ?? 100, registry: opts.registry }),
     offline({ quota: opts.offlineQuota }),
     streamManagement({ registry: opts.registry, resumeSec: opts.smResumeSec }),
     privacyEnforcement,

@@ -59,8 +59,9 @@ export class RawClient {
     this.attach(socket);
   }
 
-  static async open(port: number, domain = 'localhost'): Promise<RawClient> {
-    const socket = netConnect({ host: '127.0.0.1', port });
+  /** `localAddress` (e.g. 127.0.0.2) makes the client come from another address. */
+  static async open(port: number, domain = 'localhost', localAddress?: string): Promise<RawClient> {
+    const socket = netConnect({ host: '127.0.0.1', port, localAddress });
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', resolve);
       socket.once('error', reject);
@@ -69,8 +70,8 @@ export class RawClient {
   }
 
   /** Connects, STARTTLS, SCRAM-SHA-256, binds `resource`. */
-  static async login(port: number, username: string, password: string, resource = 'raw', domain = 'localhost'): Promise<RawClient> {
-    const c = await RawClient.open(port, domain);
+  static async login(port: number, username: string, password: string, resource = 'raw', domain = 'localhost', localAddress?: string): Promise<RawClient> {
+    const c = await RawClient.open(port, domain, localAddress);
     await c.startStream();
     await c.starttls();
     const r = await c.authenticate(username, password);

@@ -60,14 +60,74 @@ export interface ActorBehaviour<S, M, R> {
 export interface ActorHostOptions {
   /** Messages waiting per key before new ones are refused (default 1000). */
   maxMailbox?: number;
+  /** Messages one sender's lane may hold in one mailbox (default a quarter of maxMailbox). */
+  maxLane?: number;
   /** Deactivate an actor idle this long (default 5 minutes); its state is rebuilt on demand. */
   idleMs?: number;
   onError?: (err: unknown, key: string) => void;
 }
 
+interface Item<M, R> {
+  msg: M;
+  fence: Fence | undefined;
+  resolve: (r: R) => void;
+  reject: (e: unknown) => void;
+}
+
+/**
+ * A mailbox with one FIFO lane per sender, served round-robin (flood isolation, docs/security.md):
+ * a flooder's messages wait behind its own, not behind everyone else's, and one lane may hold at
+ * most a share of the mailbox. Order holds within a lane; messages of different senders have no
+ * order to keep.
+ */
+class LaneQueue<M, R> {
+  private readonly lanes = new Map<string, Item<M, R>[]>();
+  /** Lanes with messages, in serving order. */
+  private ring: string[] = [];
+  private head = 0;
+  length = 0;
+
+  laneLength(lane: string): number {
+    return this.lanes.get(lane)?.length ?? 0;
+  }
+
+  push(lane: string, item: Item<M, R>): void {
+    let q = this.lanes.get(lane);
+    if (!q) {
+      q = [];
+      this.lanes.set(lane, q);
+      this.ring.push(lane);
+    }
+    q.push(item);
+    this.length++;
+  }
+
+  shift(): Item<M, R> | undefined {
+    if (this.length === 0) return undefined;
+    if (this.head >= this.ring.length) this.head = 0;
+    const lane = this.ring[this.head]!;
+    const q = this.lanes.get(lane)!;
+    const item = q.shift()!;
+    this.length--;
+    if (q.length === 0) {
+      this.lanes.delete(lane);
+      this.ring.splice(this.head, 1);
+    } else this.head++;
+    return item;
+  }
+
+  drain(): Item<M, R>[] {
+    const out: Item<M, R>[] = [];
+    for (let it = this.shift(); it; it = this.shift()) out.push(it);
+    this.ring = [];
+    this.head = 0;
+    return out;
+  }
+}
+
 interface Activation<S, M, R> {
   state: S | undefined;
-  queue: Array<{ msg: M; fence: Fence | undefined; resolve: (r: R) => void; reject: (e: unknown) => void }>;
+  queue: LaneQueue<M, R>;
   running: boolean;
   lastUsed: number;
 }
@@ -75,6 +135,7 @@ interface Activation<S, M, R> {
 export class ActorHost<S, M, R> {
   private readonly actors = new Map<string, Activation<S, M, R>>();
   private readonly maxMailbox: number;
+  private readonly maxLane: number;
   private readonly idleMs: number;
   private readonly sweeper: NodeJS.Timeout;
   private pending = 0;
@@ -84,6 +145,7 @@ export class ActorHost<S, M, R> {
     private readonly opts: ActorHostOptions = {},
   ) {
     this.maxMailbox = opts.maxMailbox ?? 1000;
+    this.maxLane = opts.maxLane ?? Math.max(1, Math.floor(this.maxMailbox / 4));
     this.idleMs = opts.idleMs ?? 300_000;
     this.sweeper = setInterval(() => this.sweep(), Math.min(this.idleMs, 60_000));
     this.sweeper.unref();
@@ -92,17 +154,18 @@ export class ActorHost<S, M, R> {
   /**
    * Queue `msg` for `key`; resolves with the handler's result, in order per key. With a `fence`,
    * the message is refused with ShardMovedError instead of handled if the fence is no longer valid
-   * when its turn comes.
+   * when its turn comes. `lane` names the sender: lanes are served in turn (default: one lane).
    */
-  deliver(key: string, msg: M, opts: { fence?: Fence } = {}): Promise<R> {
+  deliver(key: string, msg: M, opts: { fence?: Fence; lane?: string } = {}): Promise<R> {
     let a = this.actors.get(key);
     if (!a) {
-      a = { state: undefined, queue: [], running: false, lastUsed: Date.now() };
+      a = { state: undefined, queue: new LaneQueue<M, R>(), running: false, lastUsed: Date.now() };
       this.actors.set(key, a);
     }
-    if (a.queue.length >= this.maxMailbox) return Promise.reject(new MailboxFullError(key));
+    const lane = opts.lane ?? '';
+    if (a.queue.length >= this.maxMailbox || (lane !== '' && a.queue.laneLength(lane) >= this.maxLane)) return Promise.reject(new MailboxFullError(key));
     const act = a;
-    const p = new Promise<R>((resolve, reject) => act.queue.push({ msg, fence: opts.fence, resolve, reject }));
+    const p = new Promise<R>((resolve, reject) => act.queue.push(lane, { msg, fence: opts.fence, resolve, reject }));
     this.pending++;
     if (!act.running) void this.run(key, act);
     return p;
@@ -127,7 +190,7 @@ export class ActorHost<S, M, R> {
     let refused = 0;
     for (const [key, a] of this.actors) {
       if (!match(key)) continue;
-      const waiting = a.queue.splice(0);
+      const waiting = a.queue.drain();
       for (const item of waiting) item.reject(reason());
       refused += waiting.length;
       this.pending -= waiting.length;
@@ -143,8 +206,7 @@ export class ActorHost<S, M, R> {
 
   private async run(key: string, a: Activation<S, M, R>): Promise<void> {
     a.running = true;
-    while (a.queue.length > 0) {
-      const item = a.queue.shift()!;
+    for (let item = a.queue.shift(); item; item = a.queue.shift()) {
       try {
         if (item.fence && !item.fence.valid()) throw new ShardMovedError(item.fence.shard);
         if (a.state === undefined) a.state = await this.behaviour.activate(key);

@@ -22,7 +22,7 @@ export function serveShards<S>(
       async (msg): Promise<ActorReply> => {
         if (!isActorRequest(msg)) return { ok: false, condition: 'bad-request', text: 'not an actor request' };
         try {
-          await host.deliver(msg.key, msg);
+          await host.deliver(msg.key, msg, { lane: laneOf(msg) });
           return { ok: true };
         } catch (err) {
           return failureReply(err);
@@ -82,7 +82,7 @@ export function serveOwnedShards<S>(
     if (shardOf(msg.key, SHARD_COUNT) !== shard) return { ok: false, condition: 'bad-request', text: 'key of another shard' };
     const deliver = async (): Promise<ActorReply> => {
       try {
-        await host.deliver(msg.key, msg, { fence });
+        await host.deliver(msg.key, msg, { fence, lane: laneOf(msg) });
         return { ok: true };
       } catch (err) {
         if (err instanceof ShardMovedError) return MOVED;
@@ -162,4 +162,28 @@ export function actorRuntime<S>(bus: Bus<WireMessage>, service: ActorServiceName
     },
     mailboxDepth: () => host.depth(),
   };
+}
+
+/**
+ * The mailbox lane of a request: the account it comes from (flood isolation). A connection's own
+ * stanzas and its resource-gone share the lane of its account, so their order is kept.
+ */
+export function laneOf(msg: ActorRequest): string {
+  switch (msg.kind) {
+    case 'stanza':
+      return bare(msg.origin?.jid ?? msg.stanza.attr('from') ?? '');
+    case 'presence-in':
+      return bare(msg.stanza.attr('from') ?? '');
+    case 'resource-gone':
+      return bare(msg.jid);
+    case 'flush-offline':
+      return bare(msg.target.jid);
+    default:
+      return '';
+  }
+}
+
+function bare(jid: string): string {
+  const slash = jid.indexOf('/');
+  return slash < 0 ? jid : jid.slice(0, slash);
 }

@@ -69,6 +69,55 @@ export const settingsShape = {
   fastMaxClients: intIn(1, 1000)
     .default(20)
     .register(settingMeta, server('PARLEY_FAST_MAX_CLIENTS', 'Clients per account holding FAST tokens; a new one evicts the least recently used.')),
+  // Abuse limits (docs/security.md): every one is counted in parley_limit_refused_total{limit}.
+  limitStanzasPerSec: intIn(1, 1_000_000)
+    .default(100)
+    .register(settingMeta, server('PARLEY_LIMIT_STANZAS_PER_SEC', 'Stanzas a second one connection may send (burst: 3 s worth); more are refused with policy-violation (wait).')),
+  limitAccountStanzasPerSec: intIn(1, 1_000_000)
+    .default(200)
+    .register(settingMeta, server('PARLEY_LIMIT_ACCOUNT_STANZAS_PER_SEC', 'Stanzas a second one account may send over all its connections (cluster-wide in Redis; burst: 3 s worth).')),
+  limitConnectionsPerSec: intIn(1, 1_000_000)
+    .default(20)
+    .register(settingMeta, server('PARLEY_LIMIT_CONNECTIONS_PER_SEC', 'New connections a second from one IPv4 address or IPv6 /64 (burst: 10 s worth); more get a policy-violation stream error.')),
+  limitUnauthenticated: intIn(1, 1_000_000)
+    .default(50)
+    .register(settingMeta, server('PARLEY_LIMIT_UNAUTHENTICATED', 'Connections not yet authenticated at once from one IPv4 address or IPv6 /64 (slowloris).')),
+  limitExemptAddresses: optionalMatching(/^[0-9A-Fa-f:.]+(,[0-9A-Fa-f:.]+)*$/, 'use a comma list of IP addresses', 'IP[,IP…]')
+    .default(null)
+    .register(settingMeta, server('PARLEY_LIMIT_EXEMPT_ADDRESSES', 'Client addresses the connection limits do not apply to (load generators, a trusted proxy).')),
+  streamHeaderTimeoutSec: intIn(1, 3600)
+    .default(10)
+    .register(settingMeta, server('PARLEY_STREAM_HEADER_TIMEOUT', 'Seconds allowed for the TLS handshake and stream header before the connection is closed (slowloris).')),
+  limitSubscriptionsPerMin: intIn(1, 1_000_000)
+    .default(60)
+    .register(settingMeta, server('PARLEY_LIMIT_SUBSCRIPTIONS_PER_MIN', 'Subscription requests a minute per account; more are refused with policy-violation (wait).')),
+  limitRosterWritesPerMin: intIn(1, 1_000_000)
+    .default(120)
+    .register(settingMeta, server('PARLEY_LIMIT_ROSTER_WRITES_PER_MIN', 'Roster and profile writes (roster, vCard, private XML sets) a minute per account; more get resource-constraint (wait).')),
+  limitOfflinePerSender: intIn(1, 1_000_000)
+    .default(100)
+    .register(settingMeta, server('PARLEY_LIMIT_OFFLINE_PER_SENDER', 'Offline messages one sender may leave one account per hour; more get resource-constraint (wait).')),
+  authFailuresBeforeDelay: intIn(1, 1000)
+    .default(5)
+    .register(settingMeta, server('PARLEY_AUTH_FAILURES_BEFORE_DELAY', 'Failed logins for an account from one address, or from one address, before each answer waits 1 s (doubling).')),
+  authDelayCapSec: intIn(1, 3600)
+    .default(30)
+    .register(settingMeta, server('PARLEY_AUTH_DELAY_CAP', 'Longest wait, seconds, before a login attempt is answered after repeated failures.')),
+  authLockAfter: intIn(1, 1_000_000)
+    .default(50)
+    .register(settingMeta, server('PARLEY_AUTH_LOCK_AFTER', 'Failed logins for one account (from any address) that lock it temporarily.')),
+  authLockSec: intIn(1, 604_800)
+    .default(900)
+    .register(settingMeta, server('PARLEY_AUTH_LOCK_TIME', 'Seconds an account stays locked after too many failed logins (parley user unlock lifts it).')),
+  authFailureWindowSec: intIn(1, 604_800)
+    .default(900)
+    .register(settingMeta, server('PARLEY_AUTH_FAILURE_WINDOW', 'Failed logins are forgotten this many seconds after the last one.')),
+  contentMaxBodyChars: intIn(1, 10_000_000)
+    .default(10_000)
+    .register(settingMeta, server('PARLEY_CONTENT_MAX_BODY', 'Longest message body in characters; longer messages are refused with policy-violation.')),
+  contentWordFilter: optionalText('word[,word…]')
+    .default(null)
+    .register(settingMeta, server('PARLEY_CONTENT_WORD_FILTER', 'Comma list of words masked with asterisks in message bodies (unset: no word filter).')),
   offlineQuota: intIn(0, 1_000_000)
     .default(1000)
     .register(settingMeta, server('PARLEY_OFFLINE_QUOTA', 'Offline messages kept per user (XEP-0160).')),

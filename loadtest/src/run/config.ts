@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import type { Mechanism } from '../client/sasl.ts';
 import type { Endpoint, TransportKind } from '../client/transport.ts';
 
-export const SCENARIOS = ['login', 'chat', 'presence', 'muc', 'idle'] as const;
+export const SCENARIOS = ['login', 'chat', 'presence', 'muc', 'idle', 'flood'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface LoadConfig {
@@ -34,6 +34,8 @@ export interface LoadConfig {
   roomPattern: string;
   occupants: number;
   senders: number;
+  /** flood: users (the first ones) that send as fast as they can; the others are measured. */
+  flooders: number;
   timeoutMs: number;
   serverPids: number[];
   workers: number;
@@ -68,6 +70,7 @@ export const DEFAULTS: LoadConfig = {
   roomPattern: 'room%d',
   occupants: 20,
   senders: 5,
+  flooders: 1,
   timeoutMs: 30_000,
   serverPids: [],
   workers: 1,
@@ -86,7 +89,7 @@ export function formatPattern(pattern: string, index: number): string {
 
 export const USAGE = `Usage: parley-load [scenario] [options]
 
-Scenarios: login | chat (default) | presence | muc | idle
+Scenarios: login | chat (default) | presence | muc | idle | flood
 
 Connection
   --host H            server address; repeat or comma-separate for several edges (127.0.0.1)
@@ -111,6 +114,7 @@ Load
   --msg-rate R        messages (chat, muc) or status changes (presence) per second per sender (1)
   --msg-size B        message body bytes (64)
   --roster-size R     presence: contacts per user (10)
+  --flooders N        flood: the first N users send as fast as they can; the others are measured (1)
   --muc-domain D      muc: chatroom service (conference.<domain>)
   --room-pattern P    muc: room name pattern (room%d)
   --occupants N       muc: occupants per room (20)
@@ -167,6 +171,7 @@ export function parseConfig(argv: string[]): LoadConfig | 'help' {
       'room-pattern': { type: 'string' },
       occupants: { type: 'string' },
       senders: { type: 'string' },
+      flooders: { type: 'string' },
       workers: { type: 'string' },
       'server-pid': { type: 'string', multiple: true },
       out: { type: 'string' },
@@ -220,6 +225,7 @@ export function parseConfig(argv: string[]): LoadConfig | 'help' {
     roomPattern: values['room-pattern'] ?? DEFAULTS.roomPattern,
     occupants: Math.floor(num(values.occupants, 'occupants', DEFAULTS.occupants, 2)),
     senders: Math.floor(num(values.senders, 'senders', DEFAULTS.senders, 1)),
+    flooders: Math.floor(num(values.flooders, 'flooders', DEFAULTS.flooders, 0)),
     workers: Math.floor(num(values.workers, 'workers', DEFAULTS.workers, 1)),
     serverPids: list(values['server-pid']).map((p) => num(p, 'server-pid', 0, 1)),
     outDir: values.out ?? '',

@@ -4,6 +4,7 @@ import type { Element } from '@parley/xml';
 import { Connection, LoadError } from '../client/connection.ts';
 import { NS, escapeXml } from '../client/xmlText.ts';
 import { chatScenario } from '../scenarios/chat.ts';
+import { floodScenario } from '../scenarios/flood.ts';
 import { idleScenario, loginScenario } from '../scenarios/connections.ts';
 import { RateScheduler, nowMs, workerShare } from '../scenarios/logic.ts';
 import { mucScenario } from '../scenarios/muc.ts';
@@ -45,7 +46,7 @@ export class LoadWorker {
       bareOf: (ord) => `${formatPattern(cfg.userPattern, cfg.firstIndex + ord)}@${cfg.domain}`,
       openUser: (u) => this.openUser(u),
     };
-    const make = { chat: chatScenario, presence: presenceScenario, muc: mucScenario, login: loginScenario, idle: idleScenario };
+    const make = { chat: chatScenario, presence: presenceScenario, muc: mucScenario, login: loginScenario, idle: idleScenario, flood: floodScenario };
     this.scenario = make[cfg.scenario](ctx);
   }
 

@@ -22,6 +22,12 @@ export interface AdminContext {
   audit: AuditLog;
   cluster: ClusterView;
   routes: RouteBook;
+  /** Brute-force lockouts (docs/security.md): unlocking an account lifts them too. */
+  loginLocks?: LoginLocks;
+}
+
+export interface LoginLocks {
+  unlock(username: string): Promise<void>;
 }
 
 export type AdminModule = (ctx: AdminContext) => void;

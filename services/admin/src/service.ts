@@ -11,7 +11,7 @@ import { auditLog } from './audit.ts';
 import { installAuth } from './auth.ts';
 import type { ClusterView } from './cluster-view.ts';
 import { mountConsole } from './console.ts';
-import type { AdminContext, AdminModule } from './context.ts';
+import type { AdminContext, AdminModule, LoginLocks } from './context.ts';
 import { installErrorHandler } from './errors.ts';
 import { RouteBook } from './openapi.ts';
 import { sessionsRoutes } from './routes/sessions.ts';
@@ -32,6 +32,8 @@ export interface AdminDeps {
   version: string;
   /** Extra route groups (rooms, federation policy, registration settings as those services arrive). */
   modules?: AdminModule[];
+  /** Brute-force lockouts kept by the edges (memory in embedded mode, Redis in cluster mode). */
+  loginLocks?: LoginLocks;
   /** The console's static files; default the package's public/ directory. */
   consoleDir?: string;
 }
@@ -68,6 +70,7 @@ export function buildAdminService(deps: AdminDeps): AdminService {
     tokens,
     audit: auditLog(deps.store.sql, log),
     cluster: deps.cluster,
+    loginLocks: deps.loginLocks,
     routes,
   };
   for (const m of [...BUILT_IN, ...(deps.modules ?? [])]) m(ctx);

@@ -4,7 +4,9 @@ import { RedisLeaseStore } from '@parley/actor';
 import { announceAdmin, buildAdminService, clusterView } from '@parley/admin';
 import type { Bus } from '@parley/bus';
 import type { ParleyConfig } from '@parley/config';
-import { loadTlsMaterial } from '@parley/edge';
+import { loadTlsMaterial, unlockAccount } from '@parley/edge';
+import { RedisFailureLedger } from '@parley/ratelimit';
+import { limitPrefix } from './limit-prefix.ts';
 import type { LocationService } from '@parley/location';
 import type { Logger } from '@parley/log';
 import type { Store } from '@parley/store';
@@ -27,6 +29,7 @@ export interface AdminRoleDeps {
 export async function startAdminRole(d: AdminRoleDeps): Promise<{ port: number; stop: () => Promise<void> }> {
   const { config, log } = d;
   const leases = await RedisLeaseStore.connect(config.redisUrl!, { prefix: `${config.clusterName}:`, redisOptions: d.redisOptions });
+  const ledger = await RedisFailureLedger.connect(config.redisUrl!, { prefix: limitPrefix(config), redisOptions: d.redisOptions });
   const tls = config.adminTls ? await loadTlsMaterial({ certFile: config.tlsCert, keyFile: config.tlsKey, dataDir: config.dataDir, domain: config.domain, log }) : null;
   const admin = buildAdminService({
     config,
@@ -37,6 +40,7 @@ export async function startAdminRole(d: AdminRoleDeps): Promise<{ port: number; 
     cluster: clusterView({ domain: config.domain, location: d.location, store: d.store, leases }),
     tls,
     version: serverVersion,
+    loginLocks: { unlock: (u) => unlockAccount(ledger, u) },
   });
   const { port } = await admin.start();
   const leave = announceAdmin(leases, d.instanceId, config.leaseTtlMs, d.onRedisError);
@@ -46,6 +50,7 @@ export async function startAdminRole(d: AdminRoleDeps): Promise<{ port: number; 
       await admin.stop();
       await leave();
       await leases.close();
+      await ledger.close();
     },
   };
 }

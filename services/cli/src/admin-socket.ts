@@ -7,7 +7,7 @@ import type { ParleyConfig } from '@parley/config';
 import type { Logger } from '@parley/log';
 import type { Store } from '@parley/store';
 import Fastify from 'fastify';
-import { listUsers, UserError } from '@parley/admin';
+import { listUsers, UserError, usernameOf } from '@parley/admin';
 import { auditedCommands } from './audited.ts';
 
 export interface AdminSocket {
@@ -18,7 +18,7 @@ function adminSocketPath(dataDir: string): string {
   return join(dataDir, 'admin.sock');
 }
 
-export async function startAdminSocket(deps: { config: ParleyConfig; store: Store; log: Logger }): Promise<AdminSocket> {
+export async function startAdminSocket(deps: { config: ParleyConfig; store: Store; log: Logger; unlock?: (user: string) => Promise<void> }): Promise<AdminSocket> {
   const { config, store } = deps;
   const path = adminSocketPath(config.dataDir);
   if (existsSync(path)) unlinkSync(path); // we hold the data-dir lock, so it is stale
@@ -38,6 +38,13 @@ export async function startAdminSocket(deps: { config: ParleyConfig; store: Stor
   app.get('/users', async () => ({ users: await listUsers(store, config) }));
   app.get<{ Params: { user: string } }>('/users/:user/fast-tokens', async (req) => cmd.listFastTokens(req.params.user));
   app.delete<{ Params: { user: string }; Querystring: { client?: string } }>('/users/:user/fast-tokens', async (req) => cmd.revokeFastTokens(req.params.user, req.query.client));
+  // Brute-force locks live in the running edge's memory in embedded mode (docs/security.md).
+  app.post<{ Params: { user: string } }>('/users/:user/unlock', async (req) => {
+    const user = usernameOf(req.params.user, config.domain);
+    await deps.unlock?.(user);
+    deps.log.info('account unlocked', { user, by: 'cli' });
+    return { jid: `${user}@${config.domain}` };
+  });
   app.post<{ Body: Body }>('/admin-tokens', async (req) => cmd.createToken(req.body.role ?? '', req.body.name ?? ''));
   app.get('/admin-tokens', async () => ({ tokens: await cmd.listTokens() }));
   app.delete<{ Params: { id: string } }>('/admin-tokens/:id', async (req) => ({ id: await cmd.revokeToken(req.params.id) }));

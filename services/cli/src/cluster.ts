@@ -9,6 +9,7 @@ import { chatroomDomain, type ParleyConfig } from '@parley/config';
 import { buildChatroomService } from '@parley/chatroom';
 import { buildEdgeService, type EdgeService, loadTlsMaterial } from '@parley/edge';
 import { RedisLocation } from '@parley/location';
+import { RedisFailureLedger, RedisRateLimiter } from '@parley/ratelimit';
 import type { Logger } from '@parley/log';
 import { buildPresenceService } from '@parley/presence';
 import { buildSessionService } from '@parley/session';
@@ -22,6 +23,7 @@ import { insecureInternalLink } from './internal-links.ts';
 import { startOpsServer } from './ops.ts';
 import { loadServerModules } from './modules.ts';
 import { shareCachedPrivacy } from './privacy-cache.ts';
+import { limitPrefix } from './limit-prefix.ts';
 import { migrationsDir } from './paths.ts';
 
 const CLUSTER_ROLES = ['edge', 'session', 'presence', 'chatroom', 'admin'] as const;
@@ -171,6 +173,11 @@ export async function startClusterProcess(config: ParleyConfig, roles: ClusterRo
     let ports: ClusterProcess['ports'];
     if (roles.includes('edge')) {
       const tls = await loadTlsMaterial({ certFile: config.tlsCert, keyFile: config.tlsKey, dataDir: config.dataDir, domain: config.domain, log });
+      // Account stanza limits and login failures count across every edge (docs/security.md).
+      const limiter = await RedisRateLimiter.connect(config.redisUrl, { prefix: limitPrefix(config), redisOptions: redisTls });
+      stops.push(() => limiter.close());
+      const ledger = await RedisFailureLedger.connect(config.redisUrl, { prefix: limitPrefix(config), redisOptions: redisTls });
+      stops.push(() => ledger.close());
       const edge: EdgeService = buildEdgeService({
         config,
         log: log.child({ svc: 'edge' }),
@@ -184,6 +191,7 @@ export async function startClusterProcess(config: ParleyConfig, roles: ClusterRo
         edgeTtlMs: config.edgeTtlSec * 1000,
         handoffRetry: clusterRetry(config.leaseTtlMs),
         websocketSecure: config.websocketSecure,
+        sharedLimits: { limiter, ledger },
       });
       ports = await edge.start();
       stops.push(() => edge.stop());

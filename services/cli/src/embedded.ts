@@ -36,6 +36,8 @@ export interface EmbeddedServer {
   fingerprint: string;
   store: Store;
   addUser(username: string, password: string): Promise<void>;
+  /** Lift a brute-force lock (`parley user unlock`). */
+  unlockAccount(username: string): Promise<void>;
   pids: number[];
   stop(): Promise<void>;
 }
@@ -96,10 +98,11 @@ export async function startEmbedded(overrides: EmbeddedOverrides = {}, env: Node
       cluster: clusterView({ domain: config.domain, location, store, self: { id: edgeId, roles: ['edge', 'session', 'presence', 'chatroom', 'admin'] } }),
       tls: config.adminTls ? tls : null,
       version: serverVersion,
+      loginLocks: { unlock: (u) => edge.unlockAccount(u) },
     });
     const ports = { ...edgePorts, admin: (await adminService.start()).port };
     let admin: AdminSocket | null = null;
-    if (!inMemory) admin = await startAdminSocket({ config, store, log });
+    if (!inMemory) admin = await startAdminSocket({ config, store, log, unlock: (u) => edge.unlockAccount(u) });
     ready = true;
     log.info('parley started', {
       domain: config.domain,
@@ -124,6 +127,7 @@ export async function startEmbedded(overrides: EmbeddedOverrides = {}, env: Node
       addUser: async (username, password) => {
         await addUser(store, config, username, password);
       },
+      unlockAccount: (username) => edge.unlockAccount(username),
       async stop() {
         if (stopped) return;
         stopped = true;

@@ -4,11 +4,14 @@ import { ConfigError, clusterMode, loadConfig, type ParleyConfig, settingsHelp }
 import { createLogger } from '@parley/log';
 import type { Store } from '@parley/store';
 import { ClusterConfigError, parseRoles, startClusterProcess } from './cluster.ts';
+import { limitPrefix } from './limit-prefix.ts';
 import { callAdminSocket } from './admin-socket.ts';
 import { openStore, startEmbedded } from './embedded.ts';
 import { acquireDataDirLock, DataDirBusyError, lockHolder } from './lock.ts';
 import { migrationsDir, serverVersion } from './paths.ts';
-import { type InvitationView, type IssuedInvitation, listUsers, parseTtl, UserError } from '@parley/admin';
+import { type InvitationView, type IssuedInvitation, listUsers, parseTtl, UserError, usernameOf } from '@parley/admin';
+import { unlockAccount } from '@parley/edge';
+import { RedisFailureLedger } from '@parley/ratelimit';
 import { type AuditedCommands, auditedCommands } from './audited.ts';
 import { configRoomCommand, createRoomCommand, destroyRoomCommand, listRoomsCommand, RoomCommandError } from './rooms.ts';
 
@@ -33,6 +36,7 @@ Commands:
   room list                          list chatrooms with their occupants
   room config <room> [key=value …]   show or change a chatroom's settings
   room destroy <room>                remove a chatroom with its history
+  user unlock <jid>                  lift a temporary lock after failed logins and forget the failures
   admin token create --role R [--name N]
                                      create a token for the admin API and console (R: read-only, operator
                                      or admin); the token is printed once
@@ -289,8 +293,14 @@ async function user(config: ParleyConfig, sub: string | undefined, arg: string |
       process.stdout.write(`created ${r.created} accounts (${r.existing} already existed)\n`);
       return 0;
     }
+    case 'unlock': {
+      const jid = need('a JID');
+      const unlocked = remote ? String((await callAdminSocket(config.dataDir, 'POST', `/users/${encodeURIComponent(jid)}/unlock`)).jid) : await unlockInCluster(config, jid);
+      process.stdout.write(`unlocked ${unlocked}\n`);
+      return 0;
+    }
     default:
-      throw new UsageError(`unknown user command "${sub ?? ''}"; use add, del, passwd, list or bulk`);
+      throw new UsageError(`unknown user command "${sub ?? ''}"; use add, del, passwd, list, unlock or bulk`);
   }
 }
 
@@ -330,6 +340,19 @@ async function room(config: ParleyConfig, sub: string | undefined, arg: string |
     if (err instanceof RoomCommandError) throw new UserError(err.message);
     throw err;
   }
+}
+
+/** Cluster mode keeps login failures in Redis: lift the lock there. Embedded mode keeps them in the running server. */
+async function unlockInCluster(config: ParleyConfig, jid: string): Promise<string> {
+  const user = usernameOf(jid, config.domain);
+  if (!config.redisUrl) throw new UserError('the server is not running: failed logins are kept only while it runs, so nothing is locked');
+  const ledger = await RedisFailureLedger.connect(config.redisUrl, { prefix: limitPrefix(config) });
+  try {
+    await unlockAccount(ledger, user);
+  } finally {
+    await ledger.close();
+  }
+  return `${user}@${config.domain}`;
 }
 
 async function readPassword(): Promise<string> {

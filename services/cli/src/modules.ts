@@ -14,7 +14,11 @@ export function loadServerModules(config: ParleyConfig, registry: Registry): Loa
     defaultPage: config.archivePageSize,
     maxPage: config.archiveMaxPageSize,
   };
-  return loadModules(defaultModules({ serverVersion, offlineQuota: config.offlineQuota, lookalikePolicy: config.lookalikePolicy, registry, archive, smResumeSec: config.smResumeTimeoutSec, pushIncludeBody: config.pushIncludeBody, profile: config, pep: { maxItems: config.pepMaxItems, maxItemBytes: config.pepMaxItemBytes, maxNodes: config.pepMaxNodes }, muc: mucOptions(config) }));
+  return loadModules(defaultModules({ serverVersion, offlineQuota: config.offlineQuota, lookalikePolicy: config.lookalikePolicy, registry, archive, smResumeSec: config.smResumeTimeoutSec, pushIncludeBody: config.pushIncludeBody, profile: config, pep: { maxItems: config.pepMaxItems, maxItemBytes: config.pepMaxItemBytes, maxNodes: config.pepMaxNodes }, muc: mucOptions(config),
+    contentMaxBodyChars: config.contentMaxBodyChars,
+    contentWords: config.contentWordFilter?.split(',') ?? [],
+    offlinePerSender: config.limitOfflinePerSender,
+  }));
 }
 
 /** The chatroom settings as the muc module takes them. */

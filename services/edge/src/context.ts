@@ -7,6 +7,7 @@ import type { StreamErrorCondition } from '@parley/stanza';
 import type { ActorService } from '@parley/subjects';
 import type { Element } from '@parley/xml';
 import type { C2SConnection } from './c2s/connection.ts';
+import type { EdgeLimits } from './limits/index.ts';
 import type { EdgeMetrics } from './metrics.ts';
 
 /** What a client connection may ask of its edge: explicit dependencies, no singletons. */
@@ -18,6 +19,8 @@ export interface EdgeContext {
   readonly location: LocationService;
   readonly fakeSaltSecret: Buffer;
   readonly metrics: EdgeMetrics;
+  /** Abuse limits (docs/security.md): stanza admission, connection counts, the brute-force gate. */
+  readonly limits: EdgeLimits;
   /** Stream features, edge-local IQs and per-connection hooks of the loaded extension modules. */
   readonly ext: EdgeExtensions;
   /** A bound connection joins the edge's table of deliverable connections. */

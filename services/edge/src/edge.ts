@@ -19,6 +19,7 @@ import type { Registry } from 'prom-client';
 import { C2SConnection } from './c2s/connection.ts';
 import type { TlsMaterial } from './certs.ts';
 import type { EdgeContext } from './context.ts';
+import { createEdgeLimits, type SharedLimitState } from './limits/index.ts';
 import { edgeLiveness } from './liveness.ts';
 import { createEdgeMetrics } from './metrics.ts';
 import { SocketTransport } from './transport/tcp.ts';
@@ -43,6 +44,8 @@ export interface EdgeDeps {
   edgeTtlMs?: number;
   /** Treat WebSocket clients as secure: behind a TLS-terminating proxy (like Prosody's consider_websocket_secure). */
   websocketSecure?: boolean;
+  /** Cluster mode: account buckets and login failures shared through Redis (default: this process's memory). */
+  sharedLimits?: SharedLimitState;
 }
 
 export interface EdgeService {
@@ -50,11 +53,14 @@ export interface EdgeService {
   /** Graceful drain: stop accepting, close streams with system-shutdown, drop location entries. */
   stop(): Promise<void>;
   connectionCount(): number;
+  /** Lift a brute-force lock and forget the account's failed logins (`parley user unlock`). */
+  unlockAccount(user: string): Promise<void>;
 }
 
 export function buildEdgeService(deps: EdgeDeps): EdgeService {
   const { config, log, edgeId, bus, location } = deps;
   const metrics = createEdgeMetrics(deps.registry);
+  const limits = createEdgeLimits(config, log, deps.registry, deps.sharedLimits);
   const conns = new Map<string, C2SConnection>();
   const all = new Set<C2SConnection>();
   const secureContext = createSecureContext({ cert: deps.tls.cert, key: deps.tls.key, minVersion: 'TLSv1.2' });
@@ -73,13 +79,16 @@ export function buildEdgeService(deps: EdgeDeps): EdgeService {
     location,
     fakeSaltSecret: randomBytes(32),
     metrics,
+    limits,
     ext: deps.ext,
     register(conn) {
       conns.set(conn.id, conn);
+      limits.authenticated(conn);
     },
     async connectionClosed(conn) {
       all.delete(conn);
       conns.delete(conn.id);
+      limits.closed(conn);
       const jid = conn.jid;
       if (!jid) return;
       // A module may keep the session without this connection (XEP-0198 §5 detached, or taken over).
@@ -99,6 +108,7 @@ export function buildEdgeService(deps: EdgeDeps): EdgeService {
       const msg: ActorRequest = { kind: 'stanza', key, stanza, id, origin: { edge: edgeId, conn: conn.id, jid: conn.jid!.toString() } };
       // One hand-off at a time per connection and actor: retries after a shard move or a crash
       // must not let a later stanza to the same actor overtake an earlier one.
+      conn.input.handedOff();
       return conn.chain(`${service}|${key}`, async () => {
         const end = metrics.handoff.startTimer({ service });
         let reply: ActorReply;
@@ -112,7 +122,7 @@ export function buildEdgeService(deps: EdgeDeps): EdgeService {
           end();
         }
         if (!reply.ok) throw { condition: reply.condition };
-      });
+      }).finally(() => conn.input.settled());
     },
     sessionsGone(entries) {
       for (const e of entries) {
@@ -157,7 +167,9 @@ export function buildEdgeService(deps: EdgeDeps): EdgeService {
   const liveness = edgeLiveness({ edgeId, location, log, registry: deps.registry, ttlMs: edgeTtlMs, sessions: () => conns.values(), route: ctx.route });
 
   function accept(transport: SocketTransport | WebSocketTransport): void {
-    all.add(new C2SConnection(ctx, transport));
+    const conn = new C2SConnection(ctx, transport);
+    all.add(conn);
+    limits.connected(conn);
   }
 
   return {
@@ -165,7 +177,7 @@ export function buildEdgeService(deps: EdgeDeps): EdgeService {
       await liveness.start();
       sub = bus.subscribe(edgeSubject(edgeId), onEdgeMessage);
       c2sServer = createNetServer((sock) => accept(new SocketTransport(sock, secureContext)));
-      tlsServer = createTlsServer({ secureContext, ALPNProtocols: ['xmpp-client'] }, (sock) =>
+      tlsServer = createTlsServer({ secureContext, ALPNProtocols: ['xmpp-client'], handshakeTimeout: config.streamHeaderTimeoutSec * 1000 }, (sock) =>
         accept(new SocketTransport(sock, secureContext)),
       );
       tlsServer.on('tlsClientError', (err) => log.debug('tls client error', { err: err.message }));
@@ -208,6 +220,7 @@ export function buildEdgeService(deps: EdgeDeps): EdgeService {
       await http?.close();
     },
     connectionCount: () => all.size,
+    unlockAccount: (user) => limits.unlock(user),
   };
 }
 

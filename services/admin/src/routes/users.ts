@@ -114,6 +114,8 @@ export function usersRoutes(ctx: AdminContext): void {
         const username = usernameOf(req.params.user, domain);
         if (!(await store.users.setLocked(username, domain, locked))) throw new ApiError('not-found', `${jidOf(username)} does not exist`);
         const jid = jidOf(username);
+        // The administrator's unlock also lifts a lock left by failed logins (docs/security.md).
+        if (!locked) await ctx.loginLocks?.unlock(username);
         if (locked) kickSessions(ctx.bus, await location.resources(jid), req.body.reason || 'the account was locked by an administrator');
         await audit.record({ actor: callerOf(req).actor, action: locked ? 'user.lock' : 'user.unlock', target: jid, ...(req.body.reason ? { detail: { reason: req.body.reason } } : {}) });
         return { jid, locked };

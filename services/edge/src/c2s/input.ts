@@ -15,7 +15,16 @@ export interface InputEvents {
   overflow(): void;
 }
 
+/** Elements a client may pipeline behind an asynchronous step (SASL, bind) before it is a policy violation. */
 const MAX_BACKLOG = 64;
+/**
+ * Fairness (docs/security.md, flood isolation): a connection with this many stanzas handed to
+ * actors and not yet accepted is not read further until one is; its flood waits in its own
+ * socket buffer, not in the event loop and the actors' mailboxes ahead of everyone else.
+ */
+const MAX_IN_FLIGHT = 8;
+/** Elements one connection may have handled per event-loop turn; the rest wait for its next turn. */
+const MAX_PER_TURN = 16;
 
 export class Input {
   /** Time of the last bytes read, for the idle deadline. */
@@ -25,7 +34,12 @@ export class Input {
   private paused = false;
   private busy = false;
   private stopped = false;
+  /** Parsed elements not handled yet: behind an asynchronous step, or beyond this turn's share. */
   private readonly backlog: Element[] = [];
+  private inFlight = 0;
+  private scheduled = false;
+  private turn = 0;
+  private endPending = false;
 
   constructor(
     private readonly transport: Transport,
@@ -36,7 +50,7 @@ export class Input {
     this.bucket = new TokenBucket(rate.bytesPerSec, rate.burstBytes);
     this.parser =
       transport.framing === 'stream'
-        ? new StreamParser({ onStreamStart: ev.header, onStanza: (el) => this.offer(el), onStreamEnd: ev.end, onError: ev.xmlError }, limits)
+        ? new StreamParser({ onStreamStart: ev.header, onStanza: (el) => this.offer(el), onStreamEnd: () => this.onEnd(), onError: ev.xmlError }, limits)
         : null;
   }
 
@@ -49,11 +63,12 @@ export class Input {
       this.transport.pause();
       setTimeout(() => {
         this.paused = false;
-        if (!this.stopped && !this.busy) this.transport.resume();
+        this.resumeIfFree();
       }, wait).unref();
     }
     // Idle deadline: note the activity; the timer re-checks when it fires instead of being re-armed per chunk.
     this.lastInput = Date.now();
+    if (!this.scheduled) this.turn = 0;
     if (this.parser) this.parser.write(chunk);
     else this.frame(typeof chunk === 'string' ? chunk : chunk.toString('utf8'));
   }
@@ -72,8 +87,8 @@ export class Input {
   release(): void {
     this.busy = false;
     if (this.stopped) return;
-    while (!this.busy && this.backlog.length > 0 && !this.stopped) this.ev.element(this.backlog.shift()!);
-    if (!this.busy && !this.paused && !this.stopped) this.transport.resume();
+    this.turn = 0;
+    this.drain();
   }
 
   isHeld(): boolean {
@@ -84,16 +99,72 @@ export class Input {
     this.stopped = true;
   }
 
+  /** A stanza was handed to an actor; reading pauses while too many are unanswered. */
+  handedOff(): void {
+    if (++this.inFlight >= MAX_IN_FLIGHT) this.transport.pause();
+  }
+
+  /** The actor accepted (or refused) a handed-off stanza. */
+  settled(): void {
+    this.inFlight--;
+    if (this.inFlight >= MAX_IN_FLIGHT) return;
+    if (this.backlog.length > 0) this.later();
+    else this.resumeIfFree();
+  }
+
+  private ready(): boolean {
+    return !this.stopped && !this.busy && this.inFlight < MAX_IN_FLIGHT && this.turn < MAX_PER_TURN;
+  }
+
   private offer(el: Element): void {
-    if (!this.busy) {
+    if (this.backlog.length === 0 && this.ready()) {
+      this.turn++;
       this.ev.element(el);
       return;
     }
-    if (this.backlog.length >= MAX_BACKLOG) {
+    if (this.busy && this.backlog.length >= MAX_BACKLOG) {
       this.ev.overflow();
       return;
     }
     this.backlog.push(el);
+    this.transport.pause();
+    if (!this.busy) this.later();
+  }
+
+  private onEnd(): void {
+    if (this.backlog.length === 0) this.ev.end();
+    else this.endPending = true;
+  }
+
+  /** Go on with the backlog in a later turn, after the other connections had theirs. */
+  private later(): void {
+    if (this.scheduled || this.stopped) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.turn = 0;
+      this.drain();
+    });
+  }
+
+  private drain(): void {
+    while (this.backlog.length > 0 && this.ready()) {
+      this.turn++;
+      this.ev.element(this.backlog.shift()!);
+    }
+    if (this.stopped) return;
+    if (this.backlog.length === 0) {
+      if (this.endPending) {
+        this.endPending = false;
+        this.ev.end();
+        return;
+      }
+      this.resumeIfFree();
+    } else if (!this.busy && this.inFlight < MAX_IN_FLIGHT) this.later();
+  }
+
+  private resumeIfFree(): void {
+    if (!this.stopped && !this.busy && !this.paused && this.inFlight < MAX_IN_FLIGHT && this.backlog.length === 0) this.transport.resume();
   }
 
   /** RFC 7395 §3.3.3: each WebSocket message is exactly one element. */
@@ -107,7 +178,7 @@ export class Input {
       return;
     }
     if (el.is('open', NS.framing)) this.ev.header('open', el.attrs);
-    else if (el.is('close', NS.framing)) this.ev.end();
+    else if (el.is('close', NS.framing)) this.onEnd();
     else {
       // Stanzas in framed mode carry their own xmlns (RFC 7395 §3.3.3); default to jabber:client.
       if (!el.attr('xmlns')) el.setAttr('xmlns', NS.client);

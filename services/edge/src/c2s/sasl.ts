@@ -3,6 +3,7 @@
 import { createSaslSession, offeredMechanisms, type SaslSession, type SaslStep } from '@parley/sasl';
 import { NS } from '@parley/stanza';
 import { type Element, xml } from '@parley/xml';
+import { guardSasl } from '../limits/index.ts';
 import { channelBindingTypes } from './header.ts';
 import type { C2SConnection } from './connection.ts';
 import { MAX_SASL_FAILURES } from './state.ts';
@@ -17,7 +18,7 @@ export function startAuth(conn: C2SConnection, el: Element, saslFailures: number
   }
   const mechanism = el.attr('mechanism') ?? '';
   const offered = offeredMechanisms({ tls: transport.secure(), channelBindingTypes: channelBindingTypes(transport) });
-  const session = offered.includes(mechanism)
+  const created = offered.includes(mechanism)
     ? createSaslSession(mechanism, {
         tls: transport.secure(),
         channelBinding: (t) => transport.channelBinding(t),
@@ -28,6 +29,8 @@ export function startAuth(conn: C2SConnection, el: Element, saslFailures: number
         defaultIterations: ctx.config.scramIterations,
       })
     : null;
+  // Brute-force gate (limits/brute-force.ts): slows and locks after repeated failures.
+  const session = created && guardSasl(ctx.limits.auth, created, transport.remoteAddress);
   if (!session) {
     conn.send(xml('failure', { xmlns: NS.sasl }, xml('invalid-mechanism')));
     return;
