@@ -17,7 +17,7 @@ import { type LookalikePolicy, lookalikes } from './lookalikes.ts';
 import { offline } from './offline.ts';
 import { pep } from './pep/index.ts';
 import { ping } from './ping.ts';
-import { privateStorage } from './private-storage.ts';
+import { type PrivateDelegate, privateStorage } from './private-storage.ts';
 import { blocking, invisibility, privacyEnforcement, privacyLists } from './privacy/index.ts';
 import { push } from './push/index.ts';
 import { roster } from './roster/index.ts';
@@ -37,7 +37,7 @@ export { invitations, NS_PARS } from './invitations.ts';
 export { type LookalikePolicy, lookalikes, NS_LOOKALIKE } from './lookalikes.ts';
 export { type ArchiveOptions, messageArchive, NS_MAM } from './mam/index.ts';
 export { offline } from './offline.ts';
-export { DEFAULT_PEP_LIMITS, PEP_FEATURES, pep } from './pep/index.ts';
+export { BOOKMARKS_CONVERSION_FEATURES, DEFAULT_PEP_LIMITS, PEP_FEATURES, type PepModule, pep } from './pep/index.ts';
 export { ping } from './ping.ts';
 export { BLOCKLIST_NAME, blocking, invisibility, NS_BLOCKING, NS_INVISIBLE, privacyEnforcement, privacyLists } from './privacy/index.ts';
 export { NS_PUSH, push } from './push/index.ts';
@@ -47,7 +47,7 @@ export { entityTime, NS_TIME } from './time.ts';
 export { version } from './version.ts';
 export { adhoc, type AdhocCommand, type CommandRegistry, type CommandStep, commandRegistry, dataForm, NS_COMMANDS, NS_DATA, submittedValues } from './adhoc/index.ts';
 export { directory, DIRECTORY_EDIT_NODE, NS_SEARCH } from './directory/index.ts';
-export { NS_PRIVATE, privateStorage } from './private-storage.ts';
+export { NS_PRIVATE, type PrivateDelegate, privateStorage } from './private-storage.ts';
 export { NS_UPLOAD, upload, type UploadSettings } from './upload/index.ts';
 export { NS_VCARD, NS_VCARD_UPDATE, vcardTemp } from './vcard-temp.ts';
 
@@ -90,11 +90,11 @@ export type ProfileSettings = Pick<
 >;
 
 /** The profile modules; the ad-hoc framework with the commands they register. */
-function profileModules(p: ProfileSettings | undefined): ExtensionModule[] {
+function profileModules(p: ProfileSettings | undefined, privateDelegates: PrivateDelegate[]): ExtensionModule[] {
   const commands = commandRegistry();
   const list: ExtensionModule[] = [
     vcardTemp({ maxBytes: p?.vcardMaxBytes ?? 256 * 1024 }),
-    privateStorage({ maxBytes: p?.privateMaxBytes ?? 64 * 1024 }),
+    privateStorage({ maxBytes: p?.privateMaxBytes ?? 64 * 1024, delegates: privateDelegates }),
     directory({ commands, maxResults: p?.directoryMaxResults ?? 30, searchesPerMinute: p?.directorySearchesPerMinute ?? 10 }),
   ];
   if (p?.uploadEnabled) {
@@ -116,6 +116,7 @@ function profileModules(p: ProfileSettings | undefined): ExtensionModule[] {
 }
 
 export function defaultModules(opts: DefaultModuleOptions): ExtensionModule[] {
+  const personalEventing = pep({ limits: opts.pep });
   return [
     disco,
     ping,
@@ -137,7 +138,8 @@ export function defaultModules(opts: DefaultModuleOptions): ExtensionModule[] {
     messageArchive({ defaultMode: 'always', retentionDays: 0, sweepEveryMs: 3_600_000, defaultPage: 50, maxPage: 250, registry: opts.registry, ...opts.archive }),
     clientStateIndication({ registry: opts.registry }),
     push({ includeBody: opts.pushIncludeBody, registry: opts.registry }),
-    ...profileModules(opts.profile),
-    pep({ limits: opts.pep }),
+    // XEP-0411: private XML get/set of storage:bookmarks go to PEP.
+    ...profileModules(opts.profile, [personalEventing.privateBookmarks]),
+    personalEventing,
   ];
 }
