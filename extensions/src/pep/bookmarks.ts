@@ -46,7 +46,10 @@ async function ensureNode(ctx: PepContext, name: string) {
   const { pep } = ctx.notifier.store;
   let node = await pep.getNode(ctx.owner, name);
   if (!node) {
-    await pep.createNode(ctx.owner, name, toStored(defaultConfig(name)));
+    // XEP-0402 §3: a node made by the conversion has the configuration XEP-0402 clients publish
+    // with as preconditions (send_last_published_item never), or their first publish would fail.
+    const made = name === NODE_BOOKMARKS ? { ...defaultConfig(name), send_last_published_item: 'never' as const } : defaultConfig(name);
+    await pep.createNode(ctx.owner, name, toStored(made));
     node = await pep.getNode(ctx.owner, name);
   }
   if (!node) return null;
