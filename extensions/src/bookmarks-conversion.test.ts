@@ -115,8 +115,8 @@ describe('XEP-0411 bookmarks conversion with private XML storage', () => {
     // The nodes are whitelist: the owner's alone (XEP-0411 §5).
     assert.equal((await store.pep.getNode(OWNER, 'storage:bookmarks'))?.config.access_model, 'whitelist');
     // The XEP-0402 node it made takes a XEP-0402 client's publish-options (§3) without precondition-not-met.
-    const native = await store.pep.getNode(OWNER, 'urn:xmpp:bookmarks:1');
-    assert.deepEqual([native?.config.access_model, native?.config.send_last_published_item, native?.config.max_items], ['whitelist', 'never', 'max']);
+    const made = await store.pep.getNode(OWNER, 'urn:xmpp:bookmarks:1');
+    assert.deepEqual([made?.config.access_model, made?.config.send_last_published_item, made?.config.max_items], ['whitelist', 'never', 'max']);
   });
 
   test('a private XML get answers from PEP, and a XEP-0402 publish and retract are visible to it', async () => {
