@@ -20,7 +20,7 @@ import { offline } from './offline.ts';
 import { pep } from './pep/index.ts';
 import { offlineLimit } from './offline-limit.ts';
 import { ping } from './ping.ts';
-import { privateStorage } from './private-storage.ts';
+import { type PrivateDelegate, privateStorage } from './private-storage.ts';
 import { blocking, invisibility, privacyEnforcement, privacyLists } from './privacy/index.ts';
 import { push } from './push/index.ts';
 import { roster } from './roster/index.ts';
@@ -42,7 +42,7 @@ export { type LookalikePolicy, lookalikes, NS_LOOKALIKE } from './lookalikes.ts'
 export { type ArchiveOptions, messageArchive, NS_MAM } from './mam/index.ts';
 export { defaultRoomConfig, MUC, muc, type MucModuleOptions, STATUS as MUC_STATUS } from './muc/index.ts';
 export { offline } from './offline.ts';
-export { DEFAULT_PEP_LIMITS, PEP_FEATURES, pep } from './pep/index.ts';
+export { BOOKMARKS_CONVERSION_FEATURES, DEFAULT_PEP_LIMITS, PEP_FEATURES, type PepModule, pep } from './pep/index.ts';
 export { offlineLimit } from './offline-limit.ts';
 export { ping } from './ping.ts';
 export { BLOCKLIST_NAME, blocking, invisibility, NS_BLOCKING, NS_INVISIBLE, privacyEnforcement, privacyLists } from './privacy/index.ts';
@@ -53,7 +53,7 @@ export { entityTime, NS_TIME } from './time.ts';
 export { version } from './version.ts';
 export { adhoc, type AdhocCommand, type CommandRegistry, type CommandStep, commandRegistry, dataForm, NS_COMMANDS, NS_DATA, submittedValues } from './adhoc/index.ts';
 export { directory, DIRECTORY_EDIT_NODE, NS_SEARCH } from './directory/index.ts';
-export { NS_PRIVATE, privateStorage } from './private-storage.ts';
+export { NS_PRIVATE, type PrivateDelegate, privateStorage } from './private-storage.ts';
 export { NS_UPLOAD, upload, type UploadSettings } from './upload/index.ts';
 export { NS_VCARD, NS_VCARD_UPDATE, vcardTemp } from './vcard-temp.ts';
 
@@ -102,11 +102,11 @@ export type ProfileSettings = Pick<
 >;
 
 /** The profile modules; the ad-hoc framework with the commands they register. */
-function profileModules(p: ProfileSettings | undefined): ExtensionModule[] {
+function profileModules(p: ProfileSettings | undefined, privateDelegates: PrivateDelegate[]): ExtensionModule[] {
   const commands = commandRegistry();
   const list: ExtensionModule[] = [
     vcardTemp({ maxBytes: p?.vcardMaxBytes ?? 256 * 1024 }),
-    privateStorage({ maxBytes: p?.privateMaxBytes ?? 64 * 1024 }),
+    privateStorage({ maxBytes: p?.privateMaxBytes ?? 64 * 1024, delegates: privateDelegates }),
     directory({ commands, maxResults: p?.directoryMaxResults ?? 30, searchesPerMinute: p?.directorySearchesPerMinute ?? 10 }),
   ];
   if (p?.uploadEnabled) {
@@ -128,6 +128,7 @@ function profileModules(p: ProfileSettings | undefined): ExtensionModule[] {
 }
 
 export function defaultModules(opts: DefaultModuleOptions): ExtensionModule[] {
+  const personalEventing = pep({ limits: opts.pep });
   return [
     // First: every later module (offline storage, carbons, archives) sees the filtered message.
     contentFilter({ maxBodyChars: opts.contentMaxBodyChars ?? 10_000, words: opts.contentWords, registry: opts.registry }),
@@ -152,8 +153,9 @@ export function defaultModules(opts: DefaultModuleOptions): ExtensionModule[] {
     messageArchive({ defaultMode: 'always', retentionDays: 0, sweepEveryMs: 3_600_000, defaultPage: 50, maxPage: 250, registry: opts.registry, ...opts.archive }),
     clientStateIndication({ registry: opts.registry }),
     push({ includeBody: opts.pushIncludeBody, registry: opts.registry }),
-    ...profileModules(opts.profile),
-    pep({ limits: opts.pep }),
+    // XEP-0411: private XML get/set of storage:bookmarks go to PEP.
+    ...profileModules(opts.profile, [personalEventing.privateBookmarks]),
+    personalEventing,
     ...(opts.muc ? [muc(opts.muc)] : []),
   ];
 }

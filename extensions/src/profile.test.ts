@@ -34,7 +34,8 @@ after(() => store?.close());
 const env = () => ({ store, domain: DOMAIN, fail: (_s: Element, _o: unknown, condition: string) => failed.push({ condition }) }) as never;
 
 function call(scope: 'server' | 'account', type: 'get' | 'set', from: string, to: string, payload: Element, toAttr?: string): Promise<IqOutcome> {
-  const handler = loaded.session.iq.find(scope, type, payload.getNS(), payload.name);
+  // Private XML storage runs in the presence actor (XEP-0411 delegation); its handlers need no more than this context.
+  const handler = loaded.session.iq.find(scope, type, payload.getNS(), payload.name) ?? (loaded.presence.iq.find(scope, type, payload.getNS(), payload.name) as never);
   assert.ok(handler, `a handler for ${scope} ${type} ${payload.name}`);
   const ctx: SessionIqRequest = {
     domain: DOMAIN,

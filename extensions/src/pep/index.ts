@@ -8,12 +8,13 @@ import { HANDLED, PASS } from '@parley/ext';
 import type { ResourceEntry } from '@parley/location';
 import { NS } from '@parley/stanza';
 import { xml } from '@parley/xml';
-import { convertBookmarks } from './bookmarks.ts';
+import type { PrivateDelegate } from '../private-storage.ts';
+import { convertBookmarks, privateBookmarksGet, privateBookmarksSet } from './bookmarks.ts';
 import { CapsCache, capsOf, capsOfSerialized, verifiedFeatures } from './caps.ts';
 import type { Limits } from './config.ts';
 import { pubsubError } from './errors.ts';
 import { type Notifier, sendLastItems } from './notify.ts';
-import { NODE_BOOKMARKS, NS_PUBSUB, NS_PUBSUB_OWNER } from './ns.ts';
+import { NODE_BOOKMARKS, NODE_LEGACY_BOOKMARKS, NS_PUBSUB, NS_PUBSUB_OWNER } from './ns.ts';
 import { ownerRequest, type PepContext, pubsubRequest } from './service.ts';
 
 export * from './ns.ts';
@@ -51,9 +52,11 @@ export const PEP_FEATURES = [
     'retrieve-items',
     'subscribe',
   ].map((f) => `${NS_PUBSUB}#${f}`),
-  `${NODE_BOOKMARKS}#compat`,
   `${NODE_BOOKMARKS}#compat-pep`,
 ];
+
+/** XEP-0402 §6 `#compat` (private XML ↔ XEP-0402) and XEP-0411 §2: advertised by private storage when it delegates to PEP. */
+export const BOOKMARKS_CONVERSION_FEATURES = [`${NODE_BOOKMARKS}#compat`, 'urn:xmpp:bookmarks-conversion:0'];
 
 /** The disco#info query the server sends a client about an unknown caps hash (XEP-0115 §6.2). */
 const CAPS_QUERY_ID = 'pep-caps-';
@@ -62,7 +65,10 @@ export interface PepOptions {
   limits?: Partial<Limits>;
 }
 
-export function pep(opts: PepOptions = {}): ExtensionModule {
+/** The PEP module, with the delegate private XML storage hands storage:bookmarks to (XEP-0411). */
+export type PepModule = ExtensionModule & { privateBookmarks: PrivateDelegate };
+
+export function pep(opts: PepOptions = {}): PepModule {
   const limits: Limits = { ...DEFAULT_PEP_LIMITS, ...opts.limits };
   const caps = new CapsCache();
   /** The known features of each available connection whose account's presence actor runs here (actor memory). */
@@ -71,20 +77,28 @@ export function pep(opts: PepOptions = {}): ExtensionModule {
   const fromSession = (env: SessionEnv): Notifier => ({ domain: env.domain, location: env.location, store: env.store, caps, send: (r, x) => env.publish(r, x, { stampRecipient: true }) });
 
   /** The owner's own requests: in the presence actor, with the roster in memory. */
+  const ownerContext = (ctx: PresenceIqRequest): PepContext => ({
+    owner: ctx.key,
+    from: ctx.from,
+    limits,
+    notifier: fromPresence(ctx.env),
+    rosterItem: async (c) => ctx.roster.get(c),
+    roster: async () => ctx.roster.items(),
+    changed: convertBookmarks,
+  });
   function asOwner(ctx: PresenceIqRequest, run: (c: PepContext) => Promise<IqOutcome>): Promise<IqOutcome> | IqOutcome {
     const to = ctx.iq.attr('to');
     // XEP-0163 §3: the service is the account's bare JID; the domain offers no pubsub service.
     if (to !== undefined && to !== ctx.key) return pubsubError('service-unavailable');
-    return run({
-      owner: ctx.key,
-      from: ctx.from,
-      limits,
-      notifier: fromPresence(ctx.env),
-      rosterItem: async (c) => ctx.roster.get(c),
-      roster: async () => ctx.roster.items(),
-      changed: convertBookmarks,
-    });
+    return run(ownerContext(ctx));
   }
+  /** XEP-0411 §3: private XML get/set of storage:bookmarks, in the owner's presence actor like its PEP requests. */
+  const privateBookmarks: PrivateDelegate = {
+    ns: NODE_LEGACY_BOOKMARKS,
+    features: BOOKMARKS_CONVERSION_FEATURES,
+    get: (ctx) => privateBookmarksGet(ownerContext(ctx)),
+    set: (ctx, el) => privateBookmarksSet(ownerContext(ctx), el),
+  };
   /** Another account's requests to this account's bare JID: in the session actor, the roster from the store. */
   function asVisitor(ctx: SessionIqRequest, run: (c: PepContext) => Promise<IqOutcome>): Promise<IqOutcome> {
     const owner = ctx.to.bareString();
@@ -100,6 +114,7 @@ export function pep(opts: PepOptions = {}): ExtensionModule {
   }
 
   return {
+    privateBookmarks,
     name: 'pep',
     specs: ['XEP-0163', 'XEP-0060', 'XEP-0115', 'XEP-0084', 'XEP-0172', 'XEP-0292', 'XEP-0384', 'XEP-0402', 'XEP-0411'],
     settings: ['pepMaxItems', 'pepMaxItemBytes', 'pepMaxNodes'],
