@@ -139,12 +139,15 @@ export function smConnection(api: StreamApi, metricsOrOpts: SmMetrics | null | S
     return xml('enabled', { xmlns: NS.sm, id: s.id, resume: 'true', max: String(Math.ceil(s.windowMs / 1000)) });
   };
 
-  const resumeSm = async (previd: string, h: number, send: (el: Element) => void): Promise<Element> => {
+  /**
+   * §5: the asynchronous half of resuming `previd` (checks, the session moved here, deliveries held).
+   * The answer is to be written first, then `finish` (synchronously): the unacknowledged stanzas, in
+   * order, and the stream opened. Plain <resume/> writes the answer as a nonza, SASL2 inside <success/>.
+   */
+  const prepareResume = async (previd: string, h: number): Promise<{ answer: Element; resumed: boolean; finish(): void }> => {
     const refuse = (condition: string, known?: number) => {
-      const el = failedEl(condition, known);
       metrics?.resumeFailed.inc();
-      send(el);
-      return el;
+      return { answer: failedEl(condition, known), resumed: false, finish: () => {} };
     };
     if (opts.resumeMs <= 0) return refuse('feature-not-implemented');
     if (sm !== null || api.jid() !== null) return refuse('unexpected-request');
@@ -179,13 +182,24 @@ export function smConnection(api: StreamApi, metricsOrOpts: SmMetrics | null | S
     // §5: what the client's h covers is acknowledged; what it does not (or was never written) is sent again, in order.
     const covered = moved.outbox.filter((o) => o.seq !== undefined && o.seq <= h).map((o) => o.id);
     if (covered.length) api.acknowledged(covered);
-    const el = xml('resumed', { xmlns: NS.sm, previd, h: String(serverH % 2 ** 32) });
-    send(el);
-    for (const o of moved.outbox) if (o.seq === undefined || o.seq > h) api.resend(o.xml, o.id);
-    attached.open(moved.entry);
-    metrics?.resumed.inc();
-    api.log.info('stream resumed', { jid: rec.jid, from: moved.previous.edge, resent: moved.outbox.length - covered.length });
-    return el;
+    const { outbox, entry, previous } = moved;
+    return {
+      answer: xml('resumed', { xmlns: NS.sm, previd, h: String(serverH % 2 ** 32) }),
+      resumed: true,
+      finish: () => {
+        for (const o of outbox) if (o.seq === undefined || o.seq > h) api.resend(o.xml, o.id);
+        attached.open(entry);
+        metrics?.resumed.inc();
+        api.log.info('stream resumed', { jid: rec.jid, from: previous.edge, resent: outbox.length - covered.length });
+      },
+    };
+  };
+
+  const resumeSm = async (previd: string, h: number, send: (el: Element) => void): Promise<Element> => {
+    const r = await prepareResume(previd, h);
+    send(r.answer);
+    r.finish();
+    return r.answer;
   };
 
   const ack = (s: SmState, hText: string | undefined) => {
@@ -307,6 +321,19 @@ export function smConnection(api: StreamApi, metricsOrOpts: SmMetrics | null | S
       if (!el.is('enable', NS.sm) || sm !== null) return xml('failed', { xmlns: NS.sm }, xml('unexpected-request', { xmlns: NS.stanzas }));
       const max = el.attr('max') !== undefined ? Number(el.attr('max')) : undefined;
       return enableSm(el.attr('resume') === 'true' || el.attr('resume') === '1', Number.isFinite(max) ? max : undefined);
+    },
+    // XEP-0198 §5 with XEP-0388 §2.3: <resume/> inside SASL2 <authenticate/>, answered inside
+    // <success/>; a resumed session replaces Bind2, a <failed/> one lets the client's Bind2 request proceed.
+    async sasl2Inline(el) {
+      if (!el.is('resume', NS.sm)) return { element: null, session: false };
+      const h = Number(el.attr('h'));
+      const previd = el.attr('previd');
+      if (!previd || !Number.isInteger(h) || h < 0) {
+        metrics?.resumeFailed.inc();
+        return { element: failedEl('bad-request'), session: false };
+      }
+      const r = await prepareResume(previd, h);
+      return { element: r.answer, session: r.resumed, after: r.finish };
     },
     stanzaIn() {
       const s = sm;
