@@ -45,6 +45,13 @@ export interface SmConnectionHooks extends ConnectionHooks {
   resumeSm(previd: string, h: number, send: (el: Element) => void): Promise<Element>;
 }
 
+/** A resumption checked and the session moved here (or refused): write `answer`, then call `finish`. */
+interface PreparedResume {
+  answer: Element;
+  resumed: boolean;
+  finish(): void;
+}
+
 /** How long deliveries are batched before we ask the client to acknowledge them. */
 const ASK_DELAY_MS = 100;
 /** A resumable stream's record outlives an attached connection this long without a stanza (refreshed by each). */
@@ -144,13 +151,20 @@ export function smConnection(api: StreamApi, metricsOrOpts: SmMetrics | null | S
    * The answer is to be written first, then `finish` (synchronously): the unacknowledged stanzas, in
    * order, and the stream opened. Plain <resume/> writes the answer as a nonza, SASL2 inside <success/>.
    */
-  const prepareResume = async (previd: string, h: number): Promise<{ answer: Element; resumed: boolean; finish(): void }> => {
-    const refuse = (condition: string, known?: number) => {
-      metrics?.resumeFailed.inc();
-      return { answer: failedEl(condition, known), resumed: false, finish: () => {} };
-    };
-    if (opts.resumeMs <= 0) return refuse('feature-not-implemented');
-    if (sm !== null || api.jid() !== null) return refuse('unexpected-request');
+  const refuseResume = (condition: string, known?: number): PreparedResume => {
+    metrics?.resumeFailed.inc();
+    return { answer: failedEl(condition, known), resumed: false, finish: () => {} };
+  };
+  /** The refusals known without asking the location service (answered synchronously). */
+  const cannotResume = (): PreparedResume | null => {
+    if (opts.resumeMs <= 0) return refuseResume('feature-not-implemented');
+    if (sm !== null || api.jid() !== null) return refuseResume('unexpected-request');
+    return null;
+  };
+  const prepareResume = async (previd: string, h: number): Promise<PreparedResume> => {
+    const refuse = refuseResume;
+    const early = cannotResume();
+    if (early) return early;
     const account = api.account();
     const rec = await api.location.smGet(previd);
     // §5: an unknown id, or another account's, is item-not-found (no hint that it exists).
@@ -196,7 +210,7 @@ export function smConnection(api: StreamApi, metricsOrOpts: SmMetrics | null | S
   };
 
   const resumeSm = async (previd: string, h: number, send: (el: Element) => void): Promise<Element> => {
-    const r = await prepareResume(previd, h);
+    const r = cannotResume() ?? (await prepareResume(previd, h));
     send(r.answer);
     r.finish();
     return r.answer;
