@@ -37,15 +37,18 @@ const names = (el: Element | null | undefined) => (el?.getChildElements() ?? [])
 const isStanza = (e: Element) => e.name === 'message' || e.name === 'presence' || e.name === 'iq';
 
 /** A secure raw client that logs the stanzas it receives, in order (its XEP-0198 `h` is a position in it). */
-async function countingRaw(): Promise<{ c: RawClient; features: Element; log: Element[] }> {
+async function countingRaw(): Promise<{ c: RawClient; features: Element; log: Element[]; seen: Element[] }> {
   const { c, features } = await secureRaw(ts.ports.c2s, ts.domain);
   const log: Element[] = [];
+  /** Every element, nonzas included, in order. */
+  const seen: Element[] = [];
   const push = c.inbox.push.bind(c.inbox);
   c.inbox.push = (el: Element) => {
     if (isStanza(el)) log.push(el);
+    seen.push(el);
     push(el);
   };
-  return { c, features, log };
+  return { c, features, log, seen };
 }
 
 /** A dead network: the socket goes without a stream close, so the session is kept for resumption. */
@@ -179,10 +182,36 @@ describe('XEP-0198 resumption inside SASL2', () => {
     await second.c.next((e) => e.is('message') && e.getChildText('body') === 'm5', 'a message after resumption');
     await flush(second.c);
     assert.deepEqual(messagesIn(second.log, `${peer}@`), ['m3', 'm4', 'm5'], 'each unacknowledged stanza once, in order, and nothing acknowledged');
+    // Nothing precedes <success/> and its features: the backlog comes after them.
+    const order = second.seen.map((e) => (e.is('success', SASL2) ? 'success' : e.is('features', NS.stream) ? 'features' : e.is('message') ? 'message' : null)).filter((x) => x !== null);
+    assert.deepEqual(order.slice(0, 3), ['success', 'features', 'message']);
     // Stream management goes on counting from the resumed state.
     second.c.send(xml('r', { xmlns: SM }));
     const a = await second.c.next((e) => e.is('a', SM), 'an answer to <r/>');
     assert.equal(a.attr('h'), '2', 'the presence before, and the ping after resumption');
+    sender.close();
+    second.c.close();
+  });
+
+  test('resumption without a Bind2 request: <resumed/>, the full JID, and features without resource binding', T, async () => {
+    const user = await account('res-nob');
+    const peer = await account('res-nob-peer');
+    const first = await resumable(user, 'nobind-ua');
+    const sender = await RawClient.login(ts.ports.c2s, peer, `pw-${peer}`, 'desk');
+    first.c.send(xml('presence'));
+    sender.send(chat(first.jid, 'kept'));
+    await first.c.next((e) => e.is('message') && e.getChildText('body') === 'kept', 'the message');
+    const h = first.log.length - 1; // everything but the last message
+    drop(first.c);
+    await first.c.closed;
+    const second = await countingRaw();
+    const r = await scramSasl2(second.c, user, `pw-${user}`, [userAgent('nobind-ua'), resume(first.previd, h)]);
+    assert.equal(r.outcome.getChildText('authorization-identifier'), first.jid);
+    assert.ok(r.outcome.getChild('resumed', SM));
+    assert.equal(r.features?.getChild('bind', NS.bind), undefined, 'nothing left to bind');
+    second.c.jid = first.jid;
+    await flush(second.c);
+    assert.deepEqual(messagesIn(second.log, `${peer}@`), ['kept'], 'the one stanza h did not cover');
     sender.close();
     second.c.close();
   });

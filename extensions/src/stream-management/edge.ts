@@ -346,7 +346,14 @@ export function smConnection(api: StreamApi, metricsOrOpts: SmMetrics | null | S
         metrics?.resumeFailed.inc();
         return { element: failedEl('bad-request'), session: false };
       }
-      const r = await prepareResume(previd, h);
+      let r: PreparedResume;
+      try {
+        r = await prepareResume(previd, h);
+      } catch (err) {
+        // The stream record could not be read: the login still succeeds, the client binds afresh.
+        api.log.warn('resumption failed', { err: (err as Error).message });
+        r = refuseResume('internal-server-error');
+      }
       return { element: r.answer, session: r.resumed, after: r.finish };
     },
     stanzaIn() {
