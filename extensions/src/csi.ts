@@ -79,6 +79,13 @@ function csiConnection(api: StreamApi, metrics: CsiMetrics | null): ConnectionHo
       else if (el.name === 'active') setInactive(false);
       else api.streamError('unsupported-stanza-type', `<${el.name}/> is not a client state`);
     },
+    // XEP-0386 §2.3 with XEP-0352: a client may start inactive by putting <inactive/> (or <active/>,
+    // the default) inside its Bind2 request; nothing goes into <bound/>.
+    bindInline(el) {
+      if (el.name === 'inactive') setInactive(true);
+      else if (el.name === 'active') setInactive(false);
+      return null;
+    },
     outbound(text, deliveryId) {
       if (!inactive) return undefined;
       const key = csiHoldKey(text);
@@ -110,6 +117,7 @@ export function clientStateIndication(opts: { registry?: Registry } = {}): Exten
     edge: {
       // §4: advertised after authentication.
       features: [{ stage: 'after-auth', element: () => xml('csi', { xmlns: NS_CSI }) }],
+      bind2Inline: [NS_CSI],
       connection: (api) => csiConnection(api, metrics),
     },
   };

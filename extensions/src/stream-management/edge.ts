@@ -45,6 +45,13 @@ export interface SmConnectionHooks extends ConnectionHooks {
   resumeSm(previd: string, h: number, send: (el: Element) => void): Promise<Element>;
 }
 
+/** A resumption checked and the session moved here (or refused): write `answer`, then call `finish`. */
+interface PreparedResume {
+  answer: Element;
+  resumed: boolean;
+  finish(): void;
+}
+
 /** How long deliveries are batched before we ask the client to acknowledge them. */
 const ASK_DELAY_MS = 100;
 /** A resumable stream's record outlives an attached connection this long without a stanza (refreshed by each). */
@@ -139,15 +146,25 @@ export function smConnection(api: StreamApi, metricsOrOpts: SmMetrics | null | S
     return xml('enabled', { xmlns: NS.sm, id: s.id, resume: 'true', max: String(Math.ceil(s.windowMs / 1000)) });
   };
 
-  const resumeSm = async (previd: string, h: number, send: (el: Element) => void): Promise<Element> => {
-    const refuse = (condition: string, known?: number) => {
-      const el = failedEl(condition, known);
-      metrics?.resumeFailed.inc();
-      send(el);
-      return el;
-    };
-    if (opts.resumeMs <= 0) return refuse('feature-not-implemented');
-    if (sm !== null || api.jid() !== null) return refuse('unexpected-request');
+  /**
+   * §5: the asynchronous half of resuming `previd` (checks, the session moved here, deliveries held).
+   * The answer is to be written first, then `finish` (synchronously): the unacknowledged stanzas, in
+   * order, and the stream opened. Plain <resume/> writes the answer as a nonza, SASL2 inside <success/>.
+   */
+  const refuseResume = (condition: string, known?: number): PreparedResume => {
+    metrics?.resumeFailed.inc();
+    return { answer: failedEl(condition, known), resumed: false, finish: () => {} };
+  };
+  /** The refusals known without asking the location service (answered synchronously). */
+  const cannotResume = (): PreparedResume | null => {
+    if (opts.resumeMs <= 0) return refuseResume('feature-not-implemented');
+    if (sm !== null || api.jid() !== null) return refuseResume('unexpected-request');
+    return null;
+  };
+  const prepareResume = async (previd: string, h: number): Promise<PreparedResume> => {
+    const refuse = refuseResume;
+    const early = cannotResume();
+    if (early) return early;
     const account = api.account();
     const rec = await api.location.smGet(previd);
     // §5: an unknown id, or another account's, is item-not-found (no hint that it exists).
@@ -179,13 +196,24 @@ export function smConnection(api: StreamApi, metricsOrOpts: SmMetrics | null | S
     // §5: what the client's h covers is acknowledged; what it does not (or was never written) is sent again, in order.
     const covered = moved.outbox.filter((o) => o.seq !== undefined && o.seq <= h).map((o) => o.id);
     if (covered.length) api.acknowledged(covered);
-    const el = xml('resumed', { xmlns: NS.sm, previd, h: String(serverH % 2 ** 32) });
-    send(el);
-    for (const o of moved.outbox) if (o.seq === undefined || o.seq > h) api.resend(o.xml, o.id);
-    attached.open(moved.entry);
-    metrics?.resumed.inc();
-    api.log.info('stream resumed', { jid: rec.jid, from: moved.previous.edge, resent: moved.outbox.length - covered.length });
-    return el;
+    const { outbox, entry, previous } = moved;
+    return {
+      answer: xml('resumed', { xmlns: NS.sm, previd, h: String(serverH % 2 ** 32) }),
+      resumed: true,
+      finish: () => {
+        for (const o of outbox) if (o.seq === undefined || o.seq > h) api.resend(o.xml, o.id);
+        attached.open(entry);
+        metrics?.resumed.inc();
+        api.log.info('stream resumed', { jid: rec.jid, from: previous.edge, resent: outbox.length - covered.length });
+      },
+    };
+  };
+
+  const resumeSm = async (previd: string, h: number, send: (el: Element) => void): Promise<Element> => {
+    const r = cannotResume() ?? (await prepareResume(previd, h));
+    send(r.answer);
+    r.finish();
+    return r.answer;
   };
 
   const ack = (s: SmState, hText: string | undefined) => {
@@ -307,6 +335,26 @@ export function smConnection(api: StreamApi, metricsOrOpts: SmMetrics | null | S
       if (!el.is('enable', NS.sm) || sm !== null) return xml('failed', { xmlns: NS.sm }, xml('unexpected-request', { xmlns: NS.stanzas }));
       const max = el.attr('max') !== undefined ? Number(el.attr('max')) : undefined;
       return enableSm(el.attr('resume') === 'true' || el.attr('resume') === '1', Number.isFinite(max) ? max : undefined);
+    },
+    // XEP-0198 §5 with XEP-0388 §2.3: <resume/> inside SASL2 <authenticate/>, answered inside
+    // <success/>; a resumed session replaces Bind2, a <failed/> one lets the client's Bind2 request proceed.
+    async sasl2Inline(el) {
+      if (!el.is('resume', NS.sm)) return { element: null, session: false };
+      const h = Number(el.attr('h'));
+      const previd = el.attr('previd');
+      if (!previd || !Number.isInteger(h) || h < 0) {
+        metrics?.resumeFailed.inc();
+        return { element: failedEl('bad-request'), session: false };
+      }
+      let r: PreparedResume;
+      try {
+        r = await prepareResume(previd, h);
+      } catch (err) {
+        // The stream record could not be read: the login still succeeds, the client binds afresh.
+        api.log.warn('resumption failed', { err: (err as Error).message });
+        r = refuseResume('internal-server-error');
+      }
+      return { element: r.answer, session: r.resumed, after: r.finish };
     },
     stanzaIn() {
       const s = sm;

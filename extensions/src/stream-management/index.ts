@@ -21,6 +21,8 @@ export function streamManagement(opts: { registry?: Registry; resumeSec?: number
     edge: {
       features: [{ stage: 'after-auth', element: () => xml('sm', { xmlns: NS.sm }) }],
       bind2Inline: [NS.sm],
+      // XEP-0198 §5 / XEP-0388 §2.1: resumption inside SASL2, offered only when resumption is on.
+      sasl2Inline: resumeMs > 0 ? [() => xml('sm', { xmlns: NS.sm })] : [],
       connection: (api) => smConnection(api, { resumeMs, metrics }),
     },
     session: smSession,

@@ -66,6 +66,22 @@ export interface StreamApi {
   sessionsGone(entries: ResourceEntry[]): void;
 }
 
+/** What a SASL2 inline request (`ConnectionHooks.sasl2Inline`) did. */
+export interface Sasl2InlineOutcome {
+  /** Put into `<success/>` (e.g. XEP-0198 `<resumed/>` or `<failed/>`); null for nothing. */
+  element: Element | null;
+  /**
+   * The connection now carries an existing session (it called `api.attach`: XEP-0198 resumption),
+   * so Bind2 is skipped and `<success/>` names the session's full JID.
+   */
+  session: boolean;
+  /**
+   * Run synchronously right after `<success/>` and the stream features were written, before any
+   * other output (a resumed stream's backlog, then `attach().open`).
+   */
+  after?(): void;
+}
+
 /** Hooks of one extension on one connection; every method is optional. */
 export interface ConnectionHooks {
   /** Elements in this namespace that are not stanzas (nonzas) go to `nonza`. */
@@ -95,6 +111,12 @@ export interface ConnectionHooks {
    * SASL2 success). What it returns is put into `<bound/>` (e.g. XEP-0198 `<enabled/>`); null for nothing.
    */
   bindInline?(el: Element): Element | null;
+  /**
+   * XEP-0388 §2.3 inline request: an element in `xmlns` inside SASL2 `<authenticate/>` (other than
+   * Bind2 and FAST), run once authentication succeeded and before Bind2, on the authenticated,
+   * unbound connection (`api.account()` is set, `api.attach` allowed). See `Sasl2InlineOutcome`.
+   */
+  sasl2Inline?(el: Element): Promise<Sasl2InlineOutcome>;
   closed?(): void;
   /**
    * A bound connection ended (`clean`: the client closed its stream). Resolving true keeps the
@@ -112,6 +134,12 @@ export interface EdgeContribution {
    * `<feature var=…/>`; the module's connection hooks handle them in `bindInline`.
    */
   bind2Inline?: string[];
+  /**
+   * XEP-0388 §2.1: elements listed in the SASL2 `<inline/>` (besides Bind2 and FAST), e.g. XEP-0198
+   * `<sm/>`; a request in the element's namespace inside `<authenticate/>` goes to the module's
+   * connection hooks' `sasl2Inline`.
+   */
+  sasl2Inline?: Array<() => Element>;
   /** Called once per bound or unbound connection, when it is created. */
   connection?(api: StreamApi): ConnectionHooks;
   /**

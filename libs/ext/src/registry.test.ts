@@ -66,6 +66,17 @@ describe('loading extension modules', () => {
     assert.deepEqual(loaded.edge.bind2Inline(), ['urn:a', 'urn:c']);
   });
 
+  test('SASL2 inline features are collected from every module, in load order, built afresh each time', () => {
+    const loaded = loadModules([
+      { name: 'a', specs: [], edge: { sasl2Inline: [() => xml('x', { xmlns: 'urn:a' })] } },
+      { name: 'b', specs: [] },
+      { name: 'c', specs: [], edge: { sasl2Inline: [() => xml('y', { xmlns: 'urn:c' })] } },
+    ]);
+    const first = loaded.edge.sasl2Inline();
+    assert.deepEqual(first.map((e) => e.getNS()), ['urn:a', 'urn:c']);
+    assert.notEqual(loaded.edge.sasl2Inline()[0], first[0], 'each stream gets its own elements');
+  });
+
   test('disco node providers are collected in load order, and each module gets its own HTTP scope', async () => {
     const provider = { items: () => [xml('item', { jid: 'x' })] };
     const seen: string[] = [];

@@ -16,6 +16,8 @@ export interface EdgeExtensions {
   localIq(stage: LocalIqStage, type: string, xmlns: string | undefined, name: string): LocalIq | undefined;
   /** XEP-0386: namespaces the loaded modules can enable inline in a Bind2 request. */
   bind2Inline(): string[];
+  /** XEP-0388 §2.1: what the loaded modules list in the SASL2 `<inline/>` (requests go to `sasl2Inline` hooks). */
+  sasl2Inline(): Element[];
   /** The hooks of every module for one new connection. */
   connect(api: StreamApi): ConnectionHooks[];
   /** Which actor service answers a client IQ addressed to the server or the sender's own bare JID. */
@@ -46,6 +48,7 @@ export function loadModules(modules: ExtensionModule[]): LoadedModules {
     for (const q of m.edge?.localIq ?? []) for (const stage of q.stages) localIqs.set(`${stage} ${q.type} {${q.xmlns}}${q.name}`, q);
   }
   const bind2Inline = modules.flatMap((m) => m.edge?.bind2Inline ?? []);
+  const sasl2Inline = modules.flatMap((m) => m.edge?.sasl2Inline ?? []);
   const connectors = modules.flatMap((m) => (m.edge?.connection ? [m.edge.connection] : []));
   const presenceServerIq = new Set<string>();
   for (const m of modules) {
@@ -73,6 +76,7 @@ export function loadModules(modules: ExtensionModule[]): LoadedModules {
       features: (stage) => featureLists[stage].map((f) => f.element()),
       localIq: (stage, type, xmlns, name) => localIqs.get(`${stage} ${type} {${xmlns ?? ''}}${name}`),
       bind2Inline: () => bind2Inline,
+      sasl2Inline: () => sasl2Inline.map((f) => f()),
       connect: (api) => connectors.map((c) => c(api)),
       serverIqService: (xmlns, name) => (presenceServerIq.has(`{${xmlns ?? ''}}${name}`) ? 'presence' : 'session'),
       async http(app, env) {

@@ -1,7 +1,7 @@
 // SASL2 (XEP-0388) on a client stream: the <authentication/> feature, <authenticate/> with its
 // inline requests (Bind2 in bind2.ts, FAST in sasl2-fast.ts), challenges and responses, and the
 // outcome without a stream restart (§2.6.1). The mechanisms are libs/sasl's, as for RFC 6120 SASL.
-import type { EdgeExtensions } from '@parley/ext';
+import type { EdgeExtensions, Sasl2InlineOutcome } from '@parley/ext';
 import type { Jid } from '@parley/jid';
 import { type ChannelBindingType, createSaslSession, isHashedTokenMechanism, offeredMechanisms, type SaslSession, type SaslStep } from '@parley/sasl';
 import { NS } from '@parley/stanza';
@@ -27,6 +27,8 @@ export interface Sasl2Request {
   /** XEP-0386 Bind2 request, honoured once authenticated. */
   bind: Element | null;
   fast: FastRequest;
+  /** §2.3 inline requests for the modules' SASL2 inline features (libs/ext `sasl2Inline`, e.g. XEP-0198 <resume/>). */
+  inline: Element[];
 }
 
 export function isSasl2(el: Element): boolean {
@@ -38,7 +40,7 @@ export function isSasl2(el: Element): boolean {
  * only (XEP-0484 §6: tokens are replayable on a cleartext stream). `cbTypes` null means no TLS.
  */
 export function sasl2Feature(mechanisms: string[], cbTypes: ChannelBindingType[] | null, ext: EdgeExtensions): Element {
-  const inline = xml('inline', null, bind2Feature(ext), cbTypes ? fastFeature(cbTypes) : null);
+  const inline = xml('inline', null, bind2Feature(ext), cbTypes ? fastFeature(cbTypes) : null, ...ext.sasl2Inline());
   return xml('authentication', { xmlns: NS_SASL2 }, ...mechanisms.map((m) => xml('mechanism', null, m)), inline);
 }
 
@@ -57,7 +59,7 @@ export function startSasl2(conn: C2SConnection, el: Element, saslFailures: numbe
     return;
   }
   const cbTypes = channelBindingTypes(transport);
-  const parsed = parseRequest(el, cbTypes);
+  const parsed = parseRequest(el, cbTypes, ctx.ext);
   if (typeof parsed === 'string') {
     fail(conn, 'malformed-request', parsed, before);
     return;
@@ -106,7 +108,7 @@ export function continueSasl2(conn: C2SConnection, el: Element, session: SaslSes
   conn.streamError('not-authorized', 'authentication in progress');
 }
 
-function parseRequest(el: Element, cbTypes: ChannelBindingType[]): Sasl2Request | string {
+function parseRequest(el: Element, cbTypes: ChannelBindingType[], ext: EdgeExtensions): Sasl2Request | string {
   const ua = el.getChild('user-agent');
   let userAgent: UserAgent | null = null;
   if (ua) {
@@ -117,7 +119,10 @@ function parseRequest(el: Element, cbTypes: ChannelBindingType[]): Sasl2Request 
   }
   const fast = parseFastRequest(el, cbTypes);
   if (typeof fast === 'string') return fast;
-  return { userAgent, bind: el.getChild('bind', 'urn:xmpp:bind:0') ?? null, fast };
+  // §2.3: requests for inline features that were not offered are ignored.
+  const offered = new Set(ext.sasl2Inline().map((f) => f.getNS()));
+  const inline = el.getChildElements().filter((c) => offered.has(c.getNS()));
+  return { userAgent, bind: el.getChild('bind', 'urn:xmpp:bind:0') ?? null, fast, inline };
 }
 
 const bounded = (s: string | null | undefined): string | null => (s ? s.trim().slice(0, 100) || null : null);
@@ -158,8 +163,12 @@ async function succeed(conn: C2SConnection, step: Extract<SaslStep, { kind: 'suc
   if (client) auth.client = client;
   // Asynchronous work first; the rest is synchronous so no stanza can precede <success/>.
   const token = await issueFastToken(conn, step.username, request, client);
-  let jid: Jid | null = null;
-  if (request.bind) {
+  const inline = await runInline(conn, auth, request.inline);
+  if (inline === null) return false;
+  // A request that took over an existing session (XEP-0198 resumption) replaces binding.
+  const resumed = inline.some((o) => o.session);
+  let jid: Jid | null = resumed ? conn.jid : null;
+  if (request.bind && !resumed) {
     const reserved = await reserveBind2(conn, auth, request.bind, request.userAgent?.id ?? null);
     if (!reserved.ok) {
       ctx.metrics.auth.inc({ result: 'failure', mechanism });
@@ -171,29 +180,56 @@ async function succeed(conn: C2SConnection, step: Extract<SaslStep, { kind: 'suc
   }
   if (conn.isClosed()) return false;
   ctx.metrics.auth.inc({ result: 'success', mechanism });
-  const bound = jid && request.bind ? completeBind2(conn, jid, auth, request.bind) : null;
+  const bound = jid && request.bind && !resumed ? completeBind2(conn, jid, auth, request.bind) : null;
   conn.send(
     xml(
       'success',
       { xmlns: NS_SASL2 },
       step.data?.length ? xml('additional-data', null, step.data.toString('base64')) : null,
-      // §2.6.1: a full JID once a resource is bound, the bare JID otherwise.
+      // §2.6.1: a full JID once a resource is bound (or a session resumed), the bare JID otherwise.
       xml('authorization-identifier', null, jid ? jid.toString() : `${step.username}@${ctx.config.domain}`),
+      ...inline.flatMap((o) => (o.element ? [o.element] : [])),
       bound?.element ?? null,
       token,
     ),
   );
   // §2.6.1: <success/> is followed by the features of the authenticated stream.
   const features = conn.streamLevel(xml('stream:features'));
-  if (bound) {
-    // After Bind2: what may still be negotiated, not what was enabled inline.
-    for (const f of ctx.ext.features('after-auth')) if (!bound.inline.has(f.getNS() ?? '')) features.append(f);
+  if (bound || resumed) {
+    // After Bind2 or a resumption: what may still be negotiated, not what was enabled or resumed inline.
+    const done = new Set([...(bound?.inline ?? []), ...request.inline.map((e) => e.getNS() ?? '')]);
+    for (const f of ctx.ext.features('after-auth')) if (!done.has(f.getNS() ?? '')) features.append(f);
   } else {
     for (const f of featuresAfterAuth(ctx.ext)) features.append(f);
     conn.setState({ name: 'wait_for_bind', auth });
   }
   conn.send(features);
+  // What must follow <success/> at once (a resumed stream's unacknowledged stanzas).
+  for (const o of inline) o.after?.();
   return true;
+}
+
+/**
+ * §2.3: each inline request goes to the module that offered its namespace, in order, on the
+ * authenticated and still unbound stream. Null when the connection closed meanwhile.
+ */
+async function runInline(conn: C2SConnection, auth: Authenticated, requests: Element[]): Promise<Sasl2InlineOutcome[] | null> {
+  if (requests.length === 0) return [];
+  const state = conn.state;
+  // Authenticated, not bound: what XEP-0198 resumption requires of the stream.
+  conn.setState({ name: 'wait_for_bind', auth });
+  const outcomes: Sasl2InlineOutcome[] = [];
+  for (const el of requests) {
+    const hooks = conn.hooks.find((h) => h.xmlns === el.getNS() && h.sasl2Inline);
+    if (!hooks?.sasl2Inline) continue;
+    const outcome = await hooks.sasl2Inline(el);
+    if (conn.isClosed()) return null;
+    outcomes.push(outcome);
+    if (outcome.session) break;
+  }
+  // Back to the SASL2 state the rest of the success expects (a failed bind returns to before-auth).
+  if (!outcomes.some((o) => o.session)) conn.setState(state);
+  return outcomes;
 }
 
 /** §2.6.2: a failure leaves the stream unauthenticated; retries are slowed and counted as for RFC 6120 SASL. */
