@@ -1,6 +1,6 @@
 // The invisibility observer test (issue 15 items 3 and 9) in cluster mode: Olivia (offline) and Ivy
 // (invisible) connect to one edge, the stranger, the blocked user, the contact and the friend to the
-// other, with two session and two presence processes, so every probe crosses the bus between edges
+// other, with two presence processes, so every probe crosses the bus between edges
 // and actors. The probes and the comparison are the embedded test's (tests/harness/observers.ts).
 import { test } from 'node:test';
 import type { Account } from '../harness/cast.ts';
@@ -9,7 +9,7 @@ import { XmppJsClient } from '../harness/xmppjs.ts';
 import { DOMAIN, password, TestCluster } from './harness.ts';
 
 test('an invisible user on one edge looks offline to observers on another edge', { timeout: 120_000 }, async () => {
-  const cluster = await TestCluster.start({ edges: 2, sessions: 2, presences: 2, label: 'invisibility' });
+  const cluster = await TestCluster.start({ edges: 2, sessions: 1, presences: 2, label: 'invisibility' });
   const open: XmppJsClient[] = [];
   try {
     const names = ['olivia', 'ivy', 'stranger', 'blocked', 'contact', 'friend'] as const;
