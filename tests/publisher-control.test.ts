@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { type Account, castPerFile } from './harness/cast.ts';
 import { flush } from './harness/flush.ts';
+import { slixProfile } from './harness/profile.ts';
 import type { SlixClient } from './harness/slix.ts';
 import { type XmppJsClient, xml, type XmlElement } from './harness/xmppjs.ts';
 
@@ -86,6 +87,10 @@ describe('list-subscribers: the user lists and cancels who sees her presence', (
     await a.sendPresence();
     const b = await subscribeTo(a, alice.jid, bob);
     const c = await subscribeTo(a, alice.jid, carol);
+
+    // XEP-0050 §2.2: the command is listed on the server's commands node.
+    const listed = await slixProfile(a).commands();
+    assert.ok(listed.some((i) => i.node === 'list-subscribers' && i.jid === cast.server().domain));
 
     const refused = await a.command({ cmd: 'list_subscribers', cancel: ['mallory@nowhere.example'] });
     assert.equal(refused.error, 'bad-request');
