@@ -9,6 +9,7 @@ import { clientStateIndication } from './csi.ts';
 import { contactAddresses } from './contact-addresses.ts';
 import { directory } from './directory/index.ts';
 import { contentFilter } from './content-filter/index.ts';
+import { subscribers } from './subscribers/index.ts';
 import { disco } from './disco.ts';
 import { lastActivity } from './last-activity.ts';
 import { type ArchiveOptions, messageArchive } from './mam/index.ts';
@@ -53,6 +54,7 @@ export { entityTime, NS_TIME } from './time.ts';
 export { version } from './version.ts';
 export { adhoc, type AdhocCommand, type CommandRegistry, type CommandStep, commandRegistry, dataForm, NS_COMMANDS, NS_DATA, submittedValues } from './adhoc/index.ts';
 export { directory, DIRECTORY_EDIT_NODE, NS_SEARCH } from './directory/index.ts';
+export { LIST_SUBSCRIBERS_NODE, listSubscribersCommand, subscribers } from './subscribers/index.ts';
 export { NS_PRIVATE, type PrivateDelegate, privateStorage } from './private-storage.ts';
 export { NS_UPLOAD, upload, type UploadSettings } from './upload/index.ts';
 export { NS_VCARD, NS_VCARD_UPDATE, vcardTemp } from './vcard-temp.ts';
@@ -107,6 +109,7 @@ function profileModules(p: ProfileSettings | undefined, privateDelegates: Privat
   const list: ExtensionModule[] = [
     vcardTemp({ maxBytes: p?.vcardMaxBytes ?? 256 * 1024 }),
     privateStorage({ maxBytes: p?.privateMaxBytes ?? 64 * 1024, delegates: privateDelegates }),
+    subscribers({ commands }),
     directory({ commands, maxResults: p?.directoryMaxResults ?? 30, searchesPerMinute: p?.directorySearchesPerMinute ?? 10 }),
   ];
   if (p?.uploadEnabled) {

@@ -3,7 +3,7 @@ import { type Element, xml } from '@parley/xml';
 
 export const NS_DATA = 'jabber:x:data';
 
-export type FieldType = 'boolean' | 'fixed' | 'hidden' | 'jid-single' | 'list-single' | 'list-multi' | 'text-single' | 'text-multi' | 'text-private';
+export type FieldType = 'boolean' | 'fixed' | 'hidden' | 'jid-multi' | 'jid-single' | 'list-single' | 'list-multi' | 'text-single' | 'text-multi' | 'text-private';
 
 export interface FormField {
   var?: string;

@@ -57,11 +57,12 @@ export function createSession(deps: SessionDeps): { host: ActorHost<AccountState
     answer: out.answer,
     fail: out.fail,
     messageToBare: (key, stanza, origin) => messages.toBare(key, stanza, origin),
+    tell: (service, msg) => out.tell(service, msg, (err) => log.warn('actor request failed', { err: err.message, service, kind: msg.kind })),
   };
   const messages = messageRouter(env, hooks);
 
   const runIq = (scope: IqScope, iq: Element, from: Jid, to: Jid, origin: Origin | undefined) =>
-    dispatchIq(iqTable, scope, iq, (payload) => ({ domain, from, to, payload, iq, env, disco: modules.disco, discoNodes: modules.session.discoNodes }), {
+    dispatchIq(iqTable, scope, iq, (payload) => ({ domain, from, to, payload, iq, env, origin, disco: modules.disco, discoNodes: modules.session.discoNodes }), {
       answer: (el) => out.answer(origin, el),
       fail: (condition, text, app) => out.fail(iq, origin, condition, text, app),
       patchOwn: (patch) => (origin ? patchOrigin(deps.bus, location, origin, patch) : Promise.resolve()),
