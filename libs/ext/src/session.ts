@@ -3,6 +3,7 @@ import type { LocationService, ResourceEntry } from '@parley/location';
 import type { Logger } from '@parley/log';
 import type { StanzaErrorCondition } from '@parley/stanza';
 import type { Store } from '@parley/store';
+import type { ActorService } from '@parley/subjects';
 import type { ActorRequest, Origin } from '@parley/wire';
 import type { Element } from '@parley/xml';
 import type { DiscoTarget } from './disco.ts';
@@ -21,6 +22,8 @@ export interface SessionEnv {
   fail(stanza: Element, origin: Origin | undefined, condition: StanzaErrorCondition, text?: string, appCondition?: Element): void;
   /** RFC 6121 §8.5.2.1: route a message as if sent to the account's bare JID; returns who got it live. */
   messageToBare(key: string, stanza: Element, origin: Origin | undefined): Promise<ResourceEntry[]>;
+  /** A request to another actor (e.g. a subscription stanza to a presence actor), not awaited. */
+  tell(service: ActorService, msg: ActorRequest): void;
 }
 
 export interface SessionIqRequest extends IqRequest {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { runAccountContract } from './contract-accounts.ts';
+import { runChallengeContract } from './contract-challenges.ts';
 import { runStoreContract } from './contract.ts';
 import { runArchiveContract } from './contract-archive.ts';
 import { runPrivacyContract } from './contract-privacy.ts';
@@ -48,3 +49,5 @@ runArchiveContract('Postgres', () => openScratchPostgres());
 runFastTokenContract('Postgres', () => openScratchPostgres());
 runPushContract('Postgres', () => openScratchPostgres());
 runPepContract('Postgres', () => openScratchPostgres());
+
+runChallengeContract('Postgres', () => openScratchPostgres());

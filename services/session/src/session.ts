@@ -57,6 +57,7 @@ export function createSession(deps: SessionDeps): { host: ActorHost<AccountState
     answer: out.answer,
     fail: out.fail,
     messageToBare: (key, stanza, origin) => messages.toBare(key, stanza, origin),
+    tell: (service, msg) => out.tell(service, msg, (err) => log.warn('actor request failed', { err: err.message, service, kind: msg.kind })),
   };
   const messages = messageRouter(env, hooks);
 
