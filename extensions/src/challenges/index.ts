@@ -187,7 +187,7 @@ export function challenges(options: ChallengeOptions): ExtensionModule {
       async beforeRoute({ env, key, stanza }) {
             if (stanza.name !== 'message' || stanza.attr('type') === 'error') return PASS;
         const form = stanza.getChild('x', NS_DATA);
-        if (!form || form.attr('type') !== 'submit') return PASS;
+        if (form?.attr('type') !== 'submit') return PASS;
         const values = submittedValues(stanza);
         if (values?.get('FORM_TYPE')?.[0] !== NS_CHALLENGE) return PASS;
         const from = bareOf(stanza.attr('from') ?? '');
