@@ -66,6 +66,7 @@ describe('contact-request challenges', () => {
     assert.equal(fromCarol.passed, false);
 
     const stranger = await cast.xmppjs(s);
+    await stranger.send(xml('presence'));
     await stranger.send(xml('presence', { to: a.jid, type: 'subscribe' }, xml('passed', { xmlns: NS_CHALLENGE })));
     const asked = await stranger.next((e) => e.is('message') && e.attrs.from === a.jid && !!e.getChild('x', 'jabber:x:data'), 'the challenge');
     const { id, question } = formOf(asked);
