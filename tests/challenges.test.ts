@@ -5,7 +5,7 @@
 // urn:xmpp:invite#invite and a friend uses it.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { CHALLENGE_SET_NODE, INVITE_NODE, NS_CHALLENGE } from '@parley/extensions';
+import { CHALLENGE_CLEAR_NODE, CHALLENGE_SET_NODE, INVITE_NODE, NS_CHALLENGE } from '@parley/extensions';
 import { castPerFile } from './harness/cast.ts';
 import { flush } from './harness/flush.ts';
 import { slixProfile } from './harness/profile.ts';
@@ -51,6 +51,9 @@ describe('contact-request challenges', () => {
     const [a, s, c] = [await cast.account('chalice'), await cast.account('chstranger'), await cast.account('chcontact')];
     const alice = await cast.slix(a);
     const cmd = slixProfile(alice);
+    // XEP-0050 §2.2 / XEP-0401 §3: the commands are listed under the server's commands node.
+    const nodes = (await cmd.commands()).map((i) => i.node);
+    for (const n of [CHALLENGE_SET_NODE, CHALLENGE_CLEAR_NODE, INVITE_NODE]) assert.ok(nodes.includes(n), `${n} listed`);
     const first = await cmd.command(CHALLENGE_SET_NODE);
     assert.equal(first.status, 'executing');
     const done = await cmd.command(CHALLENGE_SET_NODE, { action: 'complete', sessionid: first.sessionid, values: { question: 'Which city did we meet in?', answers: 'Lyon\nParis', mode: 'add' } });
