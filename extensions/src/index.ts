@@ -5,6 +5,7 @@ import type { ExtensionModule } from '@parley/ext';
 import { adhoc, commandRegistry } from './adhoc/index.ts';
 import type { Registry } from 'prom-client';
 import { carbons } from './carbons.ts';
+import { challenges } from './challenges/index.ts';
 import { clientStateIndication } from './csi.ts';
 import { contactAddresses } from './contact-addresses.ts';
 import { directory } from './directory/index.ts';
@@ -32,6 +33,7 @@ import { vcardTemp } from './vcard-temp.ts';
 import { version } from './version.ts';
 
 export { carbonEligible, carbons } from './carbons.ts';
+export { CHALLENGE_CLEAR_NODE, CHALLENGE_SET_NODE, challenges, INVITE_NODE, NS_CHALLENGE } from './challenges/index.ts';
 export { clientStateIndication, csiHoldKey, NS_CSI } from './csi.ts';
 export { contactAddresses, NS_SERVERINFO } from './contact-addresses.ts';
 export { contentFilter, filterMessage } from './content-filter/index.ts';
@@ -104,8 +106,7 @@ export type ProfileSettings = Pick<
 >;
 
 /** The profile modules; the ad-hoc framework with the commands they register. */
-function profileModules(p: ProfileSettings | undefined, privateDelegates: PrivateDelegate[]): ExtensionModule[] {
-  const commands = commandRegistry();
+function profileModules(p: ProfileSettings | undefined, privateDelegates: PrivateDelegate[], commands = commandRegistry()): ExtensionModule[] {
   const list: ExtensionModule[] = [
     vcardTemp({ maxBytes: p?.vcardMaxBytes ?? 256 * 1024 }),
     privateStorage({ maxBytes: p?.privateMaxBytes ?? 64 * 1024, delegates: privateDelegates }),
@@ -132,6 +133,7 @@ function profileModules(p: ProfileSettings | undefined, privateDelegates: Privat
 
 export function defaultModules(opts: DefaultModuleOptions): ExtensionModule[] {
   const personalEventing = pep({ limits: opts.pep });
+  const commands = commandRegistry();
   return [
     // First: every later module (offline storage, carbons, archives) sees the filtered message.
     contentFilter({ maxBodyChars: opts.contentMaxBodyChars ?? 10_000, words: opts.contentWords, registry: opts.registry }),
@@ -152,12 +154,14 @@ export function defaultModules(opts: DefaultModuleOptions): ExtensionModule[] {
     // After the privacy modules: a blocked or denied look-alike is dropped before it can cause a notice.
     lookalikes({ policy: opts.lookalikePolicy ?? 'warn' }),
     invitations,
+    // After invitations (a valid token makes the requester a contact) and look-alikes (its mark is kept).
+    challenges({ commands }),
     lastActivity(),
     messageArchive({ defaultMode: 'always', retentionDays: 0, sweepEveryMs: 3_600_000, defaultPage: 50, maxPage: 250, registry: opts.registry, ...opts.archive }),
     clientStateIndication({ registry: opts.registry }),
     push({ includeBody: opts.pushIncludeBody, registry: opts.registry }),
     // XEP-0411: private XML get/set of storage:bookmarks go to PEP.
-    ...profileModules(opts.profile, [personalEventing.privateBookmarks]),
+    ...profileModules(opts.profile, [personalEventing.privateBookmarks], commands),
     personalEventing,
     ...(opts.muc ? [muc(opts.muc)] : []),
   ];

@@ -1,5 +1,5 @@
 // Invitation tokens (migration 0013): stored as SHA-256 digests, single use, expiring, revocable.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Sql } from './sql.ts';
 
 /** What is stored of an invitation's secret token: its SHA-256 (tokens are 128-bit random, so no salt or stretching). */
@@ -94,4 +94,26 @@ export function invitationRepo(sql: Sql): InvitationRepo {
       return rows.length > 0;
     },
   };
+}
+
+export interface IssuedInvitation {
+  id: string;
+  /** The secret, shown only now. */
+  token: string;
+  /** XEP-0379 §2: what the inviter hands to the invitee (a link or a QR code). */
+  uri: string;
+  expiresAt: string;
+}
+
+/**
+ * Mints a roster invitation for `inviter` (a bare JID of `domain`): a 128-bit URL-safe token (it travels
+ * in a URI query, XEP-0379 §2), stored only as its digest. Used by `parley invite create` and the
+ * XEP-0401 `urn:xmpp:invite#invite` command.
+ */
+export async function issueRosterInvitation(repo: InvitationRepo, opts: { domain: string; inviter: string; ttlMs: number; createdBy: string; now?: number }): Promise<IssuedInvitation> {
+  const id = randomBytes(8).toString('hex');
+  const token = randomBytes(16).toString('base64url');
+  const expiresAt = new Date((opts.now ?? Date.now()) + opts.ttlMs);
+  await repo.create({ id, tokenHash: invitationDigest(token), domain: opts.domain, inviter: opts.inviter, kind: 'roster', createdBy: opts.createdBy, expiresAt });
+  return { id, token, uri: `xmpp:${opts.inviter}?roster;preauth=${token}`, expiresAt: expiresAt.toISOString() };
 }

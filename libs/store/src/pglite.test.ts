@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { runAccountContract } from './contract-accounts.ts';
+import { runChallengeContract } from './contract-challenges.ts';
 import { credential, repositoryMigrations, runStoreContract } from './contract.ts';
 import { runArchiveContract } from './contract-archive.ts';
 import { runMucContract } from './contract-muc.ts';
@@ -49,3 +50,5 @@ runFastTokenContract('PGlite in memory', () => openPglite(null));
 runPushContract('PGlite in memory', () => openPglite(null));
 runPepContract('PGlite in memory', () => openPglite(null));
 runMucContract('PGlite in memory', () => openPglite(null));
+
+runChallengeContract('PGlite in memory', () => openPglite(null));

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { runAccountContract } from './contract-accounts.ts';
+import { runChallengeContract } from './contract-challenges.ts';
 import { runStoreContract } from './contract.ts';
 import { runArchiveContract } from './contract-archive.ts';
 import { runMucContract } from './contract-muc.ts';
@@ -50,3 +51,5 @@ runFastTokenContract('Postgres', () => openScratchPostgres());
 runPushContract('Postgres', () => openScratchPostgres());
 runPepContract('Postgres', () => openScratchPostgres());
 runMucContract('Postgres', () => openScratchPostgres());
+
+runChallengeContract('Postgres', () => openScratchPostgres());

@@ -1,4 +1,5 @@
 import { archiveRepo } from './archive.ts';
+import { challengeRepo } from './challenges.ts';
 import { invitationRepo } from './invitations.ts';
 import { fastTokenRepo } from './fast-tokens.ts';
 import { loginHistoryRepo } from './login-history.ts';
@@ -29,6 +30,7 @@ export function createStore(sql: Sql): Store {
     uploads: uploadRepo(sql),
     archive: archiveRepo(sql),
     invitations: invitationRepo(sql),
+    challenges: challengeRepo(sql),
     fastTokens: fastTokenRepo(sql),
     push: pushRepo(sql),
     pep: pepRepo(sql),

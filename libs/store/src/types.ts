@@ -3,6 +3,7 @@ import type { PepRepo } from './pep.ts';
 import type { MucRepo } from './muc.ts';
 import type { Sql } from './sql.ts';
 import type { ArchiveRepo } from './archive.ts';
+import type { ChallengeRepo } from './challenges.ts';
 import type { InvitationRepo } from './invitations.ts';
 
 /** SCRAM salted-password material (RFC 5802 §3), base64 strings. Plaintext passwords are never stored. */
@@ -256,6 +257,7 @@ export interface Store {
   uploads: UploadRepo;
   archive: ArchiveRepo;
   invitations: InvitationRepo;
+  challenges: ChallengeRepo;
   fastTokens: FastTokenRepo;
   push: PushRepo;
   pep: PepRepo;

@@ -1,17 +1,9 @@
 // Invitations issued by administrators (`parley invite`): XEP-0379 pre-authenticated roster
 // subscriptions. The token is shown once, as the URI of XEP-0379 §2; only its digest is stored.
-import { randomBytes } from 'node:crypto';
-import { type Invitation, invitationDigest, type Store } from '@parley/store';
+import { type Invitation, type IssuedInvitation, issueRosterInvitation, type Store } from '@parley/store';
 import { type AccountConfig, UserError, usernameOf } from './accounts.ts';
 
-export interface IssuedInvitation {
-  id: string;
-  /** The secret, shown only now. */
-  token: string;
-  /** XEP-0379 §2: what the inviter hands to the invitee (a link or a QR code). */
-  uri: string;
-  expiresAt: string;
-}
+export type { IssuedInvitation };
 
 /** Lifetimes such as 90m, 12h or 7d (at most 90 days). */
 export function parseTtl(text: string): number {
@@ -26,12 +18,7 @@ export async function createInvitation(store: Pick<Store, 'users' | 'invitations
   const username = usernameOf(inviterInput, config.domain);
   if (!(await store.users.exists(username, config.domain))) throw new UserError(`${username}@${config.domain} does not exist`);
   const inviter = `${username}@${config.domain}`;
-  const id = randomBytes(8).toString('hex');
-  // 128 bits, URL-safe: it travels in a URI query (XEP-0379 §2).
-  const token = randomBytes(16).toString('base64url');
-  const expiresAt = new Date(Date.now() + opts.ttlMs);
-  await store.invitations.create({ id, tokenHash: invitationDigest(token), domain: config.domain, inviter, kind: 'roster', createdBy: opts.createdBy, expiresAt });
-  return { id, token, uri: `xmpp:${inviter}?roster;preauth=${token}`, expiresAt: expiresAt.toISOString() };
+  return issueRosterInvitation(store.invitations, { domain: config.domain, inviter, ttlMs: opts.ttlMs, createdBy: opts.createdBy });
 }
 
 export interface InvitationView {
