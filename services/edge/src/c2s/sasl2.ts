@@ -1,6 +1,7 @@
 // SASL2 (XEP-0388) on a client stream: the <authentication/> feature, <authenticate/> with its
 // inline requests (Bind2 in bind2.ts, FAST in sasl2-fast.ts), challenges and responses, and the
 // outcome without a stream restart (§2.6.1). The mechanisms are libs/sasl's, as for RFC 6120 SASL.
+import { guardSasl } from '../limits/index.ts';
 import type { EdgeExtensions, Sasl2InlineOutcome } from '@parley/ext';
 import type { Jid } from '@parley/jid';
 import { type ChannelBindingType, createSaslSession, isHashedTokenMechanism, offeredMechanisms, type SaslSession, type SaslStep } from '@parley/sasl';
@@ -45,8 +46,8 @@ export function sasl2Feature(mechanisms: string[], cbTypes: ChannelBindingType[]
 }
 
 /** Where the brute-force gate (services/edge/src/limits) wraps every SASL2 session, FAST ones included. */
-function guarded(_conn: C2SConnection, session: SaslSession): SaslSession {
-  return session;
+function guarded(conn: C2SConnection, session: SaslSession): SaslSession {
+  return guardSasl(conn.ctx.limits.auth, session, conn.transport.remoteAddress);
 }
 
 /** An <authenticate/> in wait_for_feature_before_auth (§2.3). */

@@ -115,6 +115,8 @@ export function claimedUser(mechanism: string, data: Buffer): string | null {
   let raw: string | undefined;
   const text = data.toString('utf8');
   if (mechanism === 'PLAIN') raw = text.split('\0')[1];
+  // XEP-0484 §3 (HT-* mechanisms): authcid NUL token-hash.
+  else if (mechanism.startsWith('HT-')) raw = text.split('\0')[0];
   else if (mechanism.startsWith('SCRAM-')) {
     // gs2-header "p=..|n|y" "," [authzid] "," then "n=" saslname "," "r=" ...
     const parts = text.split(',');
