@@ -16,7 +16,8 @@ const CARBONS = 'urn:xmpp:carbons:2';
 let ts: TestServer;
 
 before(async () => {
-  ts = await startTestServer();
+  // This file fails logins from 127.0.0.1 on purpose, many times: the brute-force gate (tests/abuse-brute-force.test.ts) would slow them.
+  ts = await startTestServer({ authFailuresBeforeDelay: 1000, authLockAfter: 1000 });
 });
 after(async () => ts.stop());
 

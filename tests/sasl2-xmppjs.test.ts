@@ -12,7 +12,8 @@ let ts: TestServer;
 const open: XmppJsClient[] = [];
 
 before(async () => {
-  ts = await startTestServer();
+  // This file fails logins from 127.0.0.1 on purpose, many times: the brute-force gate (tests/abuse-brute-force.test.ts) would slow them.
+  ts = await startTestServer({ authFailuresBeforeDelay: 1000, authLockAfter: 1000 });
 });
 afterEach(async () => {
   for (const c of open.splice(0)) await c.stop();

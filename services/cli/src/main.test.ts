@@ -1,11 +1,13 @@
 // The parley command as a person meets it: the help lists every setting, a wrong one is one line and exit 2.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { describeSettings, formatDefault } from '@parley/config';
+import { DEFAULT_TEST_DATABASE_URL, openPostgres } from '@parley/store';
 
 const MAIN = new URL('./main.ts', import.meta.url).pathname;
 
@@ -52,8 +54,16 @@ test('an unknown key in the YAML file is one line naming the file and key, and e
   assert.match(r.stderr, new RegExp(`^parley: ${file}: c2sprot: unknown setting \\(known: domain, dataDir, .*\\)\\n$`));
 });
 
-test('parley user add refuses a look-alike of an existing account, and parley invite creates, lists and revokes invitations', { timeout: 300_000 }, async () => {
-  const env = { PARLEY_DATA_DIR: mkdtempSync(join(tmpdir(), 'parley-cli-')), PARLEY_SCRAM_ITERATIONS: '4096', PARLEY_LOG_LEVEL: 'warn' };
+test('parley user add refuses a look-alike of an existing account, and parley invite creates, lists and revokes invitations', { timeout: 300_000 }, async (t) => {
+  // On Postgres (a scratch schema): each command opens the database, and PGlite takes seconds to start.
+  const schema = `parley_cli_${randomBytes(4).toString('hex')}`;
+  const databaseUrl = process.env.PARLEY_TEST_DATABASE_URL ?? DEFAULT_TEST_DATABASE_URL;
+  const env = { PARLEY_DATA_DIR: mkdtempSync(join(tmpdir(), 'parley-cli-')), PARLEY_DATABASE_URL: databaseUrl, PARLEY_DATABASE_SCHEMA: schema, PARLEY_SCRAM_ITERATIONS: '4096', PARLEY_LOG_LEVEL: 'warn' };
+  t.after(async () => {
+    const sql = await openPostgres(databaseUrl);
+    await sql.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await sql.close();
+  });
   assert.equal((await parley(['user', 'add', 'paypal', '--password', 'pw-1'], env)).code, 0);
   const impostor = await parley(['user', 'add', 'paypa1', '--password', 'pw-2'], env);
   assert.equal(impostor.code, 1);
