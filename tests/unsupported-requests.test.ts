@@ -19,15 +19,8 @@ after(async () => {
   await ts.stop();
 });
 
-const PUBSUB = 'http://jabber.org/protocol/pubsub';
-
-/** Requests seen from Converse.js, aioxmpp, slixmpp and profanity at login, and other common ones. */
+/** Requests nothing serves (PEP, vCard, private XML, the archive are served now: tests/pep*.test.ts, tests/profile.test.ts, tests/mam.test.ts). */
 const requests: Array<[what: string, iq: string]> = [
-  ['PEP items at the own bare JID (XEP-0163)', `<iq type='get' to='alice@localhost'><pubsub xmlns='${PUBSUB}'><items node='urn:xmpp:omemo:2:devices'/></pubsub></iq>`],
-  [
-    'a PEP publish to the own bare JID (XEP-0163)',
-    `<iq type='set' to='alice@localhost'><pubsub xmlns='${PUBSUB}'><publish node='urn:xmpp:avatar:metadata'><item id='a'><metadata xmlns='urn:xmpp:avatar:metadata'/></item></publish></pubsub></iq>`,
-  ],
   ['an unknown payload to the server', `<iq type='get' to='localhost'><unknown xmlns='urn:example:unknown'/></iq>`],
   ['an unknown payload to the own bare JID', `<iq type='set' to='alice@localhost'><unknown xmlns='urn:example:unknown'/></iq>`],
   ['an unknown payload to a contact', `<iq type='get' to='bob@localhost'><unknown xmlns='urn:example:unknown'/></iq>`],
