@@ -26,6 +26,7 @@ import { type PrivateDelegate, privateStorage } from './private-storage.ts';
 import { blocking, invisibility, privacyEnforcement, privacyLists } from './privacy/index.ts';
 import { push } from './push/index.ts';
 import { roster } from './roster/index.ts';
+import { signIns } from './signins/index.ts';
 import { streamManagement } from './stream-management/index.ts';
 import { entityTime } from './time.ts';
 import { upload } from './upload/index.ts';
@@ -51,6 +52,7 @@ export { ping } from './ping.ts';
 export { BLOCKLIST_NAME, blocking, invisibility, NS_BLOCKING, NS_INVISIBLE, privacyEnforcement, privacyLists } from './privacy/index.ts';
 export { NS_PUSH, push } from './push/index.ts';
 export { roster } from './roster/index.ts';
+export { addressPrefix, HISTORY_NODE as SIGNIN_HISTORY_NODE, historyCells, isMultiLogin, MULTI_LOGIN, type MultiLogin, parseSettings as parseSignInSettings, SETTINGS_NODE as SIGNIN_SETTINGS_NODE, signIns } from './signins/index.ts';
 export { streamManagement } from './stream-management/index.ts';
 export { entityTime, NS_TIME } from './time.ts';
 export { version } from './version.ts';
@@ -84,6 +86,8 @@ export interface DefaultModuleOptions {
   contentMaxBodyChars?: number;
   contentWords?: string[];
   offlinePerSender?: number;
+  /** Sign-in history, alerts and session policies (docs/security.md); the schema's defaults when absent. */
+  signIns?: Pick<ParleyConfig, 'domain' | 'signinHistoryDays' | 'signinHistoryShown' | 'signinAlerts' | 'multiLogin' | 'sessionIdleTimeoutSec'>;
 }
 
 export type ProfileSettings = Pick<
@@ -160,6 +164,16 @@ export function defaultModules(opts: DefaultModuleOptions): ExtensionModule[] {
     messageArchive({ defaultMode: 'always', retentionDays: 0, sweepEveryMs: 3_600_000, defaultPage: 50, maxPage: 250, registry: opts.registry, ...opts.archive }),
     clientStateIndication({ registry: opts.registry }),
     push({ includeBody: opts.pushIncludeBody, registry: opts.registry }),
+    signIns({
+      commands,
+      domain: opts.signIns?.domain ?? opts.profile?.domain ?? 'localhost',
+      historyDays: opts.signIns?.signinHistoryDays ?? 90,
+      historyShown: opts.signIns?.signinHistoryShown ?? 50,
+      alerts: opts.signIns?.signinAlerts ?? true,
+      multiLogin: opts.signIns?.multiLogin ?? 'allow',
+      idleTimeoutSec: opts.signIns?.sessionIdleTimeoutSec ?? 0,
+      registry: opts.registry,
+    }),
     // XEP-0411: private XML get/set of storage:bookmarks go to PEP.
     ...profileModules(opts.profile, [personalEventing.privateBookmarks], commands),
     personalEventing,

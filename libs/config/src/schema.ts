@@ -115,6 +115,21 @@ export const settingsShape = {
   contentMaxBodyChars: intIn(1, 10_000_000)
     .default(10_000)
     .register(settingMeta, server('PARLEY_CONTENT_MAX_BODY', 'Longest message body in characters; longer messages are refused with policy-violation.')),
+  signinHistoryDays: intIn(1, 36500)
+    .default(90)
+    .register(settingMeta, server('PARLEY_SIGNIN_HISTORY_DAYS', 'Days each sign-in (time, address, client, resource, mechanism, outcome) is kept; a periodic sweep deletes older ones.')),
+  signinHistoryShown: intIn(1, 1000)
+    .default(50)
+    .register(settingMeta, server('PARLEY_SIGNIN_HISTORY_SHOWN', 'Most recent sign-ins shown by the sign-in history ad-hoc command and parley user history.')),
+  signinAlerts: flag()
+    .default(true)
+    .register(settingMeta, server('PARLEY_SIGNIN_ALERTS', 'Send a headline "New sign-in from …" when an account signs in from a new address (/24, /48) or client.')),
+  multiLogin: oneOf(['allow', 'alert', 'refuse', 'replace'] as const)
+    .default('allow')
+    .register(settingMeta, server('PARLEY_MULTI_LOGIN', 'A second concurrent session of an account: allow, alert (headline to the others), refuse (resource-constraint) or replace (old ones get conflict); accounts may choose their own.')),
+  sessionIdleTimeoutSec: intIn(0, 30 * 86400)
+    .default(0)
+    .register(settingMeta, server('PARLEY_SESSION_IDLE_TIMEOUT', 'Seconds without a stanza from the client (keepalives and XEP-0198 acks do not count) before a session is closed with connection-timeout; 0 = off; accounts may choose their own.')),
   contentWordFilter: optionalText('word[,word…]')
     .default(null)
     .register(settingMeta, server('PARLEY_CONTENT_WORD_FILTER', 'Comma list of words masked with asterisks in message bodies (unset: no word filter).')),

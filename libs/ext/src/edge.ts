@@ -5,7 +5,9 @@ import type { LocationService, ResourceEntry, ResourcePatch } from '@parley/loca
 import type { Logger } from '@parley/log';
 import type { Store } from '@parley/store';
 import type { FastifyInstance } from 'fastify';
-import type { StreamErrorCondition } from '@parley/stanza';
+import type { StanzaErrorCondition, StreamErrorCondition } from '@parley/stanza';
+import type { ActorService } from '@parley/subjects';
+import type { ActorRequest } from '@parley/wire';
 import type { Element } from '@parley/xml';
 
 /** RFC 6120 §4.3.2: features are offered before authentication, or after it (with bind). */
@@ -28,6 +30,36 @@ export interface LocalIq {
   /** The reply to send (a result or an error stanza). */
   handle(iq: Element): Element;
 }
+
+/** XEP-0388 §2.3: the client's user agent, when it sent one in SASL2 <authenticate/>. */
+export interface UserAgentInfo {
+  id: string | null;
+  software: string | null;
+  device: string | null;
+}
+
+/** How an account signed in on this connection (passed to `binding` and `bound`). */
+export interface SignIn {
+  user: string;
+  mechanism: string;
+  userAgent: UserAgentInfo | null;
+  /** The user agent as one line (software on device [id]), or null without one. */
+  client: string | null;
+}
+
+/** A failed sign-in attempt (RFC 6120 §6.5, XEP-0388 §2.6.2), brute-force refusals included. */
+export interface SignInFailure {
+  /** The authentication identity the client named (a localpart), or null when none could be read. */
+  user: string | null;
+  mechanism: string;
+  /** The SASL condition, and its text when there is one (e.g. the account is locked). */
+  reason: string;
+  userAgent: UserAgentInfo | null;
+}
+
+/** A `binding` hook's answer: go on, or refuse the resource (RFC 6120 §7.6.2 stanza error; a Bind2 failure). */
+export type BindVerdict = { readonly ok: true } | { readonly ok: false; readonly condition: StanzaErrorCondition; readonly text: string };
+export const BIND_OK: BindVerdict = Object.freeze({ ok: true });
 
 /** What a connection offers its extensions. */
 export interface StreamApi {
@@ -64,6 +96,12 @@ export interface StreamApi {
   kick(entry: ResourceEntry, condition: StreamErrorCondition, text: string): void;
   /** Sessions that ended without their connection (a detached session whose window passed): tell the actors. */
   sessionsGone(entries: ResourceEntry[]): void;
+  /** The client's address (never shown to other users: REQUIREMENTS.md, Privacy). */
+  readonly remoteAddress: string;
+  /** The edge's store, for modules that keep per-account records at sign-in. */
+  readonly store: Pick<Store, 'loginHistory'>;
+  /** A request to an actor, not awaited (e.g. a server message to the account's session actor). */
+  tell(service: ActorService, msg: ActorRequest): void;
 }
 
 /** What a SASL2 inline request (`ConnectionHooks.sasl2Inline`) did. */
@@ -117,6 +155,17 @@ export interface ConnectionHooks {
    * unbound connection (`api.account()` is set, `api.attach` allowed). See `Sasl2InlineOutcome`.
    */
   sasl2Inline?(el: Element): Promise<Sasl2InlineOutcome>;
+  /** A stanza from the client on the established stream, before admission (nonzas and whitespace are not stanzas). */
+  received?(el: Element): void;
+  /** A sign-in attempt on this connection failed (sign-in history). */
+  authFailed?(failure: SignInFailure): void;
+  /**
+   * Before a resource is bound for `jid` (RFC 6120 §7 bind or XEP-0386 Bind2), after authentication:
+   * the first refusal stops the bind (e.g. a per-account session policy).
+   */
+  binding?(jid: Jid, signIn: SignIn): Promise<BindVerdict>;
+  /** The resource is bound and the client was told (bind result, or SASL2 success): the session starts. */
+  bound?(jid: Jid, signIn: SignIn): void;
   closed?(): void;
   /**
    * A bound connection ended (`clean`: the client closed its stream). Resolving true keeps the

@@ -51,7 +51,8 @@ export type SaslFailureCondition =
 export type SaslStep =
   | { kind: 'challenge'; data: Buffer }
   | { kind: 'success'; data?: Buffer; username: string; authzid?: string }
-  | { kind: 'failure'; condition: SaslFailureCondition; text?: string };
+  /** `username`: the authentication identity the client named, when known (sign-in history). */
+  | { kind: 'failure'; condition: SaslFailureCondition; text?: string; username?: string };
 
 export interface SaslSession {
   readonly mechanism: string;

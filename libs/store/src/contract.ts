@@ -399,7 +399,7 @@ export function runStoreContract(name: string, open: () => Promise<Sql>): void {
           recent.map((r) => r.ip),
           ['192.0.2.3', '192.0.2.2', '192.0.2.1'],
         );
-        assert.deepEqual(recent[0], { ...base, ip: '192.0.2.3', success: true, at: new Date(t0 + 3 * 60_000) });
+        assert.deepEqual(recent[0], { ...base, ip: '192.0.2.3', success: true, reason: null, at: new Date(t0 + 3 * 60_000) });
       });
 
       test('stores the time of recording when none is given and keeps null fields', async () => {
@@ -429,6 +429,44 @@ export function runStoreContract(name: string, open: () => Promise<Sql>): void {
       test('ignores logins of unknown accounts without failing', async () => {
         await store.loginHistory.record('ghost', d, { ...base, ip: '203.0.113.9', success: false });
         assert.deepEqual(await store.loginHistory.recent('ghost', d), []);
+      });
+
+      test('known lists the addresses and client keys of successful sign-ins only', async () => {
+        await store.users.create('ivy', d, []);
+        await store.loginHistory.record('ivy', d, { ...base, ip: '198.51.100.1', success: true, clientKey: 'uuid-1' });
+        await store.loginHistory.record('ivy', d, { ...base, ip: '198.51.100.1', success: true, clientKey: null });
+        await store.loginHistory.record('ivy', d, { ...base, ip: '198.51.100.2', success: false, reason: 'not-authorized', clientKey: 'uuid-2' });
+        const known = await store.loginHistory.known('ivy', d);
+        assert.deepEqual(known, { ips: ['198.51.100.1'], clientKeys: ['uuid-1'] });
+        const [failed] = await store.loginHistory.recent('ivy', d, 1);
+        assert.equal(failed?.reason, 'not-authorized');
+      });
+
+      test('sweep deletes records older than the cut-off only', async () => {
+        await store.users.create('jack', d, []);
+        await store.loginHistory.record('jack', d, { ...base, ip: '192.0.2.1', success: true, at: new Date('2000-01-01T00:00:00Z') });
+        await store.loginHistory.record('jack', d, { ...base, ip: '192.0.2.2', success: true });
+        assert.ok((await store.loginHistory.sweep(new Date('2001-01-01T00:00:00Z'))) >= 1);
+        assert.deepEqual((await store.loginHistory.recent('jack', d)).map((r) => r.ip), ['192.0.2.2']);
+      });
+
+      test('sign-in settings default to null, are set field by field, and not for unknown accounts', async () => {
+        await store.users.create('kim', d, []);
+        assert.deepEqual(await store.loginHistory.settings('kim', d), { multiLogin: null, idleTimeoutSec: null });
+        assert.equal(await store.loginHistory.setSettings('kim', d, { multiLogin: 'refuse' }), true);
+        assert.equal(await store.loginHistory.setSettings('kim', d, { idleTimeoutSec: 600 }), true);
+        assert.deepEqual(await store.loginHistory.settings('kim', d), { multiLogin: 'refuse', idleTimeoutSec: 600 });
+        assert.equal(await store.loginHistory.setSettings('kim', d, { multiLogin: null }), true);
+        assert.deepEqual(await store.loginHistory.settings('kim', d), { multiLogin: null, idleTimeoutSec: 600 });
+        assert.equal(await store.loginHistory.setSettings('nobody', d, { multiLogin: 'alert' }), false);
+      });
+
+      test('kept alerts are taken once, oldest first, at most `keep` of them', async () => {
+        await store.users.create('lea', d, []);
+        for (const n of [1, 2, 3]) await store.loginHistory.keepAlert('lea', d, `alert ${n}`, 2);
+        await store.loginHistory.keepAlert('nobody', d, 'lost', 2);
+        assert.deepEqual(await store.loginHistory.takeAlerts('lea', d), ['alert 2', 'alert 3']);
+        assert.deepEqual(await store.loginHistory.takeAlerts('lea', d), []);
       });
     });
   });

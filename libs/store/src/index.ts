@@ -18,6 +18,7 @@ export type {
   OfflineRepo,
   LoginRecord,
   LoginHistoryRepo,
+  SignInSettings,
   FastToken,
   FastTokenRepo,
   LastActivity,

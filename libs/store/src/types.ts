@@ -103,15 +103,37 @@ export interface LoginRecord {
   resource: string | null;
   mechanism: string;
   success: boolean;
+  /** Why a sign-in failed or was refused (a SASL condition, a lock, a session policy); null on success. */
+  reason: string | null;
+}
+
+/** Per-account sign-in policies (null: the server's default). */
+export interface SignInSettings {
+  multiLogin: 'allow' | 'alert' | 'refuse' | 'replace' | null;
+  idleTimeoutSec: number | null;
 }
 
 export interface LoginHistoryRepo {
-  /** Does nothing for an unknown account. */
-  record(username: string, domain: string, rec: Omit<LoginRecord, 'at'> & { at?: Date }): Promise<void>;
+  /**
+   * Does nothing for an unknown account. `clientKey` identifies the client software for "new client"
+   * alerts (XEP-0388 user-agent id, else its software name).
+   */
+  record(username: string, domain: string, rec: Omit<LoginRecord, 'at' | 'reason'> & { at?: Date; reason?: string | null; clientKey?: string | null }): Promise<void>;
   /** Newest first; limit defaults to 20. */
   recent(username: string, domain: string, limit?: number): Promise<LoginRecord[]>;
   /** Whether a successful login from `ip` was recorded before; call it before recording the current login. */
   knownIp(username: string, domain: string, ip: string): Promise<boolean>;
+  /** The distinct addresses and client keys of the account's recorded successful sign-ins. */
+  known(username: string, domain: string): Promise<{ ips: string[]; clientKeys: string[] }>;
+  /** Deletes every record older than `before` (retention); returns how many. */
+  sweep(before: Date): Promise<number>;
+  settings(username: string, domain: string): Promise<SignInSettings>;
+  /** Sets the given fields (null: back to the server's default); false for an unknown account. */
+  setSettings(username: string, domain: string, patch: Partial<SignInSettings>): Promise<boolean>;
+  /** Keeps an alert for the account's next session (at most `keep` per account, the oldest dropped). */
+  keepAlert(username: string, domain: string, body: string, keep: number): Promise<void>;
+  /** Takes (and deletes) the kept alerts, oldest first. */
+  takeAlerts(username: string, domain: string): Promise<string[]>;
 }
 
 /** The stanza kinds a privacy list item can name (XEP-0016 §2.1); none named means every stanza. */

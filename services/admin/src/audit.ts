@@ -14,7 +14,8 @@ export type AuditAction =
   | 'token.revoke'
   | 'invitation.create'
   | 'invitation.revoke'
-  | 'user.fast-tokens.revoke';
+  | 'user.fast-tokens.revoke'
+  | 'user.signins';
 
 export interface AuditEntry {
   id: number;

@@ -9,6 +9,7 @@ import type { Store } from '@parley/store';
 import Fastify from 'fastify';
 import { listUsers, UserError, usernameOf } from '@parley/admin';
 import { auditedCommands } from './audited.ts';
+import { signInRoutes } from './signins.ts';
 
 export interface AdminSocket {
   close(): Promise<void>;
@@ -45,6 +46,7 @@ export async function startAdminSocket(deps: { config: ParleyConfig; store: Stor
     deps.log.info('account unlocked', { user, by: 'cli' });
     return { jid: `${user}@${config.domain}` };
   });
+  signInRoutes(app, store, config, deps.log);
   app.post<{ Body: Body }>('/admin-tokens', async (req) => cmd.createToken(req.body.role ?? '', req.body.name ?? ''));
   app.get('/admin-tokens', async () => ({ tokens: await cmd.listTokens() }));
   app.delete<{ Params: { id: string } }>('/admin-tokens/:id', async (req) => ({ id: await cmd.revokeToken(req.params.id) }));

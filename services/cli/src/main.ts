@@ -13,6 +13,7 @@ import { type InvitationView, type IssuedInvitation, listUsers, parseTtl, UserEr
 import { unlockAccount } from '@parley/edge';
 import { RedisFailureLedger } from '@parley/ratelimit';
 import { type AuditedCommands, auditedCommands } from './audited.ts';
+import { signInCommand } from './signins.ts';
 import { configRoomCommand, createRoomCommand, destroyRoomCommand, listRoomsCommand, RoomCommandError } from './rooms.ts';
 
 const USAGE = `Usage: parley <command> [options]
@@ -37,6 +38,10 @@ Commands:
   room config <room> [key=value …]   show or change a chatroom's settings
   room destroy <room>                remove a chatroom with its history
   user unlock <jid>                  lift a temporary lock after failed logins and forget the failures
+  user history <jid> [--limit N]     the account's sign-ins, most recent first (time, address, client,
+                                     resource, mechanism, result)
+  user signins <jid> [--multi-login allow|alert|refuse|replace|default] [--idle-timeout SEC|default]
+                                     show or set the account's sign-in policies
   admin token create --role R [--name N]
                                      create a token for the admin API and console (R: read-only, operator
                                      or admin); the token is printed once
@@ -72,6 +77,9 @@ async function main(argv: string[]): Promise<number> {
       ttl: { type: 'string' },
       client: { type: 'string' },
       owner: { type: 'string' },
+      limit: { type: 'string' },
+      'multi-login': { type: 'string' },
+      'idle-timeout': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -105,6 +113,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'user':
       if (sub === 'tokens') return fastTokens(config, arg, arg2, values);
+      if (sub === 'history' || sub === 'signins') return signInCommand(config, sub, arg, values, { remote: serverHoldsDatabase(config), call: (m, p, b) => callAdminSocket(config.dataDir, m, p, b), withStore: (fn) => withCommands(config, (_c, s) => fn(s)), log: createLogger({ level: 'warn' }) }, (l) => process.stdout.write(`${l}\n`));
       return user(config, sub, arg, values);
     case 'invite':
       return invite(config, sub, arg, values);

@@ -18,6 +18,7 @@ export function loadServerModules(config: ParleyConfig, registry: Registry): Loa
     contentMaxBodyChars: config.contentMaxBodyChars,
     contentWords: config.contentWordFilter?.split(',') ?? [],
     offlinePerSender: config.limitOfflinePerSender,
+    signIns: config,
   }));
 }
 

@@ -5,6 +5,7 @@ import type { Logger } from '@parley/log';
 import type { Store } from '@parley/store';
 import type { StreamErrorCondition } from '@parley/stanza';
 import type { ActorService } from '@parley/subjects';
+import type { ActorRequest } from '@parley/wire';
 import type { Element } from '@parley/xml';
 import type { C2SConnection } from './c2s/connection.ts';
 import type { EdgeLimits } from './limits/index.ts';
@@ -15,7 +16,7 @@ export interface EdgeContext {
   readonly config: ParleyConfig;
   readonly log: Logger;
   readonly edgeId: string;
-  readonly store: Pick<Store, 'users' | 'fastTokens'>;
+  readonly store: Pick<Store, 'users' | 'fastTokens' | 'loginHistory'>;
   readonly location: LocationService;
   readonly fakeSaltSecret: Buffer;
   readonly metrics: EdgeMetrics;
@@ -35,5 +36,6 @@ export interface EdgeContext {
   acknowledged(conn: C2SConnection, ids: string[]): void;
   /** Sessions that ended without a connection (a detached XEP-0198 session expired): tell the actors. */
   sessionsGone(entries: ResourceEntry[]): void;
-  recordLogin(user: string, rec: { ip: string; resource: string; mechanism: string; client: string | null }): Promise<void>;
+  /** A request to an actor, not awaited (modules' `StreamApi.tell`). */
+  tell(service: ActorService, msg: ActorRequest): void;
 }

@@ -137,12 +137,11 @@ export function buildEdgeService(deps: EdgeDeps): EdgeService {
       if (entry.edge === edgeId) onEdgeMessage(m);
       else bus.publish(edgeSubject(entry.edge), m);
     },
-    async recordLogin(user, rec) {
-      try {
-        await deps.store.loginHistory.record(user, config.domain, { ...rec, success: true });
-      } catch (err) {
-        log.warn('could not record login', { err: (err as Error).message });
-      }
+    tell(service, msg) {
+      bus.request(actorSubject(service, msg.key), msg, { timeoutMs: 10_000 }).catch((err: Error) => {
+        metrics.busErrors.inc({ kind: 'tell' });
+        log.warn('actor request failed', { err: err.message, service, kind: msg.kind });
+      });
     },
   };
 

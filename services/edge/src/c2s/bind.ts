@@ -46,6 +46,12 @@ export function beforeBind(conn: C2SConnection, el: Element, auth: Authenticated
 async function bindResource(conn: C2SConnection, el: Element, auth: Authenticated, resource: string): Promise<void> {
   const { ctx } = conn;
   const jid = parseJid(`${auth.user}@${ctx.config.domain}/${resource}`);
+  const verdict = await conn.binding(jid, auth);
+  if (!verdict.ok) {
+    // §7.6.2.1: e.g. resource-constraint when the account has reached its limit of sessions.
+    conn.sendStanza(stanzaErrorReply(el, verdict.condition, { text: verdict.text }).toString());
+    return;
+  }
   const entry: ResourceEntry = { jid: jid.toString(), edge: ctx.edgeId, conn: conn.id, priority: 0, available: false };
   const reg = await ctx.location.register(entry);
   if (!reg.ok) {
@@ -63,7 +69,7 @@ async function bindResource(conn: C2SConnection, el: Element, auth: Authenticate
   conn.established(jid, auth);
   conn.sendStanza(iqResult(el, xml('bind', { xmlns: NS.bind }, xml('jid', null, jid.toString()))).toString());
   conn.log.info('session established', { jid: jid.toString(), ip: conn.transport.remoteAddress, mechanism: auth.mechanism });
-  void ctx.recordLogin(auth.user, { ip: conn.transport.remoteAddress, resource, mechanism: auth.mechanism, client: auth.client ?? null });
+  conn.signedIn(jid, auth);
 }
 
 export async function replaceEntry(location: LocationService, entry: ResourceEntry, expected: string): Promise<boolean> {

@@ -48,6 +48,8 @@ export async function reserveBind2(
   const { ctx } = conn;
   const resource = bind2Resource(auth.user, bind.getChildText('tag') ?? null, userAgentId);
   const jid = parseJid(`${auth.user}@${ctx.config.domain}/${resource}`);
+  const verdict = await conn.binding(jid, auth);
+  if (!verdict.ok) return { ok: false, text: verdict.text };
   const entry: ResourceEntry = { jid: jid.toString(), edge: ctx.edgeId, conn: conn.id, priority: 0, available: false };
   const reg = await ctx.location.register(entry);
   if (!reg.ok) {
@@ -82,6 +84,5 @@ export function completeBind2(conn: C2SConnection, jid: Jid, auth: Authenticated
     if (answer) bound.append(answer);
   }
   conn.log.info('session established', { jid: jid.toString(), ip: conn.transport.remoteAddress, mechanism: auth.mechanism, bind2: true });
-  void ctx.recordLogin(auth.user, { ip: conn.transport.remoteAddress, resource: jid.resource ?? '', mechanism: auth.mechanism, client: auth.client ?? null });
   return { element: bound, inline };
 }

@@ -2,7 +2,7 @@
 // mongoose_c2s). Each state has its deadline (state.ts); input shaping, the header, SASL, bind
 // and admission live in their own files; extensions attach through per-connection hooks.
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { ConnectionHooks, StreamApi } from '@parley/ext';
+import { BIND_OK, type BindVerdict, type ConnectionHooks, type SignInFailure, type StreamApi } from '@parley/ext';
 import type { Jid } from '@parley/jid';
 import { RESOURCE_PATCH_FIELDS, type ResourceEntry, type ResourcePatch } from '@parley/location';
 import type { Logger } from '@parley/log';
@@ -17,7 +17,7 @@ import { checkHeader, featuresAfterAuth, featuresBeforeAuth, responseHeader } fr
 import { Input } from './input.ts';
 import { continueAuth, startAuth } from './sasl.ts';
 import { continueSasl2, isSasl2, startSasl2 } from './sasl2.ts';
-import { type Authenticated, type C2SState, DEADLINE } from './state.ts';
+import { type Authenticated, type C2SState, DEADLINE, signInOf } from './state.ts';
 
 export class C2SConnection {
   readonly id = randomUUID();
@@ -112,7 +112,32 @@ export class C2SConnection {
       release: (text, id) => this.sendStanza(text, id),
       kick: (entry, condition, text) => this.ctx.kick(entry, condition, text),
       sessionsGone: (entries) => this.ctx.sessionsGone(entries),
+      remoteAddress: this.transport.remoteAddress,
+      store: this.ctx.store,
+      tell: (service, msg) => this.ctx.tell(service, msg),
     };
+  }
+
+  // ---- sign-in hooks (libs/ext: authFailed, binding, bound) ------------------------------
+
+  /** A SASL or SASL2 attempt failed: modules record it. */
+  authFailed(failure: SignInFailure): void {
+    for (const h of this.hooks) h.authFailed?.(failure);
+  }
+
+  /** Before a resource is bound: the first module that refuses stops it. */
+  async binding(jid: Jid, auth: Authenticated): Promise<BindVerdict> {
+    for (const h of this.hooks) {
+      if (!h.binding) continue;
+      const verdict = await h.binding(jid, signInOf(auth));
+      if (!verdict.ok) return verdict;
+    }
+    return BIND_OK;
+  }
+
+  /** The resource is bound and the client was told: the session starts. */
+  signedIn(jid: Jid, auth: Authenticated): void {
+    for (const h of this.hooks) h.bound?.(jid, signInOf(auth));
   }
 
   /** StreamApi.attach: take over an existing session's identity (XEP-0198 §5), deliveries held until open. */

@@ -13,6 +13,7 @@ export function onEstablished(conn: C2SConnection, el: Element, jid: Jid): void 
     owner.nonza(el, true);
     return;
   }
+  for (const h of conn.hooks) h.received?.(el);
   // Hot path: no allocation unless a module (stream management) wants to hear when it was handled.
   let settled: Array<() => void> | undefined;
   for (const h of conn.hooks) {

@@ -94,6 +94,7 @@ function result(conn: C2SConnection, step: SaslStep): 'answered' | 'delayed' {
   conn.ctx.metrics.auth.inc({ result: 'failure', mechanism });
   const failures = saslFailures + 1;
   conn.log.info('authentication failed', { condition: step.condition, mechanism, ip: conn.transport.remoteAddress });
+  conn.authFailed({ user: step.username ?? null, mechanism, reason: step.text ? `${step.condition}: ${step.text}` : step.condition, userAgent: null });
   const failure = xml('failure', { xmlns: NS.sasl }, xml(step.condition), step.text ? xml('text', { 'xml:lang': 'en' }, step.text) : null);
   conn.setState({ name: 'wait_for_feature_before_auth', saslFailures: failures });
   // Slow down guessing: each failure waits longer before the answer is sent and input is read again.

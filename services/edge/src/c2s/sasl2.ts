@@ -144,7 +144,7 @@ function run(conn: C2SConnection, step: Promise<SaslStep>): void {
       if (s.kind === 'challenge') {
         conn.send(xml('challenge', { xmlns: NS_SASL2 }, b64(s.data)));
         conn.input.release();
-      } else if (s.kind === 'failure') fail(conn, s.condition, s.text);
+      } else if (s.kind === 'failure') fail(conn, s.condition, s.text, undefined, s.username);
       else if (await succeed(conn, s)) conn.input.release();
     })
     .catch((err) => {
@@ -162,6 +162,7 @@ async function succeed(conn: C2SConnection, step: Extract<SaslStep, { kind: 'suc
   const auth: Authenticated = { user: step.username, mechanism };
   const client = describeUserAgent(request.userAgent);
   if (client) auth.client = client;
+  if (request.userAgent) auth.userAgent = request.userAgent;
   // Asynchronous work first; the rest is synchronous so no stanza can precede <success/>.
   const token = await issueFastToken(conn, step.username, request, client);
   const inline = await runInline(conn, auth, request.inline);
@@ -207,6 +208,7 @@ async function succeed(conn: C2SConnection, step: Extract<SaslStep, { kind: 'suc
   conn.send(features);
   // What must follow <success/> at once (a resumed stream's unacknowledged stanzas).
   for (const o of inline) o.after?.();
+  if (bound && jid) conn.signedIn(jid, auth);
   return true;
 }
 
@@ -234,12 +236,14 @@ async function runInline(conn: C2SConnection, auth: Authenticated, requests: Ele
 }
 
 /** §2.6.2: a failure leaves the stream unauthenticated; retries are slowed and counted as for RFC 6120 SASL. */
-function fail(conn: C2SConnection, condition: string, text?: string, before?: { saslFailures: number; mechanism: string }): void {
+function fail(conn: C2SConnection, condition: string, text?: string, before?: { saslFailures: number; mechanism: string }, user?: string): void {
   const state = conn.state;
   const { saslFailures, mechanism } = before ?? (state.name === 'wait_for_sasl2_response' ? state : { saslFailures: 0, mechanism: '' });
   conn.ctx.metrics.auth.inc({ result: 'failure', mechanism });
   const failures = saslFailures + 1;
   conn.log.info('authentication failed', { condition, mechanism, sasl2: true, ip: conn.transport.remoteAddress });
+  const userAgent = state.name === 'wait_for_sasl2_response' ? state.request.userAgent : null;
+  conn.authFailed({ user: user ?? null, mechanism, reason: text ? `${condition}: ${text}` : condition, userAgent });
   conn.setState({ name: 'wait_for_feature_before_auth', saslFailures: failures });
   const delay = Math.min(250 * 2 ** (failures - 1), 2000);
   conn.input.hold();

@@ -101,6 +101,8 @@ async function judge(gate: BruteForceGate, step: SaslStep, user: string | null, 
     // The ledger (Redis) is unreachable: logins go on unslowed rather than all failing.
     log.warn('brute-force ledger unavailable', { err: (err as Error).message });
   }
+  // The name tried goes with the failure, for the sign-in history of that account.
+  if (outcome.kind === 'failure' && user !== null) outcome = { ...outcome, username: user };
   if (delayMs > 0) {
     metrics.refused('auth-delayed');
     metrics.authDelay.observe(delayMs / 1000);
