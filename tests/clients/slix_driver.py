@@ -7,6 +7,7 @@ get_roster, ping, version, disco_info, traffic, disconnect, and those of every e
 Extension files (`slix_ext_<name>.py`, one per XEP family) are loaded automatically, so a new XEP's test adds
 a file instead of editing this driver. Each may define PLUGINS (slixmpp plugin names to register),
 attach(client) (to add event handlers that emit events) and COMMANDS ({name: async fn(client, cmd) -> dict}).
+`connect` takes an optional `source` address to connect from.
 Unsolicited events: session_start, message, presence, roster_push, stream_error, failed_auth,
 disconnected. Run it with Debian's /usr/bin/python3 (python3-slixmpp).
 """
@@ -158,6 +159,17 @@ class Driven(slixmpp.ClientXMPP):
         emit({'event': 'disconnected', 'reason': str(reason)})
 
 
+def bind_source(client, address):
+    """Connect from this local address (a loopback alias such as 127.1.0.1: a sign-in from another network)."""
+    loop = client.loop
+    create = loop.create_connection
+
+    def from_source(*args, **kwargs):
+        kwargs.setdefault('local_addr', (address, 0))
+        return create(*args, **kwargs)
+    loop.create_connection = from_source
+
+
 def roster_items(iq):
     out = []
     for jid, item in iq['roster']['items'].items():
@@ -174,6 +186,8 @@ class Driver:
         c = self.client
         if op == 'connect':
             self.client = c = Driven(cmd['jid'], cmd['password'], cmd.get('mech'))
+            if cmd.get('source'):
+                bind_source(c, cmd['source'])
             c.connect((cmd.get('host', '127.0.0.1'), cmd['port']))
             await asyncio.wait_for(c.started, cmd.get('timeout', 10))
             return {'jid': str(c.boundjid), 'mechanism': c['feature_mechanisms'].mech.name}

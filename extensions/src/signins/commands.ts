@@ -3,7 +3,7 @@
 import type { SessionIqRequest } from '@parley/ext';
 import type { LoginRecord, SignInSettings } from '@parley/store';
 import { type Element, xml } from '@parley/xml';
-import { type AdhocCommand, type CommandRegistry, type CommandStep, dataForm, fieldElement, NS_DATA } from '../adhoc/index.ts';
+import { type CommandRegistry, type CommandStep, dataForm, fieldElement, NS_DATA } from '../adhoc/index.ts';
 import { isMultiLogin, MULTI_LOGIN, type ServerDefaults } from './policy.ts';
 
 export const HISTORY_NODE = 'urn:parley:signins:history';
