@@ -4,7 +4,6 @@
 // read the history with `parley user history`. Other networks are loopback aliases in 127.1.0.0/24
 // and 127.2.0.0/24 (Linux routes all of 127.0.0.0/8 to lo), so production code sees real addresses.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,13 +13,13 @@ import { xml } from '@parley/xml';
 import { callAdminSocket, startAdminSocket } from '../services/cli/src/admin-socket.ts';
 import { acquireDataDirLock } from '../services/cli/src/lock.ts';
 import { signInCommand } from '../services/cli/src/signins.ts';
+import { parleyCli } from './harness/cli.ts';
 import { flush } from './harness/flush.ts';
 import { NS, newId, RawClient, stanzaErrorCondition } from './harness/raw.ts';
 import { startTestServer, type TestServer, uniqueName } from './harness/server.ts';
 import { SlixClient, type SlixMessage } from './harness/slix.ts';
 
 const T = { timeout: 60_000 };
-const CLI = new URL('../services/cli/src/main.ts', import.meta.url).pathname;
 const PASSWORD = 'sign-in-secret';
 let ts: TestServer;
 const clients: SlixClient[] = [];
@@ -213,12 +212,12 @@ test('parley user history lists the sign-ins through the running server, and par
   const lock = acquireDataDirLock(dataDir);
   const socket = await startAdminSocket({ config: { ...ts.server.config, dataDir }, store: ts.server.store, log: createLogger({ level: 'silent' }) });
   try {
-    const history = await run(dataDir, ['user', 'history', jid]);
+    const history = await parleyCli(['user', 'history', jid], { PARLEY_DATA_DIR: dataDir });
     assert.equal(history.code, 0, history.stderr);
     const lines = history.stdout.trim().split('\n');
     assert.equal(lines.length, 1);
     assert.match(lines[0]!, new RegExp(`^\\S+Z {2}127\\.0\\.0\\.1 {2}- {2}${c.jid.split('/')[1]} {2}${c.mechanism} {2}success$`));
-    const set = await run(dataDir, ['user', 'signins', jid, '--multi-login', 'replace', '--idle-timeout', '600']);
+    const set = await parleyCli(['user', 'signins', jid, '--multi-login', 'replace', '--idle-timeout', '600'], { PARLEY_DATA_DIR: dataDir });
     assert.equal(set.stdout, `${jid}  multi-login replace  idle-timeout 600\n`, set.stderr);
     // Refusals come back through the same socket route (in process: each spawned CLI costs seconds).
     const io = { remote: true, call: (m: string, p: string, b?: unknown) => callAdminSocket(dataDir, m, p, b), withStore: () => Promise.reject(new Error('not used')), log: createLogger({ level: 'silent' }) };
@@ -237,14 +236,3 @@ test('parley user history lists the sign-ins through the running server, and par
   for (const action of ['refused', 'replaced', 'idle']) assert.match(metrics, new RegExp(`parley_signin_sessions_total\\{action="${action}"\\} [1-9]`));
 });
 
-function run(dataDir: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { env: { PATH: process.env.PATH, PARLEY_DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
