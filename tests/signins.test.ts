@@ -16,6 +16,7 @@ import { signInCommand } from '../services/cli/src/signins.ts';
 import { parleyCli } from './harness/cli.ts';
 import { flush } from './harness/flush.ts';
 import { NS, newId, RawClient, stanzaErrorCondition } from './harness/raw.ts';
+import { BIND2, conditionOf, scramSasl2, secureRaw, userAgent } from './harness/sasl2.ts';
 import { startTestServer, type TestServer, uniqueName } from './harness/server.ts';
 import { SlixClient, type SlixMessage } from './harness/slix.ts';
 
@@ -99,6 +100,29 @@ test('a sign-in from a new network alerts the other online resource; a known net
   await flush(home);
   assert.equal(away.inbox.take((e) => e.event === 'message').length, 0, 'the new session itself is not alerted');
   assert.equal(home.inbox.take((e) => e.event === 'message' && isAlert(e as SlixMessage)).length, 0, 'one alert only; the known network raised none');
+});
+
+test('a client never seen (XEP-0388 user agent, SASL2 with Bind2) alerts the other resource; refuse applies to Bind2 too', T, async () => {
+  const jid = await account('agent');
+  const user = jid.split('@')[0]!;
+  const phone = await slix(jid);
+  const { c } = await secureRaw(ts.ports.c2s, ts.domain);
+  const first = await scramSasl2(c, user, PASSWORD, [userAgent('5c1c6a57-0000-4000-8000-000000000001', 'Cheogram', 'Pixel'), xml('bind', { xmlns: BIND2 }, xml('tag', null, 'cheo'))]);
+  assert.equal(conditionOf(first), 'success');
+  const alert = await phone.message(isAlert, 'the new-client headline');
+  // Same address as before: the client alone is new.
+  assert.match(alert.body, /^New sign-in from 127\.0\.0\.1 using Cheogram on Pixel \[5c1c6a57-0000-4000-8000-000000000001\] at /);
+  c.close();
+  await settings(phone, 'refuse');
+  const { c: again } = await secureRaw(ts.ports.c2s, ts.domain);
+  const refused = await scramSasl2(again, user, PASSWORD, [userAgent('5c1c6a57-0000-4000-8000-000000000001', 'Cheogram', 'Pixel'), xml('bind', { xmlns: BIND2 })]);
+  assert.equal(conditionOf(refused), 'temporary-auth-failure');
+  assert.match(refused.outcome.getChildText('text') ?? '', /one session at a time/);
+  again.close();
+  const items = (await phone.command({ cmd: 'signin_history' })).items as Array<Record<string, string>>;
+  assert.equal(items[0]!.client, 'Cheogram on Pixel [5c1c6a57-0000-4000-8000-000000000001]');
+  assert.match(items[0]!.result ?? '', /^failure \(refused/);
+  assert.equal(items[1]!.result, 'success');
 });
 
 test('a new sign-in while no session is online is told to the next session', T, async () => {

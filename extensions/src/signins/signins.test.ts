@@ -2,14 +2,16 @@
 // settings a user may submit, and the multi-login decisions on a fake connection.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { StreamApi } from '@parley/ext';
+import type { SessionEnv, StreamApi } from '@parley/ext';
 import { parseJid } from '@parley/jid';
 import type { ResourceEntry } from '@parley/location';
 import { silentLogger } from '@parley/log';
 import type { SignInSettings } from '@parley/store';
 import { Registry } from 'prom-client';
+import { commandRegistry } from '../adhoc/index.ts';
 import { parseSettings } from './commands.ts';
 import { signInConnection } from './edge.ts';
+import { signIns } from './index.ts';
 import { signInMetrics } from './metrics.ts';
 import { addressPrefix, novelty } from './novelty.ts';
 
@@ -109,4 +111,14 @@ test('a new network with another session online: a headline from the domain to t
   await settle(() => f.told.length > 0);
   assert.equal(f.told.length, 1);
   assert.match(f.told[0]!, /^<message type='headline' from='x' to='alice@x\/phone' id='[^']+'><subject>Sign-in alert<\/subject><body>New sign-in from 198\.51\.100\.10 using resource new at 2026-01-02T03:04:05Z<\/body><\/message>$/);
+});
+
+test('the retention sweep deletes what is older than the configured days, on the module clock', async () => {
+  const cutoffs: Date[] = [];
+  const module = signIns({ commands: commandRegistry(), domain: 'x', historyDays: 90, historyShown: 50, alerts: true, multiLogin: 'allow', idleTimeoutSec: 0, now: () => new Date('2026-04-01T00:00:00Z') });
+  const [task] = module.session?.periodic ?? [];
+  assert.equal(task?.everyMs, 3_600_000);
+  const env = { log: silentLogger, store: { loginHistory: { sweep: async (before: Date) => cutoffs.push(before) } } } as unknown as SessionEnv;
+  await task!.run(env);
+  assert.deepEqual(cutoffs, [new Date('2026-01-01T00:00:00Z')]);
 });
