@@ -102,7 +102,12 @@ export function signInConnection(api: StreamApi, opts: EdgeOptions): ConnectionH
     async binding(jid, s): Promise<BindVerdict> {
       policy = await policyOf(jid, s.user);
       if (policy.multiLogin !== 'refuse') return BIND_OK;
-      if ((await others(jid)).length === 0) return BIND_OK;
+      const online = await others(jid).catch((err: Error) => {
+        // The location service is unreachable: sign-in goes on rather than every login failing.
+        api.log.warn('multi-login policy not applied: sessions unknown', { err: err.message, jid: jid.toString() });
+        return [];
+      });
+      if (online.length === 0) return BIND_OK;
       opts.metrics.sessions.inc({ action: 'refused' });
       record(jid, s.user, jid.domain, { ...s, clientKey: clientKey(s.userAgent), success: false, reason: 'refused: another session is online (multi-login policy refuse)', resource: jid.resource ?? null }, 'refused');
       // RFC 6120 §7.6.2.1: "the account has reached a limit on the number of simultaneous connected resources".
