@@ -4,6 +4,7 @@ import { tryParseJid } from '@parley/jid';
 import { NS } from '@parley/stanza';
 import type { Origin } from '@parley/wire';
 import { type Element, xml } from '@parley/xml';
+import { archiveGroupchat, cleanGroupchat } from './archive.ts';
 import { TokenBucket } from './limits.ts';
 import { MUC } from './ns.ts';
 import { effectiveAffiliation, type Outcome } from './occupants.ts';
@@ -32,7 +33,7 @@ function admitRate(ctx: Ctx, room: Room, bare: string): Outcome {
   return null;
 }
 
-export async function onGroupchat(ctx: Ctx, room: Room, stanza: Element): Promise<Outcome> {
+export async function onGroupchat(ctx: Ctx, room: Room, stanza: Element, handoff: string | undefined): Promise<Outcome> {
   const from = stanza.attr('from')!;
   const occ = occupantOf(room, from);
   // §7.4 / XEP-0410 §3.1: a non-occupant is told it is not in the room.
@@ -51,7 +52,7 @@ export async function onGroupchat(ctx: Ctx, room: Room, stanza: Element): Promis
   }
   const limited = admitRate(ctx, room, occ.bare);
   if (limited) return limited;
-  const out = reflected(room, stanza, occ.nick, occ.bare);
+  const out = await archiveGroupchat(ctx, room, reflected(room, cleanGroupchat(room, stanza), occ.nick, occ.bare), occ.nick, from, handoff);
   const serialized = out.toString();
   if (body && ctx.opts.historySize > 0) {
     ctx.own.owned();

@@ -14,6 +14,8 @@ export interface MucOptions {
   /** A kicked user stays out this long, whatever resource or nickname it tries (issue 8 §4); default 30 s. */
   kickCooldownMs?: number;
   now?: () => number;
+  /** Room archives (XEP-0313 §5.1.2) with these page sizes; absent: rooms keep no archive. */
+  archive?: { defaultPage: number; maxPage: number } | null;
 }
 
 /** What every handler of one room message works with. */

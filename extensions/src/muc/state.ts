@@ -22,6 +22,8 @@ export interface RoomConfig {
   allowInvites: boolean;
   changeSubject: boolean;
   allowPm: 'anyone' | 'participants' | 'moderators' | 'none';
+  /** XEP-0313 §5.1.2: the room keeps an archive; null follows persistence (on for persistent rooms). */
+  archive: boolean | null;
   /** §10.1.1: a new room stays locked until its owner configures it (or accepts the defaults). */
   locked: boolean;
   /** Secret of this room's occupant ids (XEP-0421 §4: not derivable from the real JID by others). */
@@ -42,6 +44,7 @@ export function defaultConfig(name: string, maxUsers: number): RoomConfig {
     allowInvites: false,
     changeSubject: false,
     allowPm: 'anyone',
+    archive: null,
     locked: true,
     salt: randomBytes(16).toString('base64url'),
   };
