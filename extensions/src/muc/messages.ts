@@ -2,10 +2,10 @@
 // to one occupant (§7.5), and mediated invitations and declines (§7.8.2).
 import { tryParseJid } from '@parley/jid';
 import { NS } from '@parley/stanza';
+import type { Rule } from '@parley/ratelimit';
 import type { Origin } from '@parley/wire';
 import { type Element, xml } from '@parley/xml';
 import { archiveGroupchat, cleanGroupchat } from './archive.ts';
-import { TokenBucket } from './limits.ts';
 import { MUC } from './ns.ts';
 import { effectiveAffiliation, type Outcome } from './occupants.ts';
 import type { Ctx } from './options.ts';
@@ -21,15 +21,13 @@ function reflected(room: Room, stanza: Element, nick: string, bare: string): Ele
   return m;
 }
 
+/** A limit of `perMinute` messages with bursts of a quarter of it (libs/ratelimit token bucket). */
+const perMinute = (n: number): Rule => ({ perSec: n / 60, burst: Math.max(1, Math.ceil(n / 4)) });
+
 /** Rate limits per occupant (policy-violation) and per room (resource-constraint, wait). */
 function admitRate(ctx: Ctx, room: Room, bare: string): Outcome {
-  let b = room.senders.get(bare);
-  if (!b) {
-    b = new TokenBucket(ctx.opts.occupantRate, Math.max(1, Math.ceil(ctx.opts.occupantRate / 4)), ctx.now);
-    room.senders.set(bare, b);
-  }
-  if (!b.take()) return { error: 'policy-violation', text: 'you are sending messages too fast' };
-  if (room.roomRate && !room.roomRate.take()) return { error: 'resource-constraint', text: 'the room is too busy, try again' };
+  if (!room.rates.takeNow(`occupant\u0000${bare}`, perMinute(ctx.opts.occupantRate)).ok) return { error: 'policy-violation', text: 'you are sending messages too fast' };
+  if (!room.rates.takeNow('room', perMinute(ctx.opts.roomRate)).ok) return { error: 'resource-constraint', text: 'the room is too busy, try again' };
   return null;
 }
 

@@ -215,6 +215,11 @@ describe('reserved nicknames (XEP-0045 §7.10, §7.12)', () => {
     assert.equal(lastError(s, other), 'conflict');
     await enter(s, room, other, 'Reggie');
     assert.equal(lastError(s, other), 'conflict');
+    // UTS #39 look-alikes of a reserved nickname are refused like the nickname itself (Cyrillic і, Latin ɡ).
+    await enter(s, room, other, 'Regg\u0456e');
+    assert.equal(lastError(s, other), 'conflict');
+    await enter(s, room, other, 'Reg\u0261ie');
+    assert.equal(lastError(s, other), 'conflict');
     s.forget();
     await s.stanza('chatroom', room, `<iq xmlns="jabber:client" type="get" id="n" to="${room}"><query xmlns="http://jabber.org/protocol/disco#info" node="x-roomuser-item"/></iq>`, reg);
     assert.equal(s.received(reg)[0]?.getChild('query')?.getChild('identity')?.attr('name'), 'Reggie');
@@ -334,5 +339,30 @@ describe('room archives (XEP-0313 §5.1.2)', () => {
     await enter(s, room, owner, 'o');
     await s.stanza('chatroom', room, `<iq xmlns="jabber:client" type="set" id="cfg2" to="${room}">${FORM({ persistentroom: '1' })}</iq>`, owner);
     assert.deepEqual((await roomQuery(s, room, owner)).bodies, []);
+  });
+});
+
+describe('confusable nicknames (issue 8 §4, UTS #39)', () => {
+  test('a nickname that looks like another occupant’s is a conflict; the same user may take its own look-alike', async () => {
+    const s = world.scene();
+    const e = s.edge('e');
+    const aliceBare = await s.account('cfalice');
+    const alice = await s.online(aliceBare, 'r', e);
+    const mallory = await s.online(await s.account('cfmal'), 'r', e);
+    const room = await opened(s, alice, 'Alice');
+    for (const nick of ['\u0410lice', 'A1ice', 'Al\u0456ce']) {
+      s.forget();
+      await enter(s, room, mallory, nick);
+      assert.equal(lastError(s, mallory), 'conflict', nick);
+    }
+    await enter(s, room, mallory, 'Mallory');
+    s.forget();
+    // A nickname change to a look-alike is refused the same way (§7.6.3).
+    await enter(s, room, mallory, 'AIice');
+    assert.equal(lastError(s, mallory), 'conflict');
+    const alicePad = await s.online(aliceBare, 'pad', e);
+    s.forget();
+    await enter(s, room, alicePad, 'A1ice'); // her own second resource: no impostor
+    assert.equal(s.received(alicePad).some((p) => p.attr('from') === `${room}/A1ice` && p.attr('type') === undefined), true);
   });
 });
