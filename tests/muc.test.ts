@@ -3,6 +3,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { bodyFrom, codesOf, configure, createRoom, groupchat, iqError, itemOf, join, MUC_ADMIN, MUC_USER, setItems, subject } from './harness/muc.ts';
+import { loadContentCorpus, safetyProblems } from './harness/content-safety.ts';
+import { RawClient, stanzaErrorCondition } from './harness/raw.ts';
 import { startTestServer, type TestServer, uniqueName } from './harness/server.ts';
 import { XmppJsClient, xml } from './harness/xmppjs.ts';
 
@@ -256,5 +258,40 @@ describe('chatrooms with xmpp.js', () => {
     const d = p.getChild('x', MUC_USER)!.getChild('destroy')!;
     assert.equal(d.attrs.jid, `elsewhere@${service}`);
     assert.equal(d.getChildText('reason'), 'moving');
+  });
+
+  test('groupchat passes the content filter before the room repeats, keeps or archives it; an over-long body is refused', T, async () => {
+    const [a, c] = [await user('cfa'), await user('cfc')];
+    const name = uniqueName('cfm');
+    await ts.addUsers([name, 'pw']);
+    const mallory = await RawClient.login(ts.ports.c2s, name, 'pw', 'raw', ts.domain);
+    try {
+      const room = `filtered-${uniqueName('r')}@${service}`;
+      await createRoom(a, room, 'alice', { persistentroom: '1' });
+      mallory.send(`<presence to='${room}/mallory'><x xmlns='http://jabber.org/protocol/muc'/></presence>`);
+      await mallory.next((e) => e.is('presence') && e.attr('from') === `${room}/mallory`, 'mallory in the room');
+      const bad = loadContentCorpus().find((e) => e.name === 'xhtml-script')!;
+      assert.notDeepEqual(safetyProblems(bad.payload), [], 'the payload is dangerous as sent');
+      mallory.send(`<message to='${room}' id='bad-1' type='groupchat'>${bad.payload}</message>`);
+      const live = await a.next((e) => e.is('message') && e.attrs.id === 'bad-1', 'the filtered groupchat');
+      assert.deepEqual(safetyProblems(live.toString()), []);
+      assert.equal(live.getChildText('body'), 'hi', 'the text itself arrives');
+      await join(c, room, 'carol');
+      const history = await c.next((e) => e.is('message') && e.attrs.id === 'bad-1', 'the history');
+      assert.deepEqual(safetyProblems(history.toString()), [], 'room history keeps the filtered copy');
+      const fin = await c.iq(xml('iq', { type: 'set', to: room }, xml('query', { xmlns: 'urn:xmpp:mam:2', queryid: 'cf' })));
+      assert.ok(fin.getChild('fin', 'urn:xmpp:mam:2'));
+      const archived = c.inbox.take((e) => e.is('message') && e.getChild('result', 'urn:xmpp:mam:2')?.attrs.queryid === 'cf');
+      assert.equal(archived.length, 1);
+      assert.deepEqual(safetyProblems(archived[0]!.toString()), [], 'the archive keeps the filtered copy');
+      mallory.send(`<message to='${room}' id='long-1' type='groupchat'><body>${'A'.repeat(10_001)}</body></message>`);
+      const refused = await mallory.next((e) => e.is('message') && e.attr('id') === 'long-1', 'the refusal');
+      assert.equal(stanzaErrorCondition(refused), 'policy-violation');
+      await groupchat(a, room, 'after the refusal');
+      await bodyFrom(c, `${room}/alice`, 'after the refusal');
+      assert.deepEqual(c.inbox.take((e) => e.is('message') && e.attrs.id === 'long-1'), [], 'nobody got the over-long message');
+    } finally {
+      mallory.close();
+    }
   });
 });

@@ -5,6 +5,7 @@ import { NS } from '@parley/stanza';
 import type { Rule } from '@parley/ratelimit';
 import type { Origin } from '@parley/wire';
 import { type Element, xml } from '@parley/xml';
+import { filterMessage } from '../content-filter/index.ts';
 import { archiveGroupchat, cleanGroupchat } from './archive.ts';
 import { MUC } from './ns.ts';
 import { effectiveAffiliation, type Outcome } from './occupants.ts';
@@ -31,11 +32,26 @@ function admitRate(ctx: Ctx, room: Room, bare: string): Outcome {
   return null;
 }
 
+/**
+ * The content filter (docs/security.md) before the room keeps or repeats anything: the same cleaning
+ * as messages to accounts get (XEP-0071 safe subset, Unicode tricks, masked words), and an over-long
+ * body refused (RFC 6120 §8.3.3.12), so history, the archive and every occupant see the clean copy.
+ */
+function filterContent(ctx: Ctx, stanza: Element): { stanza: Element } | NonNullable<Outcome> {
+  if (!ctx.filter) return { stanza };
+  const r = filterMessage(stanza, ctx.filter);
+  if (r.kind === 'too-long') return { error: 'policy-violation', text: `the message body is longer than ${ctx.filter.maxBodyChars} characters` };
+  return { stanza: r.kind === 'cleaned' ? r.stanza : stanza };
+}
+
 export async function onGroupchat(ctx: Ctx, room: Room, stanza: Element, handoff: string | undefined): Promise<Outcome> {
   const from = stanza.attr('from')!;
   const occ = occupantOf(room, from);
   // §7.4 / XEP-0410 §3.1: a non-occupant is told it is not in the room.
   if (!occ) return { error: 'not-acceptable', text: 'you are not in this room' };
+  const filtered = filterContent(ctx, stanza);
+  if (!('stanza' in filtered)) return filtered;
+  stanza = filtered.stanza;
   const subject = stanza.getChild('subject');
   const body = stanza.getChild('body');
   if (subject && !body) {

@@ -4,6 +4,7 @@ import type { ChatroomContext, ChatroomEnv, RoomBehaviour } from '@parley/ext';
 import { NS, stanzaErrorReply } from '@parley/stanza';
 import type { ActorRequest, Origin } from '@parley/wire';
 import { type Element, xml } from '@parley/xml';
+import { wordPattern } from '../content-filter/index.ts';
 import { NS_MAM, queryForm } from '../mam/index.ts';
 import { adminGet, adminSet, type IqAnswer } from './admin.ts';
 import { archiving, queryRoomArchive } from './archive.ts';
@@ -125,7 +126,8 @@ async function serviceStanza(ctx: Ctx, s: Element, origin: Origin | undefined): 
 
 export function roomBehaviour(opts: MucOptions): RoomBehaviour<ChatState> {
   const now = opts.now ?? Date.now;
-  const ctxOf = (env: ChatroomEnv, own: ChatroomContext): Ctx => ({ env, opts, own, now });
+  const filter = opts.contentFilter ? { maxBodyChars: opts.contentFilter.maxBodyChars, words: wordPattern(opts.contentFilter.words) } : null;
+  const ctxOf = (env: ChatroomEnv, own: ChatroomContext): Ctx => ({ env, opts, own, now, filter });
   const noWrite: ChatroomContext = { owned: () => undefined };
   return {
     async activate(env, key) {
