@@ -1,7 +1,15 @@
 // Chatrooms (XEP-0045) through xmpp.js against the embedded server: rooms, the directory, groupchat,
 // whispers, anonymity, moderation, nicknames, invitations and members-only rooms (issue 8 item 5).
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join as joinPath } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { createLogger } from '@parley/log';
+import { callAdminSocket, startAdminSocket } from '../services/cli/src/admin-socket.ts';
+import { acquireDataDirLock } from '../services/cli/src/lock.ts';
+import { socketRoomOps } from '../services/cli/src/rooms.ts';
 import { bodyFrom, codesOf, configure, createRoom, groupchat, iqError, itemOf, join, MUC_ADMIN, MUC_USER, setItems, subject } from './harness/muc.ts';
 import { loadContentCorpus, safetyProblems } from './harness/content-safety.ts';
 import { RawClient, stanzaErrorCondition } from './harness/raw.ts';
@@ -294,4 +302,42 @@ describe('chatrooms with xmpp.js', () => {
       mallory.close();
     }
   });
+
+  test('parley room create, list, config and destroy work while the embedded server runs, through its admin socket', { timeout: 60_000 }, async () => {
+    // The CLI finds a running server by its data-directory lock and talks to its admin socket (docs/decisions/0005).
+    const dataDir = mkdtempSync(joinPath(tmpdir(), 'parley-rooms-'));
+    const lock = acquireDataDirLock(dataDir);
+    const socket = await startAdminSocket({ config: { ...ts.server.config, dataDir }, store: ts.server.store, log: createLogger({ level: 'silent' }) });
+    const a = await user('cli');
+    const name = uniqueName('cliroom');
+    try {
+      const created = await cli(['room', 'create', name, '--owner', bareOf(a.jid!), 'name=CLI Lounge'], dataDir);
+      assert.equal(created.stdout, `created ${name}@${service}\n`, created.stderr);
+      await join(a, `${name}@${service}`, 'owner'); // the running server serves the new room at once
+      // The other commands through the same client the CLI uses (each CLI start costs seconds of tsx).
+      const ops = socketRoomOps((method, path, body) => callAdminSocket(dataDir, method, path, body));
+      assert.ok((await ops.list()).includes(`${name}@${service}  1 occupants  public,persistent,open  CLI Lounge`));
+      assert.equal((await ops.config(name, ['whois=anyone'])).whois, 'anyone');
+      await assert.rejects(ops.config(name, ['colour=red']), /unknown room setting colour/);
+      assert.equal(await ops.destroy(name), `${name}@${service}`);
+      await assert.rejects(ops.destroy(name), /no room/);
+    } finally {
+      await socket.close();
+      lock.release();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
 });
+
+const CLI = new URL('../services/cli/src/main.ts', import.meta.url).pathname;
+
+function cli(args: string[], dataDir: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { env: { PATH: process.env.PATH, PARLEY_DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+  });
+}

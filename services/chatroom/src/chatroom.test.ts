@@ -244,8 +244,10 @@ describe('room archives (XEP-0313 §5.1.2)', () => {
     return { results, forwarded, bodies: forwarded.map((m) => m.getChildText('body')), fin: answer?.getChild('fin', MAM), error: answer ? errorCondition(answer) : 'no answer' };
   }
   // Each message a minute after the last: the occupant rate limit (8/min) stays out of the way.
-  const say = (s: Scene, room: string, who: Resource, body: string, extra = '') =>
-    (clock += 60_000) && s.stanza('chatroom', room, `<message xmlns="jabber:client" type="groupchat" to="${room}"><body>${body}</body>${extra}</message>`, who);
+  const say = (s: Scene, room: string, who: Resource, body: string, extra = '') => {
+    clock += 60_000;
+    return s.stanza('chatroom', room, `<message xmlns="jabber:client" type="groupchat" to="${room}"><body>${body}</body>${extra}</message>`, who);
+  };
 
   test('a persistent room archives its groupchat with a stanza-id by the room; whispers and subjects are not archived', async () => {
     const s = world.scene();

@@ -1,4 +1,4 @@
-// A local control socket in the data directory, so `parley user …` works while the embedded
+// A local control socket in the data directory, so `parley user …` (and `room …`) works while the embedded
 // server holds the database. Only processes that can open the directory (mode 0700) reach it.
 import { existsSync, unlinkSync } from 'node:fs';
 import { request } from 'node:http';
@@ -9,6 +9,7 @@ import type { Store } from '@parley/store';
 import Fastify from 'fastify';
 import { listUsers, UserError, usernameOf } from '@parley/admin';
 import { auditedCommands } from './audited.ts';
+import { mountRoomRoutes, storeRoomOps } from './rooms.ts';
 
 export interface AdminSocket {
   close(): Promise<void>;
@@ -59,6 +60,7 @@ export async function startAdminSocket(deps: { config: ParleyConfig; store: Stor
       passwordPattern: req.body.passwordPattern ?? '',
     }),
   );
+  mountRoomRoutes(app, storeRoomOps(store, config));
   await app.listen({ path });
   return { close: () => app.close() };
 }
