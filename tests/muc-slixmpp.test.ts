@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { bodyFrom, join, SlixMuc } from './harness/muc.ts';
 import { startTestServer, type TestServer, uniqueName } from './harness/server.ts';
 import { SlixClient } from './harness/slix.ts';
+import { slixMam } from './harness/slix-mam.ts';
 import { XmppJsClient, xml } from './harness/xmppjs.ts';
 
 const T = { timeout: 60_000 };
@@ -106,5 +107,36 @@ describe('chatrooms with slixmpp xep_0045', () => {
     assert.equal(dec.from, jids.carol);
     assert.equal(dec.reason, 'no time');
     assert.deepEqual(await alice.affiliations(room, 'member'), [jids.bob, jids.carol].sort());
+  });
+
+  test('a persistent room archives its groupchat: slixmpp xep_0313 pages the room archive, whispers are not in it, real JIDs only for the moderator', T, async () => {
+    const room = `${uniqueName('minutes')}@${service}`;
+    await alice.join(room, 'alice');
+    // slixmpp resubmits every field, archiving (shown off for the new, temporary room) included: it follows persistence.
+    await alice.configure(room, { persistentroom: true });
+    await bob.join(room, 'bob');
+    await join(carol, room, 'carol');
+    const info = await carol.iq(xml('iq', { type: 'get', to: room }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' })));
+    assert.ok(info.getChild('query')!.getChildren('feature').some((f) => f.attrs.var === 'urn:xmpp:mam:2'), 'the room advertises its archive');
+    await bob.say(room, 'first words');
+    const sid = await slixMam(alice.c).stanzaIdOf('first words');
+    assert.equal(sid.by, room, 'the stanza-id is by the room');
+    await alice.say(room, 'an answer');
+    await bob.whisper(room, 'alice', 'just between us');
+    await alice.c.message((m) => m.body === 'just between us', 'the whisper');
+    await bob.say(room, 'last words');
+    await bodyFrom(carol, `${room}/bob`, 'last words');
+
+    const bobs = await slixMam(bob.c).all({ jid: room, max: 2 });
+    assert.deepEqual(bobs.map((r) => r.body), ['first words', 'an answer', 'last words'], 'no whisper in the room archive');
+    assert.deepEqual(bobs.map((r) => r.from), [`${room}/bob`, `${room}/alice`, `${room}/bob`]);
+    assert.equal(bobs[0]!.id, sid.id, 'the stanza-id occupants saw is the archive id');
+    assert.ok(bobs.every((r) => r.real_jid === null), 'a participant of a semi-anonymous room sees no real JID');
+    const alices = await slixMam(alice.c).all({ jid: room, reverse: true, max: 2 });
+    assert.deepEqual(alices.map((r) => r.real_jid), [`${jids.bob}/slix`, `${jids.alice}/slix`, `${jids.bob}/slix`].reverse(), 'the moderator sees real JIDs');
+    const page = await slixMam(bob.c).page({ jid: room, max: 1, after: sid.id });
+    assert.deepEqual(page.results.map((r) => r.body), ['an answer']);
+    assert.equal(page.complete, false);
+    assert.deepEqual((await slixMam(bob.c).all()).filter((r) => r.body === 'first words'), [], 'groupchat is not in the occupants’ own archives');
   });
 });

@@ -1,8 +1,18 @@
 // Chatrooms (XEP-0045) through xmpp.js against the embedded server: rooms, the directory, groupchat,
 // whispers, anonymity, moderation, nicknames, invitations and members-only rooms (issue 8 item 5).
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join as joinPath } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { createLogger } from '@parley/log';
+import { callAdminSocket, startAdminSocket } from '../services/cli/src/admin-socket.ts';
+import { acquireDataDirLock } from '../services/cli/src/lock.ts';
+import { socketRoomOps } from '../services/cli/src/rooms.ts';
 import { bodyFrom, codesOf, configure, createRoom, groupchat, iqError, itemOf, join, MUC_ADMIN, MUC_USER, setItems, subject } from './harness/muc.ts';
+import { loadContentCorpus, safetyProblems } from './harness/content-safety.ts';
+import { RawClient, stanzaErrorCondition } from './harness/raw.ts';
 import { startTestServer, type TestServer, uniqueName } from './harness/server.ts';
 import { XmppJsClient, xml } from './harness/xmppjs.ts';
 
@@ -257,4 +267,77 @@ describe('chatrooms with xmpp.js', () => {
     assert.equal(d.attrs.jid, `elsewhere@${service}`);
     assert.equal(d.getChildText('reason'), 'moving');
   });
+
+  test('groupchat passes the content filter before the room repeats, keeps or archives it; an over-long body is refused', T, async () => {
+    const [a, c] = [await user('cfa'), await user('cfc')];
+    const name = uniqueName('cfm');
+    await ts.addUsers([name, 'pw']);
+    const mallory = await RawClient.login(ts.ports.c2s, name, 'pw', 'raw', ts.domain);
+    try {
+      const room = `filtered-${uniqueName('r')}@${service}`;
+      await createRoom(a, room, 'alice', { persistentroom: '1' });
+      mallory.send(`<presence to='${room}/mallory'><x xmlns='http://jabber.org/protocol/muc'/></presence>`);
+      await mallory.next((e) => e.is('presence') && e.attr('from') === `${room}/mallory`, 'mallory in the room');
+      const bad = loadContentCorpus().find((e) => e.name === 'xhtml-script')!;
+      assert.notDeepEqual(safetyProblems(bad.payload), [], 'the payload is dangerous as sent');
+      mallory.send(`<message to='${room}' id='bad-1' type='groupchat'>${bad.payload}</message>`);
+      const live = await a.next((e) => e.is('message') && e.attrs.id === 'bad-1', 'the filtered groupchat');
+      assert.deepEqual(safetyProblems(live.toString()), []);
+      assert.equal(live.getChildText('body'), 'hi', 'the text itself arrives');
+      await join(c, room, 'carol');
+      const history = await c.next((e) => e.is('message') && e.attrs.id === 'bad-1', 'the history');
+      assert.deepEqual(safetyProblems(history.toString()), [], 'room history keeps the filtered copy');
+      const fin = await c.iq(xml('iq', { type: 'set', to: room }, xml('query', { xmlns: 'urn:xmpp:mam:2', queryid: 'cf' })));
+      assert.ok(fin.getChild('fin', 'urn:xmpp:mam:2'));
+      const archived = c.inbox.take((e) => e.is('message') && e.getChild('result', 'urn:xmpp:mam:2')?.attrs.queryid === 'cf');
+      assert.equal(archived.length, 1);
+      assert.deepEqual(safetyProblems(archived[0]!.toString()), [], 'the archive keeps the filtered copy');
+      mallory.send(`<message to='${room}' id='long-1' type='groupchat'><body>${'A'.repeat(10_001)}</body></message>`);
+      const refused = await mallory.next((e) => e.is('message') && e.attr('id') === 'long-1', 'the refusal');
+      assert.equal(stanzaErrorCondition(refused), 'policy-violation');
+      await groupchat(a, room, 'after the refusal');
+      await bodyFrom(c, `${room}/alice`, 'after the refusal');
+      assert.deepEqual(c.inbox.take((e) => e.is('message') && e.attrs.id === 'long-1'), [], 'nobody got the over-long message');
+    } finally {
+      mallory.close();
+    }
+  });
+
+  test('parley room create, list, config and destroy work while the embedded server runs, through its admin socket', { timeout: 60_000 }, async () => {
+    // The CLI finds a running server by its data-directory lock and talks to its admin socket (docs/decisions/0005).
+    const dataDir = mkdtempSync(joinPath(tmpdir(), 'parley-rooms-'));
+    const lock = acquireDataDirLock(dataDir);
+    const socket = await startAdminSocket({ config: { ...ts.server.config, dataDir }, store: ts.server.store, log: createLogger({ level: 'silent' }) });
+    const a = await user('cli');
+    const name = uniqueName('cliroom');
+    try {
+      const created = await cli(['room', 'create', name, '--owner', bareOf(a.jid!), 'name=CLI Lounge'], dataDir);
+      assert.equal(created.stdout, `created ${name}@${service}\n`, created.stderr);
+      await join(a, `${name}@${service}`, 'owner'); // the running server serves the new room at once
+      // The other commands through the same client the CLI uses (each CLI start costs seconds of tsx).
+      const ops = socketRoomOps((method, path, body) => callAdminSocket(dataDir, method, path, body));
+      assert.ok((await ops.list()).includes(`${name}@${service}  1 occupants  public,persistent,open  CLI Lounge`));
+      assert.equal((await ops.config(name, ['whois=anyone'])).whois, 'anyone');
+      await assert.rejects(ops.config(name, ['colour=red']), /unknown room setting colour/);
+      assert.equal(await ops.destroy(name), `${name}@${service}`);
+      await assert.rejects(ops.destroy(name), /no room/);
+    } finally {
+      await socket.close();
+      lock.release();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
 });
+
+const CLI = new URL('../services/cli/src/main.ts', import.meta.url).pathname;
+
+function cli(args: string[], dataDir: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { env: { PATH: process.env.PATH, PARLEY_DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+  });
+}

@@ -138,9 +138,11 @@ function profileModules(p: ProfileSettings | undefined, privateDelegates: Privat
 export function defaultModules(opts: DefaultModuleOptions): ExtensionModule[] {
   const personalEventing = pep({ limits: opts.pep });
   const commands = commandRegistry();
+  const filter = { maxBodyChars: opts.contentMaxBodyChars ?? 10_000, words: opts.contentWords ?? [] };
+  const archive: ArchiveOptions = { defaultMode: 'always', retentionDays: 0, sweepEveryMs: 3_600_000, defaultPage: 50, maxPage: 250, registry: opts.registry, ...opts.archive };
   return [
     // First: every later module (offline storage, carbons, archives) sees the filtered message.
-    contentFilter({ maxBodyChars: opts.contentMaxBodyChars ?? 10_000, words: opts.contentWords, registry: opts.registry }),
+    contentFilter({ ...filter, registry: opts.registry }),
     disco,
     ping,
     version({ name: 'Parley', version: opts.serverVersion }),
@@ -161,7 +163,7 @@ export function defaultModules(opts: DefaultModuleOptions): ExtensionModule[] {
     // After invitations (a valid token makes the requester a contact) and look-alikes (its mark is kept).
     challenges({ commands }),
     lastActivity(),
-    messageArchive({ defaultMode: 'always', retentionDays: 0, sweepEveryMs: 3_600_000, defaultPage: 50, maxPage: 250, registry: opts.registry, ...opts.archive }),
+    messageArchive(archive),
     clientStateIndication({ registry: opts.registry }),
     push({ includeBody: opts.pushIncludeBody, registry: opts.registry }),
     signIns({
@@ -177,6 +179,7 @@ export function defaultModules(opts: DefaultModuleOptions): ExtensionModule[] {
     // XEP-0411: private XML get/set of storage:bookmarks go to PEP.
     ...profileModules(opts.profile, [personalEventing.privateBookmarks], commands),
     personalEventing,
-    ...(opts.muc ? [muc(opts.muc)] : []),
+    // Rooms keep archives with the account archive's page sizes (XEP-0313 §5.1.2) and clean groupchat with the content filter's settings.
+    ...(opts.muc ? [muc({ archive: { defaultPage: Math.min(archive.defaultPage, archive.maxPage), maxPage: archive.maxPage }, contentFilter: filter, ...opts.muc })] : []),
   ];
 }

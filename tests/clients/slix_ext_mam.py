@@ -1,6 +1,6 @@
 """XEP-0313 message archive commands for slix_driver.py (slixmpp's xep_0313 and xep_0059 plugins).
 
-Commands: mam_page (one page), mam_all (every page through slixmpp's RSM iterator, forward or back),
+Commands (each may name the archive's `jid`, e.g. a room): mam_page (one page), mam_all (every page through slixmpp's RSM iterator, forward or back),
 mam_prefs_get, mam_prefs_set, mam_send_chat (with an origin-id), mam_retract (XEP-0424).
 Events: stanza_id (the XEP-0359 stanza-id the server put on a received chat message).
 """
@@ -32,6 +32,7 @@ def describe(result_msg):
     delay = fwd.find('{urn:xmpp:delay}delay')
     body = inner.find('{jabber:client}body')
     origin = inner.find('{%s}origin-id' % SID)
+    real = inner.find('{http://jabber.org/protocol/muc#user}x/{http://jabber.org/protocol/muc#user}item')
     return {
         'id': result.get('id'),
         'queryid': result.get('queryid'),
@@ -41,6 +42,7 @@ def describe(result_msg):
         'stamp': delay.get('stamp') if delay is not None else None,
         'retracted': inner.find('{%s}retracted' % RETRACT) is not None,
         'origin_id': origin.get('id') if origin is not None else None,
+        'real_jid': real.get('jid') if real is not None else None,
     }
 
 
@@ -55,7 +57,8 @@ def _query_args(cmd):
     for k in ('after', 'before'):
         if cmd.get(k) is not None:
             rsm[k] = cmd[k]
-    return dict(start=_when(cmd.get('start')), end=_when(cmd.get('end')), with_jid=cmd.get('with')), rsm
+    # `jid`: whose archive (a room's, XEP-0313 §5.1.2); none: the user's own.
+    return dict(jid=cmd.get('jid'), start=_when(cmd.get('start')), end=_when(cmd.get('end')), with_jid=cmd.get('with')), rsm
 
 
 async def mam_page(c, cmd):
@@ -78,7 +81,7 @@ async def mam_page(c, cmd):
 async def _with_fulltext(c, cmd, args, rsm):
     from slixmpp.xmlstream.handler import Collector
     from slixmpp.xmlstream.matcher import MatchXMLMask
-    iq, mask = c['xep_0313']._pre_mam_retrieve(None, args['start'], args['end'], args['with_jid'], None)
+    iq, mask = c['xep_0313']._pre_mam_retrieve(args['jid'], args['start'], args['end'], args['with_jid'], None)
     iq['mam'].set_custom_field('{urn:xmpp:fulltext:0}fulltext', cmd['fulltext'])
     for k, v in rsm.items():
         iq['mam']['rsm'][k] = str(v)

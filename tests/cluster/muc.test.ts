@@ -1,11 +1,12 @@
 // Chatrooms in cluster mode: occupants on two edges, room actors on two chatroom processes, and
 // the process owning the room killed (kill -9) mid-conversation. The survivor takes the shard
 // after the lease TTL, rebuilds the room and its occupants from Postgres, and the conversation
-// goes on: the edge retries the hand-offs that were in flight (issue 8 items 3 and 5).
+// goes on: the edge retries the hand-offs that were in flight (issue 8 items 3 and 5); the room's
+// archive holds each message once (issue 10: archive queries for rooms).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { bodyFrom, codesOf, createRoom, groupchat, join } from '../harness/muc.ts';
-import { XmppJsClient } from '../harness/xmppjs.ts';
+import { XmppJsClient, xml } from '../harness/xmppjs.ts';
 import { DOMAIN, password, TestCluster } from './harness.ts';
 
 const SERVICE = `conference.${DOMAIN}`;
@@ -51,7 +52,20 @@ test('a room with occupants on two edges survives kill -9 of its chatroom proces
     for (const nick of ['alice', 'bob', 'carol']) await dave.presence(`${room}/${nick}`, undefined, `${nick} present after failover`);
     await alice.ping(`${room}/alice`);
     await groupchat(carol, room, 'still here');
-    for (const c of [alice, bob, dave]) await bodyFrom(c, `${room}/carol`, 'still here');
+    for (const c of [alice, bob]) await bodyFrom(c, `${room}/carol`, 'still here');
+
+    // The room archive (XEP-0313 §5.1.2) in Postgres: each message once, the retried hand-off too,
+    // served by the room's new owner with the stanza-id the occupants saw.
+    const sid = (await bodyFrom(dave, `${room}/carol`, 'still here')).getChild('stanza-id', 'urn:xmpp:sid:0');
+    assert.equal(sid?.attrs.by, room);
+    const fin = await dave.iq(xml('iq', { type: 'set', to: room }, xml('query', { xmlns: 'urn:xmpp:mam:2', queryid: 'cluster' })));
+    assert.equal(fin.getChild('fin', 'urn:xmpp:mam:2')?.attrs.complete, 'true');
+    const archived = dave.inbox.take((e) => e.is('message') && e.getChild('result', 'urn:xmpp:mam:2')?.attrs.queryid === 'cluster');
+    const forwarded = archived.map((m) => m.getChild('result', 'urn:xmpp:mam:2')!.getChild('forwarded', 'urn:xmpp:forward:0')!.getChild('message')!);
+    // Alice's and Bob's messages around the crash were both in flight and retried: either order, each once.
+    const bodies = forwarded.map((m) => m.getChildText('body'));
+    assert.deepEqual([bodies[0], [...bodies.slice(1, 3)].sort(), bodies[3], bodies.length], ['hello from edge 2', ['during the failover', 'just before the crash'], 'still here', 4]);
+    assert.equal(archived[3]!.getChild('result', 'urn:xmpp:mam:2')!.attrs.id, sid?.attrs.id);
 
     // A session that ends leaves the room (the presence service tells the room actor).
     await carol.stop();

@@ -10,9 +10,13 @@ export interface ArchivedResult {
   stamp: string | null;
   retracted: boolean;
   origin_id: string | null;
+  /** A room archive's muc#user item jid: the sender's real JID, where the requester may see it. */
+  real_jid: string | null;
 }
 
 export interface MamQuery {
+  /** Whose archive: a room's JID; the user's own when absent. */
+  jid?: string;
   with?: string;
   start?: string;
   end?: string;

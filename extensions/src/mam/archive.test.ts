@@ -237,6 +237,8 @@ describe('retention', () => {
       const now = new Date('2026-06-01T00:00:00Z');
       const entry = (ts: string, body: string) => ({ owner: 'keep@example.com', with: 'x@example.com', peer: 'x@example.com/a', dir: 'in' as const, ts: new Date(ts), msgId: null, originId: null, replaces: null, body, stanza: `<message><body>${body}</body></message>` });
       await store.archive.append([entry('2026-04-01T00:00:00Z', 'too old'), entry('2026-05-30T00:00:00Z', 'recent')]);
+      // A room's archive (owner = room JID, XEP-0313 §5.1.2) is swept by the same task.
+      await store.archive.append([{ ...entry('2026-04-02T00:00:00Z', 'old in the room'), owner: 'tea@conference.example.com' }]);
       const { Registry } = await import('prom-client');
       const registry = new Registry();
       const mod = messageArchive({ defaultMode: 'always', retentionDays: 30, sweepEveryMs: 60_000, defaultPage: 10, maxPage: 10, now: () => now, registry });
@@ -246,7 +248,10 @@ describe('retention', () => {
       const page = await store.archive.query({ owner: 'keep@example.com', max: 10, direction: 'forward' });
       assert.ok(page !== 'item-not-found');
       assert.deepEqual(page.items.map((i) => i.stanza), ['<message><body>recent</body></message>']);
-      assert.equal((await registry.getSingleMetric('parley_archive_swept_total')?.get())?.values[0]?.value, 1, 'counted in the metrics');
+      const room = await store.archive.query({ owner: 'tea@conference.example.com', max: 10, direction: 'forward' });
+      assert.ok(room !== 'item-not-found');
+      assert.deepEqual(room.items, [], 'the room archive is swept too');
+      assert.equal((await registry.getSingleMetric('parley_archive_swept_total')?.get())?.values[0]?.value, 2, 'counted in the metrics');
       assert.deepEqual(messageArchive({ defaultMode: 'always', retentionDays: 0, sweepEveryMs: 1, defaultPage: 1, maxPage: 1 }).session?.periodic, [], 'no sweep when kept forever');
     } finally {
       await store.close();

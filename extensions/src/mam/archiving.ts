@@ -24,6 +24,17 @@ export function archivable(stanza: Element): boolean {
   return stanza.getChild('body') !== undefined || stanza.getChild('retract', NS_RETRACT) !== undefined || stanza.getChild('store', NS.hints) !== undefined;
 }
 
+/**
+ * §5.1.2 (MUC archives): a room keeps the groupchat messages it broadcasts that occupants read later
+ * (a body), unless hinted `<no-store/>`/`<no-permanent-store/>` (XEP-0334); never a subject change
+ * alone, and never private messages (those are not groupchat: they never reach this rule).
+ */
+export function archivableInRoom(stanza: Element): boolean {
+  if (stanza.attr('type') !== 'groupchat') return false;
+  if (stanza.getChild('no-store', NS.hints) || stanza.getChild('no-permanent-store', NS.hints)) return false;
+  return stanza.getChild('body') !== undefined;
+}
+
 /** §6: `never` wins over `always`, then the default mode ('roster': the peer is on the roster). */
 export async function allowed(env: SessionEnv, owner: string, peer: string, prefs: ArchivePrefs): Promise<boolean> {
   if (prefs.never.includes(peer)) return false;
@@ -36,7 +47,7 @@ export async function allowed(env: SessionEnv, owner: string, peer: string, pref
  * XEP-0359 §5: a stanza-id claiming to be from the archive's owner is the server's to give; one
  * the sender made up is removed (for both archives involved).
  */
-function withoutForgedIds(stanza: Element, owners: string[]): Element {
+export function withoutForgedIds(stanza: Element, owners: string[]): Element {
   const forged = stanza.getChildren('stanza-id', NS_SID).filter((c) => owners.includes(c.attr('by') ?? ''));
   if (forged.length === 0) return stanza;
   const clean = stanza.clone();
@@ -59,6 +70,19 @@ export function tombstone(stored: string, at: Date): string {
   const originId = old.getChild('origin-id', NS_SID);
   if (originId) kept.append(originId.clone());
   return kept.toString();
+}
+
+/** What a row keeps of a message, whoever's archive it goes to. */
+export function archivedContent(clean: Element, at: Date, handoff: string | undefined): Pick<NewArchiveEntry, 'ts' | 'msgId' | 'originId' | 'replaces' | 'body' | 'stanza' | 'handoff'> {
+  return {
+    ts: at,
+    msgId: clean.attr('id') ?? null,
+    originId: clean.getChild('origin-id', NS_SID)?.attr('id') ?? null,
+    replaces: clean.getChild('replace', NS_CORRECT)?.attr('id') ?? null,
+    body: clean.getChildText('body') ?? null,
+    stanza: clean.clone().setAttr('xmlns', NS.client).toString(),
+    handoff,
+  };
 }
 
 export interface ArchiverOptions {
@@ -89,16 +113,7 @@ export function archiver(opts: ArchiverOptions): (m: AcceptedMessage) => Promise
       opts.metrics?.retracted.inc(n);
     }
 
-    const stored = clean.clone().setAttr('xmlns', NS.client);
-    const base = {
-      ts: at,
-      msgId: clean.attr('id') ?? null,
-      originId: clean.getChild('origin-id', NS_SID)?.attr('id') ?? null,
-      replaces: clean.getChild('replace', NS_CORRECT)?.attr('id') ?? null,
-      body: clean.getChildText('body') ?? null,
-      stanza: stored.toString(),
-      handoff,
-    };
+    const base = archivedContent(clean, at, handoff);
     const entries: NewArchiveEntry[] = [];
     // A note to self is one row in one archive (sent), not two.
     const selfNote = sender === key;

@@ -10,9 +10,9 @@ import { NS_FULLTEXT, NS_MAM, NS_MAM_EXTENDED, NS_RETRACT, NS_SID } from './ns.t
 import { prefsHandlers } from './prefs.ts';
 import { queryHandlers } from './query.ts';
 
-export { archivable, tombstone } from './archiving.ts';
-export { FULLTEXT_FIELD, NS_MAM, NS_RETRACT, NS_SID } from './ns.ts';
-export { parseQuery, queryForm } from './query.ts';
+export { archivable, archivableInRoom, archivedContent, tombstone, withoutForgedIds } from './archiving.ts';
+export { FULLTEXT_FIELD, NS_MAM, NS_MAM_EXTENDED, NS_RETRACT, NS_SID } from './ns.ts';
+export { type ArchivePageRequest, parseQuery, type QueryLimits, queryForm, servePage } from './query.ts';
 
 export interface ArchiveOptions {
   /** §6: what is archived for a user who set no preferences. */

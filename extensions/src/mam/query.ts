@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { IqHandler, IqOutcome, SessionIqRequest } from '@parley/ext';
 import { tryParseJid } from '@parley/jid';
 import { NS } from '@parley/stanza';
-import type { ArchivedMessage, ArchiveQuery } from '@parley/store';
+import type { ArchivedMessage, ArchiveQuery, ArchiveRepo } from '@parley/store';
 import { type Element, parseFragment, xml } from '@parley/xml';
 import type { ArchiveMetrics } from './metrics.ts';
 import { FULLTEXT_FIELD, NS_DATA, NS_MAM, NS_RSM } from './ns.ts';
@@ -114,39 +114,71 @@ export function parseQuery(query: Element, limits: QueryLimits): Parsed {
 }
 
 /** §4.2 one result: the archived message forwarded, with when the server got it. */
-function resultMessage(m: ArchivedMessage, to: string, from: string, queryid: string | undefined): string {
+function resultMessage(m: ArchivedMessage, forwarded: Element, to: string, from: string, queryid: string | undefined): Element {
   return xml(
     'message',
     { xmlns: NS.client, to, from, id: randomUUID() },
-    xml('result', { xmlns: NS_MAM, queryid, id: m.id }, xml('forwarded', { xmlns: NS.forward }, xml('delay', { xmlns: NS.delay, stamp: m.ts.toISOString() }), parseFragment(m.stanza))),
-  ).toString();
+    xml('result', { xmlns: NS_MAM, queryid, id: m.id }, xml('forwarded', { xmlns: NS.forward }, xml('delay', { xmlns: NS.delay, stamp: m.ts.toISOString() }), forwarded)),
+  );
+}
+
+/** One archive query of one owner's archive, wherever the archive lives (an account, a room). */
+export interface ArchivePageRequest {
+  archive: ArchiveRepo;
+  /** The `<query/>` payload. */
+  payload: Element;
+  /** Whose archive (the account's or the room's bare JID), and the address results come from (§4.2). */
+  owner: string;
+  /** The requester's full JID: results are addressed to it. */
+  to: string;
+  limits: QueryLimits;
+  /** What the requester may see of an archived message (a room hides real JIDs, XEP-0313 §5.1.2). */
+  shown?: (stored: Element) => Element;
+  /** Sends one result message to the requester, in order, before the IQ result. */
+  send(result: Element): Promise<void> | void;
+}
+
+/** §4: parses the query, fetches the page, sends its results (§4.2) and returns the <fin/> (§4.3). */
+export async function servePage(r: ArchivePageRequest): Promise<IqOutcome> {
+  const parsed = parseQuery(r.payload, r.limits);
+  if (!parsed.ok) return { error: parsed.error, text: parsed.text };
+  const end = r.limits.metrics?.query.startTimer();
+  const page = await r.archive.query({ ...parsed.q, owner: r.owner });
+  end?.();
+  // §4.3.1 (XEP-0059 §2.6): a cursor or bound id that is not in the archive.
+  if (page === 'item-not-found') return { error: 'item-not-found', text: 'no such message in the archive' };
+  const queryid = r.payload.attr('queryid');
+  // §4.3.4: a flipped page is sent newest first; <first/> and <last/> keep their meaning.
+  const sent = parsed.flip ? [...page.items].reverse() : page.items;
+  for (const m of sent) {
+    const stored = parseFragment(m.stanza);
+    await r.send(resultMessage(m, r.shown ? r.shown(stored) : stored, r.to, r.owner, queryid));
+  }
+  const set = xml('set', { xmlns: NS_RSM });
+  const first = page.items[0];
+  const last = page.items[page.items.length - 1];
+  if (first && last) set.append(xml('first', null, first.id), xml('last', null, last.id));
+  // §4.3.1: complete once the page reaches the end of the results in the paging direction.
+  return { result: [xml('fin', { xmlns: NS_MAM, complete: page.complete ? 'true' : undefined }, set)] };
 }
 
 async function runQuery(ctx: SessionIqRequest, limits: QueryLimits): Promise<IqOutcome> {
   const { env, from, payload, iq } = ctx;
   // The own archive is queried without `to` or at the own bare JID (§4); not at the domain.
   if (iq.attr('to') === ctx.domain) return { error: 'service-unavailable', text: 'the server keeps no archive of its own' };
-  const parsed = parseQuery(payload, limits);
-  if (!parsed.ok) return { error: parsed.error, text: parsed.text };
   const owner = from.bare.toString();
-  const end = limits.metrics?.query.startTimer();
-  const page = await env.store.archive.query({ ...parsed.q, owner });
-  end?.();
-  // §4.3.1 (XEP-0059 §2.6): a cursor or bound id that is not in the archive.
-  if (page === 'item-not-found') return { error: 'item-not-found', text: 'no such message in the archive' };
-  const queryid = payload.attr('queryid');
   const requester = from.toString();
   const entry = (await env.location.resources(owner)).find((r) => r.jid === requester);
-  // §4.3.4: a flipped page is sent newest first; <first/> and <last/> keep their meaning.
-  const sent = parsed.flip ? [...page.items].reverse() : page.items;
-  if (entry) for (const m of sent) await env.publish([entry], resultMessage(m, requester, owner, queryid));
-  const set = xml('set', { xmlns: NS_RSM });
-  const first = page.items[0];
-  const last = page.items[page.items.length - 1];
-  if (first && last) set.append(xml('first', null, first.id), xml('last', null, last.id));
-  // §4.3.1: complete once the page reaches the end of the results in the paging direction.
-  const fin = xml('fin', { xmlns: NS_MAM, complete: page.complete ? 'true' : undefined }, set);
-  return { result: [fin] };
+  return servePage({
+    archive: env.store.archive,
+    payload,
+    owner,
+    to: requester,
+    limits,
+    send: async (m) => {
+      if (entry) await env.publish([entry], m.toString());
+    },
+  });
 }
 
 export function queryHandlers(limits: QueryLimits): IqHandler<SessionIqRequest>[] {

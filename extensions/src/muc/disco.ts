@@ -4,6 +4,7 @@
 import { NS } from '@parley/stanza';
 import { type Element, xml } from '@parley/xml';
 import type { IqAnswer } from './admin.ts';
+import { NS_MAM, NS_MAM_EXTENDED, NS_SID } from '../mam/index.ts';
 import { MUC } from './ns.ts';
 import type { Ctx } from './options.ts';
 import type { Room } from './state.ts';
@@ -33,7 +34,7 @@ function formField(v: string, value: string | number, label?: string, type?: str
 }
 
 /** §6.4 and XEP-0128: the room's features and its information form. */
-export function roomInfo(room: Room, query: Element): IqAnswer {
+export function roomInfo(room: Room, query: Element, archived: boolean): IqAnswer {
   if (query.attr('node')) return { error: 'item-not-found' };
   const c = room.config;
   const features = [
@@ -51,6 +52,8 @@ export function roomInfo(room: Room, query: Element): IqAnswer {
     c.moderated ? 'muc_moderated' : 'muc_unmoderated',
     c.password ? 'muc_passwordprotected' : 'muc_unsecured',
     c.whois === 'anyone' ? 'muc_nonanonymous' : 'muc_semianonymous',
+    // XEP-0313 §7: a room that keeps an archive says so (and XEP-0359 §6: it stamps stanza-ids).
+    ...(archived ? [NS_MAM, NS_MAM_EXTENDED, NS_SID] : []),
   ];
   const form = xml(
     'x',

@@ -2,9 +2,11 @@
 // to one occupant (§7.5), and mediated invitations and declines (§7.8.2).
 import { tryParseJid } from '@parley/jid';
 import { NS } from '@parley/stanza';
+import type { Rule } from '@parley/ratelimit';
 import type { Origin } from '@parley/wire';
 import { type Element, xml } from '@parley/xml';
-import { TokenBucket } from './limits.ts';
+import { filterMessage } from '../content-filter/index.ts';
+import { archiveGroupchat, cleanGroupchat } from './archive.ts';
 import { MUC } from './ns.ts';
 import { effectiveAffiliation, type Outcome } from './occupants.ts';
 import type { Ctx } from './options.ts';
@@ -20,23 +22,36 @@ function reflected(room: Room, stanza: Element, nick: string, bare: string): Ele
   return m;
 }
 
+/** A limit of `perMinute` messages with bursts of a quarter of it (libs/ratelimit token bucket). */
+const perMinute = (n: number): Rule => ({ perSec: n / 60, burst: Math.max(1, Math.ceil(n / 4)) });
+
 /** Rate limits per occupant (policy-violation) and per room (resource-constraint, wait). */
 function admitRate(ctx: Ctx, room: Room, bare: string): Outcome {
-  let b = room.senders.get(bare);
-  if (!b) {
-    b = new TokenBucket(ctx.opts.occupantRate, Math.max(1, Math.ceil(ctx.opts.occupantRate / 4)), ctx.now);
-    room.senders.set(bare, b);
-  }
-  if (!b.take()) return { error: 'policy-violation', text: 'you are sending messages too fast' };
-  if (room.roomRate && !room.roomRate.take()) return { error: 'resource-constraint', text: 'the room is too busy, try again' };
+  if (!room.rates.takeNow(`occupant\u0000${bare}`, perMinute(ctx.opts.occupantRate)).ok) return { error: 'policy-violation', text: 'you are sending messages too fast' };
+  if (!room.rates.takeNow('room', perMinute(ctx.opts.roomRate)).ok) return { error: 'resource-constraint', text: 'the room is too busy, try again' };
   return null;
 }
 
-export async function onGroupchat(ctx: Ctx, room: Room, stanza: Element): Promise<Outcome> {
+/**
+ * The content filter (docs/security.md) before the room keeps or repeats anything: the same cleaning
+ * as messages to accounts get (XEP-0071 safe subset, Unicode tricks, masked words), and an over-long
+ * body refused (RFC 6120 §8.3.3.12), so history, the archive and every occupant see the clean copy.
+ */
+function filterContent(ctx: Ctx, stanza: Element): { stanza: Element } | NonNullable<Outcome> {
+  if (!ctx.filter) return { stanza };
+  const r = filterMessage(stanza, ctx.filter);
+  if (r.kind === 'too-long') return { error: 'policy-violation', text: `the message body is longer than ${ctx.filter.maxBodyChars} characters` };
+  return { stanza: r.kind === 'cleaned' ? r.stanza : stanza };
+}
+
+export async function onGroupchat(ctx: Ctx, room: Room, stanza: Element, handoff: string | undefined): Promise<Outcome> {
   const from = stanza.attr('from')!;
   const occ = occupantOf(room, from);
   // §7.4 / XEP-0410 §3.1: a non-occupant is told it is not in the room.
   if (!occ) return { error: 'not-acceptable', text: 'you are not in this room' };
+  const filtered = filterContent(ctx, stanza);
+  if (!('stanza' in filtered)) return filtered;
+  stanza = filtered.stanza;
   const subject = stanza.getChild('subject');
   const body = stanza.getChild('body');
   if (subject && !body) {
@@ -51,7 +66,7 @@ export async function onGroupchat(ctx: Ctx, room: Room, stanza: Element): Promis
   }
   const limited = admitRate(ctx, room, occ.bare);
   if (limited) return limited;
-  const out = reflected(room, stanza, occ.nick, occ.bare);
+  const out = await archiveGroupchat(ctx, room, reflected(room, cleanGroupchat(room, stanza), occ.nick, occ.bare), occ.nick, from, handoff);
   const serialized = out.toString();
   if (body && ctx.opts.historySize > 0) {
     ctx.own.owned();

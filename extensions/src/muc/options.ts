@@ -14,6 +14,10 @@ export interface MucOptions {
   /** A kicked user stays out this long, whatever resource or nickname it tries (issue 8 §4); default 30 s. */
   kickCooldownMs?: number;
   now?: () => number;
+  /** Room archives (XEP-0313 §5.1.2) with these page sizes; absent: rooms keep no archive. */
+  archive?: { defaultPage: number; maxPage: number } | null;
+  /** The content filter's settings: groupchat is cleaned by the room (the filter's own hook sees only messages to accounts). */
+  contentFilter?: { maxBodyChars: number; words: string[] } | null;
 }
 
 /** What every handler of one room message works with. */
@@ -22,4 +26,6 @@ export interface Ctx {
   opts: MucOptions;
   own: ChatroomContext;
   now(): number;
+  /** The content filter's rules, compiled once (null: rooms do not filter). */
+  filter: { maxBodyChars: number; words: RegExp | null } | null;
 }

@@ -5,6 +5,7 @@ import { NS } from '@parley/stanza';
 import { type Element, xml } from '@parley/xml';
 import type { IqAnswer } from './admin.ts';
 import { MUC, STATUS } from './ns.ts';
+import { archiving } from './archive.ts';
 import { effectiveAffiliation, removeOccupant } from './occupants.ts';
 import type { Ctx } from './options.ts';
 import { affRank, allSessions, type RoomConfig, type Room } from './state.ts';
@@ -22,7 +23,7 @@ function field(v: string, type: string, label: string, values: Array<string | nu
 }
 
 /** §10.2: the configuration form with the room's current values. */
-export function configForm(room: Room): Element {
+export function configForm(room: Room, archived: boolean | null): Element {
   const c = room.config;
   return xml(
     'x',
@@ -42,6 +43,8 @@ export function configForm(room: Room): Element {
     field(F('allowinvites'), 'boolean', 'Occupants may invite', [c.allowInvites]),
     field(F('changesubject'), 'boolean', 'Occupants may change the subject', [c.changeSubject]),
     field(F('allowpm'), 'list-single', 'Who may send private messages', [c.allowPm], ['anyone', 'participants', 'moderators', 'none']),
+    // Prosody's mod_muc_mam field (XEP-0313 §5.1.2 leaves archiving to the room's policy); offered when rooms keep archives.
+    archived === null ? null : field(F('enablearchiving'), 'boolean', 'Archive the room’s messages (XEP-0313)', [archived]),
   );
 }
 
@@ -49,6 +52,8 @@ const bool = (v: string | undefined) => (v === '1' || v === 'true' ? true : v ==
 
 /** Apply a submitted form to a copy of the configuration; a string is the error text. */
 export function applyForm(current: RoomConfig, form: Element, maxOccupants: number): RoomConfig | string {
+  // What the form showed for archiving: a value resubmitted unchanged keeps following persistence.
+  const shownArchive = current.archive ?? current.persistent;
   const next: RoomConfig = { ...current };
   let wantsPassword: boolean | undefined;
   for (const f of form.getChildren('field')) {
@@ -69,7 +74,8 @@ export function applyForm(current: RoomConfig, form: Element, maxOccupants: numb
       case F('moderatedroom'):
       case F('passwordprotectedroom'):
       case F('allowinvites'):
-      case F('changesubject'): {
+      case F('changesubject'):
+      case F('enablearchiving'): {
         if (b === undefined) return `${name} must be a boolean`;
         if (name === F('persistentroom')) next.persistent = b;
         else if (name === F('publicroom')) next.public = b;
@@ -77,6 +83,7 @@ export function applyForm(current: RoomConfig, form: Element, maxOccupants: numb
         else if (name === F('moderatedroom')) next.moderated = b;
         else if (name === F('passwordprotectedroom')) wantsPassword = b;
         else if (name === F('allowinvites')) next.allowInvites = b;
+        else if (name === F('enablearchiving')) next.archive = current.archive === null && b === shownArchive ? null : b;
         else next.changeSubject = b;
         break;
       }
@@ -110,7 +117,7 @@ export function applyForm(current: RoomConfig, form: Element, maxOccupants: numb
 export function ownerGet(ctx: Ctx, room: Room, from: string, query: Element): IqAnswer {
   if (effectiveAffiliation(ctx, room, from.slice(0, from.indexOf('/'))) !== 'owner') return { error: 'forbidden', text: 'only owners configure the room' };
   if (query.getChildElements().length) return { error: 'bad-request' };
-  return { result: [xml('query', { xmlns: MUC.owner }, configForm(room))] };
+  return { result: [xml('query', { xmlns: MUC.owner }, configForm(room, ctx.opts.archive ? archiving(ctx, room) : null))] };
 }
 
 export async function ownerSet(ctx: Ctx, room: Room, from: string, query: Element): Promise<IqAnswer> {

@@ -4,7 +4,10 @@ import type { ChatroomContext, ChatroomEnv, RoomBehaviour } from '@parley/ext';
 import { NS, stanzaErrorReply } from '@parley/stanza';
 import type { ActorRequest, Origin } from '@parley/wire';
 import { type Element, xml } from '@parley/xml';
+import { wordPattern } from '../content-filter/index.ts';
+import { NS_MAM, queryForm } from '../mam/index.ts';
 import { adminGet, adminSet, type IqAnswer } from './admin.ts';
+import { archiving, queryRoomArchive } from './archive.ts';
 import { roomInfo, roomItems, serviceInfo, serviceItems } from './disco.ts';
 import { onGroupchat, onPrivate, onUserMessage } from './messages.ts';
 import { MUC } from './ns.ts';
@@ -65,7 +68,7 @@ async function roomIq(ctx: Ctx, room: Room, iq: Element, origin: Origin | undefi
   switch (key) {
     case `get {${NS.discoInfo}}query`:
       if (payload.attr('node') === 'x-roomuser-item') return answerIq(ctx, iq, origin, reservedNick(room, from));
-      return answerIq(ctx, iq, origin, roomInfo(room, payload));
+      return answerIq(ctx, iq, origin, roomInfo(room, payload, archiving(ctx, room)));
     case `get {${MUC.register}}query`:
       return answerIq(ctx, iq, origin, registerGet(ctx, room, from));
     case `set {${MUC.register}}query`:
@@ -82,18 +85,23 @@ async function roomIq(ctx: Ctx, room: Room, iq: Element, origin: Origin | undefi
       return answerIq(ctx, iq, origin, ownerGet(ctx, room, from, payload));
     case `set {${MUC.owner}}query`:
       return answerIq(ctx, iq, origin, await ownerSet(ctx, room, from, payload));
+    // XEP-0313 §4.1.2 and §4: the room's archive, its search form and its pages.
+    case `get {${NS_MAM}}query`:
+      return answerIq(ctx, iq, origin, archiving(ctx, room) ? { result: [xml('query', { xmlns: NS_MAM }, queryForm())] } : { error: 'service-unavailable', text: 'this room keeps no archive' });
+    case `set {${NS_MAM}}query`:
+      return answerIq(ctx, iq, origin, await queryRoomArchive(ctx, room, from, payload, origin));
     default:
       return ctx.env.fail(iq, origin, 'service-unavailable'); // RFC 6120 §8.4
   }
 }
 
-async function roomMessage(ctx: Ctx, room: Room, m: Element, origin: Origin | undefined): Promise<void> {
+async function roomMessage(ctx: Ctx, room: Room, m: Element, origin: Origin | undefined, handoff: string | undefined): Promise<void> {
   const type = m.attr('type');
   if (type === 'error') return; // never answer an error with an error (RFC 6120 §8.3.1)
   const nick = nickOf(m.attr('to'));
   if (!room.exists) return ctx.env.fail(m, origin, 'item-not-found', 'no such room');
   if (nick !== null) return failWith(ctx, m, origin, onPrivate(ctx, room, m, nick));
-  if (type === 'groupchat') return failWith(ctx, m, origin, await onGroupchat(ctx, room, m));
+  if (type === 'groupchat') return failWith(ctx, m, origin, await onGroupchat(ctx, room, m, handoff));
   if (m.getChild('x', MUC.user)) return failWith(ctx, m, origin, await onUserMessage(ctx, room, m, origin));
   const form = m.getChild('x', MUC.data);
   if (isRequestForm(form)) return failWith(ctx, m, origin, await onVoiceForm(ctx, room, m, form));
@@ -118,7 +126,8 @@ async function serviceStanza(ctx: Ctx, s: Element, origin: Origin | undefined): 
 
 export function roomBehaviour(opts: MucOptions): RoomBehaviour<ChatState> {
   const now = opts.now ?? Date.now;
-  const ctxOf = (env: ChatroomEnv, own: ChatroomContext): Ctx => ({ env, opts, own, now });
+  const filter = opts.contentFilter ? { maxBodyChars: opts.contentFilter.maxBodyChars, words: wordPattern(opts.contentFilter.words) } : null;
+  const ctxOf = (env: ChatroomEnv, own: ChatroomContext): Ctx => ({ env, opts, own, now, filter });
   const noWrite: ChatroomContext = { owned: () => undefined };
   return {
     async activate(env, key) {
@@ -139,7 +148,7 @@ export function roomBehaviour(opts: MucOptions): RoomBehaviour<ChatState> {
       if (msg.kind !== 'stanza') return;
       const s = msg.stanza;
       if (s.name === 'presence') return failWith(ctx, s, msg.origin, await onPresence(ctx, room, s, msg.origin, nickOf(s.attr('to'))));
-      if (s.name === 'message') return roomMessage(ctx, room, s, msg.origin);
+      if (s.name === 'message') return roomMessage(ctx, room, s, msg.origin, msg.id);
       if (s.name === 'iq') return roomIq(ctx, room, s, msg.origin);
     },
   };

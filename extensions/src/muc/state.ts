@@ -2,7 +2,8 @@
 // (migrations/0005_muc.sql) when the actor activates (ARCHITECTURE.md, Actors).
 import { createHash, randomBytes } from 'node:crypto';
 import type { MucAffiliation } from '@parley/store';
-import type { TokenBucket } from './limits.ts';
+import { caselessSkeleton } from '@parley/confusables';
+import type { MemoryRateLimiter } from '@parley/ratelimit';
 
 export type Role = 'moderator' | 'participant' | 'visitor' | 'none';
 export type Affiliation = MucAffiliation | 'none';
@@ -22,6 +23,8 @@ export interface RoomConfig {
   allowInvites: boolean;
   changeSubject: boolean;
   allowPm: 'anyone' | 'participants' | 'moderators' | 'none';
+  /** XEP-0313 §5.1.2: the room keeps an archive; null follows persistence (on for persistent rooms). */
+  archive: boolean | null;
   /** §10.1.1: a new room stays locked until its owner configures it (or accepts the defaults). */
   locked: boolean;
   /** Secret of this room's occupant ids (XEP-0421 §4: not derivable from the real JID by others). */
@@ -42,6 +45,7 @@ export function defaultConfig(name: string, maxUsers: number): RoomConfig {
     allowInvites: false,
     changeSubject: false,
     allowPm: 'anyone',
+    archive: null,
     locked: true,
     salt: randomBytes(16).toString('base64url'),
   };
@@ -88,11 +92,10 @@ export interface Room {
   occupants: Map<string, Occupant>;
   /** Real full JID → nickname. */
   byJid: Map<string, string>;
-  /** Per occupant (bare JID) and for the whole room (XEP-0045 §7.4 leaves rate policy to the service). */
-  senders: Map<string, TokenBucket>;
+  /** Token buckets per occupant (bare JID) and for the whole room (XEP-0045 §7.4 leaves rate policy to the service). */
+  rates: MemoryRateLimiter;
   /** Kicked users (bare JID) and until when they may not come back, under any resource or nickname. */
   kicked: Map<string, number>;
-  roomRate: TokenBucket | null;
 }
 
 export interface ServiceState {
@@ -131,11 +134,28 @@ export function* allSessions(room: Room): Generator<{ occupant: Occupant; sessio
   for (const occupant of room.occupants.values()) for (const session of occupant.sessions.values()) yield { occupant, session };
 }
 
-/** §7.2.1: nick occupied by another user (different bare JID). */
+/** Skeletons of occupants' nicknames, computed once per occupant and nickname. */
+const skeletons = new WeakMap<Occupant, { nick: string; skeleton: string }>();
+function skeletonOf(o: Occupant): string {
+  const known = skeletons.get(o);
+  if (known?.nick === o.nick) return known.skeleton;
+  const skeleton = caselessSkeleton(o.nick);
+  skeletons.set(o, { nick: o.nick, skeleton });
+  return skeleton;
+}
+
+/**
+ * §7.2.9: the nickname is occupied by, or reserved for (§7.10), another user (a different bare JID) —
+ * or merely looks like such a nickname: the UTS #39 skeleton rule accounts obey (libs/confusables,
+ * without case), so nobody takes "Аlice" (Cyrillic A) or "ALICE" next to Alice.
+ */
 export function nickTakenByOther(room: Room, nick: string, bare: string): boolean {
   const o = room.occupants.get(nick);
   if (o && o.bare !== bare) return true;
-  // §7.2.9 / §7.10: a nickname reserved by a member belongs to that member.
-  for (const [jid, a] of room.affiliations) if (a.nick === nick && jid !== bare && a.affiliation !== 'outcast') return true;
+  const wanted = caselessSkeleton(nick);
+  for (const other of room.occupants.values()) if (other.bare !== bare && skeletonOf(other) === wanted) return true;
+  for (const [jid, a] of room.affiliations) {
+    if (jid !== bare && a.nick !== null && a.affiliation !== 'outcast' && (a.nick === nick || caselessSkeleton(a.nick) === wanted)) return true;
+  }
   return false;
 }

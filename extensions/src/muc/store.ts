@@ -1,7 +1,7 @@
 // A room's actor state from the store, and its occupants checked against the location service on
 // rebuild: after a crash the new owner keeps the occupants whose connections still exist and
 // removes the rest (their sessions ended while nobody owned the room).
-import { TokenBucket } from './limits.ts';
+import { MemoryRateLimiter } from '@parley/ratelimit';
 import { broadcastPresence } from './presence.ts';
 import type { Ctx } from './options.ts';
 import { configFrom, defaultConfig, type Occupant, type Role, type Room } from './state.ts';
@@ -17,9 +17,9 @@ export function emptyRoom(ctx: Ctx, jid: string): Room {
     affiliations: new Map(),
     occupants: new Map(),
     byJid: new Map(),
-    senders: new Map(),
+    // In the room actor's memory: one actor orders the room's traffic, so no shared store is needed.
+    rates: new MemoryRateLimiter(ctx.now),
     kicked: new Map(),
-    roomRate: new TokenBucket(ctx.opts.roomRate, Math.max(1, Math.ceil(ctx.opts.roomRate / 4)), ctx.now),
   };
 }
 

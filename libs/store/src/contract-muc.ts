@@ -10,7 +10,7 @@ export function runMucContract(name: string, open: () => Promise<Sql>): void {
     const opened = storePerSuite(open);
 
     test('a room is stored with its configuration and subject, listed per service, and deleted with everything in it', async () => {
-      const muc = opened().muc;
+      const { muc, archive } = opened();
       const room = 'tea@conference.a.example';
       await muc.putRoom(room, { name: 'Tea', public: true });
       await muc.putRoom('zz@conference.b.example', { name: 'other service' });
@@ -23,7 +23,16 @@ export function runMucContract(name: string, open: () => Promise<Sql>): void {
       assert.deepEqual(await muc.listRooms('conference.a.example'), [{ jid: room, config: { name: 'Tea time', public: true }, occupants: 1 }]);
       await muc.setAffiliation(room, { jid: 'a@a.example', affiliation: 'owner' });
       await muc.addHistory(room, { at: new Date(1000), nick: 'alice', stanza: '<message/>' }, 10);
+      // The room's archive (XEP-0313, owner = room JID) goes with it; another owner's stays.
+      const row = (owner: string) => ({ owner, with: room, peer: `${room}/alice`, dir: 'in' as const, ts: new Date(1000), msgId: null, originId: null, replaces: null, body: 'hi', stanza: '<message/>' });
+      await archive.append([row(room), row('keep@archive.example')]);
       assert.equal(await muc.deleteRoom(room), true);
+      const left = async (owner: string) => {
+        const page = await archive.query({ owner, max: 10, direction: 'forward' });
+        return page === 'item-not-found' ? -1 : page.items.length;
+      };
+      assert.equal(await left(room), 0);
+      assert.equal(await left('keep@archive.example'), 1);
       assert.equal(await muc.deleteRoom(room), false);
       assert.equal(await muc.getRoom(room), null);
       assert.deepEqual(await muc.occupants(room), []);

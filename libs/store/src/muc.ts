@@ -45,7 +45,7 @@ export interface MucRepo {
   /** Insert or replace the configuration; the subject is kept. */
   putRoom(jid: string, config: Record<string, unknown>): Promise<void>;
   setSubject(jid: string, subject: string | null, by: string | null): Promise<void>;
-  /** Removes the room with its affiliations, occupants and history; false if there was none. */
+  /** Removes the room with its affiliations, occupants, history and archive; false if there was none. */
   deleteRoom(jid: string): Promise<boolean>;
   /** Rooms whose JID ends with `@service`, in byte order, with the number of distinct nicknames present. */
   listRooms(service: string): Promise<MucRoomSummary[]>;
@@ -91,9 +91,13 @@ export function mucRepo(sql: Sql): MucRepo {
     async setSubject(jid, subject, by) {
       await sql.query('UPDATE muc_rooms SET subject = $2, subject_by = $3 WHERE jid = $1', [jid, subject, by]);
     },
-    async deleteRoom(jid) {
-      const rows = await sql.query('DELETE FROM muc_rooms WHERE jid = $1 RETURNING jid', [jid]);
-      return rows.length > 0;
+    deleteRoom(jid) {
+      return sql.transaction(async (tx) => {
+        const rows = await tx.query('DELETE FROM muc_rooms WHERE jid = $1 RETURNING jid', [jid]);
+        // XEP-0313 §5.1.2: the room's archive (owner = room JID) goes with the room.
+        await tx.query('DELETE FROM archive_messages WHERE owner = $1', [jid]);
+        return rows.length > 0;
+      });
     },
     async listRooms(service) {
       const rows = await sql.query<{ jid: string; config: Record<string, unknown> | string; n: number | string }>(

@@ -8,7 +8,7 @@ import { actorWorldPerFile, DOMAIN, errorCondition, ROOM_SERVICE, type Resource,
 
 let clock = 1_000_000;
 const world = actorWorldPerFile([
-  muc({ service: ROOM_SERVICE, creators: 'local', admins: [`root@${DOMAIN}`], maxRoomsPerUser: 2, historySize: 5, maxOccupants: 50, occupantRate: 8, roomRate: 1000, now: () => clock }),
+  muc({ service: ROOM_SERVICE, creators: 'local', admins: [`root@${DOMAIN}`], maxRoomsPerUser: 2, historySize: 5, maxOccupants: 50, occupantRate: 8, roomRate: 1000, now: () => clock, archive: { defaultPage: 10, maxPage: 50 } }),
 ]);
 
 const MUC = 'http://jabber.org/protocol/muc';
@@ -215,11 +215,156 @@ describe('reserved nicknames (XEP-0045 §7.10, §7.12)', () => {
     assert.equal(lastError(s, other), 'conflict');
     await enter(s, room, other, 'Reggie');
     assert.equal(lastError(s, other), 'conflict');
+    // UTS #39 look-alikes of a reserved nickname are refused like the nickname itself (Cyrillic і, Latin ɡ).
+    await enter(s, room, other, 'Regg\u0456e');
+    assert.equal(lastError(s, other), 'conflict');
+    await enter(s, room, other, 'Reg\u0261ie');
+    assert.equal(lastError(s, other), 'conflict');
     s.forget();
     await s.stanza('chatroom', room, `<iq xmlns="jabber:client" type="get" id="n" to="${room}"><query xmlns="http://jabber.org/protocol/disco#info" node="x-roomuser-item"/></iq>`, reg);
     assert.equal(s.received(reg)[0]?.getChild('query')?.getChild('identity')?.attr('name'), 'Reggie');
     await enter(s, room, reg, 'Reggie');
     const self = s.received(reg).find((p) => p.attr('from') === `${room}/Reggie`);
     assert.equal(self?.getChild('x', USER)?.getChild('item')?.attr('affiliation'), 'member');
+  });
+});
+
+describe('room archives (XEP-0313 §5.1.2)', () => {
+  const MAM = 'urn:xmpp:mam:2';
+  const SID = 'urn:xmpp:sid:0';
+  let qn = 0;
+  /** A MAM query to the room from `who`: the forwarded messages it got, then the IQ answer. */
+  async function roomQuery(s: Scene, room: string, who: Resource, inner = '') {
+    s.forget();
+    await s.stanza('chatroom', room, `<iq xmlns="jabber:client" type="set" id="mq${++qn}" to="${room}"><query xmlns="${MAM}" queryid="q${qn}">${inner}</query></iq>`, who);
+    const got = s.received(who);
+    const results = got.filter((e) => e.is('message') && e.getChild('result', MAM));
+    const forwarded = results.map((m) => m.getChild('result', MAM)!.getChild('forwarded', 'urn:xmpp:forward:0')!.getChild('message')!);
+    const answer = got.find((e) => e.is('iq'));
+    return { results, forwarded, bodies: forwarded.map((m) => m.getChildText('body')), fin: answer?.getChild('fin', MAM), error: answer ? errorCondition(answer) : 'no answer' };
+  }
+  // Each message a minute after the last: the occupant rate limit (8/min) stays out of the way.
+  const say = (s: Scene, room: string, who: Resource, body: string, extra = '') => {
+    clock += 60_000;
+    return s.stanza('chatroom', room, `<message xmlns="jabber:client" type="groupchat" to="${room}"><body>${body}</body>${extra}</message>`, who);
+  };
+
+  test('a persistent room archives its groupchat with a stanza-id by the room; whispers and subjects are not archived', async () => {
+    const s = world.scene();
+    const e = s.edge('e');
+    const owner = await s.online(await s.account('arown'), 'r', e);
+    const ben = await s.online(await s.account('arben'), 'r', e);
+    const room = await opened(s, owner, 'owner', { persistentroom: '1' });
+    await enter(s, room, ben, 'ben');
+    s.forget();
+    await s.stanza('chatroom', room, `<iq xmlns="jabber:client" type="get" id="di" to="${room}"><query xmlns="http://jabber.org/protocol/disco#info"/></iq>`, ben);
+    const features = s.received(ben)[0]!.getChild('query')!.getChildren('feature').map((f) => f.attr('var'));
+    assert.ok(features.includes(MAM), 'the room advertises its archive');
+    s.forget();
+    await say(s, room, ben, 'hello room', `<origin-id xmlns="${SID}" id="o-1"/><stanza-id xmlns="${SID}" by="${room}" id="forged"/><x xmlns="${USER}"><item jid="boss@${DOMAIN}/x"/></x>`);
+    const echo = s.received(ben)[0]!;
+    const seen = s.received(owner)[0]!;
+    const ids = seen.getChildren('stanza-id', SID);
+    assert.equal(ids.length, 1, 'the forged stanza-id is gone');
+    assert.equal(ids[0]!.attr('by'), room);
+    assert.equal(echo.getChild('stanza-id', SID)?.attr('id'), ids[0]!.attr('id'), 'every occupant sees the same id');
+    assert.equal(seen.getChild('origin-id', SID)?.attr('id'), 'o-1', 'origin-id kept');
+    assert.equal(seen.getChild('x', USER), undefined, 'a client cannot put a real JID on its groupchat');
+    await s.stanza('chatroom', room, `<message xmlns="jabber:client" type="chat" to="${room}/owner"><body>psst</body></message>`, ben);
+    await s.stanza('chatroom', room, `<message xmlns="jabber:client" type="groupchat" to="${room}"><subject>news</subject></message>`, owner);
+    await say(s, room, owner, 'second', '<no-store xmlns="urn:xmpp:hints"/>');
+    await say(s, room, owner, 'third');
+    const page = await roomQuery(s, room, ben);
+    assert.deepEqual(page.bodies, ['hello room', 'third']);
+    assert.equal(page.results[0]!.attr('from'), room, 'results come from the room');
+    assert.equal(page.results[0]!.getChild('result', MAM)!.attr('id'), ids[0]!.attr('id'), 'the stanza-id is the archive id');
+    assert.equal(page.forwarded[0]!.attr('from'), `${room}/ben`, 'the occupant nick is the sender');
+    assert.equal(page.forwarded[0]!.getChild('x', USER), undefined, 'semi-anonymous: no real JID for a participant');
+    const mod = await roomQuery(s, room, owner);
+    assert.equal(mod.forwarded[0]!.getChild('x', USER)?.getChild('item')?.attr('jid'), ben.jid, 'the moderator sees the real JID');
+    assert.equal(mod.fin?.attr('complete'), 'true');
+  });
+
+  test('paging and flipped pages are the account archive’s; bad queries get its errors', async () => {
+    const s = world.scene();
+    const e = s.edge('e');
+    const owner = await s.online(await s.account('pgown'), 'r', e);
+    const room = await opened(s, owner, 'o', { persistentroom: '1', whois: 'anyone' });
+    for (const b of ['p1', 'p2', 'p3']) await say(s, room, owner, b);
+    const RSM = (x: string) => `<set xmlns="http://jabber.org/protocol/rsm">${x}</set>`;
+    const last = await roomQuery(s, room, owner, `${RSM('<max>2</max><before/>')}<flip-page/>`);
+    assert.deepEqual(last.bodies, ['p3', 'p2']);
+    assert.equal(last.fin?.attr('complete'), undefined);
+    assert.equal((await roomQuery(s, room, owner, RSM('<after>nope</after>'))).error, 'item-not-found');
+    assert.equal((await roomQuery(s, room, owner, '<x xmlns="jabber:x:data" type="submit"><field var="mood"><value>x</value></field></x>')).error, 'bad-request');
+  });
+
+  test('who may read: not an outcast, only members of a members-only room; a temporary room keeps nothing', async () => {
+    const s = world.scene();
+    const e = s.edge('e');
+    const ownBare = await s.account('acown');
+    const owner = await s.online(ownBare, 'r', e);
+    const memBare = await s.account('acmem');
+    const member = await s.online(memBare, 'r', e);
+    const stranger = await s.online(await s.account('acstr'), 'r', e);
+    const room = await opened(s, owner, 'o', { persistentroom: '1', whois: 'anyone' });
+    await say(s, room, owner, 'open words');
+    const open = await roomQuery(s, room, stranger);
+    assert.deepEqual(open.bodies, ['open words'], 'a public room: anyone who may join, without joining');
+    assert.equal(open.forwarded[0]!.getChild('x', USER)?.getChild('item')?.attr('jid'), owner.jid, 'non-anonymous: real JIDs for all');
+    await s.stanza('chatroom', room, `<iq xmlns="jabber:client" type="set" id="ban" to="${room}"><query xmlns="http://jabber.org/protocol/muc#admin"><item jid="${stranger.bare}" affiliation="outcast"/></query></iq>`, owner);
+    assert.equal((await roomQuery(s, room, stranger)).error, 'forbidden');
+    await s.stanza('chatroom', room, `<iq xmlns="jabber:client" type="set" id="mo" to="${room}">${FORM({ membersonly: '1' })}</iq>`, owner);
+    await s.stanza('chatroom', room, `<iq xmlns="jabber:client" type="set" id="mem" to="${room}"><query xmlns="http://jabber.org/protocol/muc#admin"><item jid="${memBare}" affiliation="member"/></query></iq>`, owner);
+    assert.deepEqual((await roomQuery(s, room, member)).bodies, ['open words']);
+    const other = await s.online(await s.account('acoth'), 'r', e);
+    assert.equal((await roomQuery(s, room, other)).error, 'forbidden');
+    const temp = await opened(s, owner, 'o');
+    await say(s, temp, owner, 'fleeting');
+    assert.equal((await roomQuery(s, temp, owner)).error, 'service-unavailable');
+    s.forget();
+    await s.stanza('chatroom', temp, `<iq xmlns="jabber:client" type="get" id="cf" to="${temp}"><query xmlns="http://jabber.org/protocol/muc#owner"/></iq>`, owner);
+    const field = s.received(owner)[0]!.getChild('query')!.getChild('x', 'jabber:x:data')!.getChildren('field').find((f) => f.attr('var') === 'muc#roomconfig_enablearchiving');
+    assert.equal(field?.getChildText('value'), '0', 'off by default for a temporary room');
+    await s.stanza('chatroom', temp, `<iq xmlns="jabber:client" type="set" id="on" to="${temp}">${FORM({ enablearchiving: '1' })}</iq>`, owner);
+    await say(s, temp, owner, 'kept now');
+    assert.deepEqual((await roomQuery(s, temp, owner)).bodies, ['kept now'], 'the owner turned it on');
+  });
+
+  test('destroying a room removes its archive: a new room of that name starts empty', async () => {
+    const s = world.scene();
+    const owner = await s.online(await s.account('dsown'), 'r', s.edge('e'));
+    const room = await opened(s, owner, 'o', { persistentroom: '1' });
+    await say(s, room, owner, 'before the end');
+    assert.deepEqual((await roomQuery(s, room, owner)).bodies, ['before the end']);
+    await s.stanza('chatroom', room, `<iq xmlns="jabber:client" type="set" id="d" to="${room}"><query xmlns="http://jabber.org/protocol/muc#owner"><destroy/></query></iq>`, owner);
+    await enter(s, room, owner, 'o');
+    await s.stanza('chatroom', room, `<iq xmlns="jabber:client" type="set" id="cfg2" to="${room}">${FORM({ persistentroom: '1' })}</iq>`, owner);
+    assert.deepEqual((await roomQuery(s, room, owner)).bodies, []);
+  });
+});
+
+describe('confusable nicknames (issue 8 §4, UTS #39)', () => {
+  test('a nickname that looks like another occupant’s is a conflict; the same user may take its own look-alike', async () => {
+    const s = world.scene();
+    const e = s.edge('e');
+    const aliceBare = await s.account('cfalice');
+    const alice = await s.online(aliceBare, 'r', e);
+    const mallory = await s.online(await s.account('cfmal'), 'r', e);
+    const room = await opened(s, alice, 'Alice');
+    for (const nick of ['\u0410lice', 'A1ice', 'Al\u0456ce']) {
+      s.forget();
+      await enter(s, room, mallory, nick);
+      assert.equal(lastError(s, mallory), 'conflict', nick);
+    }
+    await enter(s, room, mallory, 'Mallory');
+    s.forget();
+    // A nickname change to a look-alike is refused the same way (§7.6.3).
+    await enter(s, room, mallory, 'AIice');
+    assert.equal(lastError(s, mallory), 'conflict');
+    const alicePad = await s.online(aliceBare, 'pad', e);
+    s.forget();
+    await enter(s, room, alicePad, 'A1ice'); // her own second resource: no impostor
+    assert.equal(s.received(alicePad).some((p) => p.attr('from') === `${room}/A1ice` && p.attr('type') === undefined), true);
   });
 });

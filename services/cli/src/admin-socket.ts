@@ -1,4 +1,4 @@
-// A local control socket in the data directory, so `parley user …` works while the embedded
+// A local control socket in the data directory, so `parley user …` (and `room …`) works while the embedded
 // server holds the database. Only processes that can open the directory (mode 0700) reach it.
 import { existsSync, unlinkSync } from 'node:fs';
 import { request } from 'node:http';
@@ -10,6 +10,7 @@ import Fastify from 'fastify';
 import { listUsers, UserError, usernameOf } from '@parley/admin';
 import { auditedCommands } from './audited.ts';
 import { signInRoutes } from './signins.ts';
+import { mountRoomRoutes, storeRoomOps } from './rooms.ts';
 
 export interface AdminSocket {
   close(): Promise<void>;
@@ -61,6 +62,7 @@ export async function startAdminSocket(deps: { config: ParleyConfig; store: Stor
       passwordPattern: req.body.passwordPattern ?? '',
     }),
   );
+  mountRoomRoutes(app, storeRoomOps(store, config));
   await app.listen({ path });
   return { close: () => app.close() };
 }

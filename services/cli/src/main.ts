@@ -14,7 +14,7 @@ import { unlockAccount } from '@parley/edge';
 import { RedisFailureLedger } from '@parley/ratelimit';
 import { type AuditedCommands, auditedCommands } from './audited.ts';
 import { signInCommand } from './signins.ts';
-import { configRoomCommand, createRoomCommand, destroyRoomCommand, listRoomsCommand, RoomCommandError } from './rooms.ts';
+import { type RoomOps, socketRoomOps, storeRoomOps } from './rooms.ts';
 
 const USAGE = `Usage: parley <command> [options]
 
@@ -33,10 +33,11 @@ Commands:
   room create <room> [--owner JID] [key=value …]
                                      create a chatroom (persistent, ready at once); settings: name,
                                      description, public, persistent, membersOnly, moderated, password,
-                                     maxUsers, whois (moderators|anyone), allowInvites, changeSubject, allowPm
+                                     maxUsers, whois (moderators|anyone), allowInvites, changeSubject, allowPm,
+                                     archive (XEP-0313 room archive; default: on when persistent)
   room list                          list chatrooms with their occupants
   room config <room> [key=value …]   show or change a chatroom's settings
-  room destroy <room>                remove a chatroom with its history
+  room destroy <room>                remove a chatroom with its history and archive
   user unlock <jid>                  lift a temporary lock after failed logins and forget the failures
   user history <jid> [--limit N]     the account's sign-ins, most recent first (time, address, client,
                                      resource, mechanism, result)
@@ -314,40 +315,36 @@ async function user(config: ParleyConfig, sub: string | undefined, arg: string |
 }
 
 async function room(config: ParleyConfig, sub: string | undefined, arg: string | undefined, settings: string[], values: Values & { owner?: string }): Promise<number> {
-  // The embedded server owns its PGlite database while it runs: room commands need it stopped.
-  if (serverHoldsDatabase(config)) throw new UsageError(`the server (pid ${lockHolder(config.dataDir)}) is running on ${config.dataDir}; stop it to change rooms, or use cluster mode`);
+  // The embedded server owns its PGlite database while it runs: then its admin socket does the work.
+  const remote = serverHoldsDatabase(config) ? socketRoomOps((method, path, body) => callAdminSocket(config.dataDir, method, path, body)) : null;
+  const run = <T>(fn: (ops: RoomOps) => Promise<T>): Promise<T> => (remote ? fn(remote) : withCommands(config, (_c, s) => fn(storeRoomOps(s, config))));
   const need = () => {
     if (!arg) throw new UsageError(`parley room ${sub} needs a room name`);
     return arg;
   };
-  try {
-    switch (sub) {
-      case 'create': {
-        const jid = await withCommands(config, (_c, s) => createRoomCommand(s, config, need(), values.owner, settings));
-        process.stdout.write(`created ${jid}\n`);
-        return 0;
-      }
-      case 'list': {
-        for (const line of await withCommands(config, (_c, s) => listRoomsCommand(s, config))) process.stdout.write(`${line}\n`);
-        return 0;
-      }
-      case 'config': {
-        const c = await withCommands(config, (_c, s) => configRoomCommand(s, config, need(), settings));
-        const { salt: _salt, ...shown } = c;
-        process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
-        return 0;
-      }
-      case 'destroy': {
-        const jid = await withCommands(config, (_c, s) => destroyRoomCommand(s, config, need()));
-        process.stdout.write(`destroyed ${jid}\n`);
-        return 0;
-      }
-      default:
-        throw new UsageError(`unknown room command "${sub ?? ''}"; use create, list, config or destroy`);
+  switch (sub) {
+    case 'create': {
+      const jid = await run((ops) => ops.create(need(), values.owner, settings));
+      process.stdout.write(`created ${jid}\n`);
+      return 0;
     }
-  } catch (err) {
-    if (err instanceof RoomCommandError) throw new UserError(err.message);
-    throw err;
+    case 'list': {
+      for (const line of await run((ops) => ops.list())) process.stdout.write(`${line}\n`);
+      return 0;
+    }
+    case 'config': {
+      const c = await run((ops) => ops.config(need(), settings));
+      const { salt: _salt, ...shown } = c;
+      process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
+      return 0;
+    }
+    case 'destroy': {
+      const jid = await run((ops) => ops.destroy(need()));
+      process.stdout.write(`destroyed ${jid}\n`);
+      return 0;
+    }
+    default:
+      throw new UsageError(`unknown room command "${sub ?? ''}"; use create, list, config or destroy`);
   }
 }
 

@@ -1,12 +1,17 @@
 // `parley room create|list|destroy|config`: the administrators' way to manage chatrooms (issue 8:
-// rooms are created by administrators by default). Works on the database directly; a room's actor
-// re-reads a room it did not know when someone enters it, and a changed room when it next activates.
+// rooms are created by administrators by default). Works on the database: directly when no server
+// holds it, through the running embedded server's admin socket otherwise (docs/decisions/0005). A
+// room's actor re-reads a room it did not know when someone enters it, and a changed room when it
+// next activates.
+import { UserError } from '@parley/admin';
 import { chatroomDomain, type ParleyConfig } from '@parley/config';
 import { defaultRoomConfig } from '@parley/extensions';
 import { tryParseJid } from '@parley/jid';
 import type { Store } from '@parley/store';
+import type { FastifyInstance } from 'fastify';
 
-export class RoomCommandError extends Error {}
+/** A refused room command: the CLI prints its message, the admin socket answers 400 with it. */
+export class RoomCommandError extends UserError {}
 
 /** `name` or `name@service` to the room's bare JID on this server's chatroom service. */
 export function roomJid(config: ParleyConfig, arg: string): string {
@@ -17,7 +22,7 @@ export function roomJid(config: ParleyConfig, arg: string): string {
   return jid.toString();
 }
 
-const BOOL = new Set(['persistent', 'public', 'membersOnly', 'moderated', 'allowInvites', 'changeSubject']);
+const BOOL = new Set(['persistent', 'public', 'membersOnly', 'moderated', 'allowInvites', 'changeSubject', 'archive']);
 const TEXT = new Set(['name', 'description']);
 
 /** key=value settings onto a room configuration (the muc module's RoomConfig fields). */
@@ -83,4 +88,44 @@ export async function configRoomCommand(store: Store, config: ParleyConfig, arg:
   const next = applySettings(room.config, settings);
   await store.muc.putRoom(jid, next);
   return next;
+}
+
+/** The four room commands, wherever the database is. */
+export interface RoomOps {
+  create(room: string, owner: string | undefined, settings: string[]): Promise<string>;
+  list(): Promise<string[]>;
+  config(room: string, settings: string[]): Promise<Record<string, unknown>>;
+  destroy(room: string): Promise<string>;
+}
+
+export function storeRoomOps(store: Store, config: ParleyConfig): RoomOps {
+  return {
+    create: (room, owner, settings) => createRoomCommand(store, config, room, owner, settings),
+    list: () => listRoomsCommand(store, config),
+    config: (room, settings) => configRoomCommand(store, config, room, settings),
+    destroy: (room) => destroyRoomCommand(store, config, room),
+  };
+}
+
+type Call = (method: string, path: string, body?: unknown) => Promise<Record<string, unknown>>;
+
+/** The same commands through a running server's admin socket (`call`: callAdminSocket on its data directory). */
+export function socketRoomOps(call: Call): RoomOps {
+  const at = (room: string) => `/rooms/${encodeURIComponent(room)}`;
+  return {
+    create: async (room, owner, settings) => String((await call('POST', '/rooms', { room, owner, settings })).jid),
+    list: async () => (await call('GET', '/rooms')).rooms as string[],
+    config: async (room, settings) => (await call('PUT', `${at(room)}/config`, { settings })).config as Record<string, unknown>,
+    destroy: async (room) => String((await call('DELETE', at(room))).jid),
+  };
+}
+
+/** The admin socket's room routes, on the server's own store. */
+export function mountRoomRoutes(app: FastifyInstance, ops: RoomOps): void {
+  type Body = { room?: string; owner?: string; settings?: string[] };
+  const settingsOf = (b: Body | undefined) => (Array.isArray(b?.settings) ? b.settings.map(String) : []);
+  app.post<{ Body: Body }>('/rooms', async (req) => ({ jid: await ops.create(String(req.body?.room ?? ''), req.body?.owner, settingsOf(req.body)) }));
+  app.get('/rooms', async () => ({ rooms: await ops.list() }));
+  app.put<{ Params: { room: string }; Body: Body }>('/rooms/:room/config', async (req) => ({ config: await ops.config(req.params.room, settingsOf(req.body)) }));
+  app.delete<{ Params: { room: string } }>('/rooms/:room', async (req) => ({ jid: await ops.destroy(req.params.room) }));
 }
