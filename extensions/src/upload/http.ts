@@ -10,7 +10,7 @@ import { Transform } from 'node:stream';
 import type { HttpEnv } from '@parley/ext';
 import type { UploadSlot } from '@parley/store';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { Counter } from 'prom-client';
+import type { Counter } from 'prom-client';
 import { checkUpload, HEAD_BYTES } from './checks.ts';
 import { cleanFilename, secretMatches, type UploadSettings } from './slot.ts';
 import { stagedPath, type UploadStorage } from './storage.ts';
@@ -49,14 +49,15 @@ function measured(max: number): Transform & { head(): Buffer; sha256(): string }
 }
 
 /** `listening` is told the port once the server listens (slot URLs use it when no public URL is set). */
-export async function uploadRoutes(app: FastifyInstance, env: HttpEnv, s: UploadSettings, storage: UploadStorage, listening?: (port: number) => void): Promise<void> {
+export async function uploadRoutes(
+  app: FastifyInstance,
+  env: HttpEnv,
+  s: UploadSettings,
+  storage: UploadStorage,
+  refusals: Counter<'reason'>,
+  listening?: (port: number) => void,
+): Promise<void> {
   await storage.init();
-  const refusals = new Counter({
-    name: 'parley_upload_refused_total',
-    help: 'Upload PUTs refused by the content checks, by rule',
-    labelNames: ['reason'],
-    registers: s.registry ? [s.registry] : [],
-  });
   const now = () => new Date((s.now ?? Date.now)());
   // The body is streamed to disk here, whatever its type: no parser buffers it.
   app.removeAllContentTypeParsers();

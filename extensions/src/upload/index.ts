@@ -3,6 +3,7 @@
 // Loaded only when uploads are enabled (PARLEY_UPLOAD_ENABLED).
 import type { ExtensionModule } from '@parley/ext';
 import { xml } from '@parley/xml';
+import { Counter } from 'prom-client';
 import { NS_DATA } from '../adhoc/index.ts';
 import { uploadRoutes } from './http.ts';
 import { s3Storage } from './s3.ts';
@@ -16,6 +17,12 @@ export { NS_UPLOAD, type UploadSettings } from './slot.ts';
 export function upload(settings: UploadSettings): ExtensionModule {
   // In embedded mode the edge and the actors share this instance, so a slot can name the port actually listened on.
   let port: number | undefined;
+  const refusals = new Counter({
+    name: 'parley_upload_refused_total',
+    help: 'Upload PUTs refused by the content checks, by rule',
+    labelNames: ['reason'],
+    registers: settings.registry ? [settings.registry] : [],
+  });
   return {
     name: 'upload',
     specs: ['XEP-0363'],
@@ -60,7 +67,7 @@ export function upload(settings: UploadSettings): ExtensionModule {
     },
     edge: {
       http: (app, env) =>
-        uploadRoutes(app, env, settings, settings.s3 ? s3Storage(settings.s3, settings.dir) : diskStorage(settings.dir), (p) => {
+        uploadRoutes(app, env, settings, settings.s3 ? s3Storage(settings.s3, settings.dir) : diskStorage(settings.dir), refusals, (p) => {
           port = p;
         }),
     },
