@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { castPerFile } from './harness/cast.ts';
-import { befriend, eventsIn, fetchAvatar, interest, items, nextEvent, publish, publishAvatar, publishNick, retract } from './harness/slix-pep.ts';
+import { befriend, discoItems, eventsIn, fetchAvatar, interest, items, nextEvent, publish, publishAvatar, publishNick, retract } from './harness/slix-pep.ts';
 
 const T = { timeout: 40_000 };
 const cast = castPerFile();
@@ -45,6 +45,32 @@ describe('PEP (XEP-0163) with slixmpp', () => {
     await publishNick(alice, 'Ally');
     const nick = await nextEvent(bob, (e) => e.node === 'http://jabber.org/protocol/nick', 'the nickname');
     assert.match(nick.payload ?? '', />Ally</);
+  });
+
+  test('disco#items lists the nodes and items each requester may retrieve: the owner all, a contact the presence node, a stranger only the open one', T, async () => {
+    const [a, b, c] = await Promise.all([cast.account('sldia'), cast.account('sldib'), cast.account('sldic')]);
+    const [alice, bob, carol] = await Promise.all([cast.slix(a), cast.slix(b), cast.slix(c)]);
+    await befriend(bob, b.jid, alice, a.jid);
+    const OPEN = 'urn:example:status';
+    const SECRET = 'urn:example:secret';
+    await publish(alice, TUNE, 't1', `<tune xmlns='${TUNE}'><title>Roundabout</title></tune>`);
+    await publish(alice, TUNE, 't2', `<tune xmlns='${TUNE}'><title>South Side of the Sky</title></tune>`);
+    const open = { 'pubsub#access_model': 'open', 'pubsub#max_items': '10' };
+    await publish(alice, OPEN, 'o1', `<status xmlns='${OPEN}'>out</status>`, open);
+    await publish(alice, OPEN, 'o2', `<status xmlns='${OPEN}'>back</status>`, open);
+    await publish(alice, SECRET, 's1', `<secret xmlns='${SECRET}'>x</secret>`, { 'pubsub#access_model': 'whitelist' });
+    const nodes = async (who: typeof alice) => (await discoItems(who, a.jid)).map((i) => `${i.jid} ${i.node}`).sort();
+    assert.deepEqual(await nodes(alice), [OPEN, SECRET, TUNE].map((n) => `${a.jid} ${n}`).sort());
+    assert.deepEqual(await nodes(bob), [OPEN, TUNE].map((n) => `${a.jid} ${n}`).sort(), 'a contact with a presence subscription');
+    assert.deepEqual(await nodes(carol), [`${a.jid} ${OPEN}`], 'a stranger');
+    // XEP-0060 §5.5: a node's items, the item id as the name, under the same access rules.
+    assert.deepEqual((await discoItems(bob, a.jid, TUNE)).map((i) => `${i.jid} ${i.name}`), [`${a.jid} t2`], 'a PEP node keeps its last item by default');
+    assert.deepEqual((await discoItems(carol, a.jid, OPEN)).map((i) => i.name).sort(), ['o1', 'o2']);
+    const notFound = (e: { condition?: string }) => e.condition === 'item-not-found';
+    await assert.rejects(discoItems(carol, a.jid, TUNE), notFound, 'a stranger cannot tell the presence node exists');
+    await assert.rejects(discoItems(bob, a.jid, SECRET), notFound, 'nor a contact the whitelist node');
+    await assert.rejects(discoItems(carol, a.jid, 'urn:example:none'), notFound, 'the same answer as a node that does not exist');
+    assert.deepEqual((await discoItems(alice, a.jid, SECRET)).map((i) => i.name), ['s1']);
   });
 
   test('bookmarks published on one resource reach the other resource of the same account', T, async () => {

@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import type { ParleyConfig } from '@parley/config';
 import type { ExtensionModule } from '@parley/ext';
-import { adhoc, commandRegistry } from './adhoc/index.ts';
+import { adhoc, type CommandRegistry, commandRegistry } from './adhoc/index.ts';
 import type { Registry } from 'prom-client';
 import { carbons } from './carbons.ts';
 import { challenges } from './challenges/index.ts';
@@ -29,7 +29,7 @@ import { roster } from './roster/index.ts';
 import { signIns } from './signins/index.ts';
 import { streamManagement } from './stream-management/index.ts';
 import { entityTime } from './time.ts';
-import { upload } from './upload/index.ts';
+import { type S3Settings, upload } from './upload/index.ts';
 import { vcardTemp } from './vcard-temp.ts';
 import { version } from './version.ts';
 
@@ -60,7 +60,7 @@ export { adhoc, type AdhocCommand, type CommandRegistry, type CommandStep, comma
 export { directory, DIRECTORY_EDIT_NODE, NS_SEARCH } from './directory/index.ts';
 export { LIST_SUBSCRIBERS_NODE, listSubscribersCommand, subscribers } from './subscribers/index.ts';
 export { NS_PRIVATE, type PrivateDelegate, privateStorage } from './private-storage.ts';
-export { NS_UPLOAD, upload, type UploadSettings } from './upload/index.ts';
+export { NS_UPLOAD, type S3Settings, upload, type UploadSettings } from './upload/index.ts';
 export { NS_VCARD, NS_VCARD_UPDATE, vcardTemp } from './vcard-temp.ts';
 
 export interface DefaultModuleOptions {
@@ -106,11 +106,37 @@ export type ProfileSettings = Pick<
   | 'uploadContentTypes'
   | 'uploadDir'
   | 'uploadPublicUrl'
+  | 'uploadActiveTypes'
+  | 'uploadScanCommand'
+  | 'uploadScanTimeoutSec'
+  | 'uploadStore'
+  | 'uploadS3Endpoint'
+  | 'uploadS3Bucket'
+  | 'uploadS3Region'
+  | 'uploadS3AccessKeyId'
+  | 'uploadS3SecretAccessKey'
+  | 'uploadS3PathStyle'
   | 'contactAddresses'
 >;
 
+/** The S3 settings as the upload module takes them; the config schema made sure they are all there. */
+function s3Settings(p: ProfileSettings): S3Settings {
+  const need = (v: string | null, env: string) => {
+    if (v === null) throw new Error(`${env} is needed when PARLEY_UPLOAD_STORE is s3`);
+    return v;
+  };
+  return {
+    endpoint: need(p.uploadS3Endpoint, 'PARLEY_UPLOAD_S3_ENDPOINT'),
+    bucket: need(p.uploadS3Bucket, 'PARLEY_UPLOAD_S3_BUCKET'),
+    region: p.uploadS3Region,
+    accessKeyId: need(p.uploadS3AccessKeyId, 'PARLEY_UPLOAD_S3_ACCESS_KEY_ID'),
+    secretAccessKey: need(p.uploadS3SecretAccessKey, 'PARLEY_UPLOAD_S3_SECRET_ACCESS_KEY'),
+    pathStyle: p.uploadS3PathStyle,
+  };
+}
+
 /** The profile modules; the ad-hoc framework with the commands they register. */
-function profileModules(p: ProfileSettings | undefined, privateDelegates: PrivateDelegate[], commands = commandRegistry()): ExtensionModule[] {
+function profileModules(p: ProfileSettings | undefined, privateDelegates: PrivateDelegate[], commands: CommandRegistry, opts: DefaultModuleOptions): ExtensionModule[] {
   const list: ExtensionModule[] = [
     vcardTemp({ maxBytes: p?.vcardMaxBytes ?? 256 * 1024 }),
     privateStorage({ maxBytes: p?.privateMaxBytes ?? 64 * 1024, delegates: privateDelegates }),
@@ -126,6 +152,14 @@ function profileModules(p: ProfileSettings | undefined, privateDelegates: Privat
         contentTypes: p.uploadContentTypes?.split(',') ?? null,
         dir: p.uploadDir ?? join(p.dataDir, 'uploads'),
         publicUrl: p.uploadPublicUrl ? p.uploadPublicUrl.replace(/\/+$/, '') : (port) => `http://${p.domain}:${port ?? p.httpPort}`,
+        s3: p.uploadStore === 's3' ? s3Settings(p) : null,
+        rules: {
+          activeTypes: p.uploadActiveTypes?.split(',') ?? [],
+          words: opts.contentWords ?? [],
+          scanCommand: p.uploadScanCommand?.split(/\s+/) ?? null,
+          scanTimeoutMs: p.uploadScanTimeoutSec * 1000,
+        },
+        registry: opts.registry,
       }),
     );
   }
@@ -177,7 +211,7 @@ export function defaultModules(opts: DefaultModuleOptions): ExtensionModule[] {
       registry: opts.registry,
     }),
     // XEP-0411: private XML get/set of storage:bookmarks go to PEP.
-    ...profileModules(opts.profile, [personalEventing.privateBookmarks], commands),
+    ...profileModules(opts.profile, [personalEventing.privateBookmarks], commands, opts),
     personalEventing,
     // Rooms keep archives with the account archive's page sizes (XEP-0313 §5.1.2) and clean groupchat with the content filter's settings.
     ...(opts.muc ? [muc({ archive: { defaultPage: Math.min(archive.defaultPage, archive.maxPage), maxPage: archive.maxPage }, contentFilter: filter, ...opts.muc })] : []),

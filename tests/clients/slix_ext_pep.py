@@ -117,7 +117,14 @@ async def nick_publish(c, cmd):
     return {}
 
 
+async def disco_items(c, cmd):
+    """XEP-0030 disco#items with slixmpp's xep_0030 (XEP-0060 §5.2 nodes, §5.5 items of a node)."""
+    result = await c['xep_0030'].get_items(jid=cmd['to'], node=cmd.get('node'), local=False, timeout=5)
+    return {'items': [{'jid': str(i[0]), 'node': i[1], 'name': i[2]} for i in result['disco_items']['items']]}
+
+
 COMMANDS = {
+    'disco_items': disco_items,
     'pep_interest': pep_interest,
     'pep_publish': pep_publish,
     'pep_items': pep_items,

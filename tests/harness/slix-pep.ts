@@ -53,3 +53,8 @@ export async function befriend(from: SlixClient, fromJid: string, to: SlixClient
   await to.approve(fromJid);
   await from.presence((p) => p.type === 'subscribed', 'the approval');
 }
+
+/** XEP-0030 disco#items of `to` (a node's items with `node`); an IQ error rejects with its condition. */
+export async function discoItems(c: SlixClient, to: string, node?: string): Promise<Array<{ jid: string; node: string | null; name: string | null }>> {
+  return (await c.command({ cmd: 'disco_items', to, node })).items as Array<{ jid: string; node: string | null; name: string | null }>;
+}

@@ -9,7 +9,7 @@ import { Counter, type Registry } from 'prom-client';
 import { cleanText, type TextFindings, wordPattern } from './text.ts';
 import { NS_XHTML_IM, sanitizeXhtml } from './xhtml.ts';
 
-export { cleanText, wordPattern } from './text.ts';
+export { cleanText, type TextFindings, wordPattern } from './text.ts';
 export { NS_XHTML, NS_XHTML_IM, safeStyle, sanitizeXhtml } from './xhtml.ts';
 
 export interface ContentFilterOptions {

@@ -12,6 +12,7 @@ import type { PrivateDelegate } from '../private-storage.ts';
 import { convertBookmarks, privateBookmarksGet, privateBookmarksSet } from './bookmarks.ts';
 import { CapsCache, capsOf, capsOfSerialized, verifiedFeatures } from './caps.ts';
 import type { Limits } from './config.ts';
+import { pepDiscoNodes } from './disco.ts';
 import { pubsubError } from './errors.ts';
 import { type Notifier, sendLastItems } from './notify.ts';
 import { NODE_BOOKMARKS, NODE_LEGACY_BOOKMARKS, NS_PUBSUB, NS_PUBSUB_OWNER } from './ns.ts';
@@ -168,6 +169,8 @@ export function pep(opts: PepOptions = {}): PepModule {
       },
     },
     session: {
+      // XEP-0060 §5.2-5.5: the account's nodes and a node's items in disco#items, per access model.
+      discoNodes: pepDiscoNodes,
       iq: (['get', 'set'] as const).flatMap((type) => [
         { scope: ['account' as const], type, name: 'pubsub', xmlns: NS_PUBSUB, handle: (ctx: SessionIqRequest) => asVisitor(ctx, (c) => pubsubRequest(c, type, ctx.payload)) },
         { scope: ['account' as const], type, name: 'pubsub', xmlns: NS_PUBSUB_OWNER, handle: (ctx: SessionIqRequest) => asVisitor(ctx, (c) => ownerRequest(c, type, ctx.payload)) },

@@ -3,20 +3,50 @@
 // Loaded only when uploads are enabled (PARLEY_UPLOAD_ENABLED).
 import type { ExtensionModule } from '@parley/ext';
 import { xml } from '@parley/xml';
+import { Counter } from 'prom-client';
 import { NS_DATA } from '../adhoc/index.ts';
 import { uploadRoutes } from './http.ts';
+import { s3Storage } from './s3.ts';
 import { NS_UPLOAD, requestSlot, type UploadSettings } from './slot.ts';
+import { diskStorage } from './storage.ts';
 
+export type { ContentRules } from './checks.ts';
+export type { S3Settings } from './s3.ts';
 export { NS_UPLOAD, type UploadSettings } from './slot.ts';
 
 export function upload(settings: UploadSettings): ExtensionModule {
   // In embedded mode the edge and the actors share this instance, so a slot can name the port actually listened on.
   let port: number | undefined;
+  const refusals = new Counter({
+    name: 'parley_upload_refused_total',
+    help: 'Upload PUTs refused by the content checks, by rule',
+    labelNames: ['reason'],
+    registers: settings.registry ? [settings.registry] : [],
+  });
   return {
     name: 'upload',
     specs: ['XEP-0363'],
     disco: [{ on: ['server'], features: [NS_UPLOAD], identity: { category: 'store', type: 'file', name: 'HTTP File Upload' } }],
-    settings: ['uploadEnabled', 'uploadMaxFileBytes', 'uploadQuotaBytes', 'uploadExpiryHours', 'uploadContentTypes', 'uploadDir', 'uploadPublicUrl'],
+    settings: [
+      'uploadEnabled',
+      'uploadMaxFileBytes',
+      'uploadQuotaBytes',
+      'uploadExpiryHours',
+      'uploadContentTypes',
+      'uploadDir',
+      'uploadPublicUrl',
+      'uploadActiveTypes',
+      'uploadScanCommand',
+      'uploadScanTimeoutSec',
+      'uploadStore',
+      'uploadS3Endpoint',
+      'uploadS3Bucket',
+      'uploadS3Region',
+      'uploadS3AccessKeyId',
+      'uploadS3SecretAccessKey',
+      'uploadS3PathStyle',
+    ],
+    metrics: ['parley_upload_refused_total'],
     storage: ['upload_slots'],
     session: {
       iq: [{ scope: ['server'], type: 'get', name: 'request', xmlns: NS_UPLOAD, handle: (ctx) => requestSlot(ctx, settings, port) }],
@@ -37,7 +67,7 @@ export function upload(settings: UploadSettings): ExtensionModule {
     },
     edge: {
       http: (app, env) =>
-        uploadRoutes(app, env, settings, (p) => {
+        uploadRoutes(app, env, settings, settings.s3 ? s3Storage(settings.s3, settings.dir) : diskStorage(settings.dir), refusals, (p) => {
           port = p;
         }),
     },

@@ -4,6 +4,9 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IqOutcome, SessionIqRequest } from '@parley/ext';
 import { xml } from '@parley/xml';
+import type { Registry } from 'prom-client';
+import { activeAllowed, type ContentRules } from './checks.ts';
+import type { S3Settings } from './s3.ts';
 
 export const NS_UPLOAD = 'urn:xmpp:http:upload:0';
 
@@ -13,8 +16,13 @@ export interface UploadSettings {
   expiryHours: number;
   /** Allowed types ('image/*' matches a family); null: any. */
   contentTypes: string[] | null;
-  /** Where files live on disk. */
+  /** Where files live on disk; with `s3`, where PUT bodies are staged while they are checked. */
   dir: string;
+  /** An S3-compatible bucket instead of `dir` (docs/decisions/0019). */
+  s3?: S3Settings | null;
+  /** What a PUT body is checked for before it is kept (checks.ts). */
+  rules: ContentRules;
+  registry?: Registry;
   /**
    * Base URL of the HTTP port as clients reach it, without a trailing slash; a function of the port
    * the edge actually listens on when none is configured (port 0 in tests).
@@ -69,6 +77,8 @@ export async function requestSlot(ctx: SessionIqRequest, s: UploadSettings, list
   }
   const contentType = (req.attr('content-type') ?? 'application/octet-stream').toLowerCase();
   if (!typeAllowed(contentType, s.contentTypes)) return { error: 'not-acceptable', text: `files of type ${contentType} cannot be uploaded here` };
+  // Refused before any byte is sent; the PUT checks it again (checks.ts).
+  if (!activeAllowed(contentType, s.rules.activeTypes)) return { error: 'not-acceptable', text: `files of type ${contentType} can run script in a browser and are not accepted here` };
   const now = (s.now ?? Date.now)();
   const id = randomBytes(16).toString('hex');
   const secret = randomBytes(32).toString('base64url');

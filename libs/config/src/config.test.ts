@@ -137,6 +137,16 @@ const BAD: Record<SettingKey, string | null> = {
   uploadContentTypes: 'images',
   uploadDir: null,
   uploadPublicUrl: 'ftp://files.example.com',
+  uploadActiveTypes: 'html',
+  uploadScanCommand: null,
+  uploadScanTimeoutSec: '0',
+  uploadStore: 'ftp',
+  uploadS3Endpoint: 's3.example.com',
+  uploadS3Bucket: 'Bad_Bucket',
+  uploadS3Region: 'EU West',
+  uploadS3AccessKeyId: null,
+  uploadS3SecretAccessKey: 'has space',
+  uploadS3PathStyle: 'sometimes',
   contactAddresses: 'boss=mailto:x@y',
 };
 
@@ -154,6 +164,14 @@ test('every bad value is refused with one line naming its variable', () => {
 
 test('the bad-value table covers every setting', () => {
   assert.deepEqual(Object.keys(BAD).sort(), Object.keys(defaultConfig()).sort());
+});
+
+test('an S3 upload store names the first of its settings that is missing, and the secret key is never repeated', () => {
+  const s3 = { PARLEY_UPLOAD_STORE: 's3', PARLEY_UPLOAD_S3_ENDPOINT: 'http://127.0.0.1:9000', PARLEY_UPLOAD_S3_BUCKET: 'files', PARLEY_UPLOAD_S3_ACCESS_KEY_ID: 'id' };
+  assert.throws(() => loadConfig(s3), (e) => e instanceof ConfigError && e.setting === 'PARLEY_UPLOAD_S3_SECRET_ACCESS_KEY');
+  assert.throws(() => loadConfig({ PARLEY_UPLOAD_STORE: 's3' }), (e) => e instanceof ConfigError && e.setting === 'PARLEY_UPLOAD_S3_ENDPOINT');
+  assert.throws(() => loadConfig({ PARLEY_UPLOAD_S3_SECRET_ACCESS_KEY: 'top secret' }), (e) => e instanceof ConfigError && !e.message.includes('top secret'));
+  assert.equal(loadConfig({ ...s3, PARLEY_UPLOAD_S3_SECRET_ACCESS_KEY: 'k' }).uploadS3PathStyle, false);
 });
 
 test('an error about a URL does not repeat it, so a password in it stays off the terminal', () => {

@@ -167,6 +167,37 @@ export const settingsShape = {
   uploadPublicUrl: optionalMatching(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, 'use an http(s) URL such as https://upload.example.com', 'http(s) URL')
     .default(null)
     .register(settingMeta, server('PARLEY_UPLOAD_PUBLIC_URL', 'Base URL clients reach the HTTP port at for uploads; unset: http://<domain>:<http port>.')),
+  uploadActiveTypes: optionalMatching(/^[a-z0-9.+-]+\/[a-z0-9.+-]+(,[a-z0-9.+-]+\/[a-z0-9.+-]+)*$/, 'use a comma list of MIME types such as text/html,image/svg+xml', 'type/sub[,…]')
+    .default(null)
+    .register(settingMeta, server('PARLEY_UPLOAD_ACTIVE_TYPES', 'Types that can run script in a browser (HTML, SVG, XML, JavaScript) accepted anyway, served only as sandboxed downloads; unset: refused.')),
+  uploadScanCommand: optionalText('command [args…]')
+    .default(null)
+    .register(settingMeta, server('PARLEY_UPLOAD_SCAN_COMMAND', 'Program run on each uploaded file before it is kept, path as last argument, e.g. clamdscan --no-summary; non-zero exit refuses it. Unset: none.')),
+  uploadScanTimeoutSec: intIn(1, 3600)
+    .default(60)
+    .register(settingMeta, server('PARLEY_UPLOAD_SCAN_TIMEOUT_SEC', 'Seconds the upload scanner may take; a scanner that does not answer refuses the file.')),
+  uploadStore: oneOf(['disk', 's3'] as const)
+    .default('disk')
+    .register(settingMeta, server('PARLEY_UPLOAD_STORE', 'Where uploaded files are kept: disk (PARLEY_UPLOAD_DIR) or s3 (an S3-compatible bucket, PARLEY_UPLOAD_S3_*).')),
+  uploadS3Endpoint: optionalMatching(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, 'use an http(s) URL such as https://s3.eu-west-1.amazonaws.com', 'http(s) URL')
+    .default(null)
+    .register(settingMeta, server('PARLEY_UPLOAD_S3_ENDPOINT', 'Service endpoint of the S3-compatible store.')),
+  // The bucket naming rules of S3 (3-63 lower-case letters, digits, dots and hyphens).
+  uploadS3Bucket: optionalMatching(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'use 3-63 lower-case letters, digits, "." or "-"', 'bucket name')
+    .default(null)
+    .register(settingMeta, server('PARLEY_UPLOAD_S3_BUCKET', 'Bucket of uploaded files; keep it private, Parley serves the files.')),
+  uploadS3Region: matching(/^[a-z0-9-]{1,64}$/, 'use a region name such as us-east-1', 'region')
+    .default('us-east-1')
+    .register(settingMeta, server('PARLEY_UPLOAD_S3_REGION', 'Region the requests are signed for (AWS Signature V4).')),
+  uploadS3AccessKeyId: optionalText('key id')
+    .default(null)
+    .register(settingMeta, server('PARLEY_UPLOAD_S3_ACCESS_KEY_ID', 'Access key id of the S3-compatible store.')),
+  uploadS3SecretAccessKey: optionalMatching(/^\S+$/, 'must be the secret key without spaces', 'secret', { secret: true })
+    .default(null)
+    .register(settingMeta, server('PARLEY_UPLOAD_S3_SECRET_ACCESS_KEY', 'Secret access key of the S3-compatible store.')),
+  uploadS3PathStyle: flag()
+    .default(false)
+    .register(settingMeta, server('PARLEY_UPLOAD_S3_PATH_STYLE', 'Path-style URLs (endpoint/bucket/key, MinIO and most stand-ins) instead of bucket.endpoint/key.')),
   contactAddresses: optionalMatching(
     /^(abuse|admin|feedback|sales|security|status|support)=\S+( \S+)*(;(abuse|admin|feedback|sales|security|status|support)=\S+( \S+)*)*$/,
     'use kind=uri[ uri…][;kind=…] with kinds abuse, admin, feedback, sales, security, status, support',
@@ -302,11 +333,18 @@ const PAIRS: Array<[SettingKey, SettingKey]> = [
   ['natsCertFile', 'natsKeyFile'],
 ];
 
+const S3_REQUIRED: SettingKey[] = ['uploadS3Endpoint', 'uploadS3Bucket', 'uploadS3AccessKeyId', 'uploadS3SecretAccessKey'];
+
 export const configSchema = z.object(settingsShape).superRefine((c, ctx) => {
   for (const [a, b] of PAIRS) {
     if ((c[a] === null) === (c[b] === null)) continue;
     const message = `${envOf(a)} and ${envOf(b)} must be set together`;
     ctx.addIssue({ code: 'custom', path: [c[a] === null ? a : b], message });
+  }
+  // An S3 store needs all of where and who; the first missing one is named.
+  if (c.uploadStore === 's3') {
+    const missing = S3_REQUIRED.find((k) => c[k] === null);
+    if (missing) ctx.addIssue({ code: 'custom', path: [missing], message: `${envOf(missing)} is needed when PARLEY_UPLOAD_STORE is s3` });
   }
 });
 
