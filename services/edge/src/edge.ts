@@ -150,15 +150,15 @@ export function buildEdgeService(deps: EdgeDeps): EdgeService {
     if (!('kind' in m)) return;
     switch (m.kind) {
       case 'deliver': {
-        let stale: string[] | undefined;
+        const stale: string[] = [];
         for (const t of m.targets) {
           const conn = conns.get(t.conn);
           // A broadcast along a pruned presence tree reaches available resources only (RFC 6121 §4.4.2);
           // one it names that is gone or unavailable goes back to the publisher, which repairs its tree.
-          if (m.tree !== undefined && (conn === undefined || !conn.available)) (stale ??= []).push(t.conn);
+          if (m.tree !== undefined && (conn === undefined || !conn.available)) stale.push(t.conn);
           else conn?.deliver(t.to ? stampTo(m.xml, t.to) : m.xml, m.id);
         }
-        if (stale && m.tree !== undefined) {
+        if (stale.length > 0 && m.tree !== undefined) {
           bus.request(actorSubject('presence', m.tree), { kind: 'presence-stale', key: m.tree, edge: edgeId, conns: stale }, { timeoutMs: 10_000 }).catch((err) => {
             metrics.busErrors.inc({ kind: 'presence-stale' });
             log.debug('stale tree report failed', { err: (err as Error).message });
