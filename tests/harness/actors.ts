@@ -10,7 +10,7 @@ import { type ExtensionModule, loadModules } from '@parley/ext';
 import { defaultModules } from '@parley/extensions';
 import { MemoryLocation, type ResourceEntry } from '@parley/location';
 import { createLogger } from '@parley/log';
-import { buildPresenceService } from '@parley/presence';
+import { buildPresenceService, type FanoutStats } from '@parley/presence';
 import { buildSessionService } from '@parley/session';
 import { createStore, defaultMigrationsDir, migrate, openPglite, type Store } from '@parley/store';
 import { type ActorService, actorSubject, edgeSubject } from '@parley/subjects';
@@ -37,6 +37,12 @@ class TrackingBus extends LocalBus<WireMessage> {
     p.then(done, done);
     return p;
   }
+}
+
+/** How the world's services are wired where a test needs it otherwise. */
+export interface WorldOptions {
+  /** The presence fan-out hands deliveries to relays above this many edges. */
+  relayAbove?: number;
 }
 
 /** A connected resource as the location service knows it. */
@@ -204,15 +210,19 @@ export class ActorWorld {
   readonly bus = new TrackingBus((err, subject) => this.complaints.push(`bus handler failed on ${subject}: ${String(err)}`));
   readonly location = new MemoryLocation();
   private readonly stops: Array<() => void> = [];
+  /** The presence fan-out's running costs (pruned tree): changes, bus messages, lookups. */
+  readonly fanout: () => FanoutStats;
 
   private constructor(
     readonly store: Store,
     extra: ExtensionModule[],
+    opts: WorldOptions,
   ) {
     const log = createLogger({ level: 'warn', pretty: false, write: (line) => this.complaints.push(line) });
     const modules = loadModules([...defaultModules({ serverVersion: SERVER_VERSION, offlineQuota: OFFLINE_QUOTA }), ...extra]);
     const session = buildSessionService({ domain: DOMAIN, bus: this.bus, location: this.location, store, log, modules });
-    const presence = buildPresenceService({ domain: DOMAIN, bus: this.bus, location: this.location, store, log, modules });
+    const presence = buildPresenceService({ domain: DOMAIN, bus: this.bus, location: this.location, store, log, modules, relayAbove: opts.relayAbove });
+    this.fanout = () => structuredClone(presence.fanoutStats());
     const chatroom = buildChatroomService({ domain: DOMAIN, service: ROOM_SERVICE, bus: this.bus, location: this.location, store, log, modules });
     for (const svc of [session, presence, chatroom]) {
       svc.start();
@@ -221,10 +231,10 @@ export class ActorWorld {
   }
 
   /** Takes about a second (PGlite and the migrations): once per test file. `extra` modules load after the defaults. */
-  static async open(extra: ExtensionModule[] = []): Promise<ActorWorld> {
+  static async open(extra: ExtensionModule[] = [], opts: WorldOptions = {}): Promise<ActorWorld> {
     const sql = await openPglite(null);
     await migrate(sql, defaultMigrationsDir);
-    return new ActorWorld(createStore(sql), extra);
+    return new ActorWorld(createStore(sql), extra, opts);
   }
 
   scene(): Scene {
@@ -269,15 +279,15 @@ export function errorCondition(stanza: Element): string | undefined {
 }
 
 /** One world per test file (opening one takes about a second): opened before the file's first test, closed after its last. */
-export function actorWorldPerFile(extra: ExtensionModule[] = []): Pick<ActorWorld, 'scene' | 'aliceAndBob'> {
+export function actorWorldPerFile(extra: ExtensionModule[] = [], opts: WorldOptions = {}): Pick<ActorWorld, 'scene' | 'aliceAndBob' | 'fanout'> {
   let world: ActorWorld | undefined;
   before(async () => {
-    world = await ActorWorld.open(extra);
+    world = await ActorWorld.open(extra, opts);
   });
   after(() => world?.close());
   const opened = () => {
     assert.ok(world, 'the world opens before the first test');
     return world;
   };
-  return { scene: () => opened().scene(), aliceAndBob: () => opened().aliceAndBob() };
+  return { scene: () => opened().scene(), aliceAndBob: () => opened().aliceAndBob(), fanout: () => opened().fanout() };
 }

@@ -3,7 +3,7 @@
 import type { Bus } from '@parley/bus';
 import type { LocationService, ResourcePatch } from '@parley/location';
 import { mayReplyWithError, type StanzaErrorCondition, stanzaErrorReply } from '@parley/stanza';
-import { type ActorService, actorSubject, edgeSubject } from '@parley/subjects';
+import { type ActorService, actorSubject, edgeSubject, relaySubject } from '@parley/subjects';
 import { type ActorRequest, deliveriesByEdge, type Origin, type WireMessage } from '@parley/wire';
 import type { Element } from '@parley/xml';
 
@@ -18,11 +18,15 @@ export interface PublishOptions {
   id?: string;
   /** Stamp each recipient's full JID as `to` (broadcasts); otherwise the stanza's own `to` stays. */
   stampRecipient?: boolean;
+  /** A broadcast along this publisher's pruned presence tree: edges report connections they do not hold. */
+  tree?: string;
+  /** Hierarchical fan-out: with more edges than this, groups of this many deliveries go to relays. */
+  relayAbove?: number;
 }
 
 export interface ActorOutput {
-  /** One bus message per edge holding recipients (ARCHITECTURE.md, path of a stanza §4). */
-  publish(recipients: Iterable<Recipient>, xml: string, opts?: PublishOptions): void;
+  /** One bus message per edge holding recipients (ARCHITECTURE.md, path of a stanza §4); returns how many it published. */
+  publish(recipients: Iterable<Recipient>, xml: string, opts?: PublishOptions): number;
   /** Send a stanza to the connection a request came from. */
   answer(origin: Origin | undefined, el: Element): void;
   /** RFC 6120 §8.3: an error reply to the sender, unless the stanza must not be answered with one. */
@@ -37,7 +41,18 @@ export function actorOutput(bus: Bus<WireMessage>): ActorOutput {
   };
   return {
     publish(recipients, xml, opts = {}) {
-      for (const { edge, msg } of deliveriesByEdge(recipients, xml, opts)) bus.publish(edgeSubject(edge), msg);
+      const deliveries = deliveriesByEdge(recipients, xml, opts);
+      const group = opts.relayAbove;
+      if (group === undefined || deliveries.length <= group) {
+        for (const { edge, msg } of deliveries) bus.publish(edgeSubject(edge), msg);
+        return deliveries.length;
+      }
+      let sent = 0;
+      for (let i = 0; i < deliveries.length; i += group) {
+        bus.publish(relaySubject(), { kind: 'relay', deliveries: deliveries.slice(i, i + group) });
+        sent++;
+      }
+      return sent;
     },
     answer,
     fail(stanza, origin, condition, text, appCondition) {

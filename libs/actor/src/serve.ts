@@ -178,6 +178,8 @@ export function laneOf(msg: ActorRequest): string {
       return bare(msg.jid);
     case 'flush-offline':
       return bare(msg.target.jid);
+    case 'presence-interest':
+      return bare(msg.subscriber.jid);
     default:
       return '';
   }

@@ -52,6 +52,11 @@ export function allShards(): number[] {
   return Array.from({ length: SHARD_COUNT }, (_, i) => i);
 }
 
+/** Relays of the hierarchical presence fan-out: every presence process serves it in one queue group. */
+export function relaySubject(): string {
+  return 'parley.relay.presence';
+}
+
 /** Cluster-wide notices every process hears (no queue group), e.g. a privacy policy that changed. */
 export function controlSubject(topic: 'privacy'): string {
   return `parley.control.${token(topic, 'control topic')}`;

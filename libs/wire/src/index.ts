@@ -20,7 +20,21 @@ export type ActorRequest =
   /** A connection ended; `available` tells whether it had sent available presence. */
   | { kind: 'resource-gone'; key: string; jid: string; conn: string; edge: string; available: boolean }
   /** XEP-0160: deliver stored messages to a session that just became available. */
-  | { kind: 'flush-offline'; key: string; target: Origin };
+  | { kind: 'flush-offline'; key: string; target: Origin }
+  /**
+   * The pruned presence tree of publisher `key`: one of its subscribers' resources became available
+   * (`on`) or unavailable. Sent by the subscriber's presence actor to its online contacts.
+   */
+  | { kind: 'presence-interest'; key: string; subscriber: InterestedResource; on: boolean }
+  /** An edge got a tree delivery of publisher `key` naming connections it does not hold. */
+  | { kind: 'presence-stale'; key: string; edge: string; conns: string[] };
+
+export interface InterestedResource {
+  jid: string;
+  edge: string;
+  conn: string;
+  priority: number;
+}
 
 export type ActorReply = { ok: true } | { ok: false; condition: string; text?: string };
 
@@ -35,9 +49,10 @@ export type EdgeMessage =
   /**
    * `id` is the hand-off id of the stanza being delivered: a retried hand-off (after the actor's
    * process died between delivering and replying) is delivered again by the new owner, and the
-   * receiving edge drops the second copy per connection.
+   * receiving edge drops the second copy per connection. `tree` names the publisher when this is a
+   * broadcast along its pruned presence tree: the edge reports connections it does not hold.
    */
-  | { kind: 'deliver'; xml: string; targets: DeliveryTarget[]; id?: string }
+  | { kind: 'deliver'; xml: string; targets: DeliveryTarget[]; id?: string; tree?: string }
   /** Close a connection with a stream error, e.g. `conflict` when the same resource binds elsewhere. */
   | { kind: 'kick'; conn: string; condition: string; text?: string }
   /**
@@ -50,7 +65,13 @@ export type EdgeMessage =
 /** Notices to every process: an owner's privacy policy changed, so cached copies are forgotten. */
 export type ControlMessage = { kind: 'privacy-changed'; owner: string };
 
-export type WireMessage = ActorRequest | ActorReply | EdgeMessage | ControlMessage;
+/**
+ * Hierarchical fan-out: a publisher whose tree spans many edges hands groups of edge deliveries to
+ * relays (any presence process), so its own work stays bounded by the group count.
+ */
+export type RelayMessage = { kind: 'relay'; deliveries: Array<{ edge: string; msg: EdgeMessage }> };
+
+export type WireMessage = ActorRequest | ActorReply | EdgeMessage | ControlMessage | RelayMessage;
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -89,7 +110,7 @@ function escapeAttrValue(s: string): string {
 export function deliveriesByEdge(
   recipients: Iterable<{ edge: string; conn: string; jid: string }>,
   xml: string,
-  opts: { stampRecipient?: boolean; id?: string } = {},
+  opts: { stampRecipient?: boolean; id?: string; tree?: string } = {},
 ): Array<{ edge: string; msg: EdgeMessage }> {
   const byEdge = new Map<string, DeliveryTarget[]>();
   for (const r of recipients) {
@@ -97,5 +118,5 @@ export function deliveriesByEdge(
     list.push(opts.stampRecipient ? { conn: r.conn, to: r.jid } : { conn: r.conn });
     byEdge.set(r.edge, list);
   }
-  return [...byEdge].map(([edge, targets]) => ({ edge, msg: { kind: 'deliver', xml, targets, ...(opts.id ? { id: opts.id } : {}) } }));
+  return [...byEdge].map(([edge, targets]) => ({ edge, msg: { kind: 'deliver', xml, targets, ...(opts.id ? { id: opts.id } : {}), ...(opts.tree ? { tree: opts.tree } : {}) } }));
 }

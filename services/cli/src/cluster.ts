@@ -25,6 +25,7 @@ import { loadServerModules } from './modules.ts';
 import { shareCachedPrivacy } from './privacy-cache.ts';
 import { limitPrefix } from './limit-prefix.ts';
 import { migrationsDir } from './paths.ts';
+import { registerPresenceFanoutMetrics } from './presence-metrics.ts';
 
 const CLUSTER_ROLES = ['edge', 'session', 'presence', 'chatroom', 'admin'] as const;
 export type ClusterRole = (typeof CLUSTER_ROLES)[number];
@@ -132,12 +133,9 @@ export async function startClusterProcess(config: ParleyConfig, roles: ClusterRo
         },
       });
       const deps = { domain: config.domain, bus, location, store, log: log.child({ svc: service }), modules };
-      const svc =
-        service === 'session'
-          ? buildSessionService(deps)
-          : service === 'presence'
-            ? buildPresenceService(deps)
-            : buildChatroomService({ ...deps, service: chatroomDomain(config) });
+      const presence = service === 'presence' ? buildPresenceService(deps) : null;
+      const svc = service === 'session' ? buildSessionService(deps) : (presence ?? buildChatroomService({ ...deps, service: chatroomDomain(config) }));
+      if (presence) registerPresenceFanoutMetrics(registry, presence);
       new Gauge({ name: `parley_${service}_mailbox_depth`, help: `Messages queued or running in ${service} actors`, registers: [registry], collect() { this.set(svc.mailboxDepth()); } });
       new Gauge({ name: `parley_${service}_shards_owned`, help: `Shards of ${service} this instance owns`, registers: [registry], collect() { this.set(manager.owned().size); } });
       svc.start(manager);

@@ -19,6 +19,7 @@ import { type AdminSocket, startAdminSocket } from './admin-socket.ts';
 import { mountOpsRoutes } from './ops.ts';
 import { acquireDataDirLock, type DataDirLock } from './lock.ts';
 import { loadServerModules } from './modules.ts';
+import { registerPresenceFanoutMetrics } from './presence-metrics.ts';
 import { shareCachedPrivacy } from './privacy-cache.ts';
 import { migrationsDir, serverVersion } from './paths.ts';
 
@@ -71,6 +72,7 @@ export async function startEmbedded(overrides: EmbeddedOverrides = {}, env: Node
     const chatroom = buildChatroomService({ domain: config.domain, service: chatroomDomain(config), bus, location, store, log: log.child({ svc: 'chatroom' }), modules });
     session.start();
     presence.start();
+    registerPresenceFanoutMetrics(registry, presence);
     chatroom.start();
     const tls = await loadTlsMaterial({ certFile: config.tlsCert, keyFile: config.tlsKey, dataDir: config.dataDir, domain: config.domain, log });
     let ready = false;

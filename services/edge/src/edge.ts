@@ -148,11 +148,23 @@ export function buildEdgeService(deps: EdgeDeps): EdgeService {
   function onEdgeMessage(m: WireMessage): undefined {
     if (!('kind' in m)) return;
     switch (m.kind) {
-      case 'deliver':
+      case 'deliver': {
+        const stale: string[] = [];
         for (const t of m.targets) {
-          conns.get(t.conn)?.deliver(t.to ? stampTo(m.xml, t.to) : m.xml, m.id);
+          const conn = conns.get(t.conn);
+          // A broadcast along a pruned presence tree reaches available resources only (RFC 6121 §4.4.2);
+          // one it names that is gone or unavailable goes back to the publisher, which repairs its tree.
+          if (m.tree !== undefined && (conn === undefined || !conn.available)) stale.push(t.conn);
+          else conn?.deliver(t.to ? stampTo(m.xml, t.to) : m.xml, m.id);
+        }
+        if (stale.length > 0 && m.tree !== undefined) {
+          bus.request(actorSubject('presence', m.tree), { kind: 'presence-stale', key: m.tree, edge: edgeId, conns: stale }, { timeoutMs: 10_000 }).catch((err) => {
+            metrics.busErrors.inc({ kind: 'presence-stale' });
+            log.debug('stale tree report failed', { err: (err as Error).message });
+          });
         }
         return;
+      }
       case 'kick':
         conns.get(m.conn)?.streamError(m.condition as Parameters<C2SConnection['streamError']>[0], m.text);
         return;

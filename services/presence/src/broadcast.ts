@@ -18,37 +18,46 @@ export type DeliveryGate = Array<(d: PresenceDelivery) => Promise<ResourceEntry[
 export interface Broadcaster {
   /** Deliver presence from `from` to the targets the delivery hooks allow. */
   send(from: string, kind: PresenceDelivery['kind'], targets: ResourceEntry[], stanzaXml: string, stampRecipient: boolean): Promise<void>;
-  /** From one resource to our subscribers' and our own available resources (except one connection). */
-  broadcast(key: string, from: string, items: Iterable<RosterItem>, stanzaXml: string, exceptConn?: string): Promise<void>;
-  /** Our available resources' (or only `from`'s) current presence, to one contact's available resources (§3.1.5). */
-  sendOurPresence(key: string, contact: string, from?: string): Promise<void>;
+  /**
+   * From one resource to its subscribers' resources (the pruned tree's targets) and our own available
+   * resources (except one connection), as a tree delivery; returns the bus messages it took.
+   */
+  broadcast(key: string, from: string, subscribers: ResourceEntry[], own: ResourceEntry[], stanzaXml: string, exceptConn?: string): Promise<number>;
+  /** Our available resources' (or only `from`'s) current presence, to one contact's available resources (§3.1.5), or to `targets`. */
+  sendOurPresence(key: string, contact: string, from?: string, targets?: ResourceEntry[]): Promise<void>;
   /** Unavailable from each of our available resources (or only `from`) to one contact (§3.2.3). */
   sendUnavailable(key: string, contact: string, from?: string): Promise<void>;
   /** Directed presence (§4.6): straight to the addressee's resources. */
   directed(stanza: Element): Promise<void>;
 }
 
-export function broadcaster(env: PresenceEnv, isLocal: (bare: string) => boolean, gate: DeliveryGate): Broadcaster {
+/** Publishes a broadcast along `publisher`'s tree (edges report connections they lack); returns the bus messages. */
+export type TreePublish = (targets: ResourceEntry[], stanzaXml: string, publisher: string) => number;
+
+export function broadcaster(env: PresenceEnv, gate: DeliveryGate, tree: TreePublish): Broadcaster {
   const { location } = env;
-  async function send(from: string, kind: PresenceDelivery['kind'], targets: ResourceEntry[], stanzaXml: string, stampRecipient: boolean): Promise<void> {
+  async function gated(from: string, kind: PresenceDelivery['kind'], targets: ResourceEntry[]): Promise<ResourceEntry[]> {
     let allowed = targets;
     for (const hook of gate) {
-      if (allowed.length === 0) return;
+      if (allowed.length === 0) return allowed;
       allowed = await hook({ env, from, kind, targets: allowed });
     }
-    env.publish(allowed, stanzaXml, stampRecipient);
+    return allowed;
+  }
+  async function send(from: string, kind: PresenceDelivery['kind'], targets: ResourceEntry[], stanzaXml: string, stampRecipient: boolean): Promise<void> {
+    const allowed = await gated(from, kind, targets);
+    if (allowed.length > 0) env.publish(allowed, stanzaXml, stampRecipient);
   }
   return {
     send,
-    async broadcast(key, from, items, stanzaXml, exceptConn) {
-      const subscribers = [...items].filter(hasFrom).map((i) => i.contact).filter(isLocal);
-      const where = await location.resourcesOf([key, ...subscribers]);
-      const targets: ResourceEntry[] = [];
-      for (const list of where.values()) for (const r of list) if (r.available && r.conn !== exceptConn) targets.push(r);
-      await send(from, 'notification', targets, stanzaXml, true);
+    async broadcast(key, from, subscribers, own, stanzaXml, exceptConn) {
+      const targets = own.filter((r) => r.available && r.conn !== exceptConn);
+      for (const r of subscribers) if (r.conn !== exceptConn) targets.push(r);
+      const allowed = await gated(from, 'notification', targets);
+      return allowed.length === 0 ? 0 : tree(allowed, stanzaXml, key);
     },
-    async sendOurPresence(key, contact, from) {
-      const [ours, theirs] = await Promise.all([location.resources(key), location.resources(contact)]);
+    async sendOurPresence(key, contact, from, only) {
+      const [ours, theirs] = await Promise.all([location.resources(key), only ?? location.resources(contact)]);
       const targets = available(theirs);
       if (targets.length === 0) return;
       for (const r of available(ours)) if (r.presence && (from === undefined || r.jid === from)) await send(r.jid, 'notification', targets, r.presence, true);

@@ -12,6 +12,7 @@ import type { RosterItem, Store } from '@parley/store';
 import type { ActorRequest, Origin, WireMessage } from '@parley/wire';
 import { type Element, xml } from '@parley/xml';
 import { broadcaster, hasFrom, hasTo } from './broadcast.ts';
+import { emptyStats, type FanoutStats, InterestTree } from './interest.ts';
 import { inbound, isSubscriptionType, isVisible, outbound, type SubscriptionType } from './subscription.ts';
 
 export interface PresenceDeps {
@@ -21,6 +22,8 @@ export interface PresenceDeps {
   store: Store;
   log: Logger;
   modules: LoadedModules;
+  /** Hierarchical fan-out: a tree spanning more edges than this hands groups of deliveries to relays (default 16). */
+  relayAbove?: number;
 }
 
 interface AccountState {
@@ -32,9 +35,13 @@ interface AccountState {
    * so they learn when it goes away. Actor memory: lost (not wrongly kept) when the actor moves.
    */
   directed: Map<string, Set<string>>;
+  /** The pruned presence tree (interest.ts): built on the first broadcast while online, dropped when the last resource goes. */
+  tree?: InterestTree;
+  /** Contacts whose trees we told about our resources (to tell them again when a resource goes). */
+  told: Set<string>;
 }
 
-export function createPresenceHost(deps: PresenceDeps): ActorHost<AccountState, ActorRequest, void> {
+export function createPresenceHost(deps: PresenceDeps, stats: FanoutStats = emptyStats()): ActorHost<AccountState, ActorRequest, void> {
   const { domain, location, store, log, modules } = deps;
   const out = actorOutput(deps.bus);
   const hooks = modules.presence.hooks;
@@ -49,7 +56,16 @@ export function createPresenceHost(deps: PresenceDeps): ActorHost<AccountState, 
     publish: (recipients, stanzaXml, stampRecipient) => out.publish(recipients, stanzaXml, { stampRecipient }),
     tell: (service, msg) => out.tell(service, msg, (err) => log.warn('actor request failed', { err: err.message, service, kind: msg.kind })),
   };
-  const fan = broadcaster(env, isLocal, hooks.flatMap((h) => (h.deliver ? [h.deliver.bind(h)] : [])));
+  const relayAbove = deps.relayAbove ?? 16;
+  const fan = broadcaster(
+    env,
+    hooks.flatMap((h) => (h.deliver ? [h.deliver.bind(h)] : [])),
+    (targets, stanzaXml, publisher) => out.publish(targets, stanzaXml, { stampRecipient: true, tree: publisher, relayAbove }),
+  );
+  const tellInterest = (contact: string, r: { jid: string; edge: string; conn: string; priority: number }, on: boolean) => {
+    stats.notices++;
+    env.tell('presence', { kind: 'presence-interest', key: contact, subscriber: { jid: r.jid, edge: r.edge, conn: r.conn, priority: r.priority }, on });
+  };
   const outboundHooks = hooks.flatMap((h) => (h.outbound ? [h.outbound.bind(h)] : []));
   const inboundHooks = hooks.flatMap((h) => (h.inbound ? [h.inbound.bind(h)] : []));
 
@@ -79,8 +95,10 @@ export function createPresenceHost(deps: PresenceDeps): ActorHost<AccountState, 
       get: (contact) => state.items.get(contact),
       save: async (item) => {
         owner();
+        const before = state.items.get(item.contact);
         state.version = await store.roster.upsert(key, item);
         state.items.set(item.contact, item);
+        await subscriptionMoved(state, item.contact, before, item);
         if (isVisible(item)) await changed(key, state.version, item);
       },
       remove: async (contact) => {
@@ -95,10 +113,93 @@ export function createPresenceHost(deps: PresenceDeps): ActorHost<AccountState, 
         }
         const version = await store.roster.remove(key, contact);
         state.items.delete(contact);
+        await subscriptionMoved(state, contact, current, undefined);
         if (version !== null) state.version = version;
         await changed(key, state.version, { contact, remove: true });
       },
     };
+  }
+
+  /** The pruned tree: its subscribers' online resources, built from the location service when missing. */
+  async function interested(state: AccountState): Promise<InterestTree> {
+    if (state.tree) return state.tree;
+    const tree = new InterestTree();
+    const subscribers = [...state.items.values()].filter(hasFrom).map((i) => i.contact).filter(isLocal);
+    if (subscribers.length > 0) {
+      stats.lookups.build++;
+      for (const list of (await location.resourcesOf(subscribers)).values()) for (const r of list) if (r.available) tree.add(r);
+    }
+    state.tree = tree;
+    return tree;
+  }
+
+  /**
+   * RFC 6121 §4.2.2/§4.4.2: one resource's presence to its subscribers along the tree and to the
+   * account's other resources (except `except`). `going` is a connection that became unavailable: the
+   * contacts we told about our resources hear that it went, and when it was the last available one the
+   * tree is dropped (rebuilt when the account is back). A resource that only looks gone to others
+   * (XEP-0186 invisibility) is not going: it still receives its contacts' presence.
+   */
+  async function broadcastOwn(key: string, state: AccountState, from: string, stanzaXml: string, except?: string, going?: { conn: string; jid: string }): Promise<void> {
+    const tree = await interested(state);
+    stats.lookups.own++;
+    const own = await location.resources(key);
+    stats.changes++;
+    stats.messages += await fan.broadcast(key, from, tree.targets(), own, stanzaXml, except ?? going?.conn);
+    if (!going) return;
+    for (const contact of state.told) tellInterest(contact, { jid: going.jid, edge: '', conn: going.conn, priority: 0 }, false);
+    if (!own.some((r) => r.available && r.conn !== going.conn)) {
+      state.tree = undefined;
+      state.told.clear();
+    }
+  }
+
+  /** A subscription changed (RFC 6121 §3): the tree gains or loses the contact's resources; `told` follows `to`. */
+  async function subscriptionMoved(state: AccountState, contact: string, before: RosterItem | undefined, after: RosterItem | undefined): Promise<void> {
+    if (!isLocal(contact)) return;
+    if (after && hasTo(after)) {
+      if (!before || !hasTo(before)) state.told.add(contact);
+    } else state.told.delete(contact);
+    if (!state.tree) return;
+    const had = before !== undefined && hasFrom(before);
+    const has = after !== undefined && hasFrom(after);
+    if (had && !has) state.tree.removeContact(contact);
+    else if (!had && has) {
+      stats.lookups.roster++;
+      for (const r of await location.resources(contact)) if (r.available) state.tree.add(r);
+    }
+  }
+
+  /**
+   * An edge reported tree deliveries to connections it does not hold: forget those, look their
+   * accounts up again, and send our presence to resources found elsewhere (a session resumed on
+   * another connection) — they missed the broadcast that was reported.
+   */
+  async function repair(key: string, state: AccountState, edge: string, conns: string[]): Promise<void> {
+    const tree = state.tree;
+    if (!tree) return;
+    const accounts = new Set<string>();
+    const reported = new Set<string>();
+    for (const conn of conns) {
+      const r = tree.get(conn);
+      if (!r || r.edge !== edge) continue;
+      tree.remove(conn);
+      reported.add(conn);
+      accounts.add(bareOf(r.jid));
+    }
+    if (accounts.size === 0) return;
+    stats.lookups.repair++;
+    const moved: ResourceEntry[] = [];
+    for (const [contact, list] of await location.resourcesOf([...accounts])) {
+      const item = state.items.get(contact);
+      if (!item || !hasFrom(item)) continue;
+      for (const r of list) {
+        if (!r.available || tree.get(r.conn)) continue;
+        tree.add(r);
+        if (!reported.has(r.conn)) moved.push(r);
+      }
+    }
+    if (moved.length > 0) await fan.sendOurPresence(key, '', undefined, moved);
   }
 
   /** RFC 6121 §4.2 and §4.5: presence without `to` from one of the account's resources. */
@@ -114,7 +215,7 @@ export function createPresenceHost(deps: PresenceDeps): ActorHost<AccountState, 
     const serialized = stanza.toString();
     await patchOrigin(deps.bus, location, origin, { available: nowAvailable, priority, presence: nowAvailable ? serialized : undefined });
     if (!nowAvailable && !wasAvailable) return;
-    await fan.broadcast(key, entry.jid, state.items.values(), serialized);
+    await broadcastOwn(key, state, entry.jid, serialized, undefined, nowAvailable ? undefined : { conn: origin.conn, jid: entry.jid });
     if (!nowAvailable) await wentAway(key, state, { jid: entry.jid, conn: origin.conn }, stanza.getChildText('status'));
     if (nowAvailable && !wasAvailable) await initialPresence(key, state, origin, priority);
     // XEP-0160 §2: offline messages wait for the next non-negative available presence.
@@ -160,8 +261,13 @@ export function createPresenceHost(deps: PresenceDeps): ActorHost<AccountState, 
     const target: ResourceEntry = { jid: origin.jid, edge: origin.edge, conn: origin.conn, priority, available: true };
     const contacts = [...state.items.values()].filter(hasTo).map((i) => i.contact);
     const where = await location.resourcesOf([key, ...contacts]);
-    for (const list of where.values()) {
+    for (const [contact, list] of where) {
       for (const r of list) if (r.available && r.presence && r.conn !== origin.conn) await fan.send(r.jid, 'notification', [target], r.presence, true);
+      // Unprune: an online contact's tree gains this resource (interest.ts).
+      if (contact !== key && isLocal(contact) && list.some((r) => r.available)) {
+        tellInterest(contact, target, true);
+        state.told.add(contact);
+      }
     }
     // RFC 6121 §3.1.3: subscription requests waiting since the user was last online.
     for (const item of state.items.values()) {
@@ -207,7 +313,7 @@ export function createPresenceHost(deps: PresenceDeps): ActorHost<AccountState, 
       unavailableTo: (contact, from) => fan.sendUnavailable(key, contact, from),
       currentTo: (contact, from) => fan.sendOurPresence(key, contact, from),
       async goneFrom({ jid, conn }) {
-        await fan.broadcast(key, jid, state.items.values(), xml('presence', { xmlns: NS.client, from: jid, type: 'unavailable' }).toString(), conn);
+        await broadcastOwn(key, state, jid, xml('presence', { xmlns: NS.client, from: jid, type: 'unavailable' }).toString(), conn);
         await wentAway(key, state, { jid, conn });
       },
     };
@@ -250,9 +356,9 @@ export function createPresenceHost(deps: PresenceDeps): ActorHost<AccountState, 
   return new ActorHost<AccountState, ActorRequest, void>(
     {
       activate: async (key) => {
-        if (!(await isLocalAccount(key, domain, store.users))) return { exists: false, version: 0, items: new Map(), directed: new Map() };
+        if (!(await isLocalAccount(key, domain, store.users))) return { exists: false, version: 0, items: new Map(), directed: new Map(), told: new Set() };
         const r = await store.roster.get(key);
-        return { exists: true, version: r.version, items: new Map(r.items.map((i) => [i.contact, i])), directed: new Map() };
+        return { exists: true, version: r.version, items: new Map(r.items.map((i) => [i.contact, i])), directed: new Map(), told: new Set() };
       },
       handle: async (state, msg, key, ctx) => {
         switch (msg.kind) {
@@ -273,10 +379,21 @@ export function createPresenceHost(deps: PresenceDeps): ActorHost<AccountState, 
           }
           case 'resource-gone':
             if (msg.available) {
-              await fan.broadcast(key, msg.jid, state.items.values(), xml('presence', { xmlns: NS.client, from: msg.jid, type: 'unavailable' }).toString(), msg.conn);
+              await broadcastOwn(key, state, msg.jid, xml('presence', { xmlns: NS.client, from: msg.jid, type: 'unavailable' }).toString(), undefined, { conn: msg.conn, jid: msg.jid });
               await wentAway(key, state, msg);
             }
             for (const h of hooks) await h.resourceGone?.({ env, key, jid: msg.jid, conn: msg.conn, available: msg.available });
+            return;
+          case 'presence-interest': {
+            // Only an online publisher keeps a tree; the subscriber must still be subscribed (RFC 6121 §4.4.2).
+            if (!state.tree) return;
+            const item = state.items.get(bareOf(msg.subscriber.jid));
+            if (!msg.on) state.tree.remove(msg.subscriber.conn);
+            else if (item && hasFrom(item)) state.tree.add({ ...msg.subscriber, available: true });
+            return;
+          }
+          case 'presence-stale':
+            await repair(key, state, msg.edge, msg.conns);
             return;
           default:
             return;
