@@ -34,6 +34,11 @@ export interface InterestedResource {
   edge: string;
   conn: string;
   priority: number;
+  /**
+   * The publisher's presence per full JID as the subscriber's actor read it (and sent it on) at login:
+   * the publisher sends what changed since, which a broadcast made before this notice arrived missed.
+   */
+  seen?: Record<string, string>;
 }
 
 export type ActorReply = { ok: true } | { ok: false; condition: string; text?: string };

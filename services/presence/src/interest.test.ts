@@ -68,6 +68,20 @@ describe('presence along the pruned tree', () => {
     assert.equal(after.lookups.build + after.lookups.repair + after.lookups.roster, before.lookups.build + before.lookups.repair + before.lookups.roster);
   });
 
+  test('a login notice that crossed a status change gets the current status; one that did not gets nothing more', async () => {
+    const { s, alice, phone, subs } = await aliceWithSubscribers(1, ['a']);
+    const erin = subs[0]!;
+    await say(s, alice, phone, 'current');
+    const current = (await s.location.resources(alice)).find((r) => r.conn === phone.conn)?.presence;
+    assert.ok(current);
+    const notice = (seen: string) => ({ kind: 'presence-interest' as const, key: alice, subscriber: { jid: erin.jid, edge: erin.edge, conn: erin.conn, priority: 0, seen: { [phone.jid]: seen } }, on: true });
+    s.forget();
+    await s.request('presence', notice(current));
+    assert.deepEqual(s.received(erin), [], 'she had read the current status');
+    await s.request('presence', notice('<presence xmlns="jabber:client"><status>stale</status></presence>'));
+    assert.deepEqual(statusFrom(s, erin, alice, 'current').length, 1, 'the status she missed');
+  });
+
   test('a cancelled subscription prunes the contact and a new one unprunes it', async () => {
     const { s, alice, phone, subs } = await aliceWithSubscribers(2, ['a']);
     const carol = subs[0]!;

@@ -9,7 +9,7 @@ import type { LocationService, ResourceEntry } from '@parley/location';
 import type { Logger } from '@parley/log';
 import { NS } from '@parley/stanza';
 import type { RosterItem, Store } from '@parley/store';
-import type { ActorRequest, Origin, WireMessage } from '@parley/wire';
+import type { ActorRequest, InterestedResource, Origin, WireMessage } from '@parley/wire';
 import { type Element, xml } from '@parley/xml';
 import { broadcaster, hasFrom, hasTo } from './broadcast.ts';
 import { emptyStats, type FanoutStats, InterestTree } from './interest.ts';
@@ -62,9 +62,9 @@ export function createPresenceHost(deps: PresenceDeps, stats: FanoutStats = empt
     hooks.flatMap((h) => (h.deliver ? [h.deliver.bind(h)] : [])),
     (targets, stanzaXml, publisher) => out.publish(targets, stanzaXml, { stampRecipient: true, tree: publisher, relayAbove }),
   );
-  const tellInterest = (contact: string, r: { jid: string; edge: string; conn: string; priority: number }, on: boolean) => {
+  const tellInterest = (contact: string, r: { jid: string; edge: string; conn: string; priority: number }, on: boolean, seen?: Record<string, string>) => {
     stats.notices++;
-    env.tell('presence', { kind: 'presence-interest', key: contact, subscriber: { jid: r.jid, edge: r.edge, conn: r.conn, priority: r.priority }, on });
+    env.tell('presence', { kind: 'presence-interest', key: contact, subscriber: { jid: r.jid, edge: r.edge, conn: r.conn, priority: r.priority, ...(seen ? { seen } : {}) }, on });
   };
   const outboundHooks = hooks.flatMap((h) => (h.outbound ? [h.outbound.bind(h)] : []));
   const inboundHooks = hooks.flatMap((h) => (h.inbound ? [h.inbound.bind(h)] : []));
@@ -202,6 +202,24 @@ export function createPresenceHost(deps: PresenceDeps, stats: FanoutStats = empt
     if (moved.length > 0) await fan.sendOurPresence(key, '', undefined, moved);
   }
 
+  /**
+   * Unprune: a subscriber's resource came online. Its actor read our presence from the location service
+   * and sent it on (`seen`); a broadcast of ours between that read and this notice missed it, so what
+   * differs now is sent (RFC 6121 §4.2.2 probe answer, corrected).
+   */
+  async function joined(key: string, tree: InterestTree, subscriber: InterestedResource): Promise<void> {
+    const { seen = {}, ...where } = subscriber;
+    const entry: ResourceEntry = { ...where, available: true };
+    tree.add(entry);
+    stats.lookups.own++;
+    const now = new Map<string, string>();
+    for (const r of await location.resources(key)) if (r.available && r.presence) now.set(r.jid, r.presence);
+    for (const [jid, presence] of now) if (seen[jid] !== presence) await fan.send(jid, 'notification', [entry], presence, true);
+    for (const jid of Object.keys(seen)) {
+      if (!now.has(jid)) await fan.send(jid, 'notification', [entry], xml('presence', { xmlns: NS.client, from: jid, type: 'unavailable' }).toString(), true);
+    }
+  }
+
   /** RFC 6121 §4.2 and §4.5: presence without `to` from one of the account's resources. */
   async function ownPresence(key: string, state: AccountState, stanza: Element, origin: Origin): Promise<void> {
     const type = stanza.attr('type');
@@ -265,7 +283,8 @@ export function createPresenceHost(deps: PresenceDeps, stats: FanoutStats = empt
       for (const r of list) if (r.available && r.presence && r.conn !== origin.conn) await fan.send(r.jid, 'notification', [target], r.presence, true);
       // Unprune: an online contact's tree gains this resource (interest.ts).
       if (contact !== key && isLocal(contact) && list.some((r) => r.available)) {
-        tellInterest(contact, target, true);
+        const seen = Object.fromEntries(list.flatMap((r) => (r.available && r.presence && r.conn !== origin.conn ? [[r.jid, r.presence]] : [])));
+        tellInterest(contact, target, true, seen);
         state.told.add(contact);
       }
     }
@@ -389,7 +408,7 @@ export function createPresenceHost(deps: PresenceDeps, stats: FanoutStats = empt
             if (!state.tree) return;
             const item = state.items.get(bareOf(msg.subscriber.jid));
             if (!msg.on) state.tree.remove(msg.subscriber.conn);
-            else if (item && hasFrom(item)) state.tree.add({ ...msg.subscriber, available: true });
+            else if (item && hasFrom(item)) await joined(key, state.tree, msg.subscriber);
             return;
           }
           case 'presence-stale':
