@@ -1,6 +1,5 @@
 // An operator lists and revokes an account's FAST sign-in tokens (XEP-0484) with the parley command.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,23 +9,9 @@ import { silentLogger } from '@parley/log';
 import { deriveAllCredentials } from '@parley/sasl';
 import { createStore, migrate, openPglite, type Store } from '@parley/store';
 import { auditedCommands } from './audited.ts';
+import { parleyCli as parley } from '../../../tests/harness/cli.ts';
 
-const MAIN = new URL('./main.ts', import.meta.url).pathname;
 
-function parley(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 async function withStore<T>(dir: string, fn: (s: Store) => Promise<T>): Promise<T> {
   const sql = await openPglite(join(dir, 'db'));

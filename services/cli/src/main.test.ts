@@ -1,6 +1,5 @@
 // The parley command as a person meets it: the help lists every setting, a wrong one is one line and exit 2.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,24 +7,9 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { describeSettings, formatDefault } from '@parley/config';
 import { DEFAULT_TEST_DATABASE_URL, openPostgres } from '@parley/store';
+import { parleyCli as parley } from '../../../tests/harness/cli.ts';
 
-const MAIN = new URL('./main.ts', import.meta.url).pathname;
 
-function parley(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    // Only PATH and HOME from outside: a developer's PARLEY_* variables must not leak in.
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 test('parley --help and parley start --help list every setting with its variable, default and description', async () => {
   for (const args of [['--help'], ['start', '--help']]) {
