@@ -1,6 +1,6 @@
 export type { ChatroomContext, ChatroomContribution, ChatroomEnv, ChatroomRecipient, RoomBehaviour, RoomDelivery } from './chatroom.ts';
 export type { DiscoContribution, DiscoInfo, DiscoTarget } from './disco.ts';
-export type { ConnectionHooks, EdgeContribution, FeatureStage, HttpEnv, LocalIq, LocalIqStage, Sasl2InlineOutcome, StreamApi, StreamFeature } from './edge.ts';
+export type { ConnectionHooks, EdgeContribution, FeatureStage, HttpEnv, LocalIq, LocalIqContext, LocalIqReply, LocalIqStage, Sasl2InlineOutcome, StreamApi, StreamFeature } from './edge.ts';
 export type { IqHandler, IqIo, IqOutcome, IqRequest, IqScope } from './iq.ts';
 export { dispatchIq, IqTable, iqKey } from './iq.ts';
 export type { ExtensionModule } from './module.ts';

@@ -18,6 +18,14 @@ export function loadServerModules(config: ParleyConfig, registry: Registry): Loa
     contentMaxBodyChars: config.contentMaxBodyChars,
     contentWords: config.contentWordFilter?.split(',') ?? [],
     offlinePerSender: config.limitOfflinePerSender,
+    registration: {
+      newAccounts: !config.registrationEnabled ? 'off' : config.registrationOpen ? 'open' : 'invite',
+      userInvites: config.registrationUserInvites,
+      passwordMinLength: config.passwordMinLength,
+      perAddressPerHour: config.registrationPerAddressPerHour,
+      scramIterations: config.scramIterations,
+    },
+    challengeHoldDays: config.challengeHoldDays,
   }));
 }
 

@@ -15,7 +15,7 @@ export interface EdgeContext {
   readonly config: ParleyConfig;
   readonly log: Logger;
   readonly edgeId: string;
-  readonly store: Pick<Store, 'users' | 'fastTokens'>;
+  readonly store: Pick<Store, 'users' | 'fastTokens' | 'invitations'>;
   readonly location: LocationService;
   readonly fakeSaltSecret: Buffer;
   readonly metrics: EdgeMetrics;
