@@ -12,7 +12,7 @@
 //     round trip shows how long the message held the target's actor;
 //   a subscription request gets no answer either: it is followed by a roster get, answered by the
 //     stranger's own presence actor after it has processed the request (outbound, RFC 6121 §3.1.2).
-// Usage: node --import tsx loadtest/bench/privacy-timing.ts [samples=300]
+// Usage: node --import tsx loadtest/bench/privacy-timing.ts [samples=300] [only channels whose name contains this]
 import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { xml } from '@parley/xml';
@@ -20,6 +20,7 @@ import { RawClient } from '../../tests/harness/raw.ts';
 import { startTestServer } from '../../tests/harness/server.ts';
 
 const samples = Number(process.argv[2] ?? 300);
+const only = process.argv[3];
 const ts = await startTestServer({
   scramIterations: 4096,
   // The bench sends far more than a person would: no limit may answer in its place.
@@ -84,11 +85,12 @@ probes.push({
   probe: (t) => roundTrip(stranger, (id) => xml('iq', { type: 'get', id }, xml('query', { xmlns: 'jabber:iq:roster' })), xml('presence', { to: t, type: 'subscribe' }).toString()),
 });
 
+const chosen = probes.filter((p) => only === undefined || p.name.includes(only));
 // Warm-up: the first requests open actors and caches for either side.
-for (const p of probes) for (let i = 0; i < 20; i++) for (const t of p.pair) await p.probe(t);
+for (const p of chosen) for (let i = 0; i < 20; i++) for (const t of p.pair) await p.probe(t);
 
 const results: string[] = [];
-for (const p of probes) {
+for (const p of chosen) {
   const a: number[] = [];
   const b: number[] = [];
   for (let i = 0; i < samples; i++) {
