@@ -6,10 +6,12 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { createInvitation } from '@parley/admin';
+import { INVITE_NODE } from '@parley/extensions';
 import { type Element, xml } from '@parley/xml';
 import { castPerFile } from './harness/cast.ts';
 import { flush } from './harness/flush.ts';
 import { NS, RawClient } from './harness/raw.ts';
+import { slixProfile } from './harness/profile.ts';
 import { SlixClient } from './harness/slix.ts';
 
 const T = { timeout: 60_000 };
@@ -82,13 +84,16 @@ describe('in-band registration (XEP-0077), invite-only', () => {
     assert.deepEqual([legacyOnly.ok, legacyOnly.condition], [false, 'not-allowed']);
   });
 
-  test('an invitation from a user: the new account and she are mutual contacts at its first login, without asking her', T, async () => {
+  test('an invitation a user mints with the XEP-0401 command: the new account and she are mutual contacts at its first login, without asking her', T, async () => {
     const a = await cast.account('inviter');
     const alice = await cast.slix(a);
-    const inv = await accountInvitation(a.jid);
-    assert.equal(inv.uri, `xmpp:${a.jid}?roster;preauth=${inv.token};ibr=y`);
+    // XEP-0401 §5.1: she mints it herself with the ad-hoc command; with user invitations on, it carries ibr=y.
+    const minted = await slixProfile(alice).command(INVITE_NODE);
+    assert.equal(minted.status, 'completed');
+    const uri = minted.fields?.uri?.[0] ?? '';
+    assert.match(uri, new RegExp(`^xmpp:${a.jid}\\?roster;preauth=[A-Za-z0-9_-]{22};ibr=y$`));
     const name = fresh('invitee');
-    assert.equal((await register(name, PASSWORD, { token: inv.token })).ok, true);
+    assert.equal((await register(name, PASSWORD, { token: /preauth=([^;]+)/.exec(uri)?.[1] })).ok, true);
     const jid = `${name}@${cast.server().domain}`;
     const newbie = await SlixClient.connect({ jid: `${jid}/phone`, password: PASSWORD, port: cast.server().ports.c2s, mech: 'SCRAM-SHA-256' });
     await alice.presence((p) => p.type === 'available' && p.from.startsWith(`${jid}/`), 'the newcomer’s presence');
