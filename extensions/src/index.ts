@@ -25,6 +25,7 @@ import { ping } from './ping.ts';
 import { type PrivateDelegate, privateStorage } from './private-storage.ts';
 import { blocking, invisibility, privacyEnforcement, privacyLists } from './privacy/index.ts';
 import { push } from './push/index.ts';
+import { inBandRegistration, type RegistrationOptions } from './register/index.ts';
 import { roster } from './roster/index.ts';
 import { signIns } from './signins/index.ts';
 import { streamManagement } from './stream-management/index.ts';
@@ -51,6 +52,7 @@ export { offlineLimit } from './offline-limit.ts';
 export { ping } from './ping.ts';
 export { BLOCKLIST_NAME, blocking, invisibility, NS_BLOCKING, NS_INVISIBLE, privacyEnforcement, privacyLists } from './privacy/index.ts';
 export { NS_PUSH, push } from './push/index.ts';
+export { inBandRegistration, NS_INVITE_FEATURE, NS_REGISTER, NS_REGISTER_FEATURE, passwordProblem, type RegistrationOptions } from './register/index.ts';
 export { roster } from './roster/index.ts';
 export { addressPrefix, HISTORY_NODE as SIGNIN_HISTORY_NODE, historyCells, isMultiLogin, MULTI_LOGIN, type MultiLogin, parseSettings as parseSignInSettings, SETTINGS_NODE as SIGNIN_SETTINGS_NODE, signIns } from './signins/index.ts';
 export { streamManagement } from './stream-management/index.ts';
@@ -88,6 +90,10 @@ export interface DefaultModuleOptions {
   offlinePerSender?: number;
   /** Sign-in history, alerts and session policies (docs/security.md); the schema's defaults when absent. */
   signIns?: Pick<ParleyConfig, 'domain' | 'signinHistoryDays' | 'signinHistoryShown' | 'signinAlerts' | 'multiLogin' | 'sessionIdleTimeoutSec'>;
+  /** XEP-0077 in-band registration; new accounts off when absent (password change and removal are always served). */
+  registration?: Omit<RegistrationOptions, 'registry'> & { userInvites: boolean };
+  /** Days a contact request held for a question is kept (default 7). */
+  challengeHoldDays?: number;
 }
 
 export type ProfileSettings = Pick<
@@ -187,6 +193,7 @@ export function defaultModules(opts: DefaultModuleOptions): ExtensionModule[] {
     offlineLimit({ perSenderPerHour: opts.offlinePerSender ?? 100, registry: opts.registry }),
     offline({ quota: opts.offlineQuota }),
     streamManagement({ registry: opts.registry, resumeSec: opts.smResumeSec }),
+    inBandRegistration({ newAccounts: 'off', passwordMinLength: 8, perAddressPerHour: 5, scramIterations: 10_000, ...opts.registration, registry: opts.registry }),
     privacyEnforcement,
     blocking,
     privacyLists,
@@ -195,7 +202,7 @@ export function defaultModules(opts: DefaultModuleOptions): ExtensionModule[] {
     lookalikes({ policy: opts.lookalikePolicy ?? 'warn' }),
     invitations,
     // After invitations (a valid token makes the requester a contact) and look-alikes (its mark is kept).
-    challenges({ commands }),
+    challenges({ commands, accountInvites: opts.registration?.userInvites === true && opts.registration.newAccounts !== 'off', holdMs: (opts.challengeHoldDays ?? 7) * 86_400_000 }),
     lastActivity(),
     messageArchive(archive),
     clientStateIndication({ registry: opts.registry }),

@@ -191,6 +191,9 @@ class Driver:
             c.connect((cmd.get('host', '127.0.0.1'), cmd['port']))
             await asyncio.wait_for(c.started, cmd.get('timeout', 10))
             return {'jid': str(c.boundjid), 'mechanism': c['feature_mechanisms'].mech.name}
+        if op in EXTRA_COMMANDS:
+            # An extension command gets None before `connect` (e.g. in-band registration opens its own stream).
+            return await EXTRA_COMMANDS[op](c, cmd)
         if c is None:
             raise RuntimeError('not connected')
         if op == 'send_presence':
@@ -230,8 +233,6 @@ class Driver:
         if op in ('block', 'unblock'):
             await getattr(c['xep_0191'], op)(cmd['jids'], timeout=5)
             return {}
-        if op in EXTRA_COMMANDS:
-            return await EXTRA_COMMANDS[op](c, cmd)
         if op == 'disconnect':
             done = c.disconnect()
             if done is not None:

@@ -117,6 +117,11 @@ export class Scene {
     this.location = world.location;
   }
 
+  /** The world's store (what a module's periodic task is given). */
+  get store(): Store {
+    return this.world.store;
+  }
+
   /** Creates an account and returns its bare JID. */
   async account(name: string): Promise<string> {
     const local = `${name}-${this.tag}`;

@@ -107,7 +107,8 @@ export class RawClient {
     return this.next((e) => e.is('features', NS.stream), 'stream features');
   }
 
-  async starttls(): Promise<void> {
+  /** STARTTLS and the stream restart; resolves with the features of the secured stream. */
+  async starttls(): Promise<Element> {
     this.send(xml('starttls', { xmlns: NS.tls }));
     await this.next((e) => e.is('proceed', NS.tls), 'STARTTLS proceed');
     const plain = this.socket;
@@ -122,7 +123,7 @@ export class RawClient {
     this.socket = secure;
     this.parser.reset();
     this.attach(secure);
-    await this.startStream();
+    return this.startStream();
   }
 
   /** The server-first-message of the last SCRAM exchange. */

@@ -3,9 +3,11 @@
 // delivered marked once, wrong answers end in a decline and a cool-down, clearing releases holds.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { createLogger } from '@parley/log';
+import type { SessionEnv } from '@parley/ext';
 import type { Element } from '@parley/xml';
 import { actorWorldPerFile, type Resource, type Scene } from '../../../tests/harness/actors.ts';
-import { NS_CHALLENGE } from './index.ts';
+import { expireHolds, NS_CHALLENGE } from './index.ts';
 
 const world = actorWorldPerFile();
 const COMMANDS = 'http://jabber.org/protocol/commands';
@@ -107,5 +109,32 @@ describe('contact-request challenges in the actors', () => {
     await s.stanza('presence', carol, `<presence type="subscribe" to="${alice}"/>`, carolPhone);
     assert.deepEqual(forms(s.received(carolPhone)), []);
     assert.equal(subscribes(s.received(alicePhone))[0]?.getChild('passed', NS_CHALLENGE), undefined);
+  });
+
+  test('a request left unanswered past the hold time is dropped by the sweep; the requester is told it was declined, once', async () => {
+    const { s, alice, bob, edge, alicePhone } = await world.aliceAndBob();
+    const bobPhone = await s.online(bob, 'phone', edge);
+    await setQuestion(s, alicePhone, 'Our town?', 'Lyon');
+    await s.stanza('presence', bob, `<presence type="subscribe" to="${alice}"/>`, bobPhone);
+    assert.equal(forms(s.received(bobPhone)).length, 1, 'held with a question');
+    s.forget();
+    // The sweep as the session service runs it (`session.periodic`), told through the bus like the actors' env.
+    const told: Promise<void>[] = [];
+    const env = { store: s.store, log: createLogger({ level: 'silent' }), tell: ((service, msg) => void told.push(s.request(service, msg))) satisfies SessionEnv['tell'] };
+    await expireHolds(env, new Date(Date.now() - 7 * 86_400_000));
+    assert.equal((await s.store.challenges.hold(alice, bob))?.state, 'pending', 'not old enough yet');
+    await expireHolds(env, new Date(Date.now() + 1000));
+    await Promise.all(told);
+    assert.equal(await s.store.challenges.hold(alice, bob), null, 'dropped');
+    assert.deepEqual(results(s.received(bobPhone)), ['declined']);
+    assert.ok(s.received(bobPhone).some((e) => e.name === 'presence' && e.attr('type') === 'unsubscribed' && e.attr('from') === alice), 'RFC 6121 §3.2.1 unsubscribed');
+    assert.deepEqual(s.received(alicePhone), [], 'the owner never sees it');
+    s.forget();
+    await expireHolds(env, new Date(Date.now() + 1000));
+    await Promise.all(told);
+    assert.deepEqual(s.received(bobPhone), [], 'told once');
+    // No cool-down after an expiry: asking again is held with a question again.
+    await s.stanza('presence', bob, `<presence type="subscribe" to="${alice}"/>`, bobPhone);
+    assert.equal(forms(s.received(bobPhone)).length, 1);
   });
 });

@@ -2,7 +2,7 @@
 // issues her own invitations.
 import { randomBytes } from 'node:crypto';
 import type { SessionEnv, SessionIqRequest } from '@parley/ext';
-import { issueRosterInvitation } from '@parley/store';
+import { issueAccountInvitation, issueRosterInvitation } from '@parley/store';
 
 import { type AdhocCommand, type CommandStep, dataForm, type FormField } from '../adhoc/index.ts';
 import { hashAnswer, normaliseAnswer } from './answers.ts';
@@ -78,17 +78,22 @@ export function challengeClearCommand(hooks: CommandHooks): AdhocCommand<null> {
   };
 }
 
-/** XEP-0401 §5.1: a user invitation, at once, as a result form with the XEP-0379 URI and its expiry. */
-export function inviteCommand(opts: { ttlMs: number }): AdhocCommand<null> {
+/**
+ * XEP-0401 §5.1: a user invitation, at once, as a result form with the XEP-0379 URI and its expiry;
+ * with `accountInvites` (in-band registration with user invitations on) an account invitation, whose
+ * URI carries `ibr=y`: the invitee may register with it, or subscribe if she has an account.
+ */
+export function inviteCommand(opts: { ttlMs: number; accountInvites?: boolean }): AdhocCommand<null> {
   return {
     node: INVITE_NODE,
     name: 'Invite someone to be my contact',
     allowed: ownAccount,
     async start(ctx) {
       const inviter = ctx.from.bareString();
-      const inv = await issueRosterInvitation(ctx.env.store.invitations, { domain: ctx.domain, inviter, ttlMs: opts.ttlMs, createdBy: inviter });
-      ctx.env.log.info('invitation issued by its inviter', { inviter, invitation: inv.id });
-      // No ibr=y: in-band registration with a token does not exist yet (§5.1: "MUST omit").
+      const issue = opts.accountInvites ? issueAccountInvitation : issueRosterInvitation;
+      const inv = await issue(ctx.env.store.invitations, { domain: ctx.domain, inviter, ttlMs: opts.ttlMs, createdBy: inviter });
+      ctx.env.log.info('invitation issued by its inviter', { inviter, invitation: inv.id, account: opts.accountInvites === true });
+      // §5.1: ibr=y only when the server lets the invitee register with it ("MUST omit" otherwise).
       const form = dataForm('result', {
         fields: [
           { var: 'FORM_TYPE', type: 'hidden', value: NS_INVITATION_FORM },

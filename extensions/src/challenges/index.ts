@@ -7,7 +7,7 @@
 // (RFC 6121 §3.2.1 `unsubscribed`) and new ones are declined for `cooldownMs`. Contacts and requests
 // with a valid XEP-0379 invitation (the invitations module runs first) are never challenged.
 import { randomBytes } from 'node:crypto';
-import { type ExtensionModule, HANDLED, PASS, rewrite, type SessionEnv, type PresenceEnv } from '@parley/ext';
+import { type ExtensionModule, HANDLED, PASS, type PresenceEnv, rewrite, type SessionContribution, type SessionEnv } from '@parley/ext';
 import { bareOf, tryParseJid } from '@parley/jid';
 import { NS } from '@parley/stanza';
 import type { ChallengeHold, RosterItem, Store } from '@parley/store';
@@ -29,7 +29,36 @@ export interface ChallengeOptions {
   cooldownMs?: number;
   /** Lifetime of invitations issued with the XEP-0401 command. */
   inviteTtlMs?: number;
+  /** The XEP-0401 command issues account invitations (in-band registration with user invitations is on). */
+  accountInvites?: boolean;
+  /** How long a request waits for an answer before it is dropped (default 7 days). */
+  holdMs?: number;
+  /** How often every session process looks for expired requests (default hourly). */
+  sweepEveryMs?: number;
   now?: () => number;
+}
+
+const EXPIRY_BATCH = 100;
+
+/**
+ * Drops the requests held longer than `holdMs` without a right answer. The owner never saw them;
+ * the requester is told as for a declined request (RFC 6121 §3.2.1: `unsubscribed`, which ends her
+ * pending "ask" state instead of leaving it pending forever), with a notice saying why. Each expired
+ * hold is removed by one process only (ChallengeRepo.expire), so each requester is told once.
+ */
+export async function expireHolds(env: Pick<SessionEnv, 'store' | 'tell' | 'log'>, cutoff: Date): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const expired = await env.store.challenges.expire(cutoff, EXPIRY_BATCH);
+    for (const hold of expired) {
+      sendTo(env.tell, hold.requester, notice(hold.owner, hold.requester, `Your contact request to ${hold.owner} was not answered in time and was dropped.`, 'declined', 0));
+      decline(env.tell, hold.owner, hold.requester);
+    }
+    total += expired.length;
+    if (expired.length < EXPIRY_BATCH) break;
+  }
+  if (total > 0) env.log.info('held contact requests expired', { count: total });
+  return total;
 }
 
 type Tell = PresenceEnv['tell'];
@@ -89,6 +118,7 @@ export function challenges(options: ChallengeOptions): ExtensionModule {
   const maxWrong = options.maxWrong ?? 3;
   const cooldownMs = options.cooldownMs ?? 3_600_000;
   const now = options.now ?? Date.now;
+  const holdMs = options.holdMs ?? 7 * 86_400_000;
 
   options.commands.register(challengeSetCommand());
   options.commands.register(
@@ -99,7 +129,7 @@ export function challenges(options: ChallengeOptions): ExtensionModule {
       },
     }),
   );
-  options.commands.register(inviteCommand({ ttlMs: options.inviteTtlMs ?? 7 * 86_400_000 }));
+  options.commands.register(inviteCommand({ ttlMs: options.inviteTtlMs ?? 7 * 86_400_000, accountInvites: options.accountInvites }));
 
   async function onAnswer(env: SessionEnv, owner: string, from: string, values: Map<string, string[]>): Promise<void> {
     const id = values.get('challenge')?.[0] ?? '';
@@ -135,10 +165,27 @@ export function challenges(options: ChallengeOptions): ExtensionModule {
     sendTo(env.tell, from, challengeMessage(owner, hold, question.question, 'Wrong answer.'));
   }
 
+  // The answer to a question: a submitted form in a message to the owner, taken in her session actor.
+  const beforeRoute: NonNullable<SessionContribution['beforeRoute']> = async ({ env, key, stanza }) => {
+    if (stanza.name !== 'message' || stanza.attr('type') === 'error') return PASS;
+    const form = stanza.getChild('x', NS_DATA);
+    if (form?.attr('type') !== 'submit') return PASS;
+    const values = submittedValues(stanza);
+    if (values?.get('FORM_TYPE')?.[0] !== NS_CHALLENGE) return PASS;
+    const from = bareOf(stanza.attr('from') ?? '');
+    if (!from.includes('@')) return HANDLED;
+    await onAnswer(env, key, from, values);
+    return HANDLED;
+  };
+
   return {
     name: 'challenges',
     specs: ['RFC 6121 §3.1', 'XEP-0004', 'XEP-0050', 'XEP-0401'],
     disco: [{ on: ['server'], features: [NS_CHALLENGE] }],
+    session: {
+      periodic: [{ name: 'challenge-expiry', everyMs: options.sweepEveryMs ?? 3_600_000, run: (env) => expireHolds(env, new Date(now() - holdMs)).then(() => {}) }],
+      beforeRoute,
+    },
     presence: {
       async inbound({ env, key, stanza, roster }) {
         if (stanza.attr('type') !== 'subscribe') return PASS;
@@ -180,19 +227,6 @@ export function challenges(options: ChallengeOptions): ExtensionModule {
         await env.store.challenges.putHold({ owner: key, requester, id, questionId: q.id, stanza: clean.toString(), state: 'pending', wrong: 0 });
         env.log.info('contact request held for a challenge', { owner: key, requester });
         sendTo(env.tell, requester, challengeMessage(key, { requester, id }, q.question));
-        return HANDLED;
-      },
-    },
-    session: {
-      async beforeRoute({ env, key, stanza }) {
-            if (stanza.name !== 'message' || stanza.attr('type') === 'error') return PASS;
-        const form = stanza.getChild('x', NS_DATA);
-        if (form?.attr('type') !== 'submit') return PASS;
-        const values = submittedValues(stanza);
-        if (values?.get('FORM_TYPE')?.[0] !== NS_CHALLENGE) return PASS;
-        const from = bareOf(stanza.attr('from') ?? '');
-        if (!from.includes('@')) return HANDLED;
-        await onAnswer(env, key, from, values);
         return HANDLED;
       },
     },

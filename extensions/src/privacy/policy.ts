@@ -30,6 +30,9 @@ export function sessionOf(policy: PrivacyPolicy, entry: ResourceEntry | undefine
 
 /** Whether this session's presence may reach `peer`: not invisible to it, and presence-out allowed (XEP-0016 §2.10). */
 export async function shows(policy: PrivacyPolicy, session: PrivacySession | undefined, peer: string, roster: RosterLookup): Promise<boolean> {
-  if (session?.invisible && !session.allowed.some((a) => jidMatches(a, peer))) return false;
+  if (invisibleTo(session, peer)) return false;
   return allows(effectiveList(policy, session), 'presence-out', peer, roster);
 }
+
+/** XEP-0186 §3.1.1: the session is invisible and did not show itself to `peer` (synchronous: see enforce.ts). */
+export const invisibleTo = (session: PrivacySession | undefined, peer: string): boolean => session?.invisible === true && !session.allowed.some((a) => jidMatches(a, peer));

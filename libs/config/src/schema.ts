@@ -63,6 +63,25 @@ export const settingsShape = {
       settingMeta,
       server('PARLEY_LOOKALIKE_POLICY', 'A message or subscription request from a look-alike of a contact (UTS #39): warn (deliver marked, notify the user) or decline.'),
     ),
+  // XEP-0077 in-band registration (extensions/src/register, docs/security.md).
+  registrationEnabled: flag()
+    .default(false)
+    .register(settingMeta, server('PARLEY_REGISTRATION', 'In-band registration of new accounts (XEP-0077); with an account invitation only unless PARLEY_REGISTRATION_OPEN.')),
+  registrationOpen: flag()
+    .default(false)
+    .register(settingMeta, server('PARLEY_REGISTRATION_OPEN', 'With PARLEY_REGISTRATION: anyone may register, without an invitation.')),
+  registrationUserInvites: flag()
+    .default(false)
+    .register(settingMeta, server('PARLEY_REGISTRATION_USER_INVITES', 'With PARLEY_REGISTRATION: users\' XEP-0401 invitations also let the invitee register an account.')),
+  registrationPerAddressPerHour: intIn(1, 1_000_000)
+    .default(5)
+    .register(settingMeta, server('PARLEY_REGISTRATION_PER_ADDRESS', 'Registration attempts an hour per address (IPv6: per /64), cluster-wide; more get resource-constraint (wait).')),
+  passwordMinLength: intIn(6, 128)
+    .default(8)
+    .register(settingMeta, server('PARLEY_PASSWORD_MIN_LENGTH', 'Shortest password accepted by in-band registration and password change; common passwords are refused at any length.')),
+  challengeHoldDays: intIn(1, 365)
+    .default(7)
+    .register(settingMeta, server('PARLEY_CHALLENGE_HOLD_DAYS', 'Days a contact request held for an unanswered question is kept before it is dropped.')),
   fastTokenLifetimeSec: intIn(300, 365 * 86400)
     .default(14 * 86400)
     .register(settingMeta, server('PARLEY_FAST_TOKEN_LIFETIME', 'Seconds a XEP-0484 FAST token stays valid; it is rotated when used in its second half.')),

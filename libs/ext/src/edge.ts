@@ -3,6 +3,7 @@
 import type { Jid } from '@parley/jid';
 import type { LocationService, ResourceEntry, ResourcePatch } from '@parley/location';
 import type { Logger } from '@parley/log';
+import type { RateLimiter } from '@parley/ratelimit';
 import type { Store } from '@parley/store';
 import type { FastifyInstance } from 'fastify';
 import type { StanzaErrorCondition, StreamErrorCondition } from '@parley/stanza';
@@ -18,17 +19,40 @@ export interface StreamFeature {
   element(): Element;
 }
 
-/** Negotiation stages at which an edge-local IQ is answered. */
-export type LocalIqStage = 'before-bind' | 'established';
+/**
+ * Negotiation stages at which an edge-local IQ is answered: `before-auth` is RFC 6120's pre-auth
+ * stream (after TLS where it is required; XEP-0077 in-band registration), `before-bind` between
+ * authentication and binding, `established` for IQs to the server or the sender's bare JID.
+ */
+export type LocalIqStage = 'before-auth' | 'before-bind' | 'established';
 
-/** An IQ the edge answers without any actor (no state needed), e.g. the legacy session IQ. */
+/** What an edge-local IQ handler may use of its connection and edge. */
+export interface LocalIqContext {
+  readonly stream: StreamApi;
+  readonly domain: string;
+  /** The client's address as limits count it: the IPv4 address, or the IPv6 /64. */
+  readonly address: string;
+  /** TLS is in place on this stream. */
+  readonly secure: boolean;
+  readonly store: Pick<Store, 'users' | 'invitations'>;
+  /** The edge's token buckets: shared through Redis in cluster mode, in memory otherwise. */
+  readonly limiter: RateLimiter;
+}
+
+/** A reply, or a reply and what must follow it once it was written (e.g. closing the stream). */
+export type LocalIqReply = Element | { reply: Element; after(): void };
+
+/**
+ * An IQ the edge answers without any actor, e.g. the legacy session IQ or XEP-0077 registration.
+ * An asynchronous handler holds the connection's input until it answers, so stanzas stay in order.
+ */
 export interface LocalIq {
   type: 'get' | 'set';
   name: string;
   xmlns: string;
   stages: LocalIqStage[];
   /** The reply to send (a result or an error stanza). */
-  handle(iq: Element): Element;
+  handle(iq: Element, ctx: LocalIqContext): LocalIqReply | Promise<LocalIqReply>;
 }
 
 /** XEP-0388 §2.3: the client's user agent, when it sent one in SASL2 <authenticate/>. */

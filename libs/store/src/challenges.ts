@@ -47,6 +47,11 @@ export interface ChallengeRepo {
   /** Pending holds of an owner, oldest first. */
   pending(owner: string): Promise<ChallengeHold[]>;
   deleteHold(owner: string, requester: string): Promise<void>;
+  /**
+   * Removes up to `limit` pending holds created before `before`, oldest first, and returns them; each
+   * is returned to one caller only, however many processes sweep at once.
+   */
+  expire(before: Date, limit: number): Promise<ChallengeHold[]>;
 }
 
 interface QRow {
@@ -130,6 +135,18 @@ export function challengeRepo(sql: Sql): ChallengeRepo {
     },
     async deleteHold(owner, requester) {
       await sql.query('DELETE FROM challenge_holds WHERE owner = $1 AND requester = $2', [owner, requester]);
+    },
+    async expire(before, limit) {
+      // The state is checked again by the DELETE: a hold answered meanwhile is not expired.
+      const rows = await sql.query<HRow>(
+        `DELETE FROM challenge_holds h USING (
+           SELECT owner, requester FROM challenge_holds WHERE state = 'pending' AND created_at < $1
+           ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED) old
+         WHERE h.owner = old.owner AND h.requester = old.requester AND h.state = 'pending'
+         RETURNING ${HCOLS.split(', ').map((c) => `h.${c}`).join(', ')}`,
+        [before.toISOString(), limit],
+      );
+      return rows.map(fromHold);
     },
   };
 }

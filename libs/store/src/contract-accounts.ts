@@ -152,5 +152,17 @@ export function runAccountContract(name: string, open: () => Promise<Sql>): void
       const tries = await Promise.all(['a', 'b', 'c', 'd'].map((u) => opened().invitations.redeem(invitationDigest('secret-4'), `${u}@${d}`, { kind: 'roster' })));
       assert.equal(tries.filter((t) => t !== null).length, 1);
     });
+
+    test('an account invitation is checked without being spent, and settles once for the account that used it', async () => {
+      await opened().invitations.create({ ...base, kind: 'account', id: 'inv5', tokenHash: invitationDigest('secret-5'), expiresAt: inAnHour() });
+      assert.equal(await opened().invitations.peek(invitationDigest('secret-5'), 'roster'), null, 'another kind');
+      assert.equal((await opened().invitations.peek(invitationDigest('secret-5'), 'account'))?.id, 'inv5');
+      assert.equal((await opened().invitations.peek(invitationDigest('secret-5'), 'account'))?.id, 'inv5', 'peeking spends nothing');
+      assert.equal(await opened().invitations.settle(`newbie@${d}`), null, 'not used yet');
+      assert.ok(await opened().invitations.redeem(invitationDigest('secret-5'), `newbie@${d}`, { kind: 'account' }));
+      assert.equal(await opened().invitations.peek(invitationDigest('secret-5'), 'account'), null, 'used');
+      assert.equal(await opened().invitations.settle(`newbie@${d}`), `alice@${d}`);
+      assert.equal(await opened().invitations.settle(`newbie@${d}`), null, 'once');
+    });
   });
 }

@@ -56,5 +56,22 @@ export function runChallengeContract(name: string, open: () => Promise<Sql>): vo
       await repo.deleteHold(owner, `eve@${d}`);
       assert.equal(await repo.hold(owner, `eve@${d}`), null);
     });
+
+    test('pending holds older than the cut-off expire once, oldest first; answered and newer ones stay', async () => {
+      const repo = opened().challenges;
+      const owner = `erin@${d}`;
+      for (const [r, id] of [['f1', 'e1'], ['f2', 'e2'], ['f3', 'e3']] as const) {
+        await repo.putHold({ owner, requester: `${r}@${d}`, id, questionId: 'q', stanza: '<x/>', state: 'pending', wrong: 0 });
+      }
+      await repo.setState(owner, 'e2', 'declined');
+      const cutoff = new Date(Date.now() + 60_000);
+      await repo.putHold({ owner: `other@${d}`, requester: `f4@${d}`, id: 'e4', questionId: 'q', stanza: '<x/>', state: 'pending', wrong: 0 });
+      assert.deepEqual(await repo.expire(new Date(Date.now() - 60_000), 10), [], 'nothing is that old');
+      const [first, second] = await Promise.all([repo.expire(cutoff, 10), repo.expire(cutoff, 10)]);
+      const expired = [...first!, ...second!].filter((h) => h.owner === owner).map((h) => h.id).sort();
+      assert.deepEqual(expired, ['e1', 'e3'], 'each pending hold once, the declined one kept');
+      assert.equal((await repo.hold(owner, `f2@${d}`))?.state, 'declined');
+      assert.equal(await repo.hold(owner, `f1@${d}`), null);
+    });
   });
 }

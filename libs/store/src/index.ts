@@ -33,7 +33,7 @@ export type {
   PushRegistration,
   PushRepo,
 } from './types.ts';
-export { type Invitation, type InvitationKind, type InvitationRepo, invitationDigest, issueRosterInvitation, type IssuedInvitation } from './invitations.ts';
+export { type Invitation, type InvitationKind, type InvitationRepo, invitationDigest, issueAccountInvitation, issueRosterInvitation, type IssuedInvitation } from './invitations.ts';
 export type { AnswerDigest, ChallengeHold, ChallengeQuestion, ChallengeRepo, HoldState } from './challenges.ts';
 export { type CachedPrivacyRepo, cachedPrivacy, type PrivacyCacheOptions } from './privacy-cache.ts';
 export type { DirectoryField, DirectoryRepo, DirectoryVisibility, PrivateStorageRepo, UploadRepo, UploadSlot, VcardRepo } from './profile.ts';

@@ -33,6 +33,13 @@ export interface InvitationRepo {
   list(domain: string, opts?: { inviter?: string; limit?: number }): Promise<Invitation[]>;
   /** false when there is no such unused, unrevoked invitation. */
   revoke(id: string): Promise<boolean>;
+  /** The invitation with this token digest if it could be redeemed now as `kind` (XEP-0445 §3: checked before registering), spending nothing. */
+  peek(tokenHash: string, kind: InvitationKind, now?: Date): Promise<Invitation | null>;
+  /**
+   * Marks the account invitation `usedBy` registered with as settled and returns its inviter, once
+   * (migration 0021): null when there is none with an inviter, or it was settled already.
+   */
+  settle(usedBy: string): Promise<string | null>;
 }
 
 interface Row {
@@ -93,6 +100,21 @@ export function invitationRepo(sql: Sql): InvitationRepo {
       const rows = await sql.query('UPDATE invitations SET revoked_at = now() WHERE id = $1 AND used_at IS NULL AND revoked_at IS NULL RETURNING id', [id]);
       return rows.length > 0;
     },
+    async peek(tokenHash, kind, now = new Date()) {
+      const rows = await sql.query<Row>(
+        `SELECT ${COLUMNS} FROM invitations WHERE token_hash = $1 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > $2 AND kind = $3`,
+        [tokenHash, now.toISOString(), kind],
+      );
+      return rows[0] ? fromRow(rows[0]) : null;
+    },
+    async settle(usedBy) {
+      const rows = await sql.query<{ inviter: string }>(
+        `UPDATE invitations SET settled_at = now()
+         WHERE used_by = $1 AND kind = 'account' AND inviter IS NOT NULL AND settled_at IS NULL RETURNING inviter`,
+        [usedBy],
+      );
+      return rows[0]?.inviter ?? null;
+    },
   };
 }
 
@@ -111,9 +133,26 @@ export interface IssuedInvitation {
  * XEP-0401 `urn:xmpp:invite#invite` command.
  */
 export async function issueRosterInvitation(repo: InvitationRepo, opts: { domain: string; inviter: string; ttlMs: number; createdBy: string; now?: number }): Promise<IssuedInvitation> {
+  const { id, token, expiresAt } = await issue(repo, { ...opts, kind: 'roster' });
+  return { id, token, uri: `xmpp:${opts.inviter}?roster;preauth=${token}`, expiresAt };
+}
+
+/**
+ * Mints an account invitation (in-band registration with a token, XEP-0445): with an inviter, the
+ * XEP-0401 §5.1 URI `xmpp:inviter?roster;preauth=TOKEN;ibr=y` (the invitee registers, or subscribes
+ * if she has an account, and becomes the inviter's mutual contact); without one (an administrator's),
+ * the XEP-0401 §4 URI `xmpp:domain?register;preauth=TOKEN`.
+ */
+export async function issueAccountInvitation(repo: InvitationRepo, opts: { domain: string; inviter: string | null; ttlMs: number; createdBy: string; now?: number }): Promise<IssuedInvitation> {
+  const { id, token, expiresAt } = await issue(repo, { ...opts, kind: 'account' });
+  const uri = opts.inviter ? `xmpp:${opts.inviter}?roster;preauth=${token};ibr=y` : `xmpp:${opts.domain}?register;preauth=${token}`;
+  return { id, token, uri, expiresAt };
+}
+
+async function issue(repo: InvitationRepo, opts: { domain: string; inviter: string | null; kind: InvitationKind; ttlMs: number; createdBy: string; now?: number }) {
   const id = randomBytes(8).toString('hex');
   const token = randomBytes(16).toString('base64url');
   const expiresAt = new Date((opts.now ?? Date.now()) + opts.ttlMs);
-  await repo.create({ id, tokenHash: invitationDigest(token), domain: opts.domain, inviter: opts.inviter, kind: 'roster', createdBy: opts.createdBy, expiresAt });
-  return { id, token, uri: `xmpp:${opts.inviter}?roster;preauth=${token}`, expiresAt: expiresAt.toISOString() };
+  await repo.create({ id, tokenHash: invitationDigest(token), domain: opts.domain, inviter: opts.inviter, kind: opts.kind, createdBy: opts.createdBy, expiresAt });
+  return { id, token, expiresAt: expiresAt.toISOString() };
 }

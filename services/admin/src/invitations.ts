@@ -1,6 +1,7 @@
 // Invitations issued by administrators (`parley invite`): XEP-0379 pre-authenticated roster
-// subscriptions. The token is shown once, as the URI of XEP-0379 §2; only its digest is stored.
-import { type Invitation, type IssuedInvitation, issueRosterInvitation, type Store } from '@parley/store';
+// subscriptions, and account invitations for in-band registration (XEP-0445, XEP-0401 URIs). The
+// token is shown once, in the URI; only its digest is stored.
+import { type Invitation, type IssuedInvitation, issueAccountInvitation, issueRosterInvitation, type Store } from '@parley/store';
 import { type AccountConfig, UserError, usernameOf } from './accounts.ts';
 
 export type { IssuedInvitation };
@@ -14,10 +15,21 @@ export function parseTtl(text: string): number {
   return ms;
 }
 
-export async function createInvitation(store: Pick<Store, 'users' | 'invitations'>, config: AccountConfig, inviterInput: string, opts: { ttlMs: number; createdBy: string }): Promise<IssuedInvitation> {
-  const username = usernameOf(inviterInput, config.domain);
-  if (!(await store.users.exists(username, config.domain))) throw new UserError(`${username}@${config.domain} does not exist`);
-  const inviter = `${username}@${config.domain}`;
+/** A roster invitation from `inviterInput`, or with `account` an account invitation (from the inviter if one is named). */
+export async function createInvitation(
+  store: Pick<Store, 'users' | 'invitations'>,
+  config: AccountConfig,
+  inviterInput: string | undefined,
+  opts: { ttlMs: number; createdBy: string; account?: boolean },
+): Promise<IssuedInvitation> {
+  let inviter: string | null = null;
+  if (inviterInput) {
+    const username = usernameOf(inviterInput, config.domain);
+    if (!(await store.users.exists(username, config.domain))) throw new UserError(`${username}@${config.domain} does not exist`);
+    inviter = `${username}@${config.domain}`;
+  }
+  if (opts.account) return issueAccountInvitation(store.invitations, { domain: config.domain, inviter, ttlMs: opts.ttlMs, createdBy: opts.createdBy });
+  if (!inviter) throw new UserError('a contact invitation needs the inviter');
   return issueRosterInvitation(store.invitations, { domain: config.domain, inviter, ttlMs: opts.ttlMs, createdBy: opts.createdBy });
 }
 

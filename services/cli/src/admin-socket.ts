@@ -51,7 +51,7 @@ export async function startAdminSocket(deps: { config: ParleyConfig; store: Stor
   app.post<{ Body: Body }>('/admin-tokens', async (req) => cmd.createToken(req.body.role ?? '', req.body.name ?? ''));
   app.get('/admin-tokens', async () => ({ tokens: await cmd.listTokens() }));
   app.delete<{ Params: { id: string } }>('/admin-tokens/:id', async (req) => ({ id: await cmd.revokeToken(req.params.id) }));
-  app.post<{ Body: { inviter?: string; ttlMs?: number } }>('/invitations', async (req) => cmd.createInvitation(req.body.inviter ?? '', req.body.ttlMs ?? 0));
+  app.post<{ Body: { inviter?: string; ttlMs?: number; account?: boolean } }>('/invitations', async (req) => cmd.createInvitation(req.body.inviter || undefined, req.body.ttlMs ?? 0, req.body.account === true));
   app.get<{ Querystring: { inviter?: string } }>('/invitations', async (req) => ({ invitations: await cmd.listInvitations(req.query.inviter || undefined) }));
   app.delete<{ Params: { id: string } }>('/invitations/:id', async (req) => ({ id: await cmd.revokeInvitation(req.params.id) }));
   app.post<{ Body: Body }>('/users/bulk', async (req) =>

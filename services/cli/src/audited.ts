@@ -59,9 +59,9 @@ export function auditedCommands(store: Store, config: AccountConfig, log: Logger
     async listTokens() {
       return (await tokens.list()).map((t) => ({ ...t, createdAt: t.createdAt.toISOString(), revokedAt: t.revokedAt?.toISOString() ?? null }));
     },
-    async createInvitation(inviter: string, ttlMs: number) {
-      const inv = await createInvitation(store, config, inviter, { ttlMs, createdBy: actor });
-      await audit.record({ actor, action: 'invitation.create', target: `invitation:${inv.id}`, detail: { inviter, expiresAt: inv.expiresAt } });
+    async createInvitation(inviter: string | undefined, ttlMs: number, account = false) {
+      const inv = await createInvitation(store, config, inviter, { ttlMs, createdBy: actor, account });
+      await audit.record({ actor, action: 'invitation.create', target: `invitation:${inv.id}`, detail: { inviter: inviter ?? null, kind: account ? 'account' : 'roster', expiresAt: inv.expiresAt } });
       return inv;
     },
     listInvitations(inviter?: string) {

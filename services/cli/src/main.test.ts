@@ -65,6 +65,13 @@ test('parley user add refuses a look-alike of an existing account, and parley in
   const again = await parley(['invite', 'revoke', id], env);
   assert.equal(again.code, 1);
   assert.match(again.stderr, /no open invitation/);
+  // Account invitations (in-band registration): an administrator's, and one from a user.
+  const account = await parley(['invite', 'create', '--account'], env);
+  assert.equal(account.code, 0, account.stderr);
+  assert.match(account.stdout, /^xmpp:localhost\?register;preauth=[A-Za-z0-9_-]{22}\n$/);
+  const fromUser = await parley(['invite', 'create', '--account', 'paypal'], env);
+  assert.match(fromUser.stdout, /^xmpp:paypal@localhost\?roster;preauth=[A-Za-z0-9_-]{22};ibr=y\n$/);
+  assert.equal((await parley(['invite', 'create'], env)).code, 2, 'neither an inviter nor --account');
   const badTtl = await parley(['invite', 'create', 'paypal', '--ttl', 'forever'], env);
   assert.equal(badTtl.code, 1);
   assert.equal(badTtl.stderr, 'parley: --ttl must be a number with m, h or d, e.g. 7d (got "forever")\n');

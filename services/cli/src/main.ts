@@ -50,6 +50,9 @@ Commands:
   admin token revoke <id>            revoke an admin token at once
   invite create <jid> [--ttl 7d]     an invitation to become <jid>'s contact (XEP-0379): prints the
                                      xmpp: URI with its single-use token, shown only now
+  invite create --account [<jid>] [--ttl 7d]
+                                     an account invitation (in-band registration with PARLEY_REGISTRATION,
+                                     XEP-0445); with <jid>, the new account becomes <jid>'s mutual contact
   invite list [<jid>]                invitations and their state (open, used, revoked, expired)
   invite revoke <id>                 revoke an open invitation
   user bulk --count N [--start 1] [--user-pattern user%d] [--password-pattern pass%d]
@@ -81,6 +84,7 @@ async function main(argv: string[]): Promise<number> {
       limit: { type: 'string' },
       'multi-login': { type: 'string' },
       'idle-timeout': { type: 'string' },
+      account: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -205,11 +209,12 @@ async function invite(config: ParleyConfig, sub: string | undefined, arg: string
   const remote = serverHoldsDatabase(config);
   switch (sub) {
     case 'create': {
-      if (!arg) throw new UsageError('parley invite create needs the inviter, e.g. alice@' + config.domain);
+      const account = values.account === true;
+      if (!arg && !account) throw new UsageError('parley invite create needs the inviter, e.g. alice@' + config.domain + ', or --account');
       const ttlMs = parseTtl(values.ttl ?? '7d');
       const inv = remote
-        ? ((await callAdminSocket(config.dataDir, 'POST', '/invitations', { inviter: arg, ttlMs })) as unknown as IssuedInvitation)
-        : await withCommands(config, (c) => c.createInvitation(arg, ttlMs));
+        ? ((await callAdminSocket(config.dataDir, 'POST', '/invitations', { inviter: arg, ttlMs, account })) as unknown as IssuedInvitation)
+        : await withCommands(config, (c) => c.createInvitation(arg, ttlMs, account));
       process.stderr.write(`invitation ${inv.id}, valid until ${inv.expiresAt}, single use; the URI is shown only now:\n`);
       process.stdout.write(`${inv.uri}\n`);
       return 0;
@@ -251,7 +256,7 @@ async function fastTokens(config: ParleyConfig, sub: string | undefined, jid: st
   return 0;
 }
 
-type Values = { ttl?: string; client?: string; role?: string; name?: string; password?: string; count?: string; start?: string; 'user-pattern'?: string; 'password-pattern'?: string };
+type Values = { account?: boolean; ttl?: string; client?: string; role?: string; name?: string; password?: string; count?: string; start?: string; 'user-pattern'?: string; 'password-pattern'?: string };
 
 async function user(config: ParleyConfig, sub: string | undefined, arg: string | undefined, values: Values): Promise<number> {
   const need = (what: string) => {

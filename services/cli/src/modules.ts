@@ -19,6 +19,14 @@ export function loadServerModules(config: ParleyConfig, registry: Registry): Loa
     contentWords: config.contentWordFilter?.split(',') ?? [],
     offlinePerSender: config.limitOfflinePerSender,
     signIns: config,
+    registration: {
+      newAccounts: !config.registrationEnabled ? 'off' : config.registrationOpen ? 'open' : 'invite',
+      userInvites: config.registrationUserInvites,
+      passwordMinLength: config.passwordMinLength,
+      perAddressPerHour: config.registrationPerAddressPerHour,
+      scramIterations: config.scramIterations,
+    },
+    challengeHoldDays: config.challengeHoldDays,
   }));
 }
 

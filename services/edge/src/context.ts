@@ -16,7 +16,7 @@ export interface EdgeContext {
   readonly config: ParleyConfig;
   readonly log: Logger;
   readonly edgeId: string;
-  readonly store: Pick<Store, 'users' | 'fastTokens' | 'loginHistory'>;
+  readonly store: Pick<Store, 'users' | 'fastTokens' | 'loginHistory' | 'invitations'>;
   readonly location: LocationService;
   readonly fakeSaltSecret: Buffer;
   readonly metrics: EdgeMetrics;

@@ -31,7 +31,7 @@ export interface EdgeDeps {
   edgeId: string;
   bus: Bus<WireMessage>;
   location: LocationService;
-  store: Pick<Store, 'users' | 'loginHistory' | 'fastTokens' | 'uploads'>;
+  store: Pick<Store, 'users' | 'loginHistory' | 'fastTokens' | 'uploads' | 'invitations'>;
   tls: TlsMaterial;
   registry: Registry;
   /** The loaded extension modules' edge part (stream features, local IQs, connection hooks). */

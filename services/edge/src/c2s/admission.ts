@@ -1,6 +1,6 @@
 // Stanza admission on an established stream, as one function: what arrives from the client is
 // either routed to its owning actor, answered here, dropped, or a stream error (RFC 6120 §8).
-import type { EdgeExtensions } from '@parley/ext';
+import type { EdgeExtensions, LocalIq } from '@parley/ext';
 import { addressOf, type Jid, tryParseJid } from '@parley/jid';
 import { NS, type StanzaErrorCondition, type StreamErrorCondition } from '@parley/stanza';
 import type { ActorService } from '@parley/subjects';
@@ -10,8 +10,10 @@ export type Admission =
   | { kind: 'stream-error'; condition: StreamErrorCondition; text: string }
   /** Answer the client with a stanza error. */
   | { kind: 'refuse'; condition: StanzaErrorCondition; text: string }
-  /** Answered at the edge by a module (e.g. the legacy session IQ). */
+  /** Answered at the edge with this stanza (e.g. a limit's error). */
   | { kind: 'reply'; reply: Element }
+  /** Answered at the edge by a module (e.g. the legacy session IQ, XEP-0077 password change). */
+  | { kind: 'local'; local: LocalIq }
   /** Nothing to do (e.g. presence to a domain we cannot reach). */
   | { kind: 'drop' }
   | { kind: 'route'; service: ActorService; key: string };
@@ -73,7 +75,7 @@ export function admit(el: Element, session: Jid, domain: string, ext: EdgeExtens
   const toServer = to.kind === 'server' || to.kind === 'own-bare';
   if (payload && toServer) {
     const local = ext.localIq('established', el.attr('type')!, payload.getNS(), payload.name);
-    if (local) return { kind: 'reply', reply: local.handle(el) };
+    if (local) return { kind: 'local', local };
   }
   // ARCHITECTURE.md, path of a stanza §2: presence to the sender's presence actor (outbound
   // processing, RFC 6121 §3-4); IQs the server answers for the sender to the actor whose module

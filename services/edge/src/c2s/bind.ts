@@ -5,6 +5,7 @@ import type { LocationService, ResourceEntry } from '@parley/location';
 import { iqResult, NS, stanzaErrorReply } from '@parley/stanza';
 import { type Element, xml } from '@parley/xml';
 import type { C2SConnection } from './connection.ts';
+import { answerLocalIq } from './local-iq.ts';
 import type { Authenticated } from './state.ts';
 
 /** An element in wait_for_bind: the bind IQ, an IQ a module answers here, or a nonza; anything else is refused. */
@@ -19,7 +20,7 @@ export function beforeBind(conn: C2SConnection, el: Element, auth: Authenticated
   const bind = payload?.is('bind', NS.bind) ? payload : undefined;
   if (!bind || el.attr('type') !== 'set') {
     const local = payload ? conn.ctx.ext.localIq('before-bind', el.attr('type') ?? '', payload.getNS(), payload.name) : undefined;
-    if (local) conn.sendStanza(local.handle(el).toString());
+    if (local) void answerLocalIq(conn, local, el);
     else conn.streamError('not-authorized', 'bind a resource first');
     return;
   }

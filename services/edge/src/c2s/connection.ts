@@ -15,6 +15,7 @@ import { RecentDeliveries } from './delivery.ts';
 import { onEstablished } from './established.ts';
 import { checkHeader, featuresAfterAuth, featuresBeforeAuth, responseHeader } from './header.ts';
 import { Input } from './input.ts';
+import { answerLocalIq } from './local-iq.ts';
 import { continueAuth, startAuth } from './sasl.ts';
 import { continueSasl2, isSasl2, startSasl2 } from './sasl2.ts';
 import { type Authenticated, type C2SState, DEADLINE, signInOf } from './state.ts';
@@ -35,6 +36,8 @@ export class C2SConnection {
   readonly log: Logger;
   readonly input: Input;
   readonly hooks: ConnectionHooks[];
+  /** What modules see of this connection (their hooks and edge-local IQs). */
+  readonly api: StreamApi;
   private readonly framed: boolean;
   private headerSent = false;
   private deadline: NodeJS.Timeout | null = null;
@@ -65,7 +68,8 @@ export class C2SConnection {
       xmlError: (err) => this.onXmlError(err),
       overflow: () => this.streamError('policy-violation', 'too many stanzas sent before the previous step finished'),
     });
-    this.hooks = ctx.ext.connect(this.api());
+    this.api = this.streamApi();
+    this.hooks = ctx.ext.connect(this.api);
     transport.setEvents({ data: (c) => this.input.data(c), close: () => void this.teardown() });
     this.armDeadline();
     ctx.metrics.connections.inc({ transport: transport.kind });
@@ -81,7 +85,7 @@ export class C2SConnection {
     return this.state.name === 'closed';
   }
 
-  private api(): StreamApi {
+  private streamApi(): StreamApi {
     return {
       id: this.id,
       log: this.log,
@@ -260,7 +264,19 @@ export class C2SConnection {
       startSasl2(this, el, saslFailures);
       return;
     }
-    // RFC 6120 §6.4: any stanza before authentication is not-authorized and closes.
+    // An IQ a module answers before authentication (XEP-0077 registration), where it is offered:
+    // with TLS required, only once TLS is in place (RFC 6120 §5.3.1).
+    const children = el.is('iq', NS.client) ? el.getChildElements() : [];
+    const payload = children.length === 1 ? children[0] : undefined;
+    const local =
+      payload && (!this.ctx.config.requireTls || this.transport.secure())
+        ? this.ctx.ext.localIq('before-auth', el.attr('type') ?? '', payload.getNS(), payload.name)
+        : undefined;
+    if (local && el.attr('id')) {
+      void answerLocalIq(this, local, el);
+      return;
+    }
+    // RFC 6120 §6.4: any other stanza before authentication is not-authorized and closes.
     this.streamError('not-authorized', 'authenticate first');
   }
 

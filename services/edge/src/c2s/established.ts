@@ -6,6 +6,7 @@ import { mayReplyWithError, type StanzaErrorCondition, stanzaErrorReply } from '
 import type { Element } from '@parley/xml';
 import { admit } from './admission.ts';
 import type { C2SConnection } from './connection.ts';
+import { answerLocalIq } from './local-iq.ts';
 
 export function onEstablished(conn: C2SConnection, el: Element, jid: Jid): void {
   const owner = conn.hooks.find((h) => h.xmlns !== undefined && h.xmlns === el.getNS());
@@ -47,6 +48,8 @@ function handle(conn: C2SConnection, el: Element, jid: Jid): Promise<void> | und
     case 'reply':
       conn.sendStanza(a.reply.toString());
       return;
+    case 'local':
+      return answerLocalIq(conn, a.local, el);
     case 'drop':
       return;
     case 'route':

@@ -52,8 +52,10 @@ export function featuresBeforeAuth(transport: Transport, config: ParleyConfig, e
     // XEP-0440: tell the client which channel-binding types we support.
     if (cbTypes.length) out.push(xml('sasl-channel-binding', { xmlns: NS.saslCb }, ...cbTypes.map((t) => xml('channel-binding', { type: t }))));
     out.push(sasl2Feature(mechs, transport.secure() ? cbTypes : null, ext));
+    // The modules' pre-auth features (XEP-0077 registration) likewise wait for TLS where it is required.
+    out.push(...ext.features('before-auth'));
   }
-  return [...out, ...ext.features('before-auth')];
+  return out;
 }
 
 /** After authentication: resource binding (§7) and whatever the loaded modules offer. */

@@ -2,7 +2,7 @@
 // stage, connection limits on accept, the brute-force gate around SASL.
 import type { ParleyConfig } from '@parley/config';
 import type { Logger } from '@parley/log';
-import { type FailureLedger, MemoryFailureLedger, type RateLimiter } from '@parley/ratelimit';
+import { type FailureLedger, MemoryFailureLedger, MemoryRateLimiter, type RateLimiter } from '@parley/ratelimit';
 import type { Element } from '@parley/xml';
 import type { Registry } from 'prom-client';
 import type { Admission } from '../c2s/admission.ts';
@@ -23,6 +23,8 @@ export interface EdgeLimits {
   closed(conn: C2SConnection): void;
   readonly auth: BruteForceGate;
   unlock(user: string): Promise<void>;
+  /** Token buckets for modules' own limits (edge-local IQs, e.g. registrations per address): Redis in cluster mode. */
+  readonly shared: RateLimiter;
 }
 
 /** Cluster mode shares the account buckets and the failure ledger through Redis. */
@@ -76,5 +78,6 @@ export function createEdgeLimits(config: ParleyConfig, log: Logger, registry: Re
     closed: (conn) => connections.closed(conn),
     auth,
     unlock: (user) => unlockAccount(ledger, user),
+    shared: shared?.limiter ?? new MemoryRateLimiter(),
   };
 }
