@@ -20,7 +20,7 @@ const vcardOf = async (c: XmppJsClient, to: string) => (await c.iq(xml('iq', { t
 const photoIn = (p: XmlElement) => p.getChild('x', UPDATE)?.getChild('photo');
 
 /** `watcher` (xmpp.js) subscribes to `owner`'s presence and `approve` accepts (RFC 6121 §3.1). */
-async function watch(watcher: XmppJsClient, w: Account, owner: Account, approve: () => Promise<void>, request: () => Promise<unknown>) {
+async function watch(watcher: XmppJsClient, w: Account, owner: Account, approve: () => Promise<unknown>, request: () => Promise<unknown>) {
   await watcher.send(xml('presence'));
   await watcher.send(xml('presence', { to: owner.jid, type: 'subscribe' }));
   await request();
