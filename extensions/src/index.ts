@@ -19,6 +19,7 @@ import { invitations } from './invitations.ts';
 import { type LookalikePolicy, lookalikes } from './lookalikes.ts';
 import { muc, type MucModuleOptions } from './muc/index.ts';
 import { offline } from './offline.ts';
+import { avatarConversion } from './avatar-conversion/index.ts';
 import { pep } from './pep/index.ts';
 import { offlineLimit } from './offline-limit.ts';
 import { ping } from './ping.ts';
@@ -31,9 +32,10 @@ import { signIns } from './signins/index.ts';
 import { streamManagement } from './stream-management/index.ts';
 import { entityTime } from './time.ts';
 import { type S3Settings, upload } from './upload/index.ts';
-import { vcardTemp } from './vcard-temp.ts';
+import { type VcardListener, vcardTemp } from './vcard-temp.ts';
 import { version } from './version.ts';
 
+export { avatarConversion, NS_PEP_VCARD_CONVERSION } from './avatar-conversion/index.ts';
 export { carbonEligible, carbons } from './carbons.ts';
 export { CHALLENGE_CLEAR_NODE, CHALLENGE_SET_NODE, challenges, INVITE_NODE, NS_CHALLENGE } from './challenges/index.ts';
 export { clientStateIndication, csiHoldKey, NS_CSI } from './csi.ts';
@@ -141,11 +143,13 @@ function s3Settings(p: ProfileSettings): S3Settings {
   };
 }
 
+const vcardMaxBytes = (p: ProfileSettings | undefined) => p?.vcardMaxBytes ?? 256 * 1024;
+
 /** The profile modules; the ad-hoc framework with the commands they register. */
-function profileModules(p: ProfileSettings | undefined, privateDelegates: PrivateDelegate[], commands: CommandRegistry, opts: DefaultModuleOptions): ExtensionModule[] {
+function profileModules(p: ProfileSettings | undefined, delegates: { privateXml: PrivateDelegate[]; vcard: VcardListener[] }, commands: CommandRegistry, opts: DefaultModuleOptions): ExtensionModule[] {
   const list: ExtensionModule[] = [
-    vcardTemp({ maxBytes: p?.vcardMaxBytes ?? 256 * 1024 }),
-    privateStorage({ maxBytes: p?.privateMaxBytes ?? 64 * 1024, delegates: privateDelegates }),
+    vcardTemp({ maxBytes: vcardMaxBytes(p), listeners: delegates.vcard }),
+    privateStorage({ maxBytes: p?.privateMaxBytes ?? 64 * 1024, delegates: delegates.privateXml }),
     subscribers({ commands }),
     directory({ commands, maxResults: p?.directoryMaxResults ?? 30, searchesPerMinute: p?.directorySearchesPerMinute ?? 10 }),
   ];
@@ -177,6 +181,8 @@ function profileModules(p: ProfileSettings | undefined, privateDelegates: Privat
 
 export function defaultModules(opts: DefaultModuleOptions): ExtensionModule[] {
   const personalEventing = pep({ limits: opts.pep });
+  // XEP-0398: the PEP avatar and the vCard photo are kept as one.
+  const avatars = avatarConversion({ pep: personalEventing, vcardMaxBytes: vcardMaxBytes(opts.profile) });
   const commands = commandRegistry();
   const filter = { maxBodyChars: opts.contentMaxBodyChars ?? 10_000, words: opts.contentWords ?? [] };
   const archive: ArchiveOptions = { defaultMode: 'always', retentionDays: 0, sweepEveryMs: 3_600_000, defaultPage: 50, maxPage: 250, registry: opts.registry, ...opts.archive };
@@ -217,9 +223,10 @@ export function defaultModules(opts: DefaultModuleOptions): ExtensionModule[] {
       idleTimeoutSec: opts.signIns?.sessionIdleTimeoutSec ?? 0,
       registry: opts.registry,
     }),
-    // XEP-0411: private XML get/set of storage:bookmarks go to PEP.
-    ...profileModules(opts.profile, [personalEventing.privateBookmarks], commands, opts),
+    // XEP-0411: private XML get/set of storage:bookmarks go to PEP; XEP-0398: a vCard photo goes to PEP.
+    ...profileModules(opts.profile, { privateXml: [personalEventing.privateBookmarks], vcard: [avatars.vcardListener] }, commands, opts),
     personalEventing,
+    avatars,
     // Rooms keep archives with the account archive's page sizes (XEP-0313 §5.1.2) and clean groupchat with the content filter's settings.
     ...(opts.muc ? [muc({ archive: { defaultPage: Math.min(archive.defaultPage, archive.maxPage), maxPage: archive.maxPage }, contentFilter: filter, ...opts.muc })] : []),
   ];

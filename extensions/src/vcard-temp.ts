@@ -6,11 +6,13 @@
 //   and says the error SHOULD be item-not-found (Prosody's choice too).
 // - A requester the owner blocks (XEP-0191, or a XEP-0016 default list denying IQs) gets exactly
 //   that answer too, so a blocked contact cannot tell "blocked" from "has no vCard".
-// - XEP-0153 presence (<x xmlns='vcard-temp:x:update'/>) is written by clients; the server does not
-//   rewrite presence (like Prosody and ejabberd): it passes through untouched.
-import { type ExtensionModule, HANDLED, type InboundStanza, type IqOutcome, PASS, type SessionIqRequest } from '@parley/ext';
+// - The owner's own get and set run in her presence actor (like her PEP requests), so a set and a
+//   PEP publish of the same account are never interleaved: the XEP-0398 conversion
+//   (avatar-conversion/) listens to sets here and adds the XEP-0153 hash to her presence there.
+//   Another account's get stays in the owner's session actor (RFC 6121 §8.5.2.1.3).
+import { type ExtensionModule, HANDLED, type InboundStanza, type IqOutcome, PASS, type PresenceIqRequest, type SessionIqRequest } from '@parley/ext';
 import { bareOf } from '@parley/jid';
-import { parseFragment, xml } from '@parley/xml';
+import { type Element, parseFragment, xml } from '@parley/xml';
 import { rosterLookup } from './privacy/policy.ts';
 import { allows } from './privacy/rules.ts';
 
@@ -19,7 +21,10 @@ export const NS_VCARD_UPDATE = 'vcard-temp:x:update';
 
 const notFound = (): IqOutcome => ({ error: 'item-not-found', text: 'no vCard' });
 
-async function read(ctx: SessionIqRequest, owner: string): Promise<IqOutcome> {
+/** Told, in the owner's presence actor and after the result, that she stored this vCard. */
+export type VcardListener = (ctx: PresenceIqRequest, vcard: Element) => Promise<void>;
+
+async function read(ctx: { env: { store: SessionIqRequest['env']['store'] } }, owner: string): Promise<IqOutcome> {
   const stored = await ctx.env.store.vcards.get(owner);
   if (stored === null) return notFound();
   // Stored by us after the size check: parse with room for the largest allowed vCard.
@@ -33,14 +38,21 @@ async function blockedBy(s: InboundStanza, from: string): Promise<boolean> {
   return !(await allows(policy.defaultList, 'iq', from, rosterLookup(s.env.store, s.key, from)));
 }
 
-export function vcardTemp(opts: { maxBytes: number }): ExtensionModule {
+/** An explicit `to` other than the sender's own bare JID addresses the domain, whose vCard is not kept. */
+const toDomain = (ctx: PresenceIqRequest) => {
+  const to = ctx.iq.attr('to');
+  return to !== undefined && bareOf(to) !== ctx.from.bareString();
+};
+
+export function vcardTemp(opts: { maxBytes: number; listeners?: VcardListener[] }): ExtensionModule {
+  const listeners = opts.listeners ?? [];
   return {
     name: 'vcard-temp',
     specs: ['XEP-0054', 'XEP-0153'],
     disco: [{ on: ['server', 'own-account', 'account'], features: [NS_VCARD] }],
     settings: ['vcardMaxBytes'],
     storage: ['vcards'],
-    session: {
+    presence: {
       iq: [
         {
           // §3.1 own vCard (to = own bare JID, or no to); the domain's vCard is not kept.
@@ -49,10 +61,8 @@ export function vcardTemp(opts: { maxBytes: number }): ExtensionModule {
           name: 'vCard',
           xmlns: NS_VCARD,
           // No `to` is the user's own account (RFC 6120 §10.3.3); an explicit `to` of the domain asks for the server's.
-          handle: (ctx) => (ctx.to.local === null && ctx.iq.attr('to') !== undefined ? notFound() : read(ctx, ctx.from.bareString())),
+          handle: (ctx) => (toDomain(ctx) ? notFound() : read(ctx, ctx.from.bareString())),
         },
-        // §3.1 another user's vCard (the 'before-route' hook below answered a blocked requester already).
-        { scope: ['account'], type: 'get', name: 'vCard', xmlns: NS_VCARD, handle: (ctx) => read(ctx, ctx.to.bareString()) },
         {
           // §3.2: a user sets her own vCard, by an IQ without `to` (or to her own bare JID).
           scope: ['server'],
@@ -60,13 +70,25 @@ export function vcardTemp(opts: { maxBytes: number }): ExtensionModule {
           name: 'vCard',
           xmlns: NS_VCARD,
           handle: async (ctx) => {
-            if (ctx.to.local === null && ctx.iq.attr('to') !== undefined) return { error: 'not-allowed', text: "the server's vCard cannot be set" };
+            if (toDomain(ctx)) return { error: 'not-allowed', text: "the server's vCard cannot be set" };
             const text = ctx.payload.toString();
             if (Buffer.byteLength(text) > opts.maxBytes) return { error: 'not-acceptable', text: `the vCard is larger than ${opts.maxBytes} bytes` };
             await ctx.env.store.vcards.set(ctx.from.bareString(), text);
-            return { result: [] };
+            const vcard = ctx.payload;
+            return {
+              result: [],
+              after: async () => {
+                for (const l of listeners) await l(ctx, vcard);
+              },
+            };
           },
         },
+      ],
+    },
+    session: {
+      iq: [
+        // §3.1 another user's vCard (the 'before-route' hook below answered a blocked requester already).
+        { scope: ['account'], type: 'get', name: 'vCard', xmlns: NS_VCARD, handle: (ctx) => read(ctx, ctx.to.bareString()) },
         // §3.2: nobody sets another user's vCard.
         { scope: ['account'], type: 'set', name: 'vCard', xmlns: NS_VCARD, handle: () => ({ error: 'forbidden' }) },
       ],

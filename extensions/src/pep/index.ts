@@ -3,11 +3,12 @@
 // its presence actor, which knows the roster and the contacts' presence; requests of others to the
 // account's bare JID run in its session actor. Avatars (XEP-0084), nickname (XEP-0172), vCard4
 // (XEP-0292), bookmarks (XEP-0402 with XEP-0411 conversion) and OMEMO (XEP-0384) are PEP nodes.
-import type { ExtensionModule, IqOutcome, PresenceEnv, PresenceIqRequest, SessionEnv, SessionIqRequest } from '@parley/ext';
+import type { ExtensionModule, IqOutcome, PresenceEnv, PresenceIqRequest, RosterAccess, SessionEnv, SessionIqRequest } from '@parley/ext';
 import { HANDLED, PASS } from '@parley/ext';
 import type { ResourceEntry } from '@parley/location';
+import { parseJid } from '@parley/jid';
 import { NS } from '@parley/stanza';
-import { xml } from '@parley/xml';
+import { type Element, xml } from '@parley/xml';
 import type { PrivateDelegate } from '../private-storage.ts';
 import { convertBookmarks, privateBookmarksGet, privateBookmarksSet } from './bookmarks.ts';
 import { CapsCache, capsOf, capsOfSerialized, verifiedFeatures } from './caps.ts';
@@ -66,8 +67,27 @@ export interface PepOptions {
   limits?: Partial<Limits>;
 }
 
-/** The PEP module, with the delegate private XML storage hands storage:bookmarks to (XEP-0411). */
-export type PepModule = ExtensionModule & { privateBookmarks: PrivateDelegate };
+/** The owner's presence actor, where the owner's PEP requests run. */
+export interface PepOwner {
+  env: PresenceEnv;
+  key: string;
+  roster: RosterAccess;
+}
+
+/** Told, in the owner's presence actor, after the owner's request changed a node (publish, retract, …). */
+export type PepChangeListener = (change: PepOwner & { node: string }) => Promise<void>;
+
+/**
+ * The PEP module, with the delegate private XML storage hands storage:bookmarks to (XEP-0411), and
+ * what modules converting other data to and from PEP use (XEP-0398 avatars): `afterChange` to hear
+ * of the owner's changes, `publishAsOwner` to publish on the owner's behalf. A publish of
+ * `publishAsOwner` tells no listener, so two conversions cannot call each other in a loop.
+ */
+export type PepModule = ExtensionModule & {
+  privateBookmarks: PrivateDelegate;
+  afterChange(listener: PepChangeListener): void;
+  publishAsOwner(owner: PepOwner, node: string, id: string, payload: Element): Promise<IqOutcome>;
+};
 
 export function pep(opts: PepOptions = {}): PepModule {
   const limits: Limits = { ...DEFAULT_PEP_LIMITS, ...opts.limits };
@@ -77,15 +97,19 @@ export function pep(opts: PepOptions = {}): PepModule {
   const fromPresence = (env: PresenceEnv): Notifier => ({ domain: env.domain, location: env.location, store: env.store, caps, send: (r, x) => env.publish(r, x, true) });
   const fromSession = (env: SessionEnv): Notifier => ({ domain: env.domain, location: env.location, store: env.store, caps, send: (r, x) => env.publish(r, x, { stampRecipient: true }) });
 
+  const listeners: PepChangeListener[] = [];
   /** The owner's own requests: in the presence actor, with the roster in memory. */
-  const ownerContext = (ctx: PresenceIqRequest): PepContext => ({
+  const ownerContext = (ctx: PepOwner & { from: PresenceIqRequest['from'] }): PepContext => ({
     owner: ctx.key,
     from: ctx.from,
     limits,
     notifier: fromPresence(ctx.env),
     rosterItem: async (c) => ctx.roster.get(c),
     roster: async () => ctx.roster.items(),
-    changed: convertBookmarks,
+    changed: async (c, node) => {
+      await convertBookmarks(c, node);
+      for (const l of listeners) await l({ env: ctx.env, key: ctx.key, roster: ctx.roster, node });
+    },
   });
   function asOwner(ctx: PresenceIqRequest, run: (c: PepContext) => Promise<IqOutcome>): Promise<IqOutcome> | IqOutcome {
     const to = ctx.iq.attr('to');
@@ -116,6 +140,15 @@ export function pep(opts: PepOptions = {}): PepModule {
 
   return {
     privateBookmarks,
+    afterChange: (listener) => void listeners.push(listener),
+    async publishAsOwner(owner, node, id, payload) {
+      // The same request the owner's client would send, without the change listeners.
+      const quiet: PepContext = { ...ownerContext({ ...owner, from: parseJid(owner.key) }), changed: undefined };
+      const request = xml('pubsub', { xmlns: NS_PUBSUB }, xml('publish', { node }, xml('item', { id }, payload)));
+      const outcome = await pubsubRequest(quiet, 'set', request);
+      if ('after' in outcome) await outcome.after?.();
+      return outcome;
+    },
     name: 'pep',
     specs: ['XEP-0163', 'XEP-0060', 'XEP-0115', 'XEP-0084', 'XEP-0172', 'XEP-0292', 'XEP-0384', 'XEP-0402', 'XEP-0411'],
     settings: ['pepMaxItems', 'pepMaxItemBytes', 'pepMaxNodes'],

@@ -92,6 +92,13 @@ export interface PresenceContribution {
    */
   available?(ctx: { env: PresenceEnv; key: string; origin: Origin; priority: number }): void | Promise<void>;
   /**
+   * 'own-available': an available presence from one of the account's resources, broadcast (no `to`)
+   * or directed to an account (`directed`), before it is stored and sent: `PASS`, or `rewrite(stanza)`
+   * to send that stanza instead (XEP-0398 §4 adds the avatar hash). Hooks run in module order, each
+   * seeing the previous rewrite.
+   */
+  ownAvailable?(ctx: { env: PresenceEnv; key: string; origin: Origin; stanza: Element; directed: boolean }): Promise<Pass | Rewrite>;
+  /**
    * 'own-presence': every available presence of one of the account's resources, after it was stored
    * and broadcast (entity capabilities, XEP-0115); `initial` when the resource was not available before.
    */

@@ -68,6 +68,16 @@ export function createPresenceHost(deps: PresenceDeps, stats: FanoutStats = empt
   };
   const outboundHooks = hooks.flatMap((h) => (h.outbound ? [h.outbound.bind(h)] : []));
   const inboundHooks = hooks.flatMap((h) => (h.inbound ? [h.inbound.bind(h)] : []));
+  const availableHooks = hooks.flatMap((h) => (h.ownAvailable ? [h.ownAvailable.bind(h)] : []));
+
+  /** 'own-available' hooks: the available presence a client sent, as the modules rewrite it before it goes anywhere. */
+  async function ownAvailable(key: string, stanza: Element, origin: Origin, directed: boolean): Promise<Element> {
+    for (const hook of availableHooks) {
+      const r = await hook({ env, key, origin, stanza, directed });
+      if (r.kind === 'rewrite') stanza = r.stanza;
+    }
+    return stanza;
+  }
 
   /**
    * Hand a presence stanza to another local account's presence actor (its inbound processing).
@@ -221,13 +231,14 @@ export function createPresenceHost(deps: PresenceDeps, stats: FanoutStats = empt
   }
 
   /** RFC 6121 §4.2 and §4.5: presence without `to` from one of the account's resources. */
-  async function ownPresence(key: string, state: AccountState, stanza: Element, origin: Origin): Promise<void> {
-    const type = stanza.attr('type');
+  async function ownPresence(key: string, state: AccountState, sent: Element, origin: Origin): Promise<void> {
+    const type = sent.attr('type');
     if (type !== undefined && type !== 'unavailable') return; // probes/errors from clients are ignored (§4.3)
     const entry = (await location.resources(key)).find((r) => r.conn === origin.conn);
     if (!entry) return;
     const wasAvailable = entry.available;
     const nowAvailable = type === undefined;
+    const stanza = nowAvailable ? await ownAvailable(key, sent, origin, false) : sent;
     const priority = clampPriority(stanza.getChildText('priority'));
     stanza.setAttr('to', undefined);
     const serialized = stanza.toString();
@@ -368,7 +379,7 @@ export function createPresenceHost(deps: PresenceDeps, stats: FanoutStats = empt
     else if (stanza.attr('to') === undefined) await ownPresence(key, state, stanza, origin);
     else {
       trackDirected(state, stanza);
-      await fan.directed(stanza);
+      await fan.directed(type === undefined ? await ownAvailable(key, stanza, origin, true) : stanza);
     }
   }
 
