@@ -7,6 +7,7 @@ import type { MucOptions } from './options.ts';
 import { roomBehaviour } from './room.ts';
 
 export { MUC, STATUS } from './ns.ts';
+export { applyRoomSettings } from './settings.ts';
 export { defaultConfig as defaultRoomConfig } from './state.ts';
 export type { MucOptions } from './options.ts';
 

@@ -13,7 +13,7 @@ import { onGroupchat, onPrivate, onUserMessage } from './messages.ts';
 import { MUC } from './ns.ts';
 import { leave, onPresence, type Outcome } from './occupants.ts';
 import type { Ctx, MucOptions } from './options.ts';
-import { ownerGet, ownerSet } from './owner.ts';
+import { adminAction, ownerGet, ownerSet } from './owner.ts';
 import { registerGet, registerSet, reservedNick } from './register.ts';
 import { isRequestForm, onVoiceForm } from './voice.ts';
 import { type ChatState, occupantOf, type Room } from './state.ts';
@@ -145,6 +145,7 @@ export function roomBehaviour(opts: MucOptions): RoomBehaviour<ChatState> {
         await leave(ctx, room, msg.jid, msg.conn);
         return;
       }
+      if (msg.kind === 'room-admin') return adminAction(ctx, room, msg.action);
       if (msg.kind !== 'stanza') return;
       const s = msg.stanza;
       if (s.name === 'presence') return failWith(ctx, s, msg.origin, await onPresence(ctx, room, s, msg.origin, nickOf(s.attr('to'))));

@@ -53,6 +53,7 @@ export function createChatroomHost(deps: ChatroomDeps): ActorHost<unknown, Actor
         if (!room) {
           // No module provides rooms: RFC 6120 §8.3.3.19.
           if (msg.kind === 'stanza') out.fail(msg.stanza, msg.origin, 'service-unavailable', 'chatrooms are not enabled');
+          if (msg.kind === 'room-admin') throw new Error('chatrooms are not enabled'); // the CLI must not take it as applied
           return;
         }
         const fence = ctx.fence;

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { defaultConfig as defaults } from '@parley/config';
 import { createStore, defaultMigrationsDir, migrate, openPglite, type Store } from '@parley/store';
-import { configRoomCommand, createRoomCommand, destroyRoomCommand, listRoomsCommand, RoomCommandError, roomJid } from './rooms.ts';
+import { LocalBus } from '@parley/bus';
+import type { WireMessage } from '@parley/wire';
+import { configRoomCommand, createRoomCommand, destroyRoomCommand, listRoomsCommand, RoomCommandError, roomActorsOn, roomJid } from './rooms.ts';
 
 const config = { ...defaults(), domain: 'example.com' };
 let store: Store;
@@ -35,4 +37,16 @@ test('create, list, config and destroy a room; bad settings are refused', async 
   assert.equal((await configRoomCommand(store, config, 'lobby', [])).whois, 'anyone');
   assert.equal(await destroyRoomCommand(store, config, 'lobby'), jid);
   await assert.rejects(destroyRoomCommand(store, config, 'lobby'), /no room/);
+});
+
+test('config and destroy change the store directly when no chatroom service answers', async () => {
+  const bus = new LocalBus<WireMessage>(); // nothing subscribed: no-responders
+  const actors = roomActorsOn(bus);
+  const jid = await createRoomCommand(store, config, 'quiet', undefined, []);
+  assert.equal((await configRoomCommand(store, config, 'quiet', ['public=false'], actors)).public, false);
+  assert.equal((await store.muc.getRoom(jid))?.config.public, false);
+  await assert.rejects(configRoomCommand(store, config, 'quiet', ['public=maybe'], actors), /public is true or false/);
+  assert.equal(await destroyRoomCommand(store, config, 'quiet', 'bye', actors), jid);
+  assert.equal(await store.muc.getRoom(jid), null);
+  await bus.close();
 });
