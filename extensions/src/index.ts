@@ -214,6 +214,6 @@ export function defaultModules(opts: DefaultModuleOptions): ExtensionModule[] {
     ...profileModules(opts.profile, [personalEventing.privateBookmarks], commands, opts),
     personalEventing,
     // Rooms keep archives with the account archive's page sizes (XEP-0313 §5.1.2) and clean groupchat with the content filter's settings.
-    ...(opts.muc ? [muc({ archive: { defaultPage: Math.min(archive.defaultPage, archive.maxPage), maxPage: archive.maxPage }, contentFilter: filter, ...opts.muc })] : []),
+    ...(opts.muc ? [muc({ archive: { defaultPage: Math.min(archive.defaultPage, archive.maxPage), maxPage: archive.maxPage }, contentFilter: filter, registry: opts.registry, ...opts.muc })] : []),
   ];
 }

@@ -44,6 +44,7 @@ export async function archiveGroupchat(ctx: Ctx, room: Room, out: Element, nick:
   const [id] = await ctx.env.store.archive.append([
     { ...archivedContent(stored, new Date(ctx.now()), handoff), owner: room.jid, with: room.jid, peer: `${room.jid}/${nick}`, dir: 'in' },
   ]);
+  ctx.metrics?.archiveWrites.inc();
   const stamped = out.clone();
   stamped.append(xml('stanza-id', { xmlns: NS_SID, by: room.jid, id: id! }));
   return stamped;
@@ -91,5 +92,7 @@ export async function queryRoomArchive(ctx: Ctx, room: Room, from: string, query
         },
     send: (m) => ctx.env.answer(origin, m),
   });
-  return 'error' in outcome ? { error: outcome.error, text: outcome.text } : { result: outcome.result };
+  if ('error' in outcome) return { error: outcome.error, text: outcome.text };
+  ctx.metrics?.archiveQueries.inc();
+  return { result: outcome.result };
 }

@@ -46,7 +46,7 @@ export function createChatroomHost(deps: ChatroomDeps): ActorHost<unknown, Actor
       return kept;
     },
   };
-  return new ActorHost<unknown, ActorRequest, void>(
+  const host = new ActorHost<unknown, ActorRequest, void>(
     {
       activate: async (key) => (room ? room.activate(env, key) : null),
       handle: async (state, msg, key, ctx) => {
@@ -66,6 +66,8 @@ export function createChatroomHost(deps: ChatroomDeps): ActorHost<unknown, Actor
     },
     { onError: (err, key) => log.error('chatroom actor failure', { err, key }) },
   );
+  room?.observe?.(() => host.states());
+  return host;
 }
 
 /** One wiring function per service (STYLE.md §9): the extension modules come in `deps.modules`. */
