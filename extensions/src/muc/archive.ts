@@ -52,7 +52,9 @@ export async function archiveGroupchat(ctx: Ctx, room: Room, out: Element, nick:
 
 /**
  * §5.1.2: the archive is for those who may join — not outcasts, only members (and admins, owners)
- * of a members-only room, only occupants or affiliated users of a password-protected one.
+ * of a members-only room, only occupants or affiliated users of a password-protected one. A kick is
+ * not a ban (XEP-0045 §8.2 vs §9.1): the rejoin cooldown keeps a kicked user out of the room, not out
+ * of an archive that any non-outcast may read (Prosody's and ejabberd's rule too); docs/chatrooms.md.
  */
 function mayRead(ctx: Ctx, room: Room, from: string): IqAnswer | null {
   const bare = from.slice(0, from.indexOf('/'));

@@ -310,6 +310,25 @@ describe('room archives (XEP-0313 §5.1.2)', () => {
     assert.equal((await roomQuery(s, room, owner, '<x xmlns="jabber:x:data" type="submit"><field var="mood"><value>x</value></field></x>')).error, 'bad-request');
   });
 
+  test('a kicked user may still read a public room’s archive during the rejoin cooldown (a kick is not a ban); a banned one may not', async () => {
+    const s = world.scene();
+    const e = s.edge('e');
+    const owner = await s.online(await s.account('kaown'), 'r', e);
+    const kidBare = await s.account('kakid');
+    const kid = await s.online(kidBare, 'r', e);
+    const room = await opened(s, owner, 'o', { persistentroom: '1' });
+    await enter(s, room, kid, 'kid');
+    await say(s, room, owner, 'before the kick');
+    await s.stanza('chatroom', room, `<iq xmlns="jabber:client" type="set" id="k" to="${room}"><query xmlns="http://jabber.org/protocol/muc#admin"><item nick="kid" role="none"/></query></iq>`, owner);
+    s.forget();
+    await enter(s, room, kid, 'kid');
+    assert.equal(lastError(s, kid), 'forbidden', 'the cooldown keeps the kicked user out of the room');
+    // XEP-0045 §8.2 vs §9.1: a kick ends the visit, a ban the access; the archive follows the ban only (as in Prosody and ejabberd).
+    assert.deepEqual((await roomQuery(s, room, kid)).bodies, ['before the kick']);
+    await s.stanza('chatroom', room, `<iq xmlns="jabber:client" type="set" id="b" to="${room}"><query xmlns="http://jabber.org/protocol/muc#admin"><item jid="${kidBare}" affiliation="outcast"/></query></iq>`, owner);
+    assert.equal((await roomQuery(s, room, kid)).error, 'forbidden');
+  });
+
   test('who may read: not an outcast, only members of a members-only room; a temporary room keeps nothing', async () => {
     const s = world.scene();
     const e = s.edge('e');
