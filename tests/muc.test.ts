@@ -303,23 +303,39 @@ describe('chatrooms with xmpp.js', () => {
     }
   });
 
-  test('parley room create, list, config and destroy work while the embedded server runs, through its admin socket', { timeout: 60_000 }, async () => {
+  test('parley room create, list, config and destroy work while the embedded server runs, through its admin socket and the room actor', { timeout: 60_000 }, async () => {
     // The CLI finds a running server by its data-directory lock and talks to its admin socket (docs/decisions/0005).
     const dataDir = mkdtempSync(joinPath(tmpdir(), 'parley-rooms-'));
     const lock = acquireDataDirLock(dataDir);
-    const socket = await startAdminSocket({ config: { ...ts.server.config, dataDir }, store: ts.server.store, log: createLogger({ level: 'silent' }) });
-    const a = await user('cli');
+    const socket = await startAdminSocket({ config: { ...ts.server.config, dataDir }, store: ts.server.store, log: createLogger({ level: 'silent' }), bus: ts.server.bus });
+    const [a, b] = [await user('cli'), await user('clib')];
     const name = uniqueName('cliroom');
+    const room = `${name}@${service}`;
     try {
       const created = await cli(['room', 'create', name, '--owner', bareOf(a.jid!), 'name=CLI Lounge'], dataDir);
-      assert.equal(created.stdout, `created ${name}@${service}\n`, created.stderr);
-      await join(a, `${name}@${service}`, 'owner'); // the running server serves the new room at once
+      assert.equal(created.stdout, `created ${room}\n`, created.stderr);
+      await join(a, room, 'owner'); // the running server serves the new room at once
+      await join(b, room, 'bob');
       // The other commands through the same client the CLI uses (each CLI start costs seconds of tsx).
       const ops = socketRoomOps((method, path, body) => callAdminSocket(dataDir, method, path, body));
-      assert.ok((await ops.list()).includes(`${name}@${service}  1 occupants  public,persistent,open  CLI Lounge`));
+      assert.ok((await ops.list()).includes(`${room}  2 occupants  public,persistent,open  CLI Lounge`));
+      // XEP-0045 §10.2.1: the room actor applies it at once and tells the occupants (104, and 172 for whois=anyone).
       assert.equal((await ops.config(name, ['whois=anyone'])).whois, 'anyone');
+      const note = await b.next((e) => e.is('message') && e.attrs.from === room && codesOf(e).includes('104'), 'config change note');
+      assert.deepEqual(codesOf(note), ['104', '172']);
+      const seen = await join(await user('clic'), room, 'carol');
+      assert.ok(codesOf(seen).includes('100'), 'in force at once: the room is non-anonymous now');
       await assert.rejects(ops.config(name, ['colour=red']), /unknown room setting colour/);
-      assert.equal(await ops.destroy(name), `${name}@${service}`);
+      // §9.4/§10.2: members-only now; bob and carol are no members, so the room removes them (322), the owner stays.
+      assert.equal((await ops.config(name, ['membersOnly=true'])).membersOnly, true);
+      assert.deepEqual(codesOf(await b.presence(`${room}/bob`, 'unavailable', 'bob removed')), ['110', '322']);
+      await a.presence(`${room}/carol`, 'unavailable', 'carol removed');
+      await assert.rejects(join(b, room, 'bob'), /registration-required/);
+      // §10.9: a destroy tells every occupant, with the reason; the room, its history and archive are gone.
+      assert.equal(await ops.destroy(name, 'closing time'), room);
+      const gone = await a.presence(`${room}/owner`, 'unavailable', 'destroyed');
+      assert.equal(gone.getChild('x', MUC_USER)?.getChild('destroy')?.getChildText('reason'), 'closing time');
+      assert.equal(await ts.server.store.muc.getRoom(room), null);
       await assert.rejects(ops.destroy(name), /no room/);
     } finally {
       await socket.close();

@@ -47,7 +47,7 @@ export { legacySession } from './legacy-session.ts';
 export { invitations, NS_PARS } from './invitations.ts';
 export { type LookalikePolicy, lookalikes, NS_LOOKALIKE } from './lookalikes.ts';
 export { type ArchiveOptions, messageArchive, NS_MAM } from './mam/index.ts';
-export { defaultRoomConfig, MUC, muc, type MucModuleOptions, STATUS as MUC_STATUS } from './muc/index.ts';
+export { applyRoomSettings, defaultRoomConfig, MUC, muc, type MucModuleOptions, STATUS as MUC_STATUS } from './muc/index.ts';
 export { offline } from './offline.ts';
 export { BOOKMARKS_CONVERSION_FEATURES, DEFAULT_PEP_LIMITS, PEP_FEATURES, type PepModule, pep } from './pep/index.ts';
 export { offlineLimit } from './offline-limit.ts';
@@ -228,6 +228,6 @@ export function defaultModules(opts: DefaultModuleOptions): ExtensionModule[] {
     personalEventing,
     avatars,
     // Rooms keep archives with the account archive's page sizes (XEP-0313 §5.1.2) and clean groupchat with the content filter's settings.
-    ...(opts.muc ? [muc({ archive: { defaultPage: Math.min(archive.defaultPage, archive.maxPage), maxPage: archive.maxPage }, contentFilter: filter, ...opts.muc })] : []),
+    ...(opts.muc ? [muc({ archive: { defaultPage: Math.min(archive.defaultPage, archive.maxPage), maxPage: archive.maxPage }, contentFilter: filter, registry: opts.registry, ...opts.muc })] : []),
   ];
 }

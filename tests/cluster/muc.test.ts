@@ -2,9 +2,12 @@
 // the process owning the room killed (kill -9) mid-conversation. The survivor takes the shard
 // after the lease TTL, rebuilds the room and its occupants from Postgres, and the conversation
 // goes on: the edge retries the hand-offs that were in flight (issue 8 items 3 and 5); the room's
-// archive holds each message once (issue 10: archive queries for rooms).
+// archive holds each message once (issue 10: archive queries for rooms). `parley room config` reaches
+// the room's actor over NATS.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { defaultConfig } from '@parley/config';
+import { configRoomCommand, withClusterRoomActors } from '../../services/cli/src/rooms.ts';
 import { bodyFrom, codesOf, createRoom, groupchat, join } from '../harness/muc.ts';
 import { XmppJsClient, xml } from '../harness/xmppjs.ts';
 import { DOMAIN, password, TestCluster } from './harness.ts';
@@ -35,6 +38,13 @@ test('a room with occupants on two edges survives kill -9 of its chatroom proces
     await join(carol, room, 'carol');
     await groupchat(bob, room, 'hello from edge 2');
     for (const c of [alice, bob, carol]) await bodyFrom(c, `${room}/bob`, 'hello from edge 2');
+
+    // `parley room config` in cluster mode: a room-admin request over NATS to the room's actor, so
+    // occupants on both edges are told at once (XEP-0045 §10.2.1), not just the database changed.
+    const cli = { ...defaultConfig(), domain: DOMAIN, natsUrl: cluster.urls.nats, clusterName: cluster.name };
+    const changed = await withClusterRoomActors(cli, (actors) => configRoomCommand(cluster.store, cli, room, ['name=Tea over NATS'], actors));
+    assert.equal(changed.name, 'Tea over NATS');
+    for (const c of [alice, bob]) await c.next((e) => e.is('message') && e.attrs.from === room && codesOf(e).includes('104'), 'the config change note');
 
     await groupchat(alice, room, 'just before the crash');
     await cluster.live('chatroom').find((p) => p.name === 'chatroom-1')!.kill();

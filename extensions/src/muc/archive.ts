@@ -44,6 +44,7 @@ export async function archiveGroupchat(ctx: Ctx, room: Room, out: Element, nick:
   const [id] = await ctx.env.store.archive.append([
     { ...archivedContent(stored, new Date(ctx.now()), handoff), owner: room.jid, with: room.jid, peer: `${room.jid}/${nick}`, dir: 'in' },
   ]);
+  ctx.metrics?.archiveWrites.inc();
   const stamped = out.clone();
   stamped.append(xml('stanza-id', { xmlns: NS_SID, by: room.jid, id: id! }));
   return stamped;
@@ -51,7 +52,9 @@ export async function archiveGroupchat(ctx: Ctx, room: Room, out: Element, nick:
 
 /**
  * §5.1.2: the archive is for those who may join — not outcasts, only members (and admins, owners)
- * of a members-only room, only occupants or affiliated users of a password-protected one.
+ * of a members-only room, only occupants or affiliated users of a password-protected one. A kick is
+ * not a ban (XEP-0045 §8.2 vs §9.1): the rejoin cooldown keeps a kicked user out of the room, not out
+ * of an archive that any non-outcast may read (Prosody's and ejabberd's rule too); docs/chatrooms.md.
  */
 function mayRead(ctx: Ctx, room: Room, from: string): IqAnswer | null {
   const bare = from.slice(0, from.indexOf('/'));
@@ -91,5 +94,7 @@ export async function queryRoomArchive(ctx: Ctx, room: Room, from: string, query
         },
     send: (m) => ctx.env.answer(origin, m),
   });
-  return 'error' in outcome ? { error: outcome.error, text: outcome.text } : { result: outcome.result };
+  if ('error' in outcome) return { error: outcome.error, text: outcome.text };
+  ctx.metrics?.archiveQueries.inc();
+  return { result: outcome.result };
 }

@@ -4,9 +4,11 @@
 import type { ExtensionModule, PresenceEnv, RoomBehaviour } from '@parley/ext';
 import { MUC } from './ns.ts';
 import type { MucOptions } from './options.ts';
+import { MUC_METRIC_NAMES, mucMetrics } from './metrics.ts';
 import { roomBehaviour } from './room.ts';
 
 export { MUC, STATUS } from './ns.ts';
+export { applyRoomSettings } from './settings.ts';
 export { defaultConfig as defaultRoomConfig } from './state.ts';
 export type { MucOptions } from './options.ts';
 
@@ -21,6 +23,7 @@ async function leaveRooms(env: PresenceEnv, jid: string, conn: string): Promise<
 }
 
 export function muc(opts: MucModuleOptions): ExtensionModule {
+  const metrics = opts.registry ? mucMetrics(opts.registry) : null;
   return {
     name: 'muc',
     specs: ['XEP-0045', 'XEP-0421', 'XEP-0410', 'XEP-0128', 'XEP-0249'],
@@ -31,7 +34,8 @@ export function muc(opts: MucModuleOptions): ExtensionModule {
       // XEP-0249 §2: clients accept direct invitations; the server only relays them.
       { on: ['own-account', 'account'], features: [MUC.conference] },
     ],
-    chatroom: { room: roomBehaviour(opts) as RoomBehaviour },
+    metrics: metrics ? MUC_METRIC_NAMES : [],
+    chatroom: { room: roomBehaviour(opts, metrics) as RoomBehaviour },
     presence: {
       async unavailable({ env, jid, conn }) {
         await leaveRooms(env, jid, conn);

@@ -8,7 +8,7 @@ import { type Element, xml } from '@parley/xml';
 import { filterMessage } from '../content-filter/index.ts';
 import { archiveGroupchat, cleanGroupchat } from './archive.ts';
 import { MUC } from './ns.ts';
-import { effectiveAffiliation, type Outcome } from './occupants.ts';
+import { effectiveAffiliation, type Outcome, refuse } from './occupants.ts';
 import type { Ctx } from './options.ts';
 import { affRank, allSessions, occupantId, occupantOf, type Room } from './state.ts';
 
@@ -27,8 +27,8 @@ const perMinute = (n: number): Rule => ({ perSec: n / 60, burst: Math.max(1, Mat
 
 /** Rate limits per occupant (policy-violation) and per room (resource-constraint, wait). */
 function admitRate(ctx: Ctx, room: Room, bare: string): Outcome {
-  if (!room.rates.takeNow(`occupant\u0000${bare}`, perMinute(ctx.opts.occupantRate)).ok) return { error: 'policy-violation', text: 'you are sending messages too fast' };
-  if (!room.rates.takeNow('room', perMinute(ctx.opts.roomRate)).ok) return { error: 'resource-constraint', text: 'the room is too busy, try again' };
+  if (!room.rates.takeNow(`occupant\u0000${bare}`, perMinute(ctx.opts.occupantRate)).ok) return refuse(ctx, 'rate-limit', { error: 'policy-violation', text: 'you are sending messages too fast' });
+  if (!room.rates.takeNow('room', perMinute(ctx.opts.roomRate)).ok) return refuse(ctx, 'rate-limit', { error: 'resource-constraint', text: 'the room is too busy, try again' });
   return null;
 }
 
@@ -78,7 +78,10 @@ export async function onGroupchat(ctx: Ctx, room: Room, stanza: Element, handoff
   for (const { session } of allSessions(room)) targets.push(session);
   const own = targets.filter((t) => occ.sessions.has(t.jid));
   const others = await ctx.env.allowed(`${room.jid}/${occ.nick}`, 'message', targets.filter((t) => !occ.sessions.has(t.jid)));
-  ctx.env.publish([...own, ...others], serialized, true);
+  const recipients = [...own, ...others];
+  ctx.env.publish(recipients, serialized, true);
+  ctx.metrics?.groupchat.inc();
+  ctx.metrics?.fanout.observe(new Set(recipients.map((r) => r.edge)).size);
   return null;
 }
 

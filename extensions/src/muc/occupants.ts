@@ -5,12 +5,25 @@ import type { Origin } from '@parley/wire';
 import { type Element, parseFragment, xml } from '@parley/xml';
 import { NS } from '@parley/stanza';
 import { MUC, STATUS } from './ns.ts';
+import type { RefusalReason } from './metrics.ts';
 import type { Ctx } from './options.ts';
 import { broadcastPresence, keptPresence, occupantPresence, type PresenceShape, sendRoster } from './presence.ts';
-import { type Affiliation, affRank, affiliationOf, defaultConfig, defaultRole, nickTakenByOther, type Occupant, type OccupantSession, occupantOf, type Room } from './state.ts';
+import { type Affiliation, affRank, affiliationOf, defaultConfig, defaultRole, nickClash, type Occupant, type OccupantSession, occupantOf, type Room } from './state.ts';
 import { loadRoom } from './store.ts';
 
 export type Outcome = { error: StanzaErrorCondition; text?: string } | null;
+
+/** A refusal, counted by reason (parley_muc_refused_total). */
+export function refuse(ctx: Ctx, reason: RefusalReason, outcome: NonNullable<Outcome>): NonNullable<Outcome> {
+  ctx.metrics?.refused.inc({ reason });
+  return outcome;
+}
+
+/** A kick holds for a while against every resource and nickname of the user (issue 8 §4). */
+export function kickedNow(ctx: Ctx, room: Room, bare: string): boolean {
+  const until = room.kicked.get(bare);
+  return until !== undefined && until > ctx.now();
+}
 
 /** Service administrators count as owners of every room (§5.1.1, issue: admins). */
 export function effectiveAffiliation(ctx: Ctx, room: Room, bare: string): Affiliation {
@@ -80,18 +93,18 @@ async function join(ctx: Ctx, room: Room, stanza: Element, origin: Origin, nick:
   const aff = effectiveAffiliation(ctx, room, bare);
   const muc = stanza.getChild('x', MUC.base);
   // §7.2.7: banned users cannot enter, under any nickname or resource (the ban is on the bare JID).
-  if (aff === 'outcast') return { error: 'forbidden', text: 'you are banned from this room' };
+  if (aff === 'outcast') return refuse(ctx, 'banned', { error: 'forbidden', text: 'you are banned from this room' });
   // A kick holds for a while against every resource and nickname of the user.
-  const kickedUntil = room.kicked.get(bare);
-  if (kickedUntil !== undefined && kickedUntil > ctx.now()) return { error: 'forbidden', text: 'you were kicked from this room; try again later' };
+  if (kickedNow(ctx, room, bare)) return refuse(ctx, 'kicked', { error: 'forbidden', text: 'you were kicked from this room; try again later' });
   // §10.1.1: a locked room admits only its owner until it is configured.
   if (room.config.locked && aff !== 'owner') return { error: 'item-not-found', text: 'the room is being set up' };
   // §7.2.6: members-only rooms admit members, admins and owners.
-  if (room.config.membersOnly && affRank(aff) < affRank('member')) return { error: 'registration-required', text: 'this room is for members only' };
+  if (room.config.membersOnly && affRank(aff) < affRank('member')) return refuse(ctx, 'members-only', { error: 'registration-required', text: 'this room is for members only' });
   // §7.2.5: password-protected rooms.
   if (room.config.password !== null && muc?.getChildText('password') !== room.config.password) return { error: 'not-authorized', text: 'a correct password is required' };
-  // §7.2.9: the nickname is in use or reserved by someone else.
-  if (nickTakenByOther(room, nick, bare)) return { error: 'conflict', text: 'that nickname is in use' };
+  // §7.2.9: the nickname is in use or reserved by someone else (or looks like such a nickname).
+  const clash = nickClash(room, nick, bare);
+  if (clash) return refuse(ctx, clash, { error: 'conflict', text: 'that nickname is in use' });
   const existing = room.occupants.get(nick);
   // §7.2.10: the room is full (admins and owners may still enter).
   if (!existing && room.occupants.size >= Math.min(room.config.maxUsers, ctx.opts.maxOccupants) && affRank(aff) < affRank('admin')) {
@@ -123,7 +136,8 @@ async function presenceUpdate(ctx: Ctx, room: Room, occ: Occupant, from: string,
 
 /** §7.6: a nickname change, announced as the old nickname leaving (303) and the new one arriving. */
 async function changeNick(ctx: Ctx, room: Room, occ: Occupant, nick: string): Promise<Outcome> {
-  if (nickTakenByOther(room, nick, occ.bare) || room.occupants.has(nick)) return { error: 'conflict', text: 'that nickname is in use' };
+  const clash = nickClash(room, nick, occ.bare) ?? (room.occupants.has(nick) ? 'nickname-conflict' : null);
+  if (clash) return refuse(ctx, clash, { error: 'conflict', text: 'that nickname is in use' });
   const old = occ.nick;
   await broadcastPresence(ctx, room, occ, { type: 'unavailable', codes: [STATUS.nickChanged], newNick: nick });
   room.occupants.delete(old);

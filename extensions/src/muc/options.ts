@@ -1,4 +1,6 @@
 import type { ChatroomContext, ChatroomEnv } from '@parley/ext';
+import type { Registry } from 'prom-client';
+import type { MucMetrics } from './metrics.ts';
 
 export interface MucOptions {
   /** Who may create rooms over XMPP (XEP-0045 §10.1.1 leaves it to policy). */
@@ -18,6 +20,8 @@ export interface MucOptions {
   archive?: { defaultPage: number; maxPage: number } | null;
   /** The content filter's settings: groupchat is cleaned by the room (the filter's own hook sees only messages to accounts). */
   contentFilter?: { maxBodyChars: number; words: string[] } | null;
+  /** The process's metrics registry; without one rooms export no metrics. */
+  registry?: Registry;
 }
 
 /** What every handler of one room message works with. */
@@ -28,4 +32,5 @@ export interface Ctx {
   now(): number;
   /** The content filter's rules, compiled once (null: rooms do not filter). */
   filter: { maxBodyChars: number; words: RegExp | null } | null;
+  metrics: MucMetrics | null;
 }

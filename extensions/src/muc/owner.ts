@@ -2,14 +2,16 @@
 // configuration changes announced to occupants, and destroying a room.
 import { tryParseJid } from '@parley/jid';
 import { NS } from '@parley/stanza';
+import type { RoomAdminAction } from '@parley/wire';
 import { type Element, xml } from '@parley/xml';
 import type { IqAnswer } from './admin.ts';
 import { MUC, STATUS } from './ns.ts';
 import { archiving } from './archive.ts';
 import { effectiveAffiliation, removeOccupant } from './occupants.ts';
 import type { Ctx } from './options.ts';
-import { affRank, allSessions, type RoomConfig, type Room } from './state.ts';
-import { saveConfig } from './store.ts';
+import { applyRoomSettings } from './settings.ts';
+import { affRank, allSessions, configFrom, type RoomConfig, type Room } from './state.ts';
+import { loadRoom, saveConfig } from './store.ts';
 
 const F = (name: string) => `muc#roomconfig_${name}`;
 
@@ -137,11 +139,19 @@ export async function ownerSet(ctx: Ctx, room: Room, from: string, query: Elemen
   if (form.attr('type') !== 'submit') return { error: 'bad-request', text: 'the form type must be submit or cancel' };
   const next = applyForm(room.config, form, ctx.opts.maxOccupants);
   if (typeof next === 'string') return { error: 'not-acceptable', text: next };
+  await changeConfig(ctx, room, next);
+  return { result: [] };
+}
+
+/**
+ * A new configuration, saved and in force at once: occupants are told it changed (§10.2.1), and a
+ * room that became members-only removes its non-members (§9.4, §10.2).
+ */
+export async function changeConfig(ctx: Ctx, room: Room, next: RoomConfig): Promise<void> {
   const before = room.config;
-  const wasLocked = before.locked;
   room.config = next;
   await saveConfig(ctx, room);
-  if (!wasLocked) {
+  if (!before.locked) {
     // §10.2.1: occupants are told the configuration changed (172/173 when anonymity changed).
     const codes: string[] = [STATUS.configChanged];
     if (before.whois !== next.whois) codes.push(next.whois === 'anyone' ? STATUS.nowNonAnonymous : STATUS.nowSemiAnonymous);
@@ -154,7 +164,23 @@ export async function ownerSet(ctx: Ctx, room: Room, from: string, query: Elemen
       if (affRank(effectiveAffiliation(ctx, room, occ.bare)) < affRank('member')) await removeOccupant(ctx, room, occ, { codes: [STATUS.membersOnly] });
     }
   }
-  return { result: [] };
+}
+
+/**
+ * An administrator's change from the CLI (`room-admin`), in the room's order like an owner's form:
+ * the settings onto the configuration the actor holds, or destroy with the reason (§10.9).
+ */
+export async function adminAction(ctx: Ctx, room: Room, action: RoomAdminAction): Promise<void> {
+  // The CLI may have created the room after this actor last read it (it writes the store directly).
+  if (!room.exists) Object.assign(room, await loadRoom(ctx, room.jid));
+  if (!room.exists) return; // gone meanwhile: the CLI reads the store and says so
+  if (action.op === 'destroy') return destroyRoom(ctx, room, undefined, action.reason);
+  const next = applyRoomSettings(room.config as unknown as Record<string, unknown>, action.settings);
+  if (typeof next === 'string') {
+    ctx.env.log.warn('room settings refused', { room: room.jid, problem: next }); // the CLI checked them first
+    return;
+  }
+  await changeConfig(ctx, room, configFrom(next, room.jid.slice(0, room.jid.indexOf('@')), ctx.opts.maxOccupants));
 }
 
 /** §10.9: every occupant is told (with the alternate venue and reason), then the room is gone. */

@@ -13,7 +13,8 @@ import { onGroupchat, onPrivate, onUserMessage } from './messages.ts';
 import { MUC } from './ns.ts';
 import { leave, onPresence, type Outcome } from './occupants.ts';
 import type { Ctx, MucOptions } from './options.ts';
-import { ownerGet, ownerSet } from './owner.ts';
+import type { MucMetrics } from './metrics.ts';
+import { adminAction, ownerGet, ownerSet } from './owner.ts';
 import { registerGet, registerSet, reservedNick } from './register.ts';
 import { isRequestForm, onVoiceForm } from './voice.ts';
 import { type ChatState, occupantOf, type Room } from './state.ts';
@@ -124,12 +125,13 @@ async function serviceStanza(ctx: Ctx, s: Element, origin: Origin | undefined): 
   ctx.env.fail(s, origin, 'service-unavailable');
 }
 
-export function roomBehaviour(opts: MucOptions): RoomBehaviour<ChatState> {
+export function roomBehaviour(opts: MucOptions, metrics: MucMetrics | null = null): RoomBehaviour<ChatState> {
   const now = opts.now ?? Date.now;
   const filter = opts.contentFilter ? { maxBodyChars: opts.contentFilter.maxBodyChars, words: wordPattern(opts.contentFilter.words) } : null;
-  const ctxOf = (env: ChatroomEnv, own: ChatroomContext): Ctx => ({ env, opts, own, now, filter });
+  const ctxOf = (env: ChatroomEnv, own: ChatroomContext): Ctx => ({ env, opts, own, now, filter, metrics });
   const noWrite: ChatroomContext = { owned: () => undefined };
   return {
+    observe: metrics ? (states) => metrics.observe(states) : undefined,
     async activate(env, key) {
       if (!key.includes('@')) return { kind: 'service' };
       return loadRoom(ctxOf(env, noWrite), key);
@@ -145,6 +147,7 @@ export function roomBehaviour(opts: MucOptions): RoomBehaviour<ChatState> {
         await leave(ctx, room, msg.jid, msg.conn);
         return;
       }
+      if (msg.kind === 'room-admin') return adminAction(ctx, room, msg.action);
       if (msg.kind !== 'stanza') return;
       const s = msg.stanza;
       if (s.name === 'presence') return failWith(ctx, s, msg.origin, await onPresence(ctx, room, s, msg.origin, nickOf(s.attr('to'))));

@@ -150,12 +150,17 @@ function skeletonOf(o: Occupant): string {
  * without case), so nobody takes "Аlice" (Cyrillic A) or "ALICE" next to Alice.
  */
 export function nickTakenByOther(room: Room, nick: string, bare: string): boolean {
+  return nickClash(room, nick, bare) !== null;
+}
+
+/** Why `nick` is not for `bare`: another user's nickname itself, or a look-alike of one (UTS #39 skeleton); null when free. */
+export function nickClash(room: Room, nick: string, bare: string): 'nickname-conflict' | 'lookalike' | null {
   const o = room.occupants.get(nick);
-  if (o && o.bare !== bare) return true;
+  if (o && o.bare !== bare) return 'nickname-conflict';
+  const reserved = [...room.affiliations].filter(([jid, a]) => jid !== bare && a.nick !== null && a.affiliation !== 'outcast');
+  if (reserved.some(([, a]) => a.nick === nick)) return 'nickname-conflict';
   const wanted = caselessSkeleton(nick);
-  for (const other of room.occupants.values()) if (other.bare !== bare && skeletonOf(other) === wanted) return true;
-  for (const [jid, a] of room.affiliations) {
-    if (jid !== bare && a.nick !== null && a.affiliation !== 'outcast' && (a.nick === nick || caselessSkeleton(a.nick) === wanted)) return true;
-  }
-  return false;
+  for (const other of room.occupants.values()) if (other.bare !== bare && skeletonOf(other) === wanted) return 'lookalike';
+  if (reserved.some(([, a]) => caselessSkeleton(a.nick!) === wanted)) return 'lookalike';
+  return null;
 }

@@ -180,6 +180,11 @@ export class ActorHost<S, M, R> {
     return this.actors.size;
   }
 
+  /** The states of the actors activated now (for gauges computed from actor state). */
+  *states(): IterableIterator<S> {
+    for (const a of this.actors.values()) if (a.state !== undefined) yield a.state;
+  }
+
   /**
    * Refuse every queued (not yet running) message of the matching keys with `reason()` and drop
    * their cached state: used when a shard is lost, so senders retry at the new owner at once

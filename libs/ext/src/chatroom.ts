@@ -52,6 +52,8 @@ export interface ChatroomContext {
 export interface RoomBehaviour<S = unknown> {
   activate(env: ChatroomEnv, key: string): Promise<S>;
   handle(env: ChatroomEnv, state: S, msg: ActorRequest, key: string, ctx: ChatroomContext): Promise<void>;
+  /** Called once by the host with a view of the states its actors hold now (for gauges: rooms, occupants). */
+  observe?(states: () => Iterable<S>): void;
 }
 
 export interface ChatroomContribution {

@@ -27,7 +27,12 @@ export type ActorRequest =
    */
   | { kind: 'presence-interest'; key: string; subscriber: InterestedResource; on: boolean }
   /** An edge got a tree delivery of publisher `key` naming connections it does not hold. */
-  | { kind: 'presence-stale'; key: string; edge: string; conns: string[] };
+  | { kind: 'presence-stale'; key: string; edge: string; conns: string[] }
+  /** An administrator's change to room `key` (`parley room config|destroy`), applied by the room's actor. */
+  | { kind: 'room-admin'; key: string; action: RoomAdminAction };
+
+/** What `room-admin` asks of a room: key=value settings (the CLI's), or destroy with a reason. */
+export type RoomAdminAction = { op: 'config'; settings: string[] } | { op: 'destroy'; reason?: string };
 
 export interface InterestedResource {
   jid: string;

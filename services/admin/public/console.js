@@ -178,6 +178,7 @@ async function loadCluster() {
     cell(tr, p.roles.join(', '));
     cell(tr, p.shards.session ?? '');
     cell(tr, p.shards.presence ?? '');
+    cell(tr, p.shards.chatroom ?? '');
     cell(tr, p.connections ?? '');
   });
   fill($('#edges'), c.edges, (tr, e) => {

@@ -1,12 +1,12 @@
 // What the admin can know about the running system: processes and their roles (shard-lease
-// memberships and edge heartbeats), shards owned per process, edges and their connection counts
+// memberships and edge heartbeats), shards owned per process and actor service (session, presence, chatroom), edges and their connection counts
 // (location entries). Embedded mode is one process that owns every shard.
 import type { LeaseStore } from '@parley/actor';
 import type { LocationService } from '@parley/location';
 import type { Store } from '@parley/store';
 import { SHARD_COUNT } from '@parley/subjects';
 
-export const ACTOR_SERVICES = ['session', 'presence'] as const;
+export const ACTOR_SERVICES = ['session', 'presence', 'chatroom'] as const;
 
 export interface ProcessView {
   id: string;
@@ -72,8 +72,9 @@ export function clusterView(o: ClusterViewOptions): ClusterView {
         const p = proc(o.self.id);
         p.roles.push(...o.self.roles);
         for (const service of ACTOR_SERVICES) {
-          p.shards[service] = SHARD_COUNT;
-          unownedShards[service] = 0;
+          const runs = o.self.roles.includes(service);
+          if (runs) p.shards[service] = SHARD_COUNT;
+          unownedShards[service] = runs ? 0 : SHARD_COUNT;
         }
       }
       const edgeIds = [...new Set([...live, ...perEdge.keys()])].sort();

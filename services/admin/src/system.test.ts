@@ -27,11 +27,12 @@ describe('cluster view', () => {
     assert.equal(r.body.mode, 'embedded');
     assert.equal(r.body.online, 1);
     assert.equal(r.body.accounts, 1);
-    assert.deepEqual(r.body.processes, [{ id: 'e1', roles: ['edge', 'session', 'presence', 'admin'], shards: { session: 64, presence: 64 }, connections: 1 }]);
+    assert.deepEqual(r.body.processes, [{ id: 'e1', roles: ['edge', 'session', 'presence', 'chatroom', 'admin'], shards: { session: 64, presence: 64, chatroom: 64 }, connections: 1 }]);
+    assert.deepEqual(r.body.unownedShards, { session: 0, presence: 0, chatroom: 0 });
     assert.deepEqual(r.body.edges, [{ id: 'e1', connections: 1, live: true }]);
   });
 
-  test('cluster mode shows each process with its roles and shards from the leases, and unowned shards', async () => {
+  test('cluster mode shows each process with its roles and shards (session, presence, chatroom) from the leases, and unowned shards', async () => {
     const leases = new MemoryLeaseStore();
     const c = await adminFixture({ leases });
     try {
@@ -39,18 +40,23 @@ describe('cluster view', () => {
       await leases.join('presence', 'p1', 60_000);
       await leases.join('session', 'p2', 60_000);
       await leases.join('admin', 'adm', 60_000);
+      // Two chatroom processes sharing the room actors, a few shards not yet taken over.
+      await leases.join('chatroom', 'c1', 60_000);
+      await leases.join('chatroom', 'p2', 60_000);
+      for (let s = 0; s < 62; s++) await leases.acquire('chatroom', s, s % 2 ? 'c1' : 'p2', 60_000);
       for (let s = 0; s < 64; s++) await leases.acquire('session', s, s < 40 ? 'p1' : 'p2', 60_000);
       for (let s = 0; s < 60; s++) await leases.acquire('presence', s, 'p1', 60_000);
       await c.online(`x@${DOMAIN}/1`, 'c1', 'e1');
       await c.online(`y@${DOMAIN}/1`, 'c2', 'e1');
       const r = await c.call('GET', '/api/cluster', { token: await c.token('read-only') });
       assert.equal(r.body.mode, 'cluster');
-      assert.deepEqual(r.body.unownedShards, { session: 0, presence: 4 });
+      assert.deepEqual(r.body.unownedShards, { session: 0, presence: 4, chatroom: 2 });
       assert.deepEqual(r.body.processes, [
         { id: 'adm', roles: ['admin'], shards: {} },
+        { id: 'c1', roles: ['chatroom'], shards: { chatroom: 31 } },
         { id: 'e1', roles: ['edge'], shards: {}, connections: 2 },
         { id: 'p1', roles: ['session', 'presence'], shards: { session: 40, presence: 60 } },
-        { id: 'p2', roles: ['session'], shards: { session: 24 } },
+        { id: 'p2', roles: ['session', 'chatroom'], shards: { session: 24, chatroom: 31 } },
       ]);
     } finally {
       await c.close();

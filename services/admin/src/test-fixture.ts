@@ -52,7 +52,7 @@ export async function adminFixture(opts: { sql?: Sql; leases?: LeaseStore } = {}
       return undefined;
     });
   }
-  const cluster = clusterView({ domain: DOMAIN, location, store, ...(opts.leases ? { leases: opts.leases } : { self: { id: 'e1', roles: ['edge', 'session', 'presence', 'admin'] } }) });
+  const cluster = clusterView({ domain: DOMAIN, location, store, ...(opts.leases ? { leases: opts.leases } : { self: { id: 'e1', roles: ['edge', 'session', 'presence', 'chatroom', 'admin'] } }) });
   const admin = buildAdminService({ config, log: silentLogger, store, location, bus, cluster, tls: null, version: 'test' });
   await admin.app.ready();
   const tokens = tokenRepo(sql);

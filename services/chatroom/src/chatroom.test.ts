@@ -4,12 +4,23 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { muc } from '@parley/extensions';
+import { Registry } from 'prom-client';
 import { actorWorldPerFile, DOMAIN, errorCondition, ROOM_SERVICE, type Resource, type Scene } from '../../../tests/harness/actors.ts';
 
 let clock = 1_000_000;
+const registry = new Registry();
 const world = actorWorldPerFile([
-  muc({ service: ROOM_SERVICE, creators: 'local', admins: [`root@${DOMAIN}`], maxRoomsPerUser: 2, historySize: 5, maxOccupants: 50, occupantRate: 8, roomRate: 1000, now: () => clock, archive: { defaultPage: 10, maxPage: 50 } }),
+  muc({ service: ROOM_SERVICE, creators: 'local', admins: [`root@${DOMAIN}`], maxRoomsPerUser: 2, historySize: 5, maxOccupants: 50, occupantRate: 8, roomRate: 1000, now: () => clock, archive: { defaultPage: 10, maxPage: 50 }, registry }),
 ]);
+
+/** One sample of a metric (label values as given; histogram: `suffix` `_count`/`_sum`). */
+async function sample(name: string, labels: Record<string, string> = {}, suffix = ''): Promise<number> {
+  const m = registry.getSingleMetric(name);
+  assert.ok(m, `${name} is registered`);
+  const { values } = await m.get();
+  const v = values.find((x) => (x as { metricName?: string }).metricName === `${name}${suffix}` || (suffix === '' && !(x as { metricName?: string }).metricName) ? Object.entries(labels).every(([k, l]) => x.labels[k] === l) : false);
+  return v?.value ?? 0;
+}
 
 const MUC = 'http://jabber.org/protocol/muc';
 const USER = 'http://jabber.org/protocol/muc#user';
@@ -299,6 +310,25 @@ describe('room archives (XEP-0313 §5.1.2)', () => {
     assert.equal((await roomQuery(s, room, owner, '<x xmlns="jabber:x:data" type="submit"><field var="mood"><value>x</value></field></x>')).error, 'bad-request');
   });
 
+  test('a kicked user may still read a public room’s archive during the rejoin cooldown (a kick is not a ban); a banned one may not', async () => {
+    const s = world.scene();
+    const e = s.edge('e');
+    const owner = await s.online(await s.account('kaown'), 'r', e);
+    const kidBare = await s.account('kakid');
+    const kid = await s.online(kidBare, 'r', e);
+    const room = await opened(s, owner, 'o', { persistentroom: '1' });
+    await enter(s, room, kid, 'kid');
+    await say(s, room, owner, 'before the kick');
+    await s.stanza('chatroom', room, `<iq xmlns="jabber:client" type="set" id="k" to="${room}"><query xmlns="http://jabber.org/protocol/muc#admin"><item nick="kid" role="none"/></query></iq>`, owner);
+    s.forget();
+    await enter(s, room, kid, 'kid');
+    assert.equal(lastError(s, kid), 'forbidden', 'the cooldown keeps the kicked user out of the room');
+    // XEP-0045 §8.2 vs §9.1: a kick ends the visit, a ban the access; the archive follows the ban only (as in Prosody and ejabberd).
+    assert.deepEqual((await roomQuery(s, room, kid)).bodies, ['before the kick']);
+    await s.stanza('chatroom', room, `<iq xmlns="jabber:client" type="set" id="b" to="${room}"><query xmlns="http://jabber.org/protocol/muc#admin"><item jid="${kidBare}" affiliation="outcast"/></query></iq>`, owner);
+    assert.equal((await roomQuery(s, room, kid)).error, 'forbidden');
+  });
+
   test('who may read: not an outcast, only members of a members-only room; a temporary room keeps nothing', async () => {
     const s = world.scene();
     const e = s.edge('e');
@@ -366,5 +396,54 @@ describe('confusable nicknames (issue 8 §4, UTS #39)', () => {
     s.forget();
     await enter(s, room, alicePad, 'A1ice'); // her own second resource: no impostor
     assert.equal(s.received(alicePad).some((p) => p.attr('from') === `${room}/A1ice` && p.attr('type') === undefined), true);
+  });
+});
+
+describe('metrics', () => {
+  test('the chatroom metrics move: rooms, occupants, groupchat and its fan-out, refusals by reason, archive writes and queries', async () => {
+    const s = world.scene();
+    const [e1, e2] = [s.edge('m1'), s.edge('m2')];
+    const before = {
+      rooms: await sample('parley_muc_rooms_active'),
+      occupants: await sample('parley_muc_occupants'),
+      groupchat: await sample('parley_muc_groupchat_messages_total'),
+      fanCount: await sample('parley_muc_groupchat_bus_messages', {}, '_count'),
+      fanSum: await sample('parley_muc_groupchat_bus_messages', {}, '_sum'),
+      writes: await sample('parley_muc_archive_writes_total'),
+      queries: await sample('parley_muc_archive_queries_total'),
+    };
+    const refused = async (reason: string) => sample('parley_muc_refused_total', { reason });
+    const refusedBefore = Object.fromEntries(await Promise.all(['rate-limit', 'nickname-conflict', 'lookalike', 'members-only', 'banned', 'kicked'].map(async (r) => [r, await refused(r)] as const)));
+    const owner = await s.online(await s.account('mown'), 'r', e1);
+    const guest = await s.online(await s.account('mguest'), 'r', e2);
+    const room = await opened(s, owner, 'Owner', { persistentroom: '1' });
+    await enter(s, room, guest, 'guest');
+    assert.equal(await sample('parley_muc_rooms_active'), before.rooms + 1);
+    assert.equal(await sample('parley_muc_occupants'), before.occupants + 2);
+    clock += 60_000;
+    await s.stanza('chatroom', room, `<message xmlns="jabber:client" type="groupchat" to="${room}"><body>counted</body></message>`, owner);
+    assert.equal(await sample('parley_muc_groupchat_messages_total'), before.groupchat + 1);
+    assert.equal(await sample('parley_muc_groupchat_bus_messages', {}, '_count'), before.fanCount + 1);
+    assert.equal(await sample('parley_muc_groupchat_bus_messages', {}, '_sum'), before.fanSum + 2, 'two edges hold occupants: two bus messages');
+    assert.equal(await sample('parley_muc_archive_writes_total'), before.writes + 1);
+    await s.stanza('chatroom', room, `<iq xmlns="jabber:client" type="set" id="mq" to="${room}"><query xmlns="urn:xmpp:mam:2" queryid="mq"/></iq>`, guest);
+    assert.equal(await sample('parley_muc_archive_queries_total'), before.queries + 1);
+    // Refusals, one per reason.
+    const other = await s.online(await s.account('mother'), 'r', e2);
+    await enter(s, room, other, 'guest');
+    await enter(s, room, other, 'gu\u0435st'); // a Cyrillic е
+    for (let i = 0; i < 3; i++) await s.stanza('chatroom', room, `<message xmlns="jabber:client" type="groupchat" to="${room}"><body>fast ${i}</body></message>`, guest);
+    const ADMIN = 'http://jabber.org/protocol/muc#admin';
+    await s.stanza('chatroom', room, `<iq xmlns="jabber:client" type="set" id="k" to="${room}"><query xmlns="${ADMIN}"><item nick="guest" role="none"/></query></iq>`, owner);
+    await enter(s, room, guest, 'back');
+    await s.stanza('chatroom', room, `<iq xmlns="jabber:client" type="set" id="b" to="${room}"><query xmlns="${ADMIN}"><item jid="${other.jid.slice(0, other.jid.indexOf('/'))}" affiliation="outcast"/></query></iq>`, owner);
+    await enter(s, room, other, 'again');
+    const closed = await opened(s, owner, 'Owner', { membersonly: '1' });
+    await enter(s, closed, other, 'knock');
+    for (const [reason, n] of Object.entries({ 'nickname-conflict': 1, lookalike: 1, 'rate-limit': 1, kicked: 1, banned: 1, 'members-only': 1 })) {
+      assert.equal(await refused(reason), refusedBefore[reason]! + n, reason);
+    }
+    // The kicked guest left: one room with one occupant fewer.
+    assert.equal(await sample('parley_muc_occupants'), before.occupants + 2);
   });
 });

@@ -46,13 +46,14 @@ export function createChatroomHost(deps: ChatroomDeps): ActorHost<unknown, Actor
       return kept;
     },
   };
-  return new ActorHost<unknown, ActorRequest, void>(
+  const host = new ActorHost<unknown, ActorRequest, void>(
     {
       activate: async (key) => (room ? room.activate(env, key) : null),
       handle: async (state, msg, key, ctx) => {
         if (!room) {
           // No module provides rooms: RFC 6120 §8.3.3.19.
           if (msg.kind === 'stanza') out.fail(msg.stanza, msg.origin, 'service-unavailable', 'chatrooms are not enabled');
+          if (msg.kind === 'room-admin') throw new Error('chatrooms are not enabled'); // the CLI must not take it as applied
           return;
         }
         const fence = ctx.fence;
@@ -65,6 +66,8 @@ export function createChatroomHost(deps: ChatroomDeps): ActorHost<unknown, Actor
     },
     { onError: (err, key) => log.error('chatroom actor failure', { err, key }) },
   );
+  room?.observe?.(() => host.states());
+  return host;
 }
 
 /** One wiring function per service (STYLE.md §9): the extension modules come in `deps.modules`. */

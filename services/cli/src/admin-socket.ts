@@ -3,14 +3,16 @@
 import { existsSync, unlinkSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
+import type { Bus } from '@parley/bus';
 import type { ParleyConfig } from '@parley/config';
 import type { Logger } from '@parley/log';
 import type { Store } from '@parley/store';
+import type { WireMessage } from '@parley/wire';
 import Fastify from 'fastify';
 import { listUsers, UserError, usernameOf } from '@parley/admin';
 import { auditedCommands } from './audited.ts';
 import { signInRoutes } from './signins.ts';
-import { mountRoomRoutes, storeRoomOps } from './rooms.ts';
+import { mountRoomRoutes, roomActorsOn, storeRoomOps } from './rooms.ts';
 
 export interface AdminSocket {
   close(): Promise<void>;
@@ -20,7 +22,8 @@ function adminSocketPath(dataDir: string): string {
   return join(dataDir, 'admin.sock');
 }
 
-export async function startAdminSocket(deps: { config: ParleyConfig; store: Store; log: Logger; unlock?: (user: string) => Promise<void> }): Promise<AdminSocket> {
+/** `bus`: the running server's, so `parley room config|destroy` reach the room actors. */
+export async function startAdminSocket(deps: { config: ParleyConfig; store: Store; log: Logger; unlock?: (user: string) => Promise<void>; bus?: Bus<WireMessage> }): Promise<AdminSocket> {
   const { config, store } = deps;
   const path = adminSocketPath(config.dataDir);
   if (existsSync(path)) unlinkSync(path); // we hold the data-dir lock, so it is stale
@@ -62,7 +65,7 @@ export async function startAdminSocket(deps: { config: ParleyConfig; store: Stor
       passwordPattern: req.body.passwordPattern ?? '',
     }),
   );
-  mountRoomRoutes(app, storeRoomOps(store, config));
+  mountRoomRoutes(app, storeRoomOps(store, config, deps.bus ? roomActorsOn(deps.bus) : undefined));
   await app.listen({ path });
   return { close: () => app.close() };
 }

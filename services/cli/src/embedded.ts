@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildAdminService, clusterView, addUser } from '@parley/admin';
-import { LocalBus } from '@parley/bus';
+import { type Bus, LocalBus } from '@parley/bus';
 import { buildEdgeService, loadTlsMaterial } from '@parley/edge';
 import { MemoryLocation } from '@parley/location';
 import { createLogger, type Logger } from '@parley/log';
@@ -40,6 +40,8 @@ export interface EmbeddedServer {
   /** Lift a brute-force lock (`parley user unlock`). */
   unlockAccount(username: string): Promise<void>;
   pids: number[];
+  /** The in-process bus between the services (tests reach actors through it, like the admin socket does). */
+  bus: Bus<WireMessage>;
   stop(): Promise<void>;
 }
 
@@ -104,7 +106,7 @@ export async function startEmbedded(overrides: EmbeddedOverrides = {}, env: Node
     });
     const ports = { ...edgePorts, admin: (await adminService.start()).port };
     let admin: AdminSocket | null = null;
-    if (!inMemory) admin = await startAdminSocket({ config, store, log, unlock: (u) => edge.unlockAccount(u) });
+    if (!inMemory) admin = await startAdminSocket({ config, store, log, unlock: (u) => edge.unlockAccount(u), bus });
     ready = true;
     log.info('parley started', {
       domain: config.domain,
@@ -125,6 +127,7 @@ export async function startEmbedded(overrides: EmbeddedOverrides = {}, env: Node
       ports,
       fingerprint: tls.fingerprint,
       store,
+      bus,
       pids: [process.pid],
       addUser: async (username, password) => {
         await addUser(store, config, username, password);

@@ -14,7 +14,7 @@ import { unlockAccount } from '@parley/edge';
 import { RedisFailureLedger } from '@parley/ratelimit';
 import { type AuditedCommands, auditedCommands } from './audited.ts';
 import { signInCommand } from './signins.ts';
-import { type RoomOps, socketRoomOps, storeRoomOps } from './rooms.ts';
+import { type RoomOps, socketRoomOps, storeRoomOps, withClusterRoomActors } from './rooms.ts';
 
 const USAGE = `Usage: parley <command> [options]
 
@@ -37,7 +37,8 @@ Commands:
                                      archive (XEP-0313 room archive; default: on when persistent)
   room list                          list chatrooms with their occupants
   room config <room> [key=value …]   show or change a chatroom's settings
-  room destroy <room>                remove a chatroom with its history and archive
+  room destroy <room> [--reason R]   remove a chatroom with its history and archive; its occupants are
+                                     told (with the reason) when the server runs
   user unlock <jid>                  lift a temporary lock after failed logins and forget the failures
   user history <jid> [--limit N]     the account's sign-ins, most recent first (time, address, client,
                                      resource, mechanism, result)
@@ -81,6 +82,7 @@ async function main(argv: string[]): Promise<number> {
       ttl: { type: 'string' },
       client: { type: 'string' },
       owner: { type: 'string' },
+      reason: { type: 'string' },
       limit: { type: 'string' },
       'multi-login': { type: 'string' },
       'idle-timeout': { type: 'string' },
@@ -319,10 +321,13 @@ async function user(config: ParleyConfig, sub: string | undefined, arg: string |
   }
 }
 
-async function room(config: ParleyConfig, sub: string | undefined, arg: string | undefined, settings: string[], values: Values & { owner?: string }): Promise<number> {
+async function room(config: ParleyConfig, sub: string | undefined, arg: string | undefined, settings: string[], values: Values & { owner?: string; reason?: string }): Promise<number> {
   // The embedded server owns its PGlite database while it runs: then its admin socket does the work.
   const remote = serverHoldsDatabase(config) ? socketRoomOps((method, path, body) => callAdminSocket(config.dataDir, method, path, body)) : null;
-  const run = <T>(fn: (ops: RoomOps) => Promise<T>): Promise<T> => (remote ? fn(remote) : withCommands(config, (_c, s) => fn(storeRoomOps(s, config))));
+  // Cluster mode: config and destroy reach the room actors over NATS (when a chatroom process runs).
+  const actorsNeeded = !remote && config.natsUrl && (sub === 'config' || sub === 'destroy');
+  const run = <T>(fn: (ops: RoomOps) => Promise<T>): Promise<T> =>
+    remote ? fn(remote) : withCommands(config, (_c, s) => (actorsNeeded ? withClusterRoomActors(config, (actors) => fn(storeRoomOps(s, config, actors))) : fn(storeRoomOps(s, config))));
   const need = () => {
     if (!arg) throw new UsageError(`parley room ${sub} needs a room name`);
     return arg;
@@ -344,7 +349,7 @@ async function room(config: ParleyConfig, sub: string | undefined, arg: string |
       return 0;
     }
     case 'destroy': {
-      const jid = await run((ops) => ops.destroy(need()));
+      const jid = await run((ops) => ops.destroy(need(), values.reason));
       process.stdout.write(`destroyed ${jid}\n`);
       return 0;
     }

@@ -1,13 +1,18 @@
 // `parley room create|list|destroy|config`: the administrators' way to manage chatrooms (issue 8:
 // rooms are created by administrators by default). Works on the database: directly when no server
-// holds it, through the running embedded server's admin socket otherwise (docs/decisions/0005). A
-// room's actor re-reads a room it did not know when someone enters it, and a changed room when it
-// next activates.
+// holds it, through the running embedded server's admin socket otherwise (docs/decisions/0005).
+// Configuration changes and destroys go through the room's actor whenever a chatroom service runs
+// (embedded, or over NATS in cluster mode), so they apply at once and occupants are told; a room
+// created here is read by its actor when someone enters it.
 import { UserError } from '@parley/admin';
 import { chatroomDomain, type ParleyConfig } from '@parley/config';
-import { defaultRoomConfig } from '@parley/extensions';
+import { HandOffError, requestWithRetry } from '@parley/actor';
+import { type Bus, connectNatsBus } from '@parley/bus';
+import { applyRoomSettings, defaultRoomConfig } from '@parley/extensions';
 import { tryParseJid } from '@parley/jid';
 import type { Store } from '@parley/store';
+import { actorShardSubject, SHARD_COUNT, shardOf } from '@parley/subjects';
+import { decodeWire, encodeWire, type RoomAdminAction, type WireMessage } from '@parley/wire';
 import type { FastifyInstance } from 'fastify';
 
 /** A refused room command: the CLI prints its message, the admin socket answers 400 with it. */
@@ -22,35 +27,57 @@ export function roomJid(config: ParleyConfig, arg: string): string {
   return jid.toString();
 }
 
-const BOOL = new Set(['persistent', 'public', 'membersOnly', 'moderated', 'allowInvites', 'changeSubject', 'archive']);
-const TEXT = new Set(['name', 'description']);
-
 /** key=value settings onto a room configuration (the muc module's RoomConfig fields). */
 export function applySettings(current: Record<string, unknown>, settings: string[]): Record<string, unknown> {
-  const next = { ...current };
-  for (const s of settings) {
-    const eq = s.indexOf('=');
-    if (eq < 1) throw new RoomCommandError(`${s}: use key=value`);
-    const key = s.slice(0, eq);
-    const value = s.slice(eq + 1);
-    if (BOOL.has(key)) {
-      if (value !== 'true' && value !== 'false') throw new RoomCommandError(`${key} is true or false`);
-      next[key] = value === 'true';
-    } else if (TEXT.has(key)) next[key] = value;
-    else if (key === 'password') next.password = value === '' ? null : value;
-    else if (key === 'maxUsers') {
-      const n = Number(value);
-      if (!Number.isInteger(n) || n < 1) throw new RoomCommandError('maxUsers is a positive integer');
-      next.maxUsers = n;
-    } else if (key === 'whois') {
-      if (value !== 'moderators' && value !== 'anyone') throw new RoomCommandError('whois is moderators or anyone');
-      next.whois = value;
-    } else if (key === 'allowPm') {
-      if (!['anyone', 'participants', 'moderators', 'none'].includes(value)) throw new RoomCommandError('allowPm is anyone, participants, moderators or none');
-      next.allowPm = value;
-    } else throw new RoomCommandError(`unknown room setting ${key}`);
-  }
+  const next = applyRoomSettings(current, settings);
+  if (typeof next === 'string') throw new RoomCommandError(next);
   return next;
+}
+
+/**
+ * Hands an administrator's change to the room's actor, when a chatroom service runs: resolves true
+ * once the actor applied it, false when no chatroom service answers (then the store is changed directly).
+ */
+export type RoomActors = (room: string, action: RoomAdminAction) => Promise<boolean>;
+
+/** The room actors of the chatroom service on `bus` (the embedded server's, or the cluster's over NATS). */
+export function roomActorsOn(bus: Bus<WireMessage>): RoomActors {
+  return async (room, action) => {
+    const subject = actorShardSubject('chatroom', shardOf(room, SHARD_COUNT));
+    try {
+      // A few quick attempts ride out a shard changing owner; `no-responders` after them means no chatroom service runs.
+      const reply = await requestWithRetry(bus, subject, { kind: 'room-admin', key: room, action }, { attempts: 3, timeoutMs: 10_000 });
+      if (!reply.ok) throw new RoomCommandError(`the chatroom service refused: ${reply.text ?? reply.condition}`);
+      return true;
+    } catch (err) {
+      if (err instanceof HandOffError && err.last === 'no-responders') return false;
+      throw err;
+    }
+  };
+}
+
+/**
+ * Cluster mode: the room actors over NATS for the length of one command; without a reachable NATS
+ * (nothing runs) the command works on the store alone.
+ */
+export async function withClusterRoomActors<T>(config: ParleyConfig, fn: (actors: RoomActors | undefined) => Promise<T>): Promise<T> {
+  let bus: Bus<WireMessage> | null = null;
+  try {
+    bus = await connectNatsBus<WireMessage>({
+      url: config.natsUrl!,
+      codec: { encode: encodeWire, decode: decodeWire },
+      name: 'parley-cli',
+      subjectPrefix: config.clusterName,
+      tls: config.natsCaFile || config.natsCertFile ? { caFile: config.natsCaFile ?? undefined, certFile: config.natsCertFile ?? undefined, keyFile: config.natsKeyFile ?? undefined } : undefined,
+    });
+  } catch {
+    bus = null; // NATS is down, so no chatroom service runs either
+  }
+  try {
+    return await fn(bus ? roomActorsOn(bus) : undefined);
+  } finally {
+    await bus?.close();
+  }
 }
 
 export async function createRoomCommand(store: Store, config: ParleyConfig, arg: string, owner: string | undefined, settings: string[]): Promise<string> {
@@ -74,18 +101,27 @@ export async function listRoomsCommand(store: Store, config: ParleyConfig): Prom
   });
 }
 
-export async function destroyRoomCommand(store: Store, config: ParleyConfig, arg: string): Promise<string> {
+/** XEP-0045 §10.9: through the room's actor when one runs (occupants are told, with `reason`), else in the store. */
+export async function destroyRoomCommand(store: Store, config: ParleyConfig, arg: string, reason?: string, actors?: RoomActors): Promise<string> {
   const jid = roomJid(config, arg);
+  if (!(await store.muc.getRoom(jid))) throw new RoomCommandError(`no room ${jid}`);
+  if (actors && (await actors(jid, { op: 'destroy', reason }))) return jid;
   if (!(await store.muc.deleteRoom(jid))) throw new RoomCommandError(`no room ${jid}`);
   return jid;
 }
 
-export async function configRoomCommand(store: Store, config: ParleyConfig, arg: string, settings: string[]): Promise<Record<string, unknown>> {
+/** §10.2: through the room's actor when one runs (in force at once, occupants told), else in the store. */
+export async function configRoomCommand(store: Store, config: ParleyConfig, arg: string, settings: string[], actors?: RoomActors): Promise<Record<string, unknown>> {
   const jid = roomJid(config, arg);
   const room = await store.muc.getRoom(jid);
   if (!room) throw new RoomCommandError(`no room ${jid}`);
   if (settings.length === 0) return room.config;
-  const next = applySettings(room.config, settings);
+  const next = applySettings(room.config, settings); // refused here, before anything changes
+  if (actors && (await actors(jid, { op: 'config', settings }))) {
+    const applied = await store.muc.getRoom(jid);
+    if (!applied) throw new RoomCommandError(`no room ${jid}`);
+    return applied.config;
+  }
   await store.muc.putRoom(jid, next);
   return next;
 }
@@ -95,15 +131,16 @@ export interface RoomOps {
   create(room: string, owner: string | undefined, settings: string[]): Promise<string>;
   list(): Promise<string[]>;
   config(room: string, settings: string[]): Promise<Record<string, unknown>>;
-  destroy(room: string): Promise<string>;
+  destroy(room: string, reason?: string): Promise<string>;
 }
 
-export function storeRoomOps(store: Store, config: ParleyConfig): RoomOps {
+/** The commands on `store`; config and destroy through the room actors when `actors` reach a chatroom service. */
+export function storeRoomOps(store: Store, config: ParleyConfig, actors?: RoomActors): RoomOps {
   return {
     create: (room, owner, settings) => createRoomCommand(store, config, room, owner, settings),
     list: () => listRoomsCommand(store, config),
-    config: (room, settings) => configRoomCommand(store, config, room, settings),
-    destroy: (room) => destroyRoomCommand(store, config, room),
+    config: (room, settings) => configRoomCommand(store, config, room, settings, actors),
+    destroy: (room, reason) => destroyRoomCommand(store, config, room, reason, actors),
   };
 }
 
@@ -116,7 +153,7 @@ export function socketRoomOps(call: Call): RoomOps {
     create: async (room, owner, settings) => String((await call('POST', '/rooms', { room, owner, settings })).jid),
     list: async () => (await call('GET', '/rooms')).rooms as string[],
     config: async (room, settings) => (await call('PUT', `${at(room)}/config`, { settings })).config as Record<string, unknown>,
-    destroy: async (room) => String((await call('DELETE', at(room))).jid),
+    destroy: async (room, reason) => String((await call('DELETE', `${at(room)}${reason === undefined ? '' : `?reason=${encodeURIComponent(reason)}`}`)).jid),
   };
 }
 
@@ -127,5 +164,5 @@ export function mountRoomRoutes(app: FastifyInstance, ops: RoomOps): void {
   app.post<{ Body: Body }>('/rooms', async (req) => ({ jid: await ops.create(String(req.body?.room ?? ''), req.body?.owner, settingsOf(req.body)) }));
   app.get('/rooms', async () => ({ rooms: await ops.list() }));
   app.put<{ Params: { room: string }; Body: Body }>('/rooms/:room/config', async (req) => ({ config: await ops.config(req.params.room, settingsOf(req.body)) }));
-  app.delete<{ Params: { room: string } }>('/rooms/:room', async (req) => ({ jid: await ops.destroy(req.params.room) }));
+  app.delete<{ Params: { room: string }; Querystring: { reason?: string } }>('/rooms/:room', async (req) => ({ jid: await ops.destroy(req.params.room, req.query.reason) }));
 }
