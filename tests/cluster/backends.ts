@@ -99,6 +99,26 @@ export class ServerProcess {
   }
 }
 
+/**
+ * CPU contention as on a shared 2-core machine: `n` busy loops (separate processes, so this test's
+ * own event loop keeps its timing) until the returned function stops them.
+ */
+export function busyLoops(n: number): () => Promise<void> {
+  const children = Array.from({ length: n }, () => spawn(process.execPath, ['-e', 'for (;;);'], { stdio: 'ignore' }));
+  return async () => {
+    await Promise.all(
+      children.map(
+        (c) =>
+          new Promise<void>((resolve) => {
+            if (c.exitCode !== null || c.signalCode !== null) return resolve();
+            c.once('exit', () => resolve());
+            c.kill('SIGKILL');
+          }),
+      ),
+    );
+  };
+}
+
 /** Servers and their temporary directory, removed together. */
 export class PrivateBackends {
   readonly dir = mkdtempSync(join(tmpdir(), 'parley-backends-'));

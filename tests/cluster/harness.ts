@@ -267,6 +267,30 @@ export class TestCluster {
     return rows.map((r) => r.stanza);
   }
 
+  /**
+   * Every delivery kept in an XEP-0198 outbox of this cluster's connections, and whether its edge
+   * wrote it to the client (it has a stream position) — diagnostics of where a message was lost.
+   */
+  async outboxed(): Promise<Array<{ xml: string; written: boolean }>> {
+    const out: Array<{ xml: string; written: boolean }> = [];
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${this.name}:*o:*`, 'COUNT', 500);
+      for (const k of keys) {
+        if ((await this.redis.type(k)) !== 'hash') continue;
+        const marks = await this.redis.hgetall(k.replace(/o:([^:]*)$/, 'os:$1'));
+        for (const [id, v] of Object.entries(await this.redis.hgetall(k))) out.push({ xml: v, written: id in marks });
+      }
+      cursor = next;
+    } while (cursor !== '0');
+    return out;
+  }
+
+  /** Log lines of every process matching `re`, each prefixed with the process name (diagnostics). */
+  logLines(re: RegExp): string[] {
+    return this.processes.flatMap((p) => p.logs.filter((l) => re.test(l)).map((l) => `${p.name}: ${l}`));
+  }
+
   private async dropKeys(): Promise<void> {
     let cursor = '0';
     do {

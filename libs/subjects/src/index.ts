@@ -52,7 +52,10 @@ export function allShards(): number[] {
   return Array.from({ length: SHARD_COUNT }, (_, i) => i);
 }
 
-/** Cluster-wide notices every process hears (no queue group), e.g. a privacy policy that changed. */
-export function controlSubject(topic: 'privacy'): string {
+/**
+ * Cluster-wide notices every process hears (no queue group): a privacy policy that changed, a
+ * process whose bus connection came back.
+ */
+export function controlSubject(topic: 'privacy' | 'bus'): string {
   return `parley.control.${token(topic, 'control topic')}`;
 }

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { announceResourceGone, clusterRetry, RedisLeaseStore, ShardManager } from '@parley/actor';
 import { type Bus, connectNatsBus } from '@parley/bus';
+import { controlSubject } from '@parley/subjects';
 import { chatroomDomain, type ParleyConfig } from '@parley/config';
 import { buildChatroomService } from '@parley/chatroom';
 import { buildEdgeService, type EdgeService, loadTlsMaterial } from '@parley/edge';
@@ -96,8 +97,11 @@ export async function startClusterProcess(config: ParleyConfig, roles: ClusterRo
         errors.inc({ backend: 'handler' });
         log.error('bus handler failed', { err, subject });
       },
+      onConnectionChange: (up, server) => (up ? log.warn('bus connection back', { server }) : log.warn('bus connection lost', { server })),
     });
     stops.push(() => bus.close());
+    // What this process published while disconnected may be lost: edges look for it (decision 0022).
+    bus.onReconnect(() => bus.publish(controlSubject('bus'), { kind: 'bus-reconnected', instance: instanceId }));
     // Commands fail within a few reconnect attempts instead of queueing for half a minute, and a
     // returning Redis is reconnected within half a second: heartbeats notice it and repair at once.
     const redisTls: RedisOptions = {
