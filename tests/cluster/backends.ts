@@ -1,8 +1,8 @@
 // Private backend servers for the tests that take a dependency away: each test starts its own
 // redis-server (or nats-server) from the Debian package on a free port in a temporary directory,
 // so killing and restarting it touches nobody else (the machine's shared servers stay untouched).
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer, connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,6 +50,8 @@ export class ServerProcess {
     private readonly args: string[],
     readonly port: number,
     private readonly cwd: string,
+    /** How `kill` ends it (SIGKILL unless the server needs its own crash signal) and as whom it runs. */
+    private readonly opts: { signal?: NodeJS.Signals; user?: { uid: number; gid: number }; ready?: () => Promise<void> } = {},
   ) {}
 
   get running(): boolean {
@@ -58,7 +60,7 @@ export class ServerProcess {
 
   async start(): Promise<void> {
     if (this.child) throw new Error(`${this.what} is already running`);
-    const child = spawn(this.command, this.args, { cwd: this.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(this.command, this.args, { cwd: this.cwd, stdio: ['ignore', 'pipe', 'pipe'], ...this.opts.user });
     const keep = (b: Buffer) => {
       this.output.push(...b.toString().split('\n').filter(Boolean));
       if (this.output.length > 200) this.output.splice(0, this.output.length - 100);
@@ -75,16 +77,17 @@ export class ServerProcess {
     child.once('error', (err) => this.output.push(`spawn failed: ${err.message}`));
     try {
       await waitListening(this.port, this.what);
+      await this.opts.ready?.();
     } catch (err) {
       throw new Error(`${(err as Error).message}\n${this.output.slice(-20).join('\n')}`);
     }
   }
 
-  /** kill -9: the server gets no chance to save or say goodbye. */
+  /** kill -9 (or the server's own crash signal): it gets no chance to save or say goodbye. */
   async kill(): Promise<void> {
     const c = this.child;
     if (!c) return;
-    c.kill('SIGKILL');
+    c.kill(this.opts.signal ?? 'SIGKILL');
     await this.exited;
     this.child = null;
   }
@@ -97,6 +100,16 @@ export class ServerProcess {
   logTail(lines = 20): string {
     return this.output.slice(-lines).join('\n');
   }
+}
+
+/** The newest Postgres server binaries Debian installed (`/usr/lib/postgresql/<version>/bin`). */
+function postgresBin(): string {
+  const root = '/usr/lib/postgresql';
+  const versions = readdirSync(root)
+    .filter((v) => /^\d+$/.test(v))
+    .sort((a, b) => Number(b) - Number(a));
+  if (!versions.length) throw new Error(`no Postgres server under ${root} (apt-get install postgresql)`);
+  return join(root, versions[0]!, 'bin');
 }
 
 /**
@@ -139,6 +152,39 @@ export class PrivateBackends {
   async nats(port: number, configFile?: string): Promise<ServerProcess> {
     const args = configFile ? ['-c', configFile] : ['-a', '127.0.0.1', '-p', String(port)];
     return this.add(new ServerProcess(`nats-server on ${port}`, 'nats-server', args, port, this.dir));
+  }
+
+  /**
+   * A Postgres cluster of its own (Debian's binaries, `initdb` into the temporary directory, trust
+   * authentication for `postgres` on 127.0.0.1, no fsync). `kill` is an immediate shutdown (SIGQUIT:
+   * the postmaster and its backends quit at once, crash recovery on the next start): a SIGKILL would
+   * leave backends holding its shared memory and the restart would refuse to run. As root it runs
+   * as the `postgres` user, which Postgres requires.
+   */
+  async postgres(): Promise<ServerProcess & { url: string }> {
+    const bin = postgresBin();
+    const port = await freePort();
+    const data = join(this.dir, `pg-${port}`);
+    mkdirSync(data, { mode: 0o700 });
+    let user: { uid: number; gid: number } | undefined;
+    if (process.getuid?.() === 0) {
+      user = { uid: Number(execFileSync('id', ['-u', 'postgres']).toString()), gid: Number(execFileSync('id', ['-g', 'postgres']).toString()) };
+      chmodSync(this.dir, 0o711);
+      chownSync(data, user.uid, user.gid);
+    }
+    execFileSync(join(bin, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8'], { stdio: 'ignore', ...user });
+    const args = ['-D', data, '-p', String(port), '-h', '127.0.0.1', '-k', data, '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'];
+    // It listens before it accepts sessions (startup, crash recovery): started means accepting them.
+    const ready = async () => {
+      const end = Date.now() + 20_000;
+      while (spawnSync(join(bin, 'pg_isready'), ['-q', '-h', '127.0.0.1', '-p', String(port)]).status !== 0) {
+        if (Date.now() > end) throw new Error(`postgres on ${port} did not accept sessions within 20 s`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    const server = new ServerProcess(`postgres on ${port}`, join(bin, 'postgres'), args, port, this.dir, { signal: 'SIGQUIT', user, ready });
+    await this.add(server);
+    return Object.assign(server, { url: `postgres://postgres@127.0.0.1:${port}/postgres` });
   }
 
   /** Any server process started and tracked here (killed on `stop`). */

@@ -5,15 +5,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { freePort, PrivateBackends, type ServerProcess } from './backends.ts';
+import { readyz } from './chaos.ts';
 import { type ClusterProcess, TestCluster, waitFor } from './harness.ts';
 
 const GRACE_MS = 1000;
-
-async function readyz(p: ClusterProcess): Promise<{ code: number; down: string[] }> {
-  const res = await fetch(`http://127.0.0.1:${p.opsPort}/readyz`, { signal: AbortSignal.timeout(5000) });
-  const body = (await res.json()) as { down?: string[] };
-  return { code: res.status, down: body.down ?? [] };
-}
 
 async function dependencyUp(p: ClusterProcess, dependency: string): Promise<number | undefined> {
   const text = await (await fetch(`http://127.0.0.1:${p.opsPort}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
