@@ -187,6 +187,31 @@ export class PrivateBackends {
     return Object.assign(server, { url: `postgres://postgres@127.0.0.1:${port}/postgres` });
   }
 
+  /**
+   * `size` nats-servers routed into one cluster (each soliciting routes to the others), with HTTP
+   * monitoring; resolves once every node has a route to every other. `url` lists every node, as an
+   * operator configures clients; `connections(node)` counts the clients a node holds now.
+   */
+  async natsCluster(size: number): Promise<{ nodes: ServerProcess[]; url: string; connections(node: ServerProcess): Promise<number> }> {
+    const ports = await Promise.all(Array.from({ length: size }, async () => ({ client: await freePort(), route: await freePort(), http: await freePort() })));
+    const routes = ports.map((p) => `nats://127.0.0.1:${p.route}`);
+    const nodes = await Promise.all(
+      ports.map((p, i) => {
+        const others = routes.filter((_, j) => j !== i).join(',');
+        const args = ['-a', '127.0.0.1', '-p', String(p.client), '-m', String(p.http), '--cluster_name', 'parley-test', '--cluster', routes[i]!, '--routes', others];
+        return this.add(new ServerProcess(`nats-server ${i + 1} on ${p.client}`, 'nats-server', args, p.client, this.dir));
+      }),
+    );
+    const monitor = new Map(nodes.map((n, i) => [n, ports[i]!.http]));
+    const varz = async (n: ServerProcess, what: 'routez' | 'varz') => (await (await fetch(`http://127.0.0.1:${monitor.get(n)}/${what}`, { signal: AbortSignal.timeout(3000) })).json()) as Record<string, number>;
+    const end = Date.now() + 15_000;
+    while (!(await Promise.all(nodes.map(async (n) => (await varz(n, 'routez')).num_routes! >= size - 1))).every(Boolean)) {
+      if (Date.now() > end) throw new Error(`the ${size} nats-servers did not all route to each other within 15 s`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return { nodes, url: ports.map((p) => `nats://127.0.0.1:${p.client}`).join(','), connections: async (n) => (await varz(n, 'varz')).connections ?? 0 };
+  }
+
   /** Any server process started and tracked here (killed on `stop`). */
   async add(server: ServerProcess): Promise<ServerProcess> {
     this.servers.push(server);

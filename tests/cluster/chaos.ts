@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { busyLoops, PrivateBackends, type ServerProcess } from './backends.ts';
 import { type ClusterProcess, type TestCluster, type URLS, waitFor } from './harness.ts';
-import { describeProblems, errorConditions, type Pair, type PairReport, recoveryAfter, report, settle, summary, withPairs } from './traffic.ts';
+import { describeProblems, errorConditions, maxLatency, type Pair, type PairReport, recoveryAfter, report, settle, summary, withPairs } from './traffic.ts';
 
 /** Traffic goes on this long after the kill: failover takes up to the lease TTL plus retries. */
 export const TRAFFIC_AFTER_KILL_MS = 10_000;
@@ -61,6 +61,8 @@ export interface Outage {
   /** Busy loops around the outage (CPU contention), none by default. */
   contention?: number;
   env?: Record<string, string>;
+  /** The server to take away, chosen once the cluster runs (default: the one `start` returned). */
+  victim?(): Promise<ServerProcess>;
   /** Runs while the server is down (started right after the kill); the outage lasts at least until it ends. */
   whileDown?(cluster: TestCluster): Promise<void>;
   /** More checks once delivery was checked. */
@@ -79,7 +81,9 @@ export async function outageUnderTraffic(t: { diagnostic(s: string): void }, o: 
   /** Stops the busy loops while they run. */
   const hogs: { stop: (() => Promise<void>) | null } = { stop: null };
   try {
-    const { server, urls } = await o.start(backends);
+    const started = await o.start(backends);
+    const { urls } = started;
+    let server = started.server;
     await withPairs({ edges: 2, sessions: 1, presences: 1, label, prefix: label.slice(0, 2), count: 6, befriend: true, urls, env: o.env }, async ({ cluster, pairs, traffic }) => {
       traffic.start();
       await waitFlowing(pairs);
@@ -88,6 +92,7 @@ export async function outageUnderTraffic(t: { diagnostic(s: string): void }, o: 
         hogs.stop = busyLoops(contention);
         await new Promise((r) => setTimeout(r, CONTENTION_BEFORE_MS));
       }
+      if (o.victim) server = await o.victim();
       await server.kill();
       try {
         await Promise.all([new Promise((r) => setTimeout(r, o.outageMs ?? OUTAGE_MS)), o.whileDown?.(cluster)]);
@@ -107,7 +112,7 @@ export async function outageUnderTraffic(t: { diagnostic(s: string): void }, o: 
 
       const rs = await report(pairs, async () => []);
       const recovery = recoveryAfter(pairs, back);
-      t.diagnostic(`${label}: ${summary(rs)} (${errorConditions(pairs)}); recovery ${recovery} ms after it returned`);
+      t.diagnostic(`${label}: ${summary(rs)} (${errorConditions(pairs)}); recovery ${recovery} ms after it returned; slowest delivery ${maxLatency(pairs)} ms`);
       if (rs.some((r) => r.lostAcked.length)) t.diagnostic(await whereLost(cluster, pairs, rs, back));
       assertDelivery(rs, cluster);
       // Nobody left, so nothing may wait in offline storage.

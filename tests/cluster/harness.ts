@@ -74,7 +74,7 @@ export interface ClusterOptions {
 
 /** TCP reachability of host:port of a URL, with the URL in the error. */
 async function reachable(url: string, defaultPort: number, what: string, env: string): Promise<void> {
-  const u = new URL(url);
+  const u = new URL(url.split(',')[0]!); // a list of servers (a NATS cluster): the first one
   const host = u.hostname || '127.0.0.1';
   const port = Number(u.port || defaultPort);
   await new Promise<void>((resolve, reject) => {
