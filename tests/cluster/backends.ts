@@ -2,10 +2,11 @@
 // redis-server (or nats-server) from the Debian package on a free port in a temporary directory,
 // so killing and restarting it touches nobody else (the machine's shared servers stay untouched).
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 
 /** A port free right now on 127.0.0.1 (the OS picks it; the caller binds it next). */
 export function freePort(): Promise<number> {
@@ -99,6 +100,28 @@ export class ServerProcess {
 
   logTail(lines = 20): string {
     return this.output.slice(-lines).join('\n');
+  }
+}
+
+/** One Redis command on a short-lived connection, its answer flattened to text (setup checks). */
+async function ask(port: number, command: string[]): Promise<string> {
+  const r = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 1 });
+  r.on('error', () => {});
+  try {
+    await r.connect();
+    return JSON.stringify(await r.call(command[0]!, ...command.slice(1)));
+  } catch {
+    return '';
+  } finally {
+    r.disconnect();
+  }
+}
+
+async function until(cond: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
 
@@ -210,6 +233,34 @@ export class PrivateBackends {
       await new Promise((r) => setTimeout(r, 100));
     }
     return { nodes, url: ports.map((p) => `nats://127.0.0.1:${p.client}`).join(','), connections: async (n) => (await varz(n, 'varz')).connections ?? 0 };
+  }
+
+  /**
+   * Redis behind Sentinel: a primary, a replica of it and one Sentinel (quorum 1) watching them,
+   * which declares the primary down after 1 s and promotes the replica. Resolves once the replica
+   * is in sync and the Sentinel knows it (before that a failover would have nowhere to go).
+   */
+  async redisSentinel(): Promise<{ primary: ServerProcess; replica: ServerProcess; sentinel: ServerProcess; name: string; sentinels: string }> {
+    const name = 'parley';
+    const primary = await this.redis();
+    const replica = await this.redis(['--replicaof', '127.0.0.1', String(primary.port)]);
+    await until(async () => /master_link_status:up/.test(await ask(replica.port, ['INFO', 'replication'])), 'the replica to sync');
+    const port = await freePort();
+    const conf = join(this.dir, `sentinel-${port}.conf`);
+    writeFileSync(
+      conf,
+      [
+        `port ${port}`,
+        'bind 127.0.0.1',
+        `sentinel monitor ${name} 127.0.0.1 ${primary.port} 1`,
+        `sentinel down-after-milliseconds ${name} 1000`,
+        `sentinel failover-timeout ${name} 3000`,
+        '',
+      ].join('\n'),
+    );
+    const sentinel = await this.add(new ServerProcess(`redis-sentinel on ${port}`, 'redis-server', [conf, '--sentinel'], port, this.dir));
+    await until(async () => (await ask(port, ['SENTINEL', 'REPLICAS', name])).includes(String(replica.port)), 'the Sentinel to know the replica');
+    return { primary, replica, sentinel, name, sentinels: `127.0.0.1:${port}` };
   }
 
   /** Any server process started and tracked here (killed on `stop`). */

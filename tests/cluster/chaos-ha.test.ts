@@ -5,10 +5,12 @@
 // never touched.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { Redis } from 'ioredis';
+import type { PrivateBackends } from './backends.ts';
 import { outageUnderTraffic } from './chaos.ts';
 
 test('when one node of a NATS cluster of three dies, connected users lose no acknowledged message and recover within 5 s', { timeout: 150_000 }, async (t) => {
-  let nats: Awaited<ReturnType<import('./backends.ts').PrivateBackends['natsCluster']>> | undefined;
+  let nats: Awaited<ReturnType<PrivateBackends['natsCluster']>> | undefined;
   await outageUnderTraffic(t, {
     label: 'nats-node-loss',
     async start(b) {
@@ -27,6 +29,35 @@ test('when one node of a NATS cluster of three dies, connected users lose no ack
       const moved = cluster.logLines(/bus connection back/).length;
       t.diagnostic(`processes that reconnected to another node: ${moved}`);
       assert.ok(moved >= 1, 'the processes of the dead node reconnected');
+    },
+  });
+});
+
+test('when the Redis primary behind Sentinel dies, its replica takes over and connected users lose no acknowledged message', { timeout: 150_000 }, async (t) => {
+  let sentinel: Awaited<ReturnType<PrivateBackends['redisSentinel']>> | undefined;
+  await outageUnderTraffic(t, {
+    label: 'redis-failover',
+    async start(b) {
+      sentinel = await b.redisSentinel();
+      // The harness's own connection goes to the primary; the cluster's processes ask the Sentinel.
+      return {
+        server: sentinel.primary,
+        urls: { redis: `redis://127.0.0.1:${sentinel.primary.port}` },
+        env: { PARLEY_REDIS_SENTINELS: sentinel.sentinels, PARLEY_REDIS_SENTINEL_NAME: sentinel.name },
+      };
+    },
+    // The Sentinel promotes the replica ≈2 s after the kill; the old primary stays down.
+    outageMs: 3_000,
+    restart: false,
+    async after() {
+      const switched = sentinel!.sentinel.logTail(200).split('\n').filter((l) => /\+(sdown|odown|switch-master|promoted-slave|convert-to-slave)/.test(l));
+      t.diagnostic(`Sentinel: ${switched.join(' | ')}`);
+      const r = new Redis({ host: '127.0.0.1', port: sentinel!.replica.port });
+      try {
+        assert.equal(((await r.role()) as unknown[])[0], 'master', 'the replica was promoted');
+      } finally {
+        r.disconnect();
+      }
     },
   });
 });

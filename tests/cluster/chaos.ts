@@ -56,7 +56,7 @@ export interface Outage {
   /** Names the cluster and the users (its first two letters). */
   label: string;
   /** Starts the private server this scenario takes away, and the URLs the cluster uses for it. */
-  start(b: PrivateBackends): Promise<{ server: ServerProcess; urls: Partial<typeof URLS> }>;
+  start(b: PrivateBackends): Promise<{ server: ServerProcess; urls: Partial<typeof URLS>; env?: Record<string, string> }>;
   outageMs?: number;
   /** Busy loops around the outage (CPU contention), none by default. */
   contention?: number;
@@ -65,6 +65,8 @@ export interface Outage {
   victim?(): Promise<ServerProcess>;
   /** Runs while the server is down (started right after the kill); the outage lasts at least until it ends. */
   whileDown?(cluster: TestCluster): Promise<void>;
+  /** False: the server stays dead (a node lost for good, its role taken over by another); "the return" is then the end of the outage. */
+  restart?: boolean;
   /** More checks once delivery was checked. */
   after?(cluster: TestCluster): Promise<void>;
 }
@@ -84,7 +86,7 @@ export async function outageUnderTraffic(t: { diagnostic(s: string): void }, o: 
     const started = await o.start(backends);
     const { urls } = started;
     let server = started.server;
-    await withPairs({ edges: 2, sessions: 1, presences: 1, label, prefix: label.slice(0, 2), count: 6, befriend: true, urls, env: o.env }, async ({ cluster, pairs, traffic }) => {
+    await withPairs({ edges: 2, sessions: 1, presences: 1, label, prefix: label.slice(0, 2), count: 6, befriend: true, urls, env: { ...o.env, ...started.env } }, async ({ cluster, pairs, traffic }) => {
       traffic.start();
       await waitFlowing(pairs);
       // Starved processes fall behind: deliveries pile up in the bus, in flight when it dies.
@@ -98,7 +100,7 @@ export async function outageUnderTraffic(t: { diagnostic(s: string): void }, o: 
         await Promise.all([new Promise((r) => setTimeout(r, o.outageMs ?? OUTAGE_MS)), o.whileDown?.(cluster)]);
       } finally {
         // Back even when a check failed: the cluster's clean-up needs its servers.
-        await server.start();
+        if (o.restart !== false) await server.start();
       }
       const back = Date.now();
       if (hogs.stop) {

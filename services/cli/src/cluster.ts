@@ -108,6 +108,7 @@ export async function startClusterProcess(config: ParleyConfig, roles: ClusterRo
       maxRetriesPerRequest: 2,
       retryStrategy: (times: number) => Math.min(times * 100, 500),
       ...(config.redisCaFile ? { tls: { ca: ca(config.redisCaFile) } } : {}),
+      ...sentinelOptions(config),
     };
     const location = await RedisLocation.connect(config.redisUrl, { prefix: `${config.clusterName}:loc:`, edgeTtlMs: config.edgeTtlSec * 1000, redisOptions: redisTls });
     stops.push(() => location.close());
@@ -236,4 +237,17 @@ export async function startClusterProcess(config: ParleyConfig, roles: ClusterRo
     await stopAll();
     throw err;
   }
+}
+
+/**
+ * Redis behind Sentinel: every connection asks the Sentinels for the current primary, and again
+ * after losing it, so a failover is followed without a restart (ioredis' Sentinel support).
+ */
+function sentinelOptions(config: ParleyConfig): RedisOptions {
+  if (!config.redisSentinels || !config.redisSentinelName) return {};
+  const sentinels = config.redisSentinels.split(',').map((hp) => {
+    const i = hp.lastIndexOf(':');
+    return { host: hp.slice(0, i), port: Number(hp.slice(i + 1)) };
+  });
+  return { sentinels, name: config.redisSentinelName };
 }
