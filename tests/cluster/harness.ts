@@ -74,7 +74,7 @@ export interface ClusterOptions {
 
 /** TCP reachability of host:port of a URL, with the URL in the error. */
 async function reachable(url: string, defaultPort: number, what: string, env: string): Promise<void> {
-  const u = new URL(url);
+  const u = new URL(url.split(',')[0]!); // a list of servers (a NATS cluster): the first one
   const host = u.hostname || '127.0.0.1';
   const port = Number(u.port || defaultPort);
   await new Promise<void>((resolve, reject) => {
@@ -265,6 +265,30 @@ export class TestCluster {
   async offline(user: string): Promise<string[]> {
     const rows = await this.store.sql.query<{ stanza: string }>('SELECT stanza FROM offline_messages WHERE owner = $1 ORDER BY id', [`${user}@${DOMAIN}`]);
     return rows.map((r) => r.stanza);
+  }
+
+  /**
+   * Every delivery kept in an XEP-0198 outbox of this cluster's connections, and whether its edge
+   * wrote it to the client (it has a stream position) — diagnostics of where a message was lost.
+   */
+  async outboxed(): Promise<Array<{ xml: string; written: boolean }>> {
+    const out: Array<{ xml: string; written: boolean }> = [];
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${this.name}:*o:*`, 'COUNT', 500);
+      for (const k of keys) {
+        if ((await this.redis.type(k)) !== 'hash') continue;
+        const marks = await this.redis.hgetall(k.replace(/o:([^:]*)$/, 'os:$1'));
+        for (const [id, v] of Object.entries(await this.redis.hgetall(k))) out.push({ xml: v, written: id in marks });
+      }
+      cursor = next;
+    } while (cursor !== '0');
+    return out;
+  }
+
+  /** Log lines of every process matching `re`, each prefixed with the process name (diagnostics). */
+  logLines(re: RegExp): string[] {
+    return this.processes.flatMap((p) => p.logs.filter((l) => re.test(l)).map((l) => `${p.name}: ${l}`));
   }
 
   private async dropKeys(): Promise<void> {

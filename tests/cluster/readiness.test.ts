@@ -5,21 +5,19 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { freePort, PrivateBackends, type ServerProcess } from './backends.ts';
+import { readyz } from './chaos.ts';
 import { type ClusterProcess, TestCluster, waitFor } from './harness.ts';
 
 const GRACE_MS = 1000;
 
-async function readyz(p: ClusterProcess): Promise<{ code: number; down: string[] }> {
-  const res = await fetch(`http://127.0.0.1:${p.opsPort}/readyz`, { signal: AbortSignal.timeout(5000) });
-  const body = (await res.json()) as { down?: string[] };
-  return { code: res.status, down: body.down ?? [] };
-}
-
-async function dependencyUp(p: ClusterProcess, dependency: string): Promise<number | undefined> {
+/** A per-dependency gauge of the process's /metrics (`parley_dependency_up`, `…_seconds_since_healthy`). */
+async function dependencyGauge(p: ClusterProcess, gauge: string, dependency: string): Promise<number | undefined> {
   const text = await (await fetch(`http://127.0.0.1:${p.opsPort}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
-  const line = text.split('\n').find((l) => l.startsWith('parley_dependency_up{') && l.includes(`dependency="${dependency}"`));
+  const line = text.split('\n').find((l) => l.startsWith(`${gauge}{`) && l.includes(`dependency="${dependency}"`));
   return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : undefined;
 }
+
+const dependencyUp = (p: ClusterProcess, dependency: string) => dependencyGauge(p, 'parley_dependency_up', dependency);
 
 /** Takes `server` away until /readyz names `dependency`, brings it back until ready: the times taken. */
 async function outage(p: ClusterProcess, server: ServerProcess, dependency: string): Promise<{ notReadyMs: number; readyAgainMs: number }> {
@@ -27,6 +25,10 @@ async function outage(p: ClusterProcess, server: ServerProcess, dependency: stri
   const lost = Date.now();
   await waitFor(async () => (await readyz(p)).down.includes(dependency), 15_000, () => `/readyz to name ${dependency}`);
   const notReadyMs = Date.now() - lost;
+  // The grace counts from the last answered probe (up to one probe period before the kill), so the
+  // time since the kill can be shorter: what must hold is that the process waited out the grace.
+  const sinceHealthy = (await dependencyGauge(p, 'parley_dependency_seconds_since_healthy', dependency)) ?? 0;
+  assert.ok(sinceHealthy * 1000 >= GRACE_MS, `not ready only ${sinceHealthy} s after the last answered probe`);
   assert.equal((await readyz(p)).code, 503);
   assert.equal(await dependencyUp(p, dependency), 0);
   await server.start();
@@ -57,12 +59,10 @@ test('a process is not ready while Redis or NATS is gone past the grace, and rea
 
     const r = await outage(proc, redis, 'location');
     t.diagnostic(`Redis: not ready ${r.notReadyMs} ms after it died, ready ${r.readyAgainMs} ms after it returned`);
-    assert.ok(r.notReadyMs >= GRACE_MS, 'not before the grace');
     assert.ok(r.readyAgainMs < 5000);
 
     const n = await outage(proc, nats, 'bus');
     t.diagnostic(`NATS: not ready ${n.notReadyMs} ms after it died, ready ${n.readyAgainMs} ms after it returned`);
-    assert.ok(n.notReadyMs >= GRACE_MS, 'not before the grace');
     assert.ok(n.readyAgainMs < 5000);
 
     const warned = proc.logs

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { StreamApi } from '@parley/ext';
 import { parseJid } from '@parley/jid';
+import { MemoryLocation } from '@parley/location';
 import { silentLogger } from '@parley/log';
 import { NS } from '@parley/stanza';
 import { type Element, xml } from '@parley/xml';
@@ -124,5 +125,39 @@ describe('stream management acknowledgements', () => {
   test('before enable nothing is counted', () => {
     const c = connection();
     assert.equal(c.hooks.stanzaIn!(), undefined);
+  });
+});
+
+describe('deliveries the bus lost (decision 0022)', () => {
+  test('after a bus interruption, what the outbox holds and was never written to the stream is written again, once', async () => {
+    const location = new MemoryLocation();
+    await location.outboxPut('c1', 'd-written', '<message id="1"/>');
+    await location.outboxPut('c1', 'd-lost', '<message id="2"/>');
+    await location.outboxSent('c1', [['d-written', 1]]);
+    const written: string[] = [];
+    const seen = new Set<string>();
+    const api = {
+      id: 'c1',
+      log: silentLogger,
+      location,
+      jid: () => parseJid('a@example.com/r'),
+      send: () => {},
+      isClosed: () => false,
+      patchEntry: () => {},
+      acknowledged: () => {},
+      // As the connection does: once per delivery id.
+      resend: (text: string, id: string) => {
+        if (seen.has(id)) return false;
+        seen.add(id);
+        written.push(text);
+        return true;
+      },
+    } as unknown as StreamApi;
+    const hooks = smConnection(api, null);
+    assert.equal(await hooks.deliveriesMayBeLost!(), 0, 'nothing is kept for a stream without stream management');
+    hooks.nonza!(xml('enable', { xmlns: NS.sm }), true);
+    assert.equal(await hooks.deliveriesMayBeLost!(), 1);
+    assert.deepEqual(written, ['<message id="2"/>']);
+    assert.equal(await hooks.deliveriesMayBeLost!(), 0, 'a second pass writes nothing twice');
   });
 });

@@ -330,6 +330,16 @@ export function smConnection(api: StreamApi, metricsOrOpts: SmMetrics | null | S
       // RFC 6120 §4.9.3.23: anything else in the namespace (or what only a server sends) is not ours to accept.
       api.streamError('unsupported-stanza-type', `<${el.name}/> is not a stream management request`);
     },
+    // The session actor keeps a delivery in the outbox before it publishes it, so what the bus lost
+    // (the edge's subscription was gone, or the server died with it in flight) is still there,
+    // never written to this stream (no position): written now, once per id. It may overtake later
+    // deliveries; XEP-0198 leaves undelivered stanzas to the server (decision 0022).
+    async deliveriesMayBeLost() {
+      if (sm === null || api.isClosed()) return 0;
+      let n = 0;
+      for (const o of await api.location.outboxPending(api.id)) if (o.seq === undefined && api.resend(o.xml, o.id)) n++;
+      return n;
+    },
     // XEP-0198 §3 with XEP-0386 §2.3: <enable/> inside a Bind2 request, answered inside <bound/>.
     bindInline(el) {
       if (!el.is('enable', NS.sm) || sm !== null) return xml('failed', { xmlns: NS.sm }, xml('unexpected-request', { xmlns: NS.stanzas }));

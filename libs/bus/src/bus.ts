@@ -28,5 +28,12 @@ export interface Bus<T> {
   subscribe(subject: string, handler: BusHandler<T>, opts?: { queue?: string }): Subscription;
   /** Resolves when everything published so far has been handed to subscribers. */
   flush(): Promise<void>;
+  /**
+   * Called each time the connection came back after a loss, once the server has every subscription
+   * of this process again. Messages published to this process meanwhile, and publishes of its own
+   * that were on the dead connection, may be gone: the bus is at-most-once (NATS core), so callers
+   * that must not lose something re-synchronise here. Returns a function that removes the listener.
+   */
+  onReconnect(listener: () => void): () => void;
   close(): Promise<void>;
 }

@@ -79,6 +79,11 @@ export class LocalBus<T> implements Bus<T> {
     await new Promise<void>((r) => setImmediate(r));
   }
 
+  /** In one process nothing disconnects. */
+  onReconnect(): () => void {
+    return () => {};
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     this.subs.clear();

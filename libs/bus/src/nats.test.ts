@@ -2,6 +2,8 @@
 // when it is unreachable. Each run uses its own random subject prefix.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { before, describe, test } from 'node:test';
 import { type ActorReply, type ActorRequest, decodeWire, encodeWire, type WireMessage } from '@parley/wire';
 import type { Bus } from './bus.ts';
@@ -155,6 +157,66 @@ describe('nats bus', () => {
       (e: Error) => e.message.startsWith('cannot connect to NATS at nats://127.0.0.1:1'),
     );
   });
+});
+
+/** A nats-server of this test's own on a free port (the shared one is never restarted). */
+async function privateNats(): Promise<{ url: string; start(): Promise<void>; kill(): Promise<void> }> {
+  const port = await new Promise<number>((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const a = srv.address();
+      srv.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+  let child: ReturnType<typeof spawn> | null = null;
+  const server = {
+    url: `nats://127.0.0.1:${port}`,
+    async start() {
+      const c = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+      child = c;
+      await new Promise<void>((resolve, reject) => {
+        c.once('error', reject);
+        c.stderr!.on('data', (b: Buffer) => {
+          if (b.toString().includes('Server is ready')) resolve();
+        });
+      });
+    },
+    async kill() {
+      const c = child;
+      if (!c) return;
+      child = null;
+      await new Promise((r) => {
+        c.once('exit', r);
+        c.kill('SIGKILL');
+      });
+    },
+  };
+  await server.start();
+  return server;
+}
+
+test('after the server restarts, the bus says so and its subscriptions work again', { timeout: 30_000 }, async () => {
+  const nats = await privateNats();
+  const changes: boolean[] = [];
+  const a = await connectNatsBus<Msg>({ url: nats.url, codec, onConnectionChange: (up) => changes.push(up) });
+  const b = await connectNatsBus<Msg>({ url: nats.url, codec });
+  try {
+    const got: number[] = [];
+    a.subscribe('t.after', (m) => void got.push(m.n));
+    const reconnected = Promise.all([a, b].map((bus) => new Promise<void>((resolve) => bus.onReconnect(resolve))));
+    await nats.kill();
+    await nats.start();
+    await reconnected;
+    assert.deepEqual(changes, [false, true]);
+    // Listeners run once the server has the subscriptions again: one publish now arrives.
+    b.publish('t.after', { n: 1 });
+    await b.flush();
+    for (let i = 0; i < 50 && got.length === 0; i++) await a.flush();
+    assert.ok(got.length > 0, 'a subscription made before the restart gets messages after it');
+  } finally {
+    await a.close();
+    await b.close();
+    await nats.kill();
+  }
 });
 
 test('credentials in the NATS URLs become connection options and leave the server list', () => {

@@ -37,6 +37,8 @@ export interface NatsBusOptions<T> {
   onHandlerError?: (err: unknown, subject: string) => void;
   /** Default request timeout (ms); 5000 like LocalBus. */
   defaultTimeoutMs?: number;
+  /** The connection to the server was lost, or is back (for a log line at warn: the issue's item 3). */
+  onConnectionChange?: (up: boolean, server: string) => void;
 }
 
 /**
@@ -83,6 +85,7 @@ class NatsBus<T> implements Bus<T> {
   private readonly subs = new Set<{ unsubscribe(): void }>();
   /** Handlers still running, so close() can let them answer before the connection goes. */
   private readonly inflight = new Set<Promise<unknown>>();
+  private readonly reconnectListeners = new Set<() => void>();
   private closed = false;
 
   constructor(
@@ -94,6 +97,37 @@ class NatsBus<T> implements Bus<T> {
     this.codec = opts.codec;
     this.onHandlerError = opts.onHandlerError ?? (() => {});
     this.defaultTimeoutMs = opts.defaultTimeoutMs ?? 5000;
+    void this.watchStatus(opts.onConnectionChange ?? (() => {}));
+  }
+
+  /**
+   * nats.js sends every subscription again first thing on a reconnect, then what was buffered while
+   * disconnected; a flush round trip after the `reconnect` event proves the server has them all, so
+   * listeners re-synchronising from then on miss nothing published after their reads.
+   */
+  private async watchStatus(onChange: (up: boolean, server: string) => void): Promise<void> {
+    for await (const s of this.nc.status()) {
+      if (s.type === 'disconnect') onChange(false, s.server);
+      if (s.type !== 'reconnect') continue;
+      onChange(true, s.server);
+      try {
+        await this.nc.flush();
+      } catch {
+        continue; // lost again: the next reconnect calls the listeners
+      }
+      for (const l of [...this.reconnectListeners]) {
+        try {
+          l();
+        } catch (err) {
+          this.onHandlerError(err, '(reconnect listener)');
+        }
+      }
+    }
+  }
+
+  onReconnect(listener: () => void): () => void {
+    this.reconnectListeners.add(listener);
+    return () => this.reconnectListeners.delete(listener);
   }
 
   publish(subject: string, msg: T): void {

@@ -119,6 +119,8 @@ const BAD: Record<SettingKey, string | null> = {
   natsKeyFile: null,
   redisUrl: 'http://cache:6379',
   redisCaFile: null,
+  redisSentinels: 'sentinel-without-port',
+  redisSentinelName: 'has spaces',
   databaseCaFile: null,
   databaseSchema: 'Parley-Schema',
   opsPort: '99999',

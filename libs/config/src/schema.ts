@@ -308,6 +308,15 @@ export const settingsShape = {
     .default(null)
     .register(settingMeta, cluster('PARLEY_REDIS_URL', 'Redis for the location service and shard leases (rediss:// for TLS; credentials in the URL).')),
   redisCaFile: optionalText('path').default(null).register(settingMeta, cluster('PARLEY_REDIS_CA_FILE', 'CA certificate (PEM) for TLS to Redis.')),
+  redisSentinels: optionalMatching(/^[^\s,:]+:\d{1,5}(,[^\s,:]+:\d{1,5})*$/, 'must be host:port, or a comma list of them', 'host:port[,host:port…]')
+    .default(null)
+    .register(
+      settingMeta,
+      cluster('PARLEY_REDIS_SENTINELS', "Redis Sentinels to ask for the primary (failover follows it); PARLEY_REDIS_URL then gives only credentials, database and TLS, not the host."),
+    ),
+  redisSentinelName: optionalMatching(/^[A-Za-z0-9._-]{1,64}$/, 'use 1-64 letters, digits, ".", "-" or "_"', 'name')
+    .default(null)
+    .register(settingMeta, cluster('PARLEY_REDIS_SENTINEL_NAME', 'Name of the primary the Sentinels monitor (required with PARLEY_REDIS_SENTINELS).')),
   databaseCaFile: optionalText('path')
     .default(null)
     .register(settingMeta, cluster('PARLEY_DATABASE_CA_FILE', 'Postgres server CA (PEM) for TLS, with sslmode=require or verify-full in the URL.')),
@@ -350,6 +359,7 @@ export type SettingKey = keyof typeof settingsShape;
 const PAIRS: Array<[SettingKey, SettingKey]> = [
   ['tlsCert', 'tlsKey'],
   ['natsCertFile', 'natsKeyFile'],
+  ['redisSentinels', 'redisSentinelName'],
 ];
 
 const S3_REQUIRED: SettingKey[] = ['uploadS3Endpoint', 'uploadS3Bucket', 'uploadS3AccessKeyId', 'uploadS3SecretAccessKey'];

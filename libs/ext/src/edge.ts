@@ -112,8 +112,11 @@ export interface StreamApi {
    * then writes them, after what the caller wrote itself. `cancel()` undoes it (the stream stays unbound).
    */
   attach(jid: Jid): { open(entry: ResourceEntry): void; cancel(): void };
-  /** Write a stanza the client has not acknowledged yet, once per delivery id (a resumed stream's backlog). */
-  resend(xml: string, deliveryId: string): void;
+  /**
+   * Write a stanza the client has not acknowledged yet, once per delivery id (a resumed stream's
+   * backlog, deliveries the bus lost); false when this delivery was written here already.
+   */
+  resend(xml: string, deliveryId: string): boolean;
   /** Write a stanza a module held back (XEP-0352); `stanzaOut` hooks see it, `outbound` ones do not. */
   release(xml: string, deliveryId: string | undefined): void;
   /** Close another connection of any edge with a stream error (e.g. a session taken over by resumption). */
@@ -191,6 +194,12 @@ export interface ConnectionHooks {
   /** The resource is bound and the client was told (bind result, or SASL2 success): the session starts. */
   bound?(jid: Jid, signIn: SignIn): void;
   closed?(): void;
+  /**
+   * The bus between the actors and this edge was interrupted (this process, or another, got its
+   * connection back): deliveries published meanwhile may never arrive. A module that keeps
+   * deliveries outside the edge writes again those that never reached the client; resolves how many.
+   */
+  deliveriesMayBeLost?(): Promise<number>;
   /**
    * A bound connection ended (`clean`: the client closed its stream). Resolving true keeps the
    * session: the edge then neither announces it gone nor removes its location entry (XEP-0198 §5:

@@ -106,6 +106,23 @@ export function runLocationContract(name: string, open: () => Promise<LocationSe
       await loc.close();
     });
 
+    test('the deliveries left in an outbox can be read without taking them, with where each was written', async () => {
+      const loc = await open();
+      await loc.outboxPut('c1', 'd1', '<message id="1"/>');
+      await loc.outboxPut('c1', 'd2', '<message id="2"/>');
+      await loc.outboxPut('c1', 'd3', '<message id="3"/>');
+      await loc.outboxSent('c1', [['d1', 4]]);
+      await loc.outboxAck('c1', ['d2']);
+      const left = [
+        { id: 'd1', xml: '<message id="1"/>', seq: 4 },
+        { id: 'd3', xml: '<message id="3"/>' },
+      ];
+      assert.deepEqual(await loc.outboxPending('c1'), left);
+      assert.deepEqual(await loc.outboxPending('c1'), left, 'reading takes nothing');
+      assert.deepEqual(await loc.outboxPending('c2'), []);
+      await loc.close();
+    });
+
     test('removing an edge removes exactly its entries', async () => {
       const loc = await open();
       await loc.register(entry('a@x/1', 'c1', 'e1'));

@@ -121,6 +121,12 @@ export interface LocationService {
   outboxAck(conn: string, ids: string[]): Promise<void>;
   /** Remove and return what is left, oldest first. */
   outboxTake(conn: string): Promise<string[]>;
+  /**
+   * What is left, oldest first, without removing it, each with the stream position it was written
+   * to the client at (`outboxSent`), or none if it never was: after the bus lost messages, the edge
+   * writes again what never reached the client.
+   */
+  outboxPending(conn: string): Promise<Array<{ id: string; xml: string; seq?: number }>>;
   /** The stream positions kept deliveries were written to the client at (XEP-0198 §5 resumption). */
   outboxSent(conn: string, marks: Array<[id: string, seq: number]>): Promise<void>;
   /** XEP-0198 §5: remember a resumable stream for `ttlMs`. */

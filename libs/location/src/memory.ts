@@ -179,10 +179,7 @@ export class MemoryLocation implements LocationService {
       previous,
       entry: { ...entry },
       record: s ? { ...s.rec } : null,
-      outbox: [...box].map(([id, xml]) => {
-        const seq = marks.get(id);
-        return seq === undefined ? { id, xml } : { id, xml, seq };
-      }),
+      outbox: withMarks(box, marks),
     };
   }
 
@@ -211,6 +208,10 @@ export class MemoryLocation implements LocationService {
       this.outboxes.delete(conn);
       this.marks.delete(conn);
     }
+  }
+
+  async outboxPending(conn: string): Promise<Array<{ id: string; xml: string; seq?: number }>> {
+    return withMarks(this.outboxes.get(conn), this.marks.get(conn));
   }
 
   async outboxTake(conn: string): Promise<string[]> {
@@ -245,4 +246,12 @@ export class MemoryLocation implements LocationService {
   }
 
   async close(): Promise<void> {}
+}
+
+/** An outbox in insertion order (oldest first), each delivery with its stream position if it has one. */
+function withMarks(box: Map<string, string> | undefined, marks: Map<string, number> | undefined): Array<{ id: string; xml: string; seq?: number }> {
+  return [...(box ?? [])].map(([id, xml]) => {
+    const seq = marks?.get(id);
+    return seq === undefined ? { id, xml } : { id, xml, seq };
+  });
 }

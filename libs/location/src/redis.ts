@@ -362,6 +362,11 @@ export class RedisLocation implements LocationService {
     return parseOutbox(flat, []).map((x) => x.xml);
   }
 
+  async outboxPending(conn: string): Promise<Array<{ id: string; xml: string; seq?: number }>> {
+    const [box, marks] = await Promise.all([this.redis.hgetall(this.key(`o:${conn}`)), this.redis.hgetall(this.key(`os:${conn}`))]);
+    return parseOutbox(Object.entries(box).flat(), Object.entries(marks).flat());
+  }
+
   async outboxSent(conn: string, marks: Array<[string, number]>): Promise<void> {
     if (marks.length) await this.run(OUTBOX_SENT, [this.key(`o:${conn}`), this.key(`os:${conn}`)], marks.flat());
   }

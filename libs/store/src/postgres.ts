@@ -54,6 +54,12 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
     async transaction(fn) {
       const client = await pool.connect();
       let broken = false;
+      // A checked-out client has no listener of the pool's: a server that goes away mid-transaction
+      // would emit 'error' unhandled and end the process. The query in flight fails instead.
+      const lost = () => {
+        broken = true;
+      };
+      client.on('error', lost);
       try {
         await client.query('BEGIN');
         const result = await fn(transactionSql(clientTx(client)));
@@ -67,6 +73,7 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
         });
         throw err;
       } finally {
+        client.off('error', lost);
         client.release(broken);
       }
     },

@@ -57,7 +57,10 @@ export function relaySubject(): string {
   return 'parley.relay.presence';
 }
 
-/** Cluster-wide notices every process hears (no queue group), e.g. a privacy policy that changed. */
-export function controlSubject(topic: 'privacy'): string {
+/**
+ * Cluster-wide notices every process hears (no queue group): a privacy policy that changed, a
+ * process whose bus connection came back.
+ */
+export function controlSubject(topic: 'privacy' | 'bus'): string {
   return `parley.control.${token(topic, 'control topic')}`;
 }

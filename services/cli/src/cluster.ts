@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { announceResourceGone, clusterRetry, RedisLeaseStore, ShardManager } from '@parley/actor';
 import { type Bus, connectNatsBus } from '@parley/bus';
+import { controlSubject } from '@parley/subjects';
 import { chatroomDomain, type ParleyConfig } from '@parley/config';
 import { buildChatroomService } from '@parley/chatroom';
 import { buildEdgeService, type EdgeService, loadTlsMaterial } from '@parley/edge';
@@ -97,14 +98,18 @@ export async function startClusterProcess(config: ParleyConfig, roles: ClusterRo
         errors.inc({ backend: 'handler' });
         log.error('bus handler failed', { err, subject });
       },
+      onConnectionChange: (up, server) => (up ? log.warn('bus connection back', { server }) : log.warn('bus connection lost', { server })),
     });
     stops.push(() => bus.close());
+    // What this process published while disconnected may be lost: edges look for it (decision 0022).
+    bus.onReconnect(() => bus.publish(controlSubject('bus'), { kind: 'bus-reconnected', instance: instanceId }));
     // Commands fail within a few reconnect attempts instead of queueing for half a minute, and a
     // returning Redis is reconnected within half a second: heartbeats notice it and repair at once.
     const redisTls: RedisOptions = {
       maxRetriesPerRequest: 2,
       retryStrategy: (times: number) => Math.min(times * 100, 500),
       ...(config.redisCaFile ? { tls: { ca: ca(config.redisCaFile) } } : {}),
+      ...sentinelOptions(config),
     };
     const location = await RedisLocation.connect(config.redisUrl, { prefix: `${config.clusterName}:loc:`, edgeTtlMs: config.edgeTtlSec * 1000, redisOptions: redisTls });
     stops.push(() => location.close());
@@ -230,4 +235,17 @@ export async function startClusterProcess(config: ParleyConfig, roles: ClusterRo
     await stopAll();
     throw err;
   }
+}
+
+/**
+ * Redis behind Sentinel: every connection asks the Sentinels for the current primary, and again
+ * after losing it, so a failover is followed without a restart (ioredis' Sentinel support).
+ */
+function sentinelOptions(config: ParleyConfig): RedisOptions {
+  if (!config.redisSentinels || !config.redisSentinelName) return {};
+  const sentinels = config.redisSentinels.split(',').map((hp) => {
+    const i = hp.lastIndexOf(':');
+    return { host: hp.slice(0, i), port: Number(hp.slice(i + 1)) };
+  });
+  return { sentinels, name: config.redisSentinelName };
 }

@@ -20,6 +20,7 @@ import { C2SConnection } from './c2s/connection.ts';
 import type { TlsMaterial } from './certs.ts';
 import type { EdgeContext } from './context.ts';
 import { createEdgeLimits, type SharedLimitState } from './limits/index.ts';
+import { busResync } from './bus-resync.ts';
 import { edgeLiveness } from './liveness.ts';
 import { createEdgeMetrics } from './metrics.ts';
 import { SocketTransport } from './transport/tcp.ts';
@@ -65,6 +66,7 @@ export function buildEdgeService(deps: EdgeDeps): EdgeService {
   const all = new Set<C2SConnection>();
   const secureContext = createSecureContext({ cert: deps.tls.cert, key: deps.tls.key, minVersion: 'TLSv1.2' });
   let sub: Subscription | null = null;
+  let stopResync: (() => void) | null = null;
   let c2sServer: NetServer | null = null;
   let tlsServer: TlsServer | null = null;
   let http: FastifyInstance | null = null;
@@ -187,6 +189,7 @@ export function buildEdgeService(deps: EdgeDeps): EdgeService {
     async start() {
       await liveness.start();
       sub = bus.subscribe(edgeSubject(edgeId), onEdgeMessage);
+      stopResync = busResync({ instance: edgeId, bus, log, registry: deps.registry, sessions: () => conns.values() });
       c2sServer = createNetServer((sock) => accept(new SocketTransport(sock, secureContext)));
       tlsServer = createTlsServer({ secureContext, ALPNProtocols: ['xmpp-client'], handshakeTimeout: config.streamHeaderTimeoutSec * 1000 }, (sock) =>
         accept(new SocketTransport(sock, secureContext)),
@@ -228,6 +231,7 @@ export function buildEdgeService(deps: EdgeDeps): EdgeService {
       liveness.stop();
       await location.removeEdge(edgeId);
       sub?.unsubscribe();
+      stopResync?.();
       await http?.close();
     },
     connectionCount: () => all.size,

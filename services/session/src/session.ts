@@ -8,7 +8,7 @@ import { dispatchIq, type InboundStanza, type IqScope, type LoadedModules, type 
 import { addressOf, bareOf, type Jid, parseJid } from '@parley/jid';
 import type { LocationService, ResourceEntry } from '@parley/location';
 import type { Logger } from '@parley/log';
-import type { Store } from '@parley/store';
+import { isStoreUnreachable, type Store } from '@parley/store';
 import type { ActorRequest, Origin, WireMessage } from '@parley/wire';
 import type { Element } from '@parley/xml';
 import { messageRouter } from './message.ts';
@@ -24,6 +24,11 @@ export interface SessionDeps {
 
 interface AccountState {
   exists: boolean;
+}
+
+/** Postgres away: a retry later for the sending edge, not a failure of the stanza. */
+function retryIfStoreAway(err: unknown): never {
+  throw isStoreUnreachable(err) ? new RoutingRecoveringError(`the store is unreachable: ${(err as Error).message}`) : err;
 }
 
 export function createSessionHost(deps: SessionDeps): ActorHost<AccountState, ActorRequest, void> {
@@ -152,10 +157,16 @@ export function createSession(deps: SessionDeps): { host: ActorHost<AccountState
 
   const host = new ActorHost<AccountState, ActorRequest, void>(
     {
-      activate: async (key) => ({ exists: await isLocalAccount(key, domain, deps.store.users) }),
+      activate: async (key) => ({
+        exists: await isLocalAccount(key, domain, deps.store.users).catch(retryIfStoreAway),
+      }),
       handle: async (state, msg, key, ctx) => {
         if (msg.kind === 'stanza') {
-          await handleStanza(state, key, msg.stanza, msg.origin, msg.id, ctx.fence);
+          // Postgres away (stopped, failing over): the sending edge holds the stanza and retries it
+          // within its budget, then answers resource-constraint (wait), rather than the sender being
+          // told internal-server-error at once. A retry is delivered once: deliveries carry the
+          // hand-off id, which the receiving edge remembers per connection.
+          await handleStanza(state, key, msg.stanza, msg.origin, msg.id, ctx.fence).catch(retryIfStoreAway);
           return;
         }
         if (msg.kind === 'resource-gone') {

@@ -111,7 +111,9 @@ export class C2SConnection {
       },
       attach: (jid) => this.attach(jid),
       resend: (text, id) => {
-        if (this.recent.first(id)) this.sendStanza(text, id);
+        if (!this.recent.first(id)) return false;
+        this.sendStanza(text, id);
+        return true;
       },
       release: (text, id) => this.sendStanza(text, id),
       kick: (entry, condition, text) => this.ctx.kick(entry, condition, text),
