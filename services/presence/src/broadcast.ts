@@ -5,12 +5,22 @@ import type { PresenceDelivery, PresenceEnv } from '@parley/ext';
 import { tryParseJid } from '@parley/jid';
 import type { ResourceEntry } from '@parley/location';
 import { NS } from '@parley/stanza';
+import { S2S_EDGE } from '@parley/subjects';
 import type { RosterItem } from '@parley/store';
 import { type Element, xml } from '@parley/xml';
 
 export const hasFrom = (i: RosterItem) => i.subscription === 'from' || i.subscription === 'both';
 export const hasTo = (i: RosterItem) => i.subscription === 'to' || i.subscription === 'both';
 export const available = (rs: ResourceEntry[]) => rs.filter((r) => r.available);
+
+/**
+ * A contact at another domain as a delivery target: the federation service's "edge", with the
+ * domain as connection id (its server fans out to the contact's resources, RFC 6121 §4.2.2). The
+ * delivery hooks (privacy lists, blocking) see it like any other target.
+ */
+export function remoteTarget(bare: string): ResourceEntry {
+  return { jid: bare, edge: S2S_EDGE, conn: bare.slice(bare.indexOf('@') + 1), priority: 0, available: true };
+}
 
 /** The 'presence-delivery' hooks, in module order. */
 export type DeliveryGate = Array<(d: PresenceDelivery) => Promise<ResourceEntry[]>>;
@@ -38,23 +48,27 @@ export function broadcaster(env: PresenceEnv, isLocal: (bare: string) => boolean
     }
     env.publish(allowed, stanzaXml, stampRecipient);
   }
+  /** A contact's resources: from the location service, or the remote target for another domain. */
+  const resourcesOf = (contact: string) => (isLocal(contact) ? location.resources(contact) : Promise.resolve([remoteTarget(contact)]));
   return {
     send,
     async broadcast(key, from, items, stanzaXml, exceptConn) {
-      const subscribers = [...items].filter(hasFrom).map((i) => i.contact).filter(isLocal);
+      const all = [...items].filter(hasFrom).map((i) => i.contact);
+      const subscribers = all.filter(isLocal);
       const where = await location.resourcesOf([key, ...subscribers]);
-      const targets: ResourceEntry[] = [];
+      // Remote subscribers get the presence once per contact, stamped with their bare JID.
+      const targets: ResourceEntry[] = all.filter((c) => !isLocal(c)).map(remoteTarget);
       for (const list of where.values()) for (const r of list) if (r.available && r.conn !== exceptConn) targets.push(r);
       await send(from, 'notification', targets, stanzaXml, true);
     },
     async sendOurPresence(key, contact, from) {
-      const [ours, theirs] = await Promise.all([location.resources(key), location.resources(contact)]);
+      const [ours, theirs] = await Promise.all([location.resources(key), resourcesOf(contact)]);
       const targets = available(theirs);
       if (targets.length === 0) return;
       for (const r of available(ours)) if (r.presence && (from === undefined || r.jid === from)) await send(r.jid, 'notification', targets, r.presence, true);
     },
     async sendUnavailable(key, contact, from) {
-      const [ours, theirs] = await Promise.all([location.resources(key), location.resources(contact)]);
+      const [ours, theirs] = await Promise.all([location.resources(key), resourcesOf(contact)]);
       const targets = available(theirs);
       if (targets.length === 0) return;
       for (const r of available(ours)) if (from === undefined || r.jid === from) await send(r.jid, 'notification', targets, xml('presence', { xmlns: NS.client, from: r.jid, type: 'unavailable' }).toString(), true);
@@ -63,6 +77,10 @@ export function broadcaster(env: PresenceEnv, isLocal: (bare: string) => boolean
       const to = tryParseJid(stanza.attr('to') ?? '');
       const type = stanza.attr('type');
       if (!to || (type !== undefined && type !== 'unavailable')) return;
+      if (!isLocal(to.bareString())) {
+        await send(stanza.attr('from') ?? '', 'notification', [{ ...remoteTarget(to.bareString()), jid: to.toString() }], stanza.toString(), false);
+        return;
+      }
       const rs = await location.resources(to.bareString());
       await send(stanza.attr('from') ?? '', 'notification', to.resource ? rs.filter((r) => r.jid === to.toString()) : available(rs), stanza.toString(), false);
     },

@@ -58,7 +58,8 @@ export function createPresenceHost(deps: PresenceDeps): ActorHost<AccountState, 
    * Never awaited: the bus keeps the order of our requests to the same actor.
    */
   function toContactActor(contact: string, stanza: Element): void {
-    if (isLocal(contact)) env.tell('presence', { kind: 'presence-in', key: contact, stanza }); // no federation yet
+    // A contact at another domain: the federation service takes it to the contact's server.
+    env.tell(isLocal(contact) ? 'presence' : 's2s', { kind: 'presence-in', key: contact, stanza });
   }
   const subscriptionStanza = (type: SubscriptionType, from: string, to: string) => xml('presence', { xmlns: NS.client, type, from, to });
 
@@ -163,6 +164,10 @@ export function createPresenceHost(deps: PresenceDeps): ActorHost<AccountState, 
     for (const list of where.values()) {
       for (const r of list) if (r.available && r.presence && r.conn !== origin.conn) await fan.send(r.jid, 'notification', [target], r.presence, true);
     }
+    // §4.2.2: contacts at other domains are probed (once per account: only for its first available resource).
+    if (!where.get(key)?.some((r) => r.available && r.conn !== origin.conn)) {
+      for (const contact of contacts) if (!isLocal(contact)) toContactActor(contact, xml('presence', { xmlns: NS.client, type: 'probe', from: key, to: contact }));
+    }
     // RFC 6121 §3.1.3: subscription requests waiting since the user was last online.
     for (const item of state.items.values()) {
       if (item.pendingIn) await fan.send(item.contact, 'subscription', [target], xml('presence', { xmlns: NS.client, from: item.contact, type: 'subscribe' }).toString(), true);
@@ -199,6 +204,30 @@ export function createPresenceHost(deps: PresenceDeps): ActorHost<AccountState, 
     }
     if (effect.autoReply) toContactActor(contact, subscriptionStanza(effect.autoReply, key, contact));
     if (effect.sendPresence) await fan.sendOurPresence(key, contact);
+  }
+
+  /**
+   * Presence from a contact at another domain (the federation service hands it here): RFC 6121
+   * §4.3.2 a probe is answered with our presence when the contact is subscribed to it; §4.4.3 and
+   * §4.6.3 available and unavailable presence go to the addressed resource, or all available ones,
+   * through the delivery hooks (privacy lists and blocking apply to remote senders too).
+   */
+  async function remotePresence(key: string, state: AccountState, stanza: Element): Promise<void> {
+    const from = tryParseJid(stanza.attr('from') ?? '');
+    const to = tryParseJid(stanza.attr('to') ?? '');
+    if (!from || !to || isLocal(from.bareString())) return;
+    const type = stanza.attr('type');
+    if (type === 'probe') {
+      const item = state.items.get(from.bareString());
+      if (item && hasFrom(item)) await fan.sendOurPresence(key, from.bareString());
+      return;
+    }
+    if (type !== undefined && type !== 'unavailable') return;
+    const rs = (await location.resources(key)).filter((r) => r.available);
+    const targets = to.resource ? rs.filter((r) => r.jid === to.toString()) : rs;
+    // To the bare JID: each resource gets its own address as `to` (stamped per target).
+    if (!to.resource) stanza.setAttr('to', undefined);
+    await fan.send(from.toString(), 'notification', targets, stanza.toString(), !to.resource);
   }
 
   /** What modules may ask the actor to send (blocking, invisibility), through the same delivery hooks. */
@@ -261,7 +290,10 @@ export function createPresenceHost(deps: PresenceDeps): ActorHost<AccountState, 
             return;
           case 'presence-in': {
             const type = msg.stanza.attr('type');
-            if (!isSubscriptionType(type)) return;
+            if (!isSubscriptionType(type)) {
+              if (state.exists) await remotePresence(key, state, msg.stanza);
+              return;
+            }
             let stanza = msg.stanza;
             for (const h of inboundHooks) {
               const r = await h({ env, key, stanza, roster: rosterOf(key, state, ctx.fence) });
