@@ -20,13 +20,13 @@ export class TestCa {
 
   constructor(private readonly name = 'ca') {
     this.caFile = this.f(`${name}.pem`);
-    this.ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', `/CN=Parley federation test ${name}`, '-keyout', this.f(`${name}.key`), '-out', this.caFile);
+    this.ssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', `/CN=Parley federation test ${name}`, '-keyout', this.f(`${name}.key`), '-out', this.caFile);
   }
 
   /** A server certificate naming `names` (DNS subjectAltNames); `days: -1` makes it expired. */
   issue(names: string[], opts: { days?: number } = {}): IssuedCert {
     const base = this.f(`cert${this.n++}`);
-    this.ssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${names[0]}`, '-keyout', `${base}.key`, '-out', `${base}.csr`);
+    this.ssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', `/CN=${names[0]}`, '-keyout', `${base}.key`, '-out', `${base}.csr`);
     writeFileSync(`${base}.ext`, `subjectAltName=${names.map((n) => `DNS:${n}`).join(',')}\nextendedKeyUsage=serverAuth,clientAuth\n`);
     this.ssl('x509', '-req', '-in', `${base}.csr`, '-CA', this.caFile, '-CAkey', this.f(`${this.name}.key`), '-CAcreateserial', '-days', String(opts.days ?? 2), '-extfile', `${base}.ext`, '-out', `${base}.pem`);
     const fingerprint = new X509Certificate(execFileSync('cat', [`${base}.pem`])).fingerprint256;

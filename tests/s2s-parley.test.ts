@@ -3,7 +3,12 @@
 // peers with an untrusted, expired or wrong-name certificate are refused; a peer may only speak
 // for the domain it authenticated (RFC 6120 §13.7, XEP-0178, §4.9.3.10).
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { TLSSocket } from 'node:tls';
+import { DEFAULT_TEST_DATABASE_URL, openPostgres } from '@parley/store';
 import { flush } from './harness/flush.ts';
 import { startTestServer, type TestServer } from './harness/server.ts';
 import { XmppJsClient, xml, type XmlElement } from './harness/xmppjs.ts';
@@ -15,16 +20,27 @@ const ca = new TestCa('ca');
 const rogue = new TestCa('rogue');
 let a: TestServer;
 let b: TestServer;
+let impostor: Server;
 const open: Array<{ stop(): Promise<void> }> = [];
+// Each server on its own Postgres scratch schema: two PGlite start-ups would take most of the file's time.
+const schemas = [1, 2].map(() => `parley_s2s_${randomBytes(4).toString('hex')}`);
 
 before(async () => {
-  const [pa, pb] = [await freePort(), await freePort()];
+  const [pa, pb, pbad] = [await freePort(), await freePort(), await freePort()];
   const certA = ca.issue(['a.test']);
   const certB = ca.issue(['b.test']);
-  const common = { s2sCaFile: ca.caFile, logLevel: 'silent' as const };
-  // bad.test is served by b's port, whose certificate names b.test: a wrong-name peer for a.
-  a = await startTestServer({ ...common, domain: 'a.test', s2sPort: pa, tlsCert: certA.certFile, tlsKey: certA.keyFile, s2sStaticHosts: `b.test=127.0.0.1:${pb},bad.test=127.0.0.1:${pb}` });
-  b = await startTestServer({ ...common, domain: 'b.test', s2sPort: pb, tlsCert: certB.certFile, tlsKey: certB.keyFile, s2sStaticHosts: `a.test=127.0.0.1:${pa}` });
+  const common = { s2sCaFile: ca.caFile, logLevel: 'silent' as const, databaseUrl: DEFAULT_TEST_DATABASE_URL };
+  impostor = await wrongNameServer(pbad, ca.issue(['d.test']));
+  a = await startTestServer({
+    ...common,
+    databaseSchema: schemas[0],
+    domain: 'a.test',
+    s2sPort: pa,
+    tlsCert: certA.certFile,
+    tlsKey: certA.keyFile,
+    s2sStaticHosts: `b.test=127.0.0.1:${pb},bad.test=127.0.0.1:${pbad},unreachable.test=127.0.0.1:1`,
+  });
+  b = await startTestServer({ ...common, databaseSchema: schemas[1], domain: 'b.test', s2sPort: pb, tlsCert: certB.certFile, tlsKey: certB.keyFile, s2sStaticHosts: `a.test=127.0.0.1:${pa}` });
   await a.addUsers(['alice', 'pw-alice'], ['carol', 'pw-carol']);
   await b.addUsers(['bob', 'pw-bob']);
 });
@@ -32,9 +48,38 @@ after(async () => {
   await Promise.all(open.splice(0).map((c) => c.stop()));
   await a?.stop();
   await b?.stop();
+  impostor?.close();
+  const sql = await openPostgres(DEFAULT_TEST_DATABASE_URL);
+  for (const s of schemas) await sql.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
+  await sql.close();
   ca.remove();
   rogue.remove();
 });
+
+/**
+ * A server for bad.test that negotiates like a real one but presents a certificate (from the
+ * trusted CA) naming d.test: Parley must not send it anything after TLS.
+ */
+function wrongNameServer(port: number, cert: { certFile: string; keyFile: string }): Promise<Server> {
+  const server = createServer((sock) => {
+    sock.on('error', () => {});
+    sock.once('data', () => {
+      sock.write("<?xml version='1.0'?><stream:stream xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/streams' from='bad.test' id='x' version='1.0'>");
+      sock.write("<stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'><required/></starttls></stream:features>");
+      sock.once('data', (d) => {
+        if (!d.toString().includes('<starttls')) return sock.destroy();
+        sock.write("<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
+        const tls = new TLSSocket(sock, { isServer: true, cert: readFileSync(cert.certFile), key: readFileSync(cert.keyFile) });
+        tls.on('error', () => {});
+        tls.on('data', (more) => {
+          // Whatever follows TLS would be a leak: the test below expects a bounce, and this fails it.
+          if (more.toString().includes('<message')) throw new Error('a message was sent to a peer with a wrong-name certificate');
+        });
+      });
+    });
+  });
+  return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve(server)));
+}
 
 async function login(ts: TestServer, user: string): Promise<XmppJsClient> {
   const c = await XmppJsClient.connect({ service: `xmpp://127.0.0.1:${ts.ports.c2s}`, domain: ts.domain, username: user, password: `pw-${user}`, resource: 'r', fingerprint: ts.server.fingerprint });
@@ -104,7 +149,7 @@ describe('two Parley servers federate', () => {
   });
 
   test('a domain nobody answers for bounces with remote-server-not-found', T, async () => {
-    await alice.send(xml('message', { to: 'x@unreachable.invalid', type: 'chat', id: 'm5' }, xml('body', {}, 'hi')));
+    await alice.send(xml('message', { to: 'x@unreachable.test', type: 'chat', id: 'm5' }, xml('body', {}, 'hi')));
     const err = await alice.next((e) => e.is('message') && e.attrs.type === 'error' && e.attrs.id === 'm5', 'the bounce');
     assert.equal(condition(err), 'remote-server-not-found');
   });
@@ -143,6 +188,8 @@ describe('peers are refused unless their certificate is valid for their domain',
 
   test('a peer may speak only for the domain it authenticated: a spoofed from closes its stream', T, async () => {
     const carol = await login(a, 'carol');
+    await carol.send(xml('presence'));
+    await flush(carol);
     const peer = await RawPeer.connect(a.server.ports.s2s, 'c.test', 'a.test');
     const features = await peer.startTls(ca.issue(['c.test']));
     assert.ok(features.toString().includes('EXTERNAL'));

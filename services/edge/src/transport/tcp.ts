@@ -109,7 +109,10 @@ export class SocketTransport implements Transport {
     if (!present) return { authorized: false, error: 'NO_CERTIFICATE', cert: null };
     if (this.role.side === 'client') {
       const err = this.tls.authorizationError;
-      return { authorized: this.tls.authorized, error: err ? String((err as Error & { code?: string }).code ?? err) : null, cert: present };
+      const code = err ? String((err as Error & { code?: string }).code ?? err) : null;
+      // `authorized` also covers the name Node checked against `servername`; the chain alone is what is asked here.
+      const chainOk = this.tls.authorized || code === 'ERR_TLS_CERT_ALTNAME_INVALID';
+      return { authorized: chainOk, error: chainOk ? null : code, cert: present };
     }
     // A TLSSocket made outside a tls.Server does not fill in `authorized`: ask OpenSSL's verdict directly.
     const handle = (this.tls as unknown as { ssl?: { verifyError(): (Error & { code?: string }) | null } }).ssl;
