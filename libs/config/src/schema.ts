@@ -74,13 +74,14 @@ export const settingsShape = {
     .default(20)
     .register(settingMeta, server('PARLEY_FAST_MAX_CLIENTS', 'Clients per account holding FAST tokens; a new one evicts the least recently used.')),
   // Federation (docs/federation.md): RFC 6120 server-to-server streams, TLS always, certificates checked.
-  s2sPolicy: oneOf(['require-valid', 'allow-dialback-over-tls', 'off'] as const)
+  // allow-dialback-over-tls (XEP-0220 over TLS) is planned; until dialback is implemented the value is refused rather than ignored.
+  s2sPolicy: oneOf(['require-valid', 'off'] as const)
     .default('require-valid')
     .register(
       settingMeta,
       server(
         'PARLEY_S2S_POLICY',
-        'Federation: require-valid (a peer authenticates with a certificate that chains to a trusted CA and names its domain), allow-dialback-over-tls (XEP-0220 dialback accepted over TLS when the certificate does not verify), or off (no federation).',
+        'Federation: require-valid (a peer authenticates with SASL EXTERNAL on a certificate that chains to a trusted CA and names its domain), or off (no federation).',
       ),
     ),
   s2sPort: port().default(5269).register(settingMeta, server('PARLEY_S2S_PORT', 'Server-to-server port with STARTTLS, required (RFC 6120 §5).')),
@@ -94,7 +95,7 @@ export const settingsShape = {
     'domain=host:port,…',
   )
     .default(null)
-    .register(settingMeta, server('PARLEY_S2S_STATIC_HOSTS', 'Where to reach peer domains, used before DNS SRV (RFC 6120 §3.2): domain=host:port,…')),
+    .register(settingMeta, server('PARLEY_S2S_STATIC_HOSTS', 'Where to reach peer domains (domain=host:port,…), used before DNS SRV (RFC 6120 §3.2).')),
   s2sDomainPolicy: optionalMatching(
     new RegExp(`^${S2S_DOMAIN_RULE}(,${S2S_DOMAIN_RULE})*$`),
     'use domain=refuse or domain=pin:<SHA-256 fingerprint as colon-separated hex>, separated by commas',
