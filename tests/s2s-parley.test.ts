@@ -129,6 +129,18 @@ describe('two Parley servers federate', () => {
     assert.equal(back.getChildText('body'), 'hello from b.test');
   });
 
+  test('blocking applies to a remote JID: alice blocks bob@b.test and his message is refused, not delivered', T, async () => {
+    const BLOCKING = 'urn:xmpp:blocking';
+    await alice.iq(xml('iq', { type: 'set' }, xml('block', { xmlns: BLOCKING }, xml('item', { jid: 'bob@b.test' }))));
+    await bob.send(xml('message', { to: 'alice@a.test', type: 'chat', id: 'blocked1' }, xml('body', {}, 'are you there?')));
+    // XEP-0191 §3.3: answered like an account that cannot take it; the error crosses the federation back.
+    const err = await bob.next((e) => e.is('message') && e.attrs.type === 'error' && e.attrs.id === 'blocked1', 'the refusal at b.test');
+    assert.equal(condition(err), 'service-unavailable');
+    await flush(alice);
+    assert.ok(!alice.received.some((x) => x.includes('are you there?')), 'the blocked message was not delivered');
+    await alice.iq(xml('iq', { type: 'set' }, xml('unblock', { xmlns: BLOCKING }, xml('item', { jid: 'bob@b.test' }))));
+  });
+
   test('an IQ to a remote account is answered over the federation (ping to the other server)', T, async () => {
     const r = await alice.iq(xml('iq', { type: 'get', to: 'b.test' }, xml('ping', { xmlns: 'urn:xmpp:ping' })));
     assert.equal(r.attrs.type, 'result');
