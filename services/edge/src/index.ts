@@ -1,5 +1,5 @@
 export { loadTlsMaterial, type TlsMaterial } from './certs.ts';
-export { buildEdgeService, type EdgeDeps, type EdgeService } from './edge.ts';
+export { buildEdgeService, type EdgeDeps, type EdgeService, listen } from './edge.ts';
 export { type Admission, admit } from './c2s/admission.ts';
 export { unlockAccount } from './limits/brute-force.ts';
 // The pieces a server-to-server stream shares with client streams (services/s2s): sockets behind

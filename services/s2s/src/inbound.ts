@@ -52,9 +52,15 @@ export class InboundStream extends S2SStream {
     const from = tryParseJid(attrs.from ?? '');
     this.sendHeader(from && from.local === null && from.resource === null ? from.domain : undefined, true);
     const problem = this.headerProblem(name, attrs);
-    if (problem) return this.streamError(problem.condition, problem.text);
+    if (problem) {
+      this.streamError(problem.condition, problem.text);
+      return;
+    }
     // §4.9.3.6: we must serve the domain the stream is for.
-    if (!attrs.to || !this.host.serves(attrs.to)) return this.streamError('host-unknown', 'this server does not serve that domain');
+    if (!attrs.to || !this.host.serves(attrs.to)) {
+      this.streamError('host-unknown', 'this server does not serve that domain');
+      return;
+    }
     if (s.authenticated) {
       this.state = { name: 'established', peer: s.authenticated };
       this.write('<stream:features/>');
@@ -62,7 +68,10 @@ export class InboundStream extends S2SStream {
       return;
     }
     // §4.7.1: a server names itself; without a domain in `from` there is nothing to authenticate.
-    if (!from || from.local !== null || from.resource !== null) return this.streamError('invalid-from', 'the stream header must name the sending domain');
+    if (!from || from.local !== null || from.resource !== null) {
+      this.streamError('invalid-from', 'the stream header must name the sending domain');
+      return;
+    }
     const peer = from.domain;
     const features = xml('stream:features');
     if (!this.transport.secure()) {
@@ -74,7 +83,8 @@ export class InboundStream extends S2SStream {
         this.host.refused(verdict.reason);
         this.log.info('refusing peer', { peer, reason: verdict.reason, detail: verdict.detail });
         // RFC 6120 §13.7.2.1: no SASL EXTERNAL without an acceptable certificate, and no weaker fallback under this policy.
-        return this.streamError('policy-violation', verdict.detail);
+        this.streamError('policy-violation', verdict.detail);
+        return;
       }
       features.append(xml('mechanisms', { xmlns: NS.sasl }, xml('mechanism', null, 'EXTERNAL')));
     }
@@ -86,11 +96,14 @@ export class InboundStream extends S2SStream {
     const s = this.state;
     switch (s.name) {
       case 'wait_for_stream':
-        return this.streamError('not-well-formed', 'expected a stream header');
+        this.streamError('not-well-formed', 'expected a stream header');
+        return;
       case 'wait_for_feature':
-        return this.negotiate(el, s.peer);
+        this.negotiate(el, s.peer);
+        return;
       case 'established':
-        return this.admit(el, s.peer);
+        this.admit(el, s.peer);
+        return;
       case 'closed':
         return;
     }
@@ -108,7 +121,10 @@ export class InboundStream extends S2SStream {
       });
       return;
     }
-    if (!this.transport.secure()) return this.streamError('policy-violation', 'TLS is required on this server (RFC 6120 §5.3.1)');
+    if (!this.transport.secure()) {
+      this.streamError('policy-violation', 'TLS is required on this server (RFC 6120 §5.3.1)');
+      return;
+    }
     if (el.is('auth', NS.sasl) && el.attr('mechanism') === 'EXTERNAL') {
       // XEP-0178 §3 step 7: an authorization identity, if given, must be the domain the certificate was checked for.
       const raw = el.text().trim();
@@ -116,7 +132,8 @@ export class InboundStream extends S2SStream {
       if (authzid !== peer) {
         this.host.refused('sasl');
         this.send(xml('failure', { xmlns: NS.sasl }, xml('invalid-authzid')));
-        return this.close();
+        this.close();
+        return;
       }
       this.send(xml('success', { xmlns: NS.sasl }));
       this.state = { name: 'wait_for_stream', authenticated: peer };
@@ -135,13 +152,23 @@ export class InboundStream extends S2SStream {
   /** §8.1.1.1: both addresses are required between servers; `from` must be the peer (§4.9.3.10), `to` ours. */
   private admit(el: Element, peer: string): void {
     if (el.getNS() !== 'jabber:server' || !(el.name === 'message' || el.name === 'presence' || el.name === 'iq')) {
-      return this.streamError('unsupported-stanza-type', `${el.name} is not a stanza this server accepts`);
+      this.streamError('unsupported-stanza-type', `${el.name} is not a stanza this server accepts`);
+      return;
     }
     const from = tryParseJid(el.attr('from') ?? '');
     const to = tryParseJid(el.attr('to') ?? '');
-    if (!from || !to) return this.streamError('improper-addressing', 'stanzas between servers need valid from and to addresses');
-    if (from.domain !== peer) return this.streamError('invalid-from', `this stream is authenticated for ${peer} only`);
-    if (!this.host.serves(to.domain)) return this.streamError('host-unknown', 'this server does not serve that domain');
+    if (!from || !to) {
+      this.streamError('improper-addressing', 'stanzas between servers need valid from and to addresses');
+      return;
+    }
+    if (from.domain !== peer) {
+      this.streamError('invalid-from', `this stream is authenticated for ${peer} only`);
+      return;
+    }
+    if (!this.host.serves(to.domain)) {
+      this.streamError('host-unknown', 'this server does not serve that domain');
+      return;
+    }
     el.setAttr('from', from.toString());
     el.setAttr('to', to.toString());
     // Inside Parley every stanza is in jabber:client, whichever stream brought it.

@@ -56,9 +56,15 @@ export class OutboundStream extends S2SStream {
 
   protected onHeader(name: string, attrs: Record<string, string>): void {
     const s = this.state;
-    if (s.name !== 'wait_for_stream') return this.streamError('not-well-formed', 'unexpected stream header');
+    if (s.name !== 'wait_for_stream') {
+      this.streamError('not-well-formed', 'unexpected stream header');
+      return;
+    }
     const problem = this.headerProblem(name, attrs);
-    if (problem) return this.streamError(problem.condition, problem.text);
+    if (problem) {
+      this.streamError(problem.condition, problem.text);
+      return;
+    }
     this.state = { name: 'wait_for_features', stage: s.stage };
   }
 
@@ -71,10 +77,15 @@ export class OutboundStream extends S2SStream {
     }
     switch (s.name) {
       case 'wait_for_features':
-        return this.features(el, s.stage);
+        this.features(el, s.stage);
+        return;
       case 'wait_for_proceed':
-        if (!el.is('proceed', NS.tls)) return this.fail('tls', 'the peer refused STARTTLS');
-        return this.upgrade();
+        if (!el.is('proceed', NS.tls)) {
+          this.fail('tls', 'the peer refused STARTTLS');
+          return;
+        }
+        this.upgrade();
+        return;
       case 'wait_for_sasl_result':
         if (el.is('success', NS.sasl)) {
           this.state = { name: 'wait_for_stream', stage: 'authenticated' };
@@ -82,17 +93,23 @@ export class OutboundStream extends S2SStream {
           this.sendHeader(this.remoteDomain, false);
           return;
         }
-        return this.fail('sasl', `SASL EXTERNAL refused: ${el.getChildElements()[0]?.name ?? 'failure'}`);
+        this.fail('sasl', `SASL EXTERNAL refused: ${el.getChildElements()[0]?.name ?? 'failure'}`);
+        return;
       case 'established':
         // Stanzas on our outbound stream are a bidirectional use we did not negotiate (XEP-0288).
-        return this.streamError('unsupported-stanza-type', 'this stream carries stanzas one way');
+        this.streamError('unsupported-stanza-type', 'this stream carries stanzas one way');
+        return;
       default:
-        return this.streamError('not-well-formed', 'unexpected element');
+        this.streamError('not-well-formed', 'unexpected element');
+        return;
     }
   }
 
   private features(el: Element, stage: 'start' | 'tls' | 'authenticated'): void {
-    if (!el.is('features', NS.stream)) return this.streamError('not-well-formed', 'expected stream features');
+    if (!el.is('features', NS.stream)) {
+      this.streamError('not-well-formed', 'expected stream features');
+      return;
+    }
     if (stage === 'authenticated') {
       this.state = { name: 'established' };
       this.established(() => this.lastSent);
@@ -101,13 +118,19 @@ export class OutboundStream extends S2SStream {
     }
     if (stage === 'start') {
       // RFC 6120 §5.3.1 / §13.7: we never send a stanza over an unencrypted stream.
-      if (!el.getChild('starttls', NS.tls)) return this.fail('tls', 'the peer does not offer STARTTLS');
+      if (!el.getChild('starttls', NS.tls)) {
+        this.fail('tls', 'the peer does not offer STARTTLS');
+        return;
+      }
       this.state = { name: 'wait_for_proceed' };
       this.send(xml('starttls', { xmlns: NS.tls }));
       return;
     }
     const mechs = el.getChild('mechanisms', NS.sasl)?.getChildren('mechanism').map((m) => m.text().trim()) ?? [];
-    if (!mechs.includes('EXTERNAL')) return this.fail('sasl', 'the peer does not offer SASL EXTERNAL for our certificate');
+    if (!mechs.includes('EXTERNAL')) {
+      this.fail('sasl', 'the peer does not offer SASL EXTERNAL for our certificate');
+      return;
+    }
     // XEP-0178 §3 step 6: "=" means the authorization identity is the one derived from our certificate.
     this.state = { name: 'wait_for_sasl_result' };
     this.send(xml('auth', { xmlns: NS.sasl, mechanism: 'EXTERNAL' }, '='));
@@ -119,7 +142,10 @@ export class OutboundStream extends S2SStream {
       () => {
         if (this.isClosed()) return;
         const verdict = this.host.verify(this);
-        if (!verdict.ok) return this.fail(verdict.reason, verdict.detail);
+        if (!verdict.ok) {
+          this.fail(verdict.reason, verdict.detail);
+          return;
+        }
         this.state = { name: 'wait_for_stream', stage: 'tls' };
         this.sendHeader(this.remoteDomain, false);
       },

@@ -9,7 +9,7 @@ import { createSecureContext, createServer as createTlsServer, rootCertificates,
 import { requestWithRetry } from '@parley/actor';
 import type { Bus, Subscription } from '@parley/bus';
 import { chatroomDomain, type ParleyConfig } from '@parley/config';
-import { SocketTransport, type TlsMaterial } from '@parley/edge';
+import { listen, SocketTransport, type TlsMaterial } from '@parley/edge';
 import { bareOf, tryParseJid } from '@parley/jid';
 import type { Logger } from '@parley/log';
 import { mayReplyWithError, NS, type StanzaErrorCondition, stanzaErrorReply } from '@parley/stanza';
@@ -206,13 +206,3 @@ export function buildS2SService(deps: S2SDeps): S2SService {
   };
 }
 
-function listen(server: NetServer | TlsServer, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      const a = server.address();
-      resolve(typeof a === 'object' && a ? a.port : port);
-    });
-  });
-}
