@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer as createNetServer, type Server as NetServer } from 'node:net';
 import { createSecureContext, createServer as createTlsServer, rootCertificates, type Server as TlsServer } from 'node:tls';
-import { requestWithRetry } from '@parley/actor';
+import { type RetryOptions, requestWithRetry } from '@parley/actor';
 import type { Bus, Subscription } from '@parley/bus';
 import { chatroomDomain, type ParleyConfig } from '@parley/config';
 import { listen, SocketTransport, type TlsMaterial } from '@parley/edge';
@@ -31,6 +31,8 @@ export interface S2SDeps {
   bus: Bus<WireMessage>;
   tls: TlsMaterial;
   registry: Registry;
+  /** Hand-off retry budget for stanzas into the actors; in a cluster it must outlast a shard lease. */
+  handoffRetry?: RetryOptions;
   /** Tests replace DNS; default: static hosts, then SRV. */
   resolve?: Resolver;
 }
@@ -83,7 +85,7 @@ export function buildS2SService(deps: S2SDeps): S2SService {
       const key = to.local === null ? bareOf(from) : to.bareString();
       req = { service: 'session', msg: { kind: 'stanza', key, stanza, origin, id } };
     }
-    requestWithRetry(bus, actorSubject(req.service, req.msg.key), req.msg, {}).then(
+    requestWithRetry(bus, actorSubject(req.service, req.msg.key), req.msg, deps.handoffRetry ?? {}).then(
       (reply) => {
         const r = reply as ActorReply;
         if (!r.ok) answer(stanza, r.condition === 'resource-constraint' ? 'resource-constraint' : 'internal-server-error');
