@@ -21,6 +21,8 @@ const rogue = new TestCa('rogue');
 let a: TestServer;
 let b: TestServer;
 let impostor: Server;
+let silent: Server;
+let pinnedCert: { certFile: string; keyFile: string; fingerprint: string };
 const open: Array<{ stop(): Promise<void> }> = [];
 // Each server on its own Postgres scratch schema: two PGlite start-ups would take most of the file's time.
 const schemas = [1, 2].map(() => `parley_s2s_${randomBytes(4).toString('hex')}`);
@@ -31,6 +33,9 @@ before(async () => {
   const certB = ca.issue(['b.test']);
   const common = { s2sCaFile: ca.caFile, logLevel: 'silent' as const, databaseUrl: DEFAULT_TEST_DATABASE_URL };
   impostor = await wrongNameServer(pbad, ca.issue(['d.test']));
+  silent = await silentServer();
+  // A certificate no trusted CA issued, accepted for pinned.test because its fingerprint is pinned.
+  pinnedCert = rogue.issue(['pinned.test']);
   a = await startTestServer({
     ...common,
     databaseSchema: schemas[0],
@@ -38,7 +43,10 @@ before(async () => {
     s2sPort: pa,
     tlsCert: certA.certFile,
     tlsKey: certA.keyFile,
-    s2sStaticHosts: `b.test=127.0.0.1:${pb},bad.test=127.0.0.1:${pbad},unreachable.test=127.0.0.1:1`,
+    s2sStaticHosts: `b.test=127.0.0.1:${pb},bad.test=127.0.0.1:${pbad},unreachable.test=127.0.0.1:1,silent.test=127.0.0.1:${(silent.address() as { port: number }).port}`,
+    s2sDomainPolicy: `pinned.test=pin:${pinnedCert.fingerprint},refused.test=refuse`,
+    // Short, so that a peer that never answers is given up within the test (remote-server-timeout).
+    negotiationTimeoutSec: 4,
   });
   b = await startTestServer({ ...common, databaseSchema: schemas[1], domain: 'b.test', s2sPort: pb, tlsCert: certB.certFile, tlsKey: certB.keyFile, s2sStaticHosts: `a.test=127.0.0.1:${pa}` });
   await a.addUsers(['alice', 'pw-alice'], ['carol', 'pw-carol']);
@@ -49,12 +57,19 @@ after(async () => {
   await a?.stop();
   await b?.stop();
   impostor?.close();
+  silent?.close();
   const sql = await openPostgres(DEFAULT_TEST_DATABASE_URL);
   for (const s of schemas) await sql.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
   await sql.close();
   ca.remove();
   rogue.remove();
 });
+
+/** A server for silent.test that accepts connections and never says a word. */
+function silentServer(): Promise<Server> {
+  const server = createServer((sock) => sock.on('error', () => {}));
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
 
 /**
  * A server for bad.test that negotiates like a real one but presents a certificate (from the
@@ -167,6 +182,46 @@ describe('two Parley servers federate', () => {
   });
 });
 
+test('stanzas wait for a peer that never answers, then all come back remote-server-timeout', T, async () => {
+  const alice = await login(a, 'alice');
+  await alice.send(xml('message', { to: 'x@silent.test', type: 'chat', id: 's1' }, xml('body', {}, 'one')));
+  await alice.send(xml('iq', { to: 'x@silent.test/r', type: 'get', id: 's2' }, xml('ping', { xmlns: 'urn:xmpp:ping' })));
+  const m = await alice.next((e) => e.is('message') && e.attrs.id === 's1' && e.attrs.type === 'error', 'the timeout for the message', 15_000);
+  const iq = await alice.next((e) => e.is('iq') && e.attrs.id === 's2' && e.attrs.type === 'error', 'the timeout for the IQ', 15_000);
+  assert.equal(condition(m), 'remote-server-timeout');
+  assert.equal(condition(iq), 'remote-server-timeout');
+  await alice.stop();
+});
+
+describe('per-domain rules', () => {
+  test('a pinned certificate is accepted for its domain although no trusted CA issued it', T, async () => {
+    const peer = await RawPeer.connect(a.server.ports.s2s, 'pinned.test', 'a.test');
+    const features = await peer.startTls(pinnedCert);
+    assert.ok(features.toString().includes('EXTERNAL'), features.toString());
+    await peer.authenticate();
+    peer.close();
+  });
+
+  test('the same certificate for another domain is refused: the pin is per domain', T, async () => {
+    const peer = await RawPeer.connect(a.server.ports.s2s, 'other.test', 'a.test');
+    await peer.startTls(pinnedCert).catch(() => {});
+    assert.equal(await peer.streamError(), 'policy-violation');
+    peer.close();
+  });
+
+  test('a refused domain is refused even with a valid certificate, and nothing is sent to it', T, async () => {
+    const peer = await RawPeer.connect(a.server.ports.s2s, 'refused.test', 'a.test');
+    await peer.startTls(ca.issue(['refused.test'])).catch(() => {});
+    assert.equal(await peer.streamError(), 'policy-violation');
+    peer.close();
+    const carol = await login(a, 'carol');
+    await carol.send(xml('message', { to: 'x@refused.test', type: 'chat', id: 'r1' }, xml('body', {}, 'hi')));
+    const err = await carol.next((e) => e.is('message') && e.attrs.id === 'r1' && e.attrs.type === 'error', 'the bounce');
+    assert.equal(condition(err), 'remote-server-not-found');
+    await carol.stop();
+  });
+});
+
 describe('peers are refused unless their certificate is valid for their domain', () => {
   const refusedWith = async (cert: { certFile: string; keyFile: string }, from: string) => {
     const peer = await RawPeer.connect(a.server.ports.s2s, from, 'a.test');
@@ -222,7 +277,8 @@ test('the s2s metrics count streams per domain and refusals by reason', T, async
   const res = await fetch(`http://127.0.0.1:${a.ports.http}/metrics`);
   const text = await res.text();
   assert.match(text, /parley_s2s_connections\{direction="out",domain="b.test"\} 1/);
-  assert.match(text, /parley_s2s_auth_failures_total\{direction="in",reason="untrusted"\} 1/);
-  assert.match(text, /parley_s2s_auth_failures_total\{direction="in",reason="expired"\} 1/);
-  assert.match(text, /parley_s2s_auth_failures_total\{direction="out",reason="wrong-name"\} 1/);
+  for (const [direction, reason] of [['in', 'untrusted'], ['in', 'expired'], ['in', 'wrong-name'], ['out', 'wrong-name'], ['out', 'refused-by-policy'], ['out', 'timeout']]) {
+    assert.match(text, new RegExp(`parley_s2s_auth_failures_total\\{direction="${direction}",reason="${reason}"\\} [1-9]`), `${direction} ${reason}`);
+  }
+  assert.match(text, /parley_s2s_bounced_total\{condition="remote-server-timeout"\} 2/);
 });

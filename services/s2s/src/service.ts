@@ -108,7 +108,25 @@ export function buildS2SService(deps: S2SDeps): S2SService {
     const to = tryParseJid(stanza.attr('to') ?? '');
     if (!to) return;
     if (to.domain === domain || to.domain === rooms) toLocal(stanza);
-    else if (!links.send(to.domain, stanza)) answer(stanza, 'resource-constraint', 'too many stanzas waiting for that server');
+    else if (!toRemote(to.domain, stanza)) answer(stanza, 'resource-constraint', 'too many stanzas waiting for that server');
+  }
+
+  /** Onto the link to `remote`; a refused domain is answered at once and never contacted. False: its queue is full. */
+  function toRemote(remote: string, stanza: Element): boolean {
+    if (settings.rules.get(remote)?.kind === 'refuse') {
+      metrics.authFailures.inc({ direction: 'out', reason: 'refused-by-policy' });
+      bounce(stanza, 'remote-server-not-found', `federation with ${remote} is refused by policy`);
+      return true;
+    }
+    return links.send(remote, stanza);
+  }
+
+  function bounce(stanza: Element, condition: StanzaErrorCondition, text: string): void {
+    if (!mayReplyWithError(stanza)) return;
+    // The error comes from the remote domain's address, to the local sender (RFC 6120 §8.3.1).
+    const from = tryParseJid(stanza.attr('to') ?? '')?.domain;
+    metrics.bounced.inc({ condition });
+    toLocal(stanzaErrorReply(stanza, condition, { text, from }));
   }
 
   const links = new OutboundLinks({
@@ -119,13 +137,7 @@ export function buildS2SService(deps: S2SDeps): S2SService {
     log: log.child({ direction: 'out' }),
     metrics,
     verify: (s) => verifyPeer(s.transport.peerCertificate(), s.remoteDomain, settings.rules.get(s.remoteDomain)),
-    bounce(stanza, condition, text) {
-      if (!mayReplyWithError(stanza)) return;
-      // The error comes from the remote domain's address, to the local sender (RFC 6120 §8.3.1).
-      const from = tryParseJid(stanza.attr('to') ?? '')?.domain;
-      metrics.bounced.inc({ condition });
-      toLocal(stanzaErrorReply(stanza, condition, { text, from }));
-    },
+    bounce: (stanza, condition, text) => bounce(stanza, condition, text),
   });
 
   const authenticatedPeer = new WeakMap<InboundStream, string>();
@@ -159,7 +171,7 @@ export function buildS2SService(deps: S2SDeps): S2SService {
     if (stanza.getNS() !== NS.client) stanza.setAttr('xmlns', NS.client);
     const to = tryParseJid(stanza.attr('to') ?? '');
     if (!to || to.domain === domain) return { ok: false, condition: 'item-not-found' };
-    return links.send(to.domain, stanza) ? { ok: true } : { ok: false, condition: 'resource-constraint' };
+    return toRemote(to.domain, stanza) ? { ok: true } : { ok: false, condition: 'resource-constraint' };
   }
 
   /** Deliveries from actors to remote JIDs (presence broadcasts, answers to remote senders). */
@@ -176,7 +188,7 @@ export function buildS2SService(deps: S2SDeps): S2SService {
       const to = tryParseJid(el.attr('to') ?? '');
       // The connection id of a remote delivery is the domain it is for.
       if (!to || to.domain !== t.conn || to.domain === domain || to.domain === rooms) continue;
-      links.send(to.domain, el);
+      toRemote(to.domain, el);
     }
     return;
   }
