@@ -47,7 +47,9 @@ function answer(q: Buffer, servers: Map<string, number>): Buffer | null {
     const port = servers.get(labels.slice(2).join('.'));
     if (port !== undefined) {
       found = true;
-      const target = encodeName(labels.slice(2).join('.'));
+      // The target is localhost: every resolver knows it without asking (Erlang's from its hosts
+      // entries, unbound from its built-in zone), so only the SRV record depends on this server.
+      const target = encodeName('localhost');
       const rdata = Buffer.concat([u16(0), u16(0), u16(port), target]);
       records.push(Buffer.concat([u16(0xc00c), u16(T_SRV), u16(1), u32(60), u16(rdata.length), rdata]));
     }
