@@ -24,6 +24,9 @@ let impostor: Server;
 let silent: Server;
 let pinnedCert: { certFile: string; keyFile: string; fingerprint: string };
 const open: Array<{ stop(): Promise<void> }> = [];
+let cCert: ReturnType<TestCa['issue']> | null = null;
+/** One valid certificate for the raw peer c.test, issued once (openssl is slow on a busy machine). */
+const cTest = () => (cCert ??= ca.issue(['c.test']));
 // Each server on its own Postgres scratch schema: two PGlite start-ups would take most of the file's time.
 const schemas = [1, 2].map(() => `parley_s2s_${randomBytes(4).toString('hex')}`);
 
@@ -193,6 +196,50 @@ test('stanzas wait for a peer that never answers, then all come back remote-serv
   await alice.stop();
 });
 
+describe('direct TLS and bad input on server streams', () => {
+  test('a peer on the direct TLS port (XEP-0368) authenticates with SASL EXTERNAL and delivers', T, async () => {
+    const carol = await login(a, 'carol');
+    await carol.send(xml('presence'));
+    await flush(carol);
+    const { peer, features } = await RawPeer.connectTls(a.server.ports.s2sTls, 'c.test', 'a.test', cTest());
+    assert.ok(features.toString().includes('EXTERNAL'), features.toString());
+    await peer.authenticate();
+    peer.write("<message from='zed@c.test/tls' to='carol@a.test' type='chat'><body>over direct TLS</body></message>");
+    await carol.next((e) => e.is('message') && e.attrs.from === 'zed@c.test/tls' && e.getChildText('body') === 'over direct TLS', 'the message over direct TLS');
+    peer.close();
+    await carol.stop();
+  });
+
+  const authenticated = async () => {
+    const peer = await RawPeer.connect(a.server.ports.s2s, 'c.test', 'a.test');
+    await peer.startTls(cTest());
+    await peer.authenticate();
+    return peer;
+  };
+
+  for (const [what, input, condition] of [
+    ['a stanza without a to', "<message from='zed@c.test'><body>x</body></message>", 'improper-addressing'],
+    ['a stanza for a domain this server does not serve', "<message from='zed@c.test' to='x@elsewhere.test'><body>x</body></message>", 'host-unknown'],
+    ['an element that is no stanza', "<foo from='zed@c.test' to='a.test'/>", 'unsupported-stanza-type'],
+    ['XML this server does not accept (a processing instruction)', "<?evil?><message from='zed@c.test' to='carol@a.test'/>", 'restricted-xml'],
+  ] as const) {
+    test(`${what} closes the stream with ${condition}, and the server goes on`, T, async () => {
+      const peer = await authenticated();
+      peer.write(input);
+      assert.equal(await peer.streamError(), condition);
+      peer.close();
+      const again = await authenticated();
+      again.close();
+    });
+  }
+
+  test('a stream header for a domain this server does not serve is host-unknown', T, async () => {
+    const peer = await RawPeer.connect(a.server.ports.s2s, 'c.test', 'nobody.test');
+    assert.equal(await peer.streamError(), 'host-unknown');
+    peer.close();
+  });
+});
+
 describe('per-domain rules', () => {
   test('a pinned certificate is accepted for its domain although no trusted CA issued it', T, async () => {
     const peer = await RawPeer.connect(a.server.ports.s2s, 'pinned.test', 'a.test');
@@ -258,13 +305,12 @@ describe('peers are refused unless their certificate is valid for their domain',
     await carol.send(xml('presence'));
     await flush(carol);
     const peer = await RawPeer.connect(a.server.ports.s2s, 'c.test', 'a.test');
-    const features = await peer.startTls(ca.issue(['c.test']));
+    const features = await peer.startTls(cTest());
     assert.ok(features.toString().includes('EXTERNAL'));
     await peer.authenticate();
     // Its own domain goes through (so the refusal below is about the address, not the stream).
     peer.write("<message from='zed@c.test/x' to='carol@a.test' type='chat'><body>legit</body></message>");
-    const ok = await carol.message('zed@c.test/x', 'the message from c.test');
-    assert.equal(ok.getChildText('body'), 'legit');
+    await carol.next((e) => e.is('message') && e.attrs.from === 'zed@c.test/x' && e.getChildText('body') === 'legit', 'the message from c.test');
     peer.write("<message from='bob@b.test/r' to='carol@a.test' type='chat'><body>spoofed</body></message>");
     assert.equal(await peer.streamError(), 'invalid-from');
     peer.close();

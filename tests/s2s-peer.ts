@@ -39,6 +39,19 @@ export class RawPeer {
     return p;
   }
 
+  /** XEP-0368: TLS from the first byte (ALPN xmpp-server), presenting `cert`; resolves with the features. */
+  static async connectTls(port: number, from: string, to: string, cert: { certFile: string; keyFile: string }): Promise<{ peer: RawPeer; features: Element }> {
+    const sock = await new Promise<TLSSocket>((resolve, reject) => {
+      const s = tlsConnect({ host: '127.0.0.1', port, servername: to, ALPNProtocols: ['xmpp-server'], cert: readFileSync(cert.certFile), key: readFileSync(cert.keyFile), rejectUnauthorized: false }, () =>
+        resolve(s),
+      );
+      s.once('error', reject);
+    });
+    const p = new RawPeer(sock, from, to);
+    p.header();
+    return { peer: p, features: await p.next('stream:features', 'features on direct TLS') };
+  }
+
   header(): void {
     this.write(`<?xml version='1.0'?><stream:stream xmlns='jabber:server' xmlns:stream='${NS.stream}' from='${this.from}' to='${this.to}' version='1.0'>`);
   }

@@ -50,7 +50,8 @@ export function buildS2SService(deps: S2SDeps): S2SService {
   const metrics = createS2SMetrics(deps.registry);
   // RFC 6120 §13.7.2: trust anchors are the system store plus the operator's CA file.
   const ca = [...rootCertificates, ...(config.s2sCaFile ? [readFileSync(config.s2sCaFile, 'utf8')] : [])];
-  const secureContext = createSecureContext({ cert: deps.tls.cert, key: deps.tls.key, ca, minVersion: 'TLSv1.2' });
+  const contextOptions = { cert: deps.tls.cert, key: deps.tls.key, ca, minVersion: 'TLSv1.2' as const };
+  const secureContext = createSecureContext(contextOptions);
   const limits: StreamLimits = {
     maxStanzaBytes: config.maxStanzaBytes,
     bytesPerSec: config.rateBytesPerSec,
@@ -199,7 +200,8 @@ export function buildS2SService(deps: S2SDeps): S2SService {
       subs.push(bus.subscribe(edgeSubject(S2S_EDGE), onDelivery, { queue: 's2s' }));
       plain = createNetServer((sock) => accept(new SocketTransport(sock, secureContext, { side: 'server', requestCert: true })));
       direct = createTlsServer(
-        { secureContext, requestCert: true, rejectUnauthorized: false, ALPNProtocols: ['xmpp-server'], handshakeTimeout: limits.negotiationMs },
+        // The context's own options, not `secureContext`: tls.createServer ignores that option and would serve no certificate.
+        { ...contextOptions, requestCert: true, rejectUnauthorized: false, ALPNProtocols: ['xmpp-server'], handshakeTimeout: limits.negotiationMs },
         (sock) => accept(new SocketTransport(sock, secureContext, { side: 'server', requestCert: true })),
       );
       direct.on('tlsClientError', (err) => {
