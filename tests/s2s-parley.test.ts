@@ -51,7 +51,16 @@ before(async () => {
     // Short, so that a peer that never answers is given up within the test (remote-server-timeout).
     negotiationTimeoutSec: 4,
   });
-  b = await startTestServer({ ...common, databaseSchema: schemas[1], domain: 'b.test', s2sPort: pb, tlsCert: certB.certFile, tlsKey: certB.keyFile, s2sStaticHosts: `a.test=127.0.0.1:${pa}` });
+  b = await startTestServer({
+    ...common,
+    databaseSchema: schemas[1],
+    domain: 'b.test',
+    s2sPort: pb,
+    tlsCert: certB.certFile,
+    tlsKey: certB.keyFile,
+    // b reaches a by direct TLS (XEP-0368), a reaches b by STARTTLS: both ways of opening are in use.
+    s2sStaticHosts: `a.test=tls:127.0.0.1:${a.ports.s2sTls}`,
+  });
   await a.addUsers(['alice', 'pw-alice'], ['carol', 'pw-carol']);
   await b.addUsers(['bob', 'pw-bob']);
 });

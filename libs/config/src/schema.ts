@@ -19,7 +19,7 @@ const cluster = (env: SettingMeta['env'], description: string): SettingMeta => (
 const DNS_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
 
 const S2S_DOMAIN = '[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?';
-const S2S_HOST = `${S2S_DOMAIN}=(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+):\\d{1,5}`;
+const S2S_HOST = `${S2S_DOMAIN}=(tls:)?(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+):\\d{1,5}`;
 const S2S_DOMAIN_RULE = `${S2S_DOMAIN}=(refuse|pin:[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){31})`;
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
@@ -91,11 +91,11 @@ export const settingsShape = {
     .register(settingMeta, server('PARLEY_S2S_CA_FILE', 'PEM file of CAs trusted for peer servers besides the system store.')),
   s2sStaticHosts: optionalMatching(
     new RegExp(`^${S2S_HOST}(,${S2S_HOST})*$`),
-    'use domain=host:port pairs separated by commas, e.g. example.org=10.0.0.5:5269',
+    'use domain=host:port pairs separated by commas (tls:host:port for direct TLS), e.g. example.org=10.0.0.5:5269',
     'domain=host:port,…',
   )
     .default(null)
-    .register(settingMeta, server('PARLEY_S2S_STATIC_HOSTS', 'Where to reach peer domains (domain=host:port,…), used before DNS SRV (RFC 6120 §3.2).')),
+    .register(settingMeta, server('PARLEY_S2S_STATIC_HOSTS', 'Where to reach peer domains (domain=host:port,…; tls:host:port for direct TLS, XEP-0368), used before DNS SRV (RFC 6120 §3.2).')),
   s2sDomainPolicy: optionalMatching(
     new RegExp(`^${S2S_DOMAIN_RULE}(,${S2S_DOMAIN_RULE})*$`),
     'use domain=refuse or domain=pin:<SHA-256 fingerprint as colon-separated hex>, separated by commas',

@@ -10,9 +10,10 @@ import { verifyPeer } from './verify.ts';
 const FP = Array.from({ length: 32 }, (_, i) => (i + 16).toString(16).toUpperCase()).join(':');
 
 test('static hosts and per-domain rules are read from their settings', () => {
-  const s = s2sSettings({ s2sStaticHosts: 'a.example=10.0.0.5:5269, b.example=[::1]:15269', s2sDomainPolicy: `evil.example=refuse,pinned.example=pin:${FP.toLowerCase()}` });
+  const s = s2sSettings({ s2sStaticHosts: 'a.example=10.0.0.5:5269, b.example=[::1]:15269,c.example=tls:127.0.0.1:5270', s2sDomainPolicy: `evil.example=refuse,pinned.example=pin:${FP.toLowerCase()}` });
   assert.deepEqual(s.staticHosts.get('a.example'), { host: '10.0.0.5', port: 5269, directTls: false });
   assert.deepEqual(s.staticHosts.get('b.example'), { host: '::1', port: 15269, directTls: false });
+  assert.deepEqual(s.staticHosts.get('c.example'), { host: '127.0.0.1', port: 5270, directTls: true });
   assert.deepEqual(s.rules.get('evil.example'), { kind: 'refuse' });
   assert.deepEqual(s.rules.get('pinned.example'), { kind: 'pin', fingerprint: FP });
 });

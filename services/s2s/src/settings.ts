@@ -19,10 +19,12 @@ export function s2sSettings(config: Pick<ParleyConfig, 's2sStaticHosts' | 's2sDo
   const staticHosts = new Map<string, HostPort>();
   for (const entry of splitList(config.s2sStaticHosts)) {
     const eq = entry.indexOf('=');
-    const target = entry.slice(eq + 1);
+    // `tls:` before the address: TLS from the first byte (XEP-0368), as an _xmpps-server record would say.
+    const directTls = entry.startsWith('tls:', eq + 1);
+    const target = entry.slice(eq + 1 + (directTls ? 4 : 0));
     const colon = target.lastIndexOf(':');
     const host = target.slice(0, colon).replace(/^\[(.*)\]$/, '$1');
-    staticHosts.set(entry.slice(0, eq), { host, port: Number(target.slice(colon + 1)), directTls: false });
+    staticHosts.set(entry.slice(0, eq), { host, port: Number(target.slice(colon + 1)), directTls });
   }
   const rules = new Map<string, DomainRule>();
   for (const entry of splitList(config.s2sDomainPolicy)) {
