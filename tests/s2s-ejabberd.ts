@@ -5,11 +5,10 @@
 // mod_s2s_dialback), checked against the test CA.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort, type IssuedCert } from './s2s-ca.ts';
+import { accepts, freePort, type IssuedCert } from './s2s-ca.ts';
 
 const run = promisify(execFile);
 
@@ -88,14 +87,4 @@ export class PrivateEjabberd {
     await Promise.race([done, new Promise((r) => setTimeout(r, 10_000))]);
     if (this.child.exitCode === null) this.child.kill('SIGKILL');
   }
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect({ host: '127.0.0.1', port }, () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
 }

@@ -3,10 +3,9 @@
 // It finds Parley through the test DNS server (tests/s2s-dns.ts) and trusts only the test CA.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort, type IssuedCert } from './s2s-ca.ts';
+import { accepts, freePort, type IssuedCert } from './s2s-ca.ts';
 
 export class PrivateProsody {
   private constructor(
@@ -78,14 +77,4 @@ export class PrivateProsody {
     this.child.kill('SIGTERM');
     await done;
   }
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect({ host: '127.0.0.1', port }, () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
 }
