@@ -15,7 +15,9 @@ import { freePort, TestCa } from './s2s-ca.ts';
 import { TestDns } from './s2s-dns.ts';
 import { PrivateEjabberd } from './s2s-ejabberd.ts';
 
-const T = { timeout: 20_000 };
+const T = { timeout: 30_000 };
+/** The first stanza across opens the streams (resolution, TLS both ways, SASL EXTERNAL): longer on a busy machine. */
+const FIRST_CROSSING = 15_000;
 // The same .example names as the ejabberd test.
 const PARLEY = 'parley.example';
 const EJABBERD = 'ejabberd.example';
@@ -85,7 +87,7 @@ test('juliet on Parley and romeo on ejabberd subscribe to each other and see eac
   await juliet.send(xml('presence'));
   await romeo.send(xml('presence'));
   await juliet.send(xml('presence', { to: `romeo@${EJABBERD}`, type: 'subscribe' }));
-  await romeo.next((e) => e.is('presence') && e.attrs.type === 'subscribe' && e.attrs.from === `juliet@${PARLEY}`, 'the request from Parley at ejabberd');
+  await romeo.next((e) => e.is('presence') && e.attrs.type === 'subscribe' && e.attrs.from === `juliet@${PARLEY}`, 'the request from Parley at ejabberd', FIRST_CROSSING);
   await romeo.send(xml('presence', { to: `juliet@${PARLEY}`, type: 'subscribed' }));
   await romeo.send(xml('presence', { to: `juliet@${PARLEY}`, type: 'subscribe' }));
   await juliet.next((e) => e.is('presence') && e.attrs.type === 'subscribe' && e.attrs.from === `romeo@${EJABBERD}`, 'the request from ejabberd at Parley');

@@ -63,7 +63,7 @@ export class PrivateEjabberd {
     child.stdout?.on('data', (d) => (output += d));
     child.stderr?.on('data', (d) => (output += d));
     const p = new PrivateEjabberd(child, o.dir, o.domain, c2s, s2s, ctl);
-    const deadline = Date.now() + 25_000;
+    const deadline = Date.now() + 40_000;
     while (!(await accepts(c2s))) {
       if (child.exitCode !== null || Date.now() > deadline) throw new Error(`ejabberd did not start: ${output.slice(-3000)}\n${p.log().slice(-3000)}`);
       await new Promise((r) => setTimeout(r, 200));

@@ -15,7 +15,9 @@ import { XmppJsClient, xml, type XmlElement } from './harness/xmppjs.ts';
 import { freePort, TestCa } from './s2s-ca.ts';
 import { RawPeer } from './s2s-peer.ts';
 
-const T = { timeout: 20_000 };
+const T = { timeout: 30_000 };
+/** The first stanza across opens the streams (resolution, TLS both ways, SASL EXTERNAL): longer on a busy machine. */
+const FIRST_CROSSING = 15_000;
 const ca = new TestCa('ca');
 const rogue = new TestCa('rogue');
 let a: TestServer;
@@ -126,7 +128,7 @@ describe('two Parley servers federate', () => {
     await alice.send(xml('presence'));
     await bob.send(xml('presence'));
     await alice.send(xml('presence', { to: 'bob@b.test', type: 'subscribe' }));
-    await bob.next((e) => e.is('presence') && e.attrs.type === 'subscribe' && e.attrs.from === 'alice@a.test', 'the subscription request from a.test');
+    await bob.next((e) => e.is('presence') && e.attrs.type === 'subscribe' && e.attrs.from === 'alice@a.test', 'the subscription request from a.test', FIRST_CROSSING);
     await bob.send(xml('presence', { to: 'alice@a.test', type: 'subscribed' }));
     await bob.send(xml('presence', { to: 'alice@a.test', type: 'subscribe' }));
     await alice.next((e) => e.is('presence') && e.attrs.type === 'subscribe' && e.attrs.from === 'bob@b.test', 'the subscription request from b.test');

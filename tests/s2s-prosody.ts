@@ -55,7 +55,7 @@ export class PrivateProsody {
     child.stdout?.on('data', (d) => (output += d));
     child.stderr?.on('data', (d) => (output += d));
     const p = new PrivateProsody(child, o.dir, o.domain, c2s, s2s);
-    const deadline = Date.now() + 15_000;
+    const deadline = Date.now() + 30_000;
     while (!(await accepts(c2s))) {
       if (child.exitCode !== null || Date.now() > deadline) throw new Error(`prosody did not start: ${output}\n${p.log().slice(-3000)}`);
       await new Promise((r) => setTimeout(r, 100));
