@@ -22,8 +22,8 @@ export class PrivateEjabberd {
     private readonly ctl: string[],
   ) {}
 
-  static async start(o: { dir: string; domain: string; cert: IssuedCert; caFile: string; dnsPort: number; users: Array<[string, string]> }): Promise<PrivateEjabberd> {
-    const [c2s, s2s] = [await freePort(), await freePort()];
+  static async start(o: { dir: string; domain: string; cert: IssuedCert; caFile: string; dnsPort: number; users: Array<[string, string]>; s2sPort?: number }): Promise<PrivateEjabberd> {
+    const [c2s, s2s] = [await freePort(), o.s2sPort ?? (await freePort())];
     const conf = join(o.dir, 'conf');
     const spool = join(o.dir, 'spool');
     const logs = join(o.dir, 'logs');

@@ -30,12 +30,13 @@ let parley: TestServer;
 const open: XmppJsClient[] = [];
 
 before(async () => {
-  const parleyS2s = await freePort();
+  const [parleyS2s, peerS2s] = [await freePort(), await freePort()];
   dns = await TestDns.start(new Map([[PARLEY, parleyS2s]]));
   const prosodyCert = ca.issue([PROSODY]);
-  prosody = await PrivateProsody.start({ dir, domain: PROSODY, cert: prosodyCert, caFile: ca.caFile, dnsPort: dns.port, users: [['romeo', 'pw-romeo']] });
   const cert = ca.issue([PARLEY]);
-  parley = await startTestServer({
+  // Both servers start at once: each knows the other's port beforehand.
+  const peer = PrivateProsody.start({ dir, domain: PROSODY, cert: prosodyCert, caFile: ca.caFile, dnsPort: dns.port, users: [['romeo', 'pw-romeo']], s2sPort: peerS2s });
+  const server = startTestServer({
     domain: PARLEY,
     databaseUrl: DEFAULT_TEST_DATABASE_URL,
     databaseSchema: schema,
@@ -44,8 +45,9 @@ before(async () => {
     tlsKey: cert.keyFile,
     s2sCaFile: ca.caFile,
     s2sPort: parleyS2s,
-    s2sStaticHosts: `${PROSODY}=127.0.0.1:${prosody.s2sPort}`,
+    s2sStaticHosts: `${PROSODY}=127.0.0.1:${peerS2s}`,
   });
+  [prosody, parley] = await Promise.all([peer, server]);
   await parley.addUsers(['juliet', 'pw-juliet']);
 });
 

@@ -16,8 +16,8 @@ export class PrivateProsody {
     readonly s2sPort: number,
   ) {}
 
-  static async start(o: { dir: string; domain: string; cert: IssuedCert; caFile: string; dnsPort: number; users: Array<[string, string]> }): Promise<PrivateProsody> {
-    const [c2s, s2s] = [await freePort(), await freePort()];
+  static async start(o: { dir: string; domain: string; cert: IssuedCert; caFile: string; dnsPort: number; users: Array<[string, string]>; s2sPort?: number }): Promise<PrivateProsody> {
+    const [c2s, s2s] = [await freePort(), o.s2sPort ?? (await freePort())];
     const data = join(o.dir, 'data');
     mkdirSync(data, { recursive: true });
     const cfg = join(o.dir, 'prosody.cfg.lua');
