@@ -1,6 +1,6 @@
 // A stream another server opened to us (RFC 6120 as the receiving entity), as a typed state
 // machine: TLS first (§5.3.1: we refuse to go on without it), then SASL EXTERNAL on the peer's
-// certificate (XEP-0178), then stanzas whose `from` must be the authenticated domain (§13.?: a
+// certificate (XEP-0178), then stanzas whose `from` must be the authenticated domain (§8.1.2.2: a
 // server may speak only for the domains it authenticated; §4.9.3.10 invalid-from otherwise).
 import { tryParseJid } from '@parley/jid';
 import { NS } from '@parley/stanza';
