@@ -6,6 +6,9 @@
 #   python3-icu — ICU's spoof checker, the reference libs/confusables is generated from and tested against;
 #   profanity, tmux — the terminal client, driven through a tmux pane;
 #   promtool (from Debian's prometheus package) — checks and unit-tests the alert rules in ops/.
+#   prosody, ejabberd — private instances (own config, data directory, ports, Erlang node name; never
+#   the system services) that the federation tests federate with (tests/s2s-prosody.test.ts,
+#   tests/s2s-ejabberd.test.ts);
 #   redis-server, nats-server, postgresql and openssl — tests/cluster starts private ones (a Redis it
 #   kills, TLS-only servers with a test CA) next to the machine's shared servers, never instead of them.
 # promtool is unpacked from the package into .tools/bin rather than installed: installing
@@ -24,6 +27,8 @@ command -v tmux >/dev/null || missing+=(tmux)
 command -v redis-server >/dev/null || missing+=(redis-server)
 command -v nats-server >/dev/null || missing+=(nats-server)
 command -v openssl >/dev/null || missing+=(openssl)
+command -v prosody >/dev/null || missing+=(prosody)
+command -v ejabberdctl >/dev/null || missing+=(ejabberd)
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
 need_promtool=0
 command -v promtool >/dev/null || [ -x .tools/bin/promtool ] || need_promtool=1
@@ -37,6 +42,13 @@ $SUDO apt-get update -qq
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing Debian packages: ${missing[*]}"
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+  # The packages start system servers on 5222/5269 where an init system runs services: the tests
+  # start their own, and a system one would hold the XMPP ports.
+  for svc in prosody ejabberd; do
+    if [[ " ${missing[*]} " == *" $svc "* ]] && command -v systemctl >/dev/null && systemctl is-active --quiet $svc 2>/dev/null; then
+      $SUDO systemctl disable --now $svc
+    fi
+  done
 fi
 if [ $need_promtool -eq 1 ]; then
   echo "unpacking promtool from Debian's prometheus package into .tools/bin"

@@ -26,6 +26,7 @@ describe('parley-load against the embedded server', () => {
         c2sPort: 0,
         c2sTlsPort: 0,
         httpPort: 0,
+        s2sPolicy: 'off',
         logLevel: 'silent',
         // Loopback WebSocket without TLS is acceptable for this test only.
         websocketSecure: true,

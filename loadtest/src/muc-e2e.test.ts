@@ -16,7 +16,8 @@ let dataDir: string;
 before(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'parley-load-muc-'));
   server = await startEmbedded(
-    { domain: 'load.test', dataDir, inMemory: true, bindAddress: '127.0.0.1', c2sPort: 0, c2sTlsPort: 0, httpPort: 0, adminPort: 0, logLevel: 'silent', mucCreators: 'local', mucOccupantRate: 6000 },
+    { domain: 'load.test', dataDir, inMemory: true, bindAddress: '127.0.0.1', c2sPort: 0, c2sTlsPort: 0, httpPort: 0,
+      s2sPolicy: 'off', adminPort: 0, logLevel: 'silent', mucCreators: 'local', mucOccupantRate: 6000 },
     {},
   );
   for (let i = 1; i <= USERS; i++) await server.addUser(`user${i}`, `pass${i}`);

@@ -23,6 +23,8 @@ export async function startTestServer(overrides: EmbeddedOverrides = {}): Promis
       c2sPort: 0,
       c2sTlsPort: 0,
       httpPort: 0,
+      s2sPort: 0,
+      s2sTlsPort: 0,
       // The admin API and console (HTTPS with the test certificate) on a random port: ports.admin.
       adminPort: 0,
       bindAddress: '127.0.0.1',

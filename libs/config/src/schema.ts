@@ -18,6 +18,10 @@ const cluster = (env: SettingMeta['env'], description: string): SettingMeta => (
 // RFC 7622 §3.2: a domainpart is a hostname or IP literal; the check is kept simple and strict.
 const DNS_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
 
+const S2S_DOMAIN = '[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?';
+const S2S_HOST = `${S2S_DOMAIN}=(tls:)?(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+):\\d{1,5}`;
+const S2S_DOMAIN_RULE = `${S2S_DOMAIN}=(refuse|pin:[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){31})`;
+
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 
 export const settingsShape = {
@@ -88,6 +92,39 @@ export const settingsShape = {
   fastMaxClients: intIn(1, 1000)
     .default(20)
     .register(settingMeta, server('PARLEY_FAST_MAX_CLIENTS', 'Clients per account holding FAST tokens; a new one evicts the least recently used.')),
+  // Federation (docs/federation.md): RFC 6120 server-to-server streams, TLS always, certificates checked.
+  // allow-dialback-over-tls (XEP-0220 over TLS) is planned; until dialback is implemented the value is refused rather than ignored.
+  s2sPolicy: oneOf(['require-valid', 'off'] as const)
+    .default('require-valid')
+    .register(
+      settingMeta,
+      server(
+        'PARLEY_S2S_POLICY',
+        'Federation: require-valid (a peer authenticates with SASL EXTERNAL on a certificate that chains to a trusted CA and names its domain), or off (no federation).',
+      ),
+    ),
+  s2sPort: port().default(5269).register(settingMeta, server('PARLEY_S2S_PORT', 'Server-to-server port with STARTTLS, required (RFC 6120 §5).')),
+  s2sTlsPort: port().default(5270).register(settingMeta, server('PARLEY_S2S_TLS_PORT', 'Server-to-server port with direct TLS (XEP-0368).')),
+  s2sCaFile: optionalText('path')
+    .default(null)
+    .register(settingMeta, server('PARLEY_S2S_CA_FILE', 'PEM file of CAs trusted for peer servers besides the system store.')),
+  s2sStaticHosts: optionalMatching(
+    new RegExp(`^${S2S_HOST}(,${S2S_HOST})*$`),
+    'use domain=host:port pairs separated by commas (tls:host:port for direct TLS), e.g. example.org=10.0.0.5:5269',
+    'domain=host:port,…',
+  )
+    .default(null)
+    .register(settingMeta, server('PARLEY_S2S_STATIC_HOSTS', 'Where to reach peer domains (domain=host:port,…; tls:host:port for direct TLS, XEP-0368), used before DNS SRV (RFC 6120 §3.2).')),
+  s2sDomainPolicy: optionalMatching(
+    new RegExp(`^${S2S_DOMAIN_RULE}(,${S2S_DOMAIN_RULE})*$`),
+    'use domain=refuse or domain=pin:<SHA-256 fingerprint as colon-separated hex>, separated by commas',
+    'domain=refuse|pin:AB:CD:…,…',
+  )
+    .default(null)
+    .register(
+      settingMeta,
+      server('PARLEY_S2S_DOMAIN_POLICY', 'Per-domain federation overrides: refuse a domain, or accept the one certificate whose SHA-256 fingerprint is pinned.'),
+    ),
   // Abuse limits (docs/security.md): every one is counted in parley_limit_refused_total{limit}.
   limitStanzasPerSec: intIn(1, 1_000_000)
     .default(100)

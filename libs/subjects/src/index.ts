@@ -1,7 +1,18 @@
 // Every bus subject and actor key is built and validated here (STYLE.md §2); nobody else
 // concatenates subject strings. Subjects are NATS-compatible tokens separated by '.'.
 
-export type ActorService = 'session' | 'presence' | 'chatroom';
+/**
+ * `s2s` is not an actor service but is addressed like one: a stanza for another domain is handed
+ * to the federation service (services/s2s) with the remote domain as its key, and acknowledged once queued.
+ */
+export type ActorService = 'session' | 'presence' | 'chatroom' | 's2s';
+
+/**
+ * The edge id under which the federation service receives deliveries (`edgeSubject(S2S_EDGE)`):
+ * an actor that delivers to a remote JID, or answers a stanza that came from another server, sends
+ * to this "edge" with the remote domain as the connection id.
+ */
+export const S2S_EDGE = 's2s';
 
 /** Number of shards per actor service; keys hash onto shards, instances own shards. */
 export const SHARD_COUNT = 64;

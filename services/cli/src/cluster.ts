@@ -18,6 +18,7 @@ import { createStore, migrate, openPostgres, type Sql, type Store } from '@parle
 import type { RedisOptions } from 'ioredis';
 import { decodeWire, encodeWire, type WireMessage } from '@parley/wire';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { buildS2SService } from '@parley/s2s';
 import { startAdminRole } from './admin-role.ts';
 import { watchDependencies } from './health.ts';
 import { insecureInternalLink } from './internal-links.ts';
@@ -28,9 +29,12 @@ import { limitPrefix } from './limit-prefix.ts';
 import { migrationsDir } from './paths.ts';
 import { registerPresenceFanoutMetrics } from './presence-metrics.ts';
 
-const CLUSTER_ROLES = ['edge', 'session', 'presence', 'chatroom', 'admin'] as const;
+const CLUSTER_ROLES = ['edge', 'session', 'presence', 'chatroom', 'admin', 's2s'] as const;
 export type ClusterRole = (typeof CLUSTER_ROLES)[number];
-/** `--role all`: the XMPP roles. The admin API is started on its own (one or two per cluster, not per node). */
+/**
+ * `--role all`: the XMPP roles. The admin API is started on its own (one or two per cluster, not per node), and so
+ * is federation (`--role s2s`: the processes that hold port 5269, docs/federation.md).
+ */
 const ALL_ROLES: ClusterRole[] = ['edge', 'session', 'presence', 'chatroom'];
 
 export class ClusterConfigError extends Error {}
@@ -39,7 +43,7 @@ export function parseRoles(arg: string): ClusterRole[] {
   if (arg === 'all') return [...ALL_ROLES];
   const roles = arg.split(',').map((r) => r.trim());
   for (const r of roles) {
-    if (!(CLUSTER_ROLES as readonly string[]).includes(r)) throw new ClusterConfigError(`--role ${r}: use edge, session, presence, chatroom, admin or all`);
+    if (!(CLUSTER_ROLES as readonly string[]).includes(r)) throw new ClusterConfigError(`--role ${r}: use edge, session, presence, chatroom, admin, s2s or all`);
   }
   return roles as ClusterRole[];
 }
@@ -199,6 +203,13 @@ export async function startClusterProcess(config: ParleyConfig, roles: ClusterRo
       ports = await edge.start();
       stops.push(() => edge.stop());
       log.info('edge listening', { c2s: ports.c2s, c2sTls: ports.c2sTls, http: ports.http, fingerprint: `SHA256 ${tls.fingerprint}` });
+    }
+    if (roles.includes('s2s') && config.s2sPolicy !== 'off') {
+      const tls = await loadTlsMaterial({ certFile: config.tlsCert, keyFile: config.tlsKey, dataDir: config.dataDir, domain: config.domain, log });
+      const s2s = buildS2SService({ config, log: log.child({ svc: 's2s' }), bus, tls, registry, handoffRetry: clusterRetry(config.leaseTtlMs) });
+      const s2sPorts = await s2s.start();
+      stops.push(() => s2s.stop());
+      log.info('s2s listening', { ...s2sPorts, policy: config.s2sPolicy });
     }
     let adminPort: number | undefined;
     if (roles.includes('admin')) {

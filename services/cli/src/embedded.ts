@@ -11,6 +11,7 @@ import { createLogger, type Logger } from '@parley/log';
 import { buildChatroomService } from '@parley/chatroom';
 import { chatroomDomain, loadConfig, type ParleyConfig } from '@parley/config';
 import { buildPresenceService } from '@parley/presence';
+import { buildS2SService, type S2SService } from '@parley/s2s';
 import { buildSessionService } from '@parley/session';
 import { createStore, migrate, openPglite, openPostgres, type Store } from '@parley/store';
 import type { WireMessage } from '@parley/wire';
@@ -33,7 +34,8 @@ export interface EmbeddedOverrides extends Partial<ParleyConfig> {
 export interface EmbeddedServer {
   config: ParleyConfig;
   domain: string;
-  ports: { c2s: number; c2sTls: number; http: number; admin: number };
+  /** s2s and s2sTls are 0 when federation is off (PARLEY_S2S_POLICY=off). */
+  ports: { c2s: number; c2sTls: number; http: number; admin: number; s2s: number; s2sTls: number };
   fingerprint: string;
   store: Store;
   addUser(username: string, password: string): Promise<void>;
@@ -93,6 +95,13 @@ export async function startEmbedded(overrides: EmbeddedOverrides = {}, env: Node
       httpRoutes: (app) => mountOpsRoutes(app, registry, () => (ready ? null : { reason: 'starting or draining' })),
     });
     const edgePorts = await edge.start();
+    // Federation (docs/federation.md): part of embedded mode unless the policy is off.
+    let s2s: S2SService | null = null;
+    let s2sPorts = { s2s: 0, s2sTls: 0 };
+    if (config.s2sPolicy !== 'off') {
+      s2s = buildS2SService({ config, log: log.child({ svc: 's2s' }), bus, tls, registry });
+      s2sPorts = await s2s.start();
+    }
     const adminService = buildAdminService({
       config,
       log: log.child({ svc: 'admin' }),
@@ -104,7 +113,7 @@ export async function startEmbedded(overrides: EmbeddedOverrides = {}, env: Node
       version: serverVersion,
       loginLocks: { unlock: (u) => edge.unlockAccount(u) },
     });
-    const ports = { ...edgePorts, admin: (await adminService.start()).port };
+    const ports = { ...edgePorts, ...s2sPorts, admin: (await adminService.start()).port };
     let admin: AdminSocket | null = null;
     if (!inMemory) admin = await startAdminSocket({ config, store, log, unlock: (u) => edge.unlockAccount(u), bus });
     ready = true;
@@ -112,6 +121,7 @@ export async function startEmbedded(overrides: EmbeddedOverrides = {}, env: Node
       domain: config.domain,
       c2s: `${config.bindAddress}:${ports.c2s} (STARTTLS${config.requireTls ? ' required' : ''})`,
       c2sTls: `${config.bindAddress}:${ports.c2sTls} (direct TLS)`,
+      s2s: s2s ? `${config.bindAddress}:${ports.s2s} (STARTTLS required), ${config.bindAddress}:${ports.s2sTls} (direct TLS), policy ${config.s2sPolicy}` : 'off',
       websocket: `ws://${config.bindAddress}:${ports.http}/xmpp-websocket`,
       metrics: `http://${config.bindAddress}:${ports.http}/metrics`,
       admin: `${config.adminTls ? 'https' : 'http'}://${config.adminBindAddress ?? config.bindAddress}:${ports.admin}/`,
@@ -139,6 +149,7 @@ export async function startEmbedded(overrides: EmbeddedOverrides = {}, env: Node
         ready = false;
         await adminService.stop();
         await edge.stop();
+        await s2s?.stop();
         await bus.flush();
         session.stop();
         presence.stop();

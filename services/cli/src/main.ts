@@ -20,8 +20,8 @@ const USAGE = `Usage: parley <command> [options]
 
 Commands:
   start [--role R]                   run the server: embedded mode (every service in one process) unless
-                                     PARLEY_NATS_URL is set; then R is edge, session, presence, chatroom, a comma
-                                     list, or all (cluster mode over NATS, Redis and Postgres)
+                                     PARLEY_NATS_URL is set; then R is edge, session, presence, chatroom, s2s,
+                                     a comma list, or all (cluster mode over NATS, Redis and Postgres)
   migrate                            apply database migrations
   user add <jid> [--password P]      create an account (password from --password or stdin)
   user del <jid>                     delete an account and its roster, offline messages, history

@@ -239,7 +239,8 @@ export function buildEdgeService(deps: EdgeDeps): EdgeService {
   };
 }
 
-function listen(server: NetServer | TlsServer, port: number, host: string): Promise<number> {
+/** Listen and resolve with the port bound (0 picks a free one); shared with the federation listeners. */
+export function listen(server: NetServer | TlsServer, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

@@ -5,12 +5,22 @@ import type { PresenceDelivery, PresenceEnv } from '@parley/ext';
 import { tryParseJid } from '@parley/jid';
 import type { ResourceEntry } from '@parley/location';
 import { NS } from '@parley/stanza';
+import { S2S_EDGE } from '@parley/subjects';
 import type { RosterItem } from '@parley/store';
 import { type Element, xml } from '@parley/xml';
 
 export const hasFrom = (i: RosterItem) => i.subscription === 'from' || i.subscription === 'both';
 export const hasTo = (i: RosterItem) => i.subscription === 'to' || i.subscription === 'both';
 export const available = (rs: ResourceEntry[]) => rs.filter((r) => r.available);
+
+/**
+ * A contact at another domain as a delivery target: the federation service's "edge", with the
+ * domain as connection id (its server fans out to the contact's resources, RFC 6121 §4.2.2). The
+ * delivery hooks (privacy lists, blocking) see it like any other target.
+ */
+export function remoteTarget(bare: string): ResourceEntry {
+  return { jid: bare, edge: S2S_EDGE, conn: bare.slice(bare.indexOf('@') + 1), priority: 0, available: true };
+}
 
 /** The 'presence-delivery' hooks, in module order. */
 export type DeliveryGate = Array<(d: PresenceDelivery) => Promise<ResourceEntry[]>>;
@@ -34,7 +44,7 @@ export interface Broadcaster {
 /** Publishes a broadcast along `publisher`'s tree (edges report connections they lack); returns the bus messages. */
 export type TreePublish = (targets: ResourceEntry[], stanzaXml: string, publisher: string) => number;
 
-export function broadcaster(env: PresenceEnv, gate: DeliveryGate, tree: TreePublish): Broadcaster {
+export function broadcaster(env: PresenceEnv, isLocal: (bare: string) => boolean, gate: DeliveryGate, tree: TreePublish): Broadcaster {
   const { location } = env;
   async function gated(from: string, kind: PresenceDelivery['kind'], targets: ResourceEntry[]): Promise<ResourceEntry[]> {
     let allowed = targets;
@@ -48,6 +58,8 @@ export function broadcaster(env: PresenceEnv, gate: DeliveryGate, tree: TreePubl
     const allowed = await gated(from, kind, targets);
     if (allowed.length > 0) env.publish(allowed, stanzaXml, stampRecipient);
   }
+  /** A contact's resources: from the location service, or the remote target for another domain. */
+  const resourcesOf = (contact: string) => (isLocal(contact) ? location.resources(contact) : Promise.resolve([remoteTarget(contact)]));
   return {
     send,
     async broadcast(key, from, subscribers, own, stanzaXml, exceptConn) {
@@ -57,13 +69,13 @@ export function broadcaster(env: PresenceEnv, gate: DeliveryGate, tree: TreePubl
       return allowed.length === 0 ? 0 : tree(allowed, stanzaXml, key);
     },
     async sendOurPresence(key, contact, from, only) {
-      const [ours, theirs] = await Promise.all([location.resources(key), only ?? location.resources(contact)]);
+      const [ours, theirs] = await Promise.all([location.resources(key), only ?? resourcesOf(contact)]);
       const targets = available(theirs);
       if (targets.length === 0) return;
       for (const r of available(ours)) if (r.presence && (from === undefined || r.jid === from)) await send(r.jid, 'notification', targets, r.presence, true);
     },
     async sendUnavailable(key, contact, from) {
-      const [ours, theirs] = await Promise.all([location.resources(key), location.resources(contact)]);
+      const [ours, theirs] = await Promise.all([location.resources(key), resourcesOf(contact)]);
       const targets = available(theirs);
       if (targets.length === 0) return;
       for (const r of available(ours)) if (from === undefined || r.jid === from) await send(r.jid, 'notification', targets, xml('presence', { xmlns: NS.client, from: r.jid, type: 'unavailable' }).toString(), true);
@@ -72,6 +84,10 @@ export function broadcaster(env: PresenceEnv, gate: DeliveryGate, tree: TreePubl
       const to = tryParseJid(stanza.attr('to') ?? '');
       const type = stanza.attr('type');
       if (!to || (type !== undefined && type !== 'unavailable')) return;
+      if (!isLocal(to.bareString())) {
+        await send(stanza.attr('from') ?? '', 'notification', [{ ...remoteTarget(to.bareString()), jid: to.toString() }], stanza.toString(), false);
+        return;
+      }
       const rs = await location.resources(to.bareString());
       await send(stanza.attr('from') ?? '', 'notification', to.resource ? rs.filter((r) => r.jid === to.toString()) : available(rs), stanza.toString(), false);
     },

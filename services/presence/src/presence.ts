@@ -11,7 +11,7 @@ import { NS } from '@parley/stanza';
 import type { RosterItem, Store } from '@parley/store';
 import type { ActorRequest, InterestedResource, Origin, WireMessage } from '@parley/wire';
 import { type Element, xml } from '@parley/xml';
-import { broadcaster, hasFrom, hasTo } from './broadcast.ts';
+import { broadcaster, hasFrom, hasTo, remoteTarget } from './broadcast.ts';
 import { emptyStats, type FanoutStats, InterestTree } from './interest.ts';
 import { inbound, isSubscriptionType, isVisible, outbound, type SubscriptionType } from './subscription.ts';
 
@@ -59,6 +59,7 @@ export function createPresenceHost(deps: PresenceDeps, stats: FanoutStats = empt
   const relayAbove = deps.relayAbove ?? 16;
   const fan = broadcaster(
     env,
+    isLocal,
     hooks.flatMap((h) => (h.deliver ? [h.deliver.bind(h)] : [])),
     (targets, stanzaXml, publisher) => out.publish(targets, stanzaXml, { stampRecipient: true, tree: publisher, relayAbove }),
   );
@@ -84,7 +85,8 @@ export function createPresenceHost(deps: PresenceDeps, stats: FanoutStats = empt
    * Never awaited: the bus keeps the order of our requests to the same actor.
    */
   function toContactActor(contact: string, stanza: Element): void {
-    if (isLocal(contact)) env.tell('presence', { kind: 'presence-in', key: contact, stanza }); // no federation yet
+    // A contact at another domain: the federation service takes it to the contact's server.
+    env.tell(isLocal(contact) ? 'presence' : 's2s', { kind: 'presence-in', key: contact, stanza });
   }
   const subscriptionStanza = (type: SubscriptionType, from: string, to: string) => xml('presence', { xmlns: NS.client, type, from, to });
 
@@ -155,7 +157,9 @@ export function createPresenceHost(deps: PresenceDeps, stats: FanoutStats = empt
     stats.lookups.own++;
     const own = await location.resources(key);
     stats.changes++;
-    stats.messages += await fan.broadcast(key, from, tree.targets(), own, stanzaXml, except ?? going?.conn);
+    // Remote subscribers are one target per contact on the federation service (no location to read).
+    const remote = [...state.items.values()].filter((i) => hasFrom(i) && !isLocal(i.contact)).map((i) => remoteTarget(i.contact));
+    stats.messages += await fan.broadcast(key, from, [...tree.targets(), ...remote], own, stanzaXml, except ?? going?.conn);
     if (!going) return;
     for (const contact of state.told) tellInterest(contact, { jid: going.jid, edge: '', conn: going.conn, priority: 0 }, false);
     if (!own.some((r) => r.available && r.conn !== going.conn)) {
@@ -299,6 +303,10 @@ export function createPresenceHost(deps: PresenceDeps, stats: FanoutStats = empt
         state.told.add(contact);
       }
     }
+    // §4.2.2: contacts at other domains are probed (once per account: only for its first available resource).
+    if (!where.get(key)?.some((r) => r.available && r.conn !== origin.conn)) {
+      for (const contact of contacts) if (!isLocal(contact)) toContactActor(contact, xml('presence', { xmlns: NS.client, type: 'probe', from: key, to: contact }));
+    }
     // RFC 6121 §3.1.3: subscription requests waiting since the user was last online.
     for (const item of state.items.values()) {
       if (item.pendingIn) await fan.send(item.contact, 'subscription', [target], xml('presence', { xmlns: NS.client, from: item.contact, type: 'subscribe' }).toString(), true);
@@ -335,6 +343,30 @@ export function createPresenceHost(deps: PresenceDeps, stats: FanoutStats = empt
     }
     if (effect.autoReply) toContactActor(contact, subscriptionStanza(effect.autoReply, key, contact));
     if (effect.sendPresence) await fan.sendOurPresence(key, contact);
+  }
+
+  /**
+   * Presence from a contact at another domain (the federation service hands it here): RFC 6121
+   * §4.3.2 a probe is answered with our presence when the contact is subscribed to it; §4.4.3 and
+   * §4.6.3 available and unavailable presence go to the addressed resource, or all available ones,
+   * through the delivery hooks (privacy lists and blocking apply to remote senders too).
+   */
+  async function remotePresence(key: string, state: AccountState, stanza: Element): Promise<void> {
+    const from = tryParseJid(stanza.attr('from') ?? '');
+    const to = tryParseJid(stanza.attr('to') ?? '');
+    if (!from || !to || isLocal(from.bareString())) return;
+    const type = stanza.attr('type');
+    if (type === 'probe') {
+      const item = state.items.get(from.bareString());
+      if (item && hasFrom(item)) await fan.sendOurPresence(key, from.bareString());
+      return;
+    }
+    if (type !== undefined && type !== 'unavailable') return;
+    const rs = (await location.resources(key)).filter((r) => r.available);
+    const targets = to.resource ? rs.filter((r) => r.jid === to.toString()) : rs;
+    // To the bare JID: each resource gets its own address as `to` (stamped per target).
+    if (!to.resource) stanza.setAttr('to', undefined);
+    await fan.send(from.toString(), 'notification', targets, stanza.toString(), !to.resource);
   }
 
   /** What modules may ask the actor to send (blocking, invisibility), through the same delivery hooks. */
@@ -397,7 +429,10 @@ export function createPresenceHost(deps: PresenceDeps, stats: FanoutStats = empt
             return;
           case 'presence-in': {
             const type = msg.stanza.attr('type');
-            if (!isSubscriptionType(type)) return;
+            if (!isSubscriptionType(type)) {
+              if (state.exists) await remotePresence(key, state, msg.stanza);
+              return;
+            }
             let stanza = msg.stanza;
             for (const h of inboundHooks) {
               const r = await h({ env, key, stanza, roster: rosterOf(key, state, ctx.fence) });

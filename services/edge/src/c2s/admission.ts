@@ -26,7 +26,7 @@ const PRESENCE_TYPES = new Set(['error', 'probe', 'subscribe', 'subscribed', 'un
  * Admit a client stanza. On success `el` has been stamped in place: `from` is the session's full
  * JID (RFC 6120 §8.1.2.1) and `to` is prepared (RFC 7622).
  */
-export function admit(el: Element, session: Jid, domain: string, ext: EdgeExtensions, roomService: string | null = null): Admission {
+export function admit(el: Element, session: Jid, domain: string, ext: EdgeExtensions, roomService: string | null = null, federated = false): Admission {
   if (el.getNS() !== NS.client || !(el.name === 'message' || el.name === 'presence' || el.name === 'iq')) {
     return { kind: 'stream-error', condition: 'unsupported-stanza-type', text: `${el.name} is not a stanza this server accepts` }; // §4.9.3.23
   }
@@ -66,8 +66,15 @@ export function admit(el: Element, session: Jid, domain: string, ext: EdgeExtens
   }
   const sender = session.bareString();
   const to = addressOf(el.attr('to'), sender, domain, roomService);
-  // Federation is not enabled on this server (yet): §8.3.3.15; presence is not answered with errors.
-  if (to.kind === 'remote') return el.name === 'presence' ? { kind: 'drop' } : refuse('remote-server-not-found', 'federation is not enabled on this server');
+  if (to.kind === 'remote') {
+    // Presence goes to the sender's presence actor (below), which hands what must leave to the federation service.
+    if (el.name !== 'presence') {
+      if (federated) return { kind: 'route', service: 's2s', key: to.domain };
+      // §8.3.3.19: federation is off on this server.
+      return refuse('remote-server-not-found', 'federation is not enabled on this server');
+    }
+    if (!federated) return { kind: 'drop' };
+  }
 
   // XEP-0045: everything for the chatroom service or one of its rooms goes to the room's actor
   // (the service's own address has an actor too: its disco and the room directory).
@@ -85,6 +92,7 @@ export function admit(el: Element, session: Jid, domain: string, ext: EdgeExtens
     const service = payload ? ext.serverIqService(payload.getNS(), payload.name) : 'session';
     return { kind: 'route', service: el.name === 'iq' ? service : 'session', key: sender };
   }
+  if (to.kind === 'remote') return { kind: 'drop' }; // presence was routed above
   return { kind: 'route', service: 'session', key: to.bare };
 }
 

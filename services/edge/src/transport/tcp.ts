@@ -1,7 +1,22 @@
 import type { Socket } from 'node:net';
-import { type SecureContext, TLSSocket } from 'node:tls';
+import { connect as tlsConnect, type PeerCertificate, type SecureContext, TLSSocket } from 'node:tls';
 import { tlsChannelBinding } from '@parley/sasl';
 import type { ChannelBindingType, Transport, TransportEvents } from './transport.ts';
+
+/**
+ * How STARTTLS runs on this socket: as the server (client streams; server-to-server streams we
+ * received, which also ask for the peer's certificate), or as the client (streams we initiated to
+ * another server, which present ours and check theirs).
+ */
+export type TlsRole = { side: 'server'; requestCert?: boolean } | { side: 'client'; servername: string };
+
+/** The peer's certificate after the handshake: whether it chains to a trusted CA, and the certificate. */
+export interface PeerCertificateInfo {
+  authorized: boolean;
+  /** Why the chain was not trusted (OpenSSL's code, e.g. CERT_HAS_EXPIRED), null when it is. */
+  error: string | null;
+  cert: PeerCertificate | null;
+}
 
 /**
  * A TCP socket carrying an XMPP stream; STARTTLS upgrades it in place (RFC 6120 §5).
@@ -19,6 +34,7 @@ export class SocketTransport implements Transport {
   constructor(
     sock: Socket,
     private readonly secureContext: SecureContext,
+    private readonly role: TlsRole = { side: 'server' },
   ) {
     this.sock = sock;
     this.tls = sock instanceof TLSSocket ? sock : null;
@@ -58,7 +74,11 @@ export class SocketTransport implements Transport {
     raw.off('data', this.onData);
     raw.off('close', this.onClose);
     return new Promise((resolve, reject) => {
-      const tls = new TLSSocket(raw, { isServer: true, secureContext: this.secureContext });
+      // The chain is checked by the caller (peerCertificate), which knows the policy and the name to expect.
+      const tls =
+        this.role.side === 'client'
+          ? tlsConnect({ socket: raw, secureContext: this.secureContext, servername: this.role.servername, rejectUnauthorized: false })
+          : new TLSSocket(raw, { isServer: true, secureContext: this.secureContext, requestCert: this.role.requestCert === true, rejectUnauthorized: false });
       this.sock = tls;
       this.tls = tls;
       const fail = (err: Error) => {
@@ -66,7 +86,7 @@ export class SocketTransport implements Transport {
         reject(err);
       };
       tls.once('error', fail);
-      tls.once('secure', () => {
+      tls.once(this.role.side === 'client' ? 'secureConnect' : 'secure', () => {
         tls.off('error', fail);
         this.attach(tls);
         resolve();
@@ -80,6 +100,24 @@ export class SocketTransport implements Transport {
 
   channelBinding(type: ChannelBindingType): Buffer | undefined {
     return this.tls ? tlsChannelBinding(this.tls)(type) : undefined;
+  }
+
+  peerCertificate(): PeerCertificateInfo | null {
+    if (!this.tls) return null;
+    const cert = this.tls.getPeerCertificate(true);
+    const present = cert && Object.keys(cert).length > 0 ? cert : null;
+    if (!present) return { authorized: false, error: 'NO_CERTIFICATE', cert: null };
+    if (this.role.side === 'client') {
+      const err = this.tls.authorizationError;
+      const code = err ? String((err as Error & { code?: string }).code ?? err) : null;
+      // `authorized` also covers the name Node checked against `servername`; the chain alone is what is asked here.
+      const chainOk = this.tls.authorized || code === 'ERR_TLS_CERT_ALTNAME_INVALID';
+      return { authorized: chainOk, error: chainOk ? null : code, cert: present };
+    }
+    // A TLSSocket made outside a tls.Server does not fill in `authorized`: ask OpenSSL's verdict directly.
+    const handle = (this.tls as unknown as { ssl?: { verifyError(): (Error & { code?: string }) | null } }).ssl;
+    const err: (Error & { code?: string }) | null = handle ? handle.verifyError() : new Error('UNABLE_TO_VERIFY');
+    return { authorized: err === null, error: err ? (err.code ?? err.message) : null, cert: present };
   }
 
   tlsInfo(): { protocol: string | null; cipher: string | null } | null {

@@ -1,0 +1,183 @@
+// A stream another server opened to us (RFC 6120 as the receiving entity), as a typed state
+// machine: TLS first (§5.3.1: we refuse to go on without it), then SASL EXTERNAL on the peer's
+// certificate (XEP-0178), then stanzas whose `from` must be the authenticated domain (§8.1.2.2: a
+// server may speak only for the domains it authenticated; §4.9.3.10 invalid-from otherwise).
+import { tryParseJid } from '@parley/jid';
+import { NS } from '@parley/stanza';
+import { type Element, xml } from '@parley/xml';
+import type { SocketTransport } from '@parley/edge';
+import type { Logger } from '@parley/log';
+import { S2SStream, type StreamLimits } from './stream.ts';
+import type { Verdict } from './verify.ts';
+
+export type InboundState =
+  /** Waiting for the peer's header: the first one, or the restart after TLS or SASL (§4.3.3). */
+  | { name: 'wait_for_stream'; authenticated: string | null }
+  /** Features sent; only STARTTLS (before TLS) or SASL EXTERNAL (after) may come. */
+  | { name: 'wait_for_feature'; peer: string }
+  | { name: 'established'; peer: string }
+  | { name: 'closed' };
+
+export interface InboundHost {
+  /** Our domains (the server's and its chatroom service's). */
+  serves(domain: string): boolean;
+  /** The peer's certificate checked for `domain` under the policy. */
+  verify(stream: InboundStream, domain: string): Verdict;
+  /** A stanza from an authenticated peer, `from` and `to` already checked. */
+  stanza(stanza: Element, peer: string): void;
+  authenticated(stream: InboundStream, peer: string): void;
+  refused(reason: string): void;
+  ended(stream: InboundStream): void;
+}
+
+export class InboundStream extends S2SStream {
+  state: InboundState = { name: 'wait_for_stream', authenticated: null };
+
+  constructor(
+    transport: SocketTransport,
+    localDomain: string,
+    limits: StreamLimits,
+    log: Logger,
+    private readonly host: InboundHost,
+  ) {
+    super(transport, localDomain, limits, log);
+  }
+
+  protected onHeader(name: string, attrs: Record<string, string>): void {
+    const s = this.state;
+    if (s.name !== 'wait_for_stream') {
+      this.streamError('not-well-formed', 'unexpected stream header');
+      return;
+    }
+    const from = tryParseJid(attrs.from ?? '');
+    this.sendHeader(from && from.local === null && from.resource === null ? from.domain : undefined, true);
+    const problem = this.headerProblem(name, attrs);
+    if (problem) {
+      this.streamError(problem.condition, problem.text);
+      return;
+    }
+    // §4.9.3.6: we must serve the domain the stream is for.
+    if (!attrs.to || !this.host.serves(attrs.to)) {
+      this.streamError('host-unknown', 'this server does not serve that domain');
+      return;
+    }
+    if (s.authenticated) {
+      this.state = { name: 'established', peer: s.authenticated };
+      this.write('<stream:features/>');
+      this.established(() => this.input.lastInput);
+      return;
+    }
+    // §4.7.1: a server names itself; without a domain in `from` there is nothing to authenticate.
+    if (!from || from.local !== null || from.resource !== null) {
+      this.streamError('invalid-from', 'the stream header must name the sending domain');
+      return;
+    }
+    const peer = from.domain;
+    const features = xml('stream:features');
+    if (!this.transport.secure()) {
+      // §5.3.1: TLS is mandatory-to-negotiate here.
+      features.append(xml('starttls', { xmlns: NS.tls }, xml('required')));
+    } else {
+      const verdict = this.host.verify(this, peer);
+      if (!verdict.ok) {
+        this.host.refused(verdict.reason);
+        this.log.info('refusing peer', { peer, reason: verdict.reason, detail: verdict.detail });
+        // RFC 6120 §13.7.2.1: no SASL EXTERNAL without an acceptable certificate, and no weaker fallback under this policy.
+        this.streamError('policy-violation', verdict.detail);
+        return;
+      }
+      features.append(xml('mechanisms', { xmlns: NS.sasl }, xml('mechanism', null, 'EXTERNAL')));
+    }
+    this.state = { name: 'wait_for_feature', peer };
+    this.send(features);
+  }
+
+  protected onElement(el: Element): void {
+    const s = this.state;
+    switch (s.name) {
+      case 'wait_for_stream':
+        this.streamError('not-well-formed', 'expected a stream header');
+        return;
+      case 'wait_for_feature':
+        this.negotiate(el, s.peer);
+        return;
+      case 'established':
+        this.admit(el, s.peer);
+        return;
+      case 'closed':
+        return;
+    }
+  }
+
+  private negotiate(el: Element, peer: string): void {
+    if (el.is('starttls', NS.tls) && this.transport.canStartTls()) {
+      this.send(xml('proceed', { xmlns: NS.tls }));
+      this.state = { name: 'wait_for_stream', authenticated: null };
+      this.input.restart();
+      this.transport.startTls().catch((err: Error) => {
+        this.host.refused('tls');
+        this.log.info('s2s tls handshake failed', { err: err.message });
+        this.close();
+      });
+      return;
+    }
+    if (!this.transport.secure()) {
+      this.streamError('policy-violation', 'TLS is required on this server (RFC 6120 §5.3.1)');
+      return;
+    }
+    if (el.is('auth', NS.sasl) && el.attr('mechanism') === 'EXTERNAL') {
+      // XEP-0178 §3 step 7: an authorization identity, if given, must be the domain the certificate was checked for.
+      const raw = el.text().trim();
+      const authzid = raw === '' || raw === '=' ? peer : Buffer.from(raw, 'base64').toString('utf8');
+      if (authzid !== peer) {
+        this.host.refused('sasl');
+        this.send(xml('failure', { xmlns: NS.sasl }, xml('invalid-authzid')));
+        this.close();
+        return;
+      }
+      this.send(xml('success', { xmlns: NS.sasl }));
+      this.state = { name: 'wait_for_stream', authenticated: peer };
+      this.input.restart();
+      this.host.authenticated(this, peer);
+      return;
+    }
+    if (el.is('auth', NS.sasl)) {
+      this.send(xml('failure', { xmlns: NS.sasl }, xml('invalid-mechanism')));
+      return;
+    }
+    // §6.4: nothing but negotiation before authentication.
+    this.streamError('not-authorized', 'authenticate first');
+  }
+
+  /** §8.1.1.1: both addresses are required between servers; `from` must be the peer (§4.9.3.10), `to` ours. */
+  private admit(el: Element, peer: string): void {
+    if (el.getNS() !== 'jabber:server' || !(el.name === 'message' || el.name === 'presence' || el.name === 'iq')) {
+      this.streamError('unsupported-stanza-type', `${el.name} is not a stanza this server accepts`);
+      return;
+    }
+    const from = tryParseJid(el.attr('from') ?? '');
+    const to = tryParseJid(el.attr('to') ?? '');
+    if (!from || !to) {
+      this.streamError('improper-addressing', 'stanzas between servers need valid from and to addresses');
+      return;
+    }
+    if (from.domain !== peer) {
+      this.streamError('invalid-from', `this stream is authenticated for ${peer} only`);
+      return;
+    }
+    if (!this.host.serves(to.domain)) {
+      this.streamError('host-unknown', 'this server does not serve that domain');
+      return;
+    }
+    el.setAttr('from', from.toString());
+    el.setAttr('to', to.toString());
+    // Inside Parley every stanza is in jabber:client, whichever stream brought it.
+    el.setAttr('xmlns', NS.client);
+    this.host.stanza(el, peer);
+  }
+
+  protected ended(): void {
+    this.state = { name: 'closed' };
+    this.host.ended(this);
+  }
+}

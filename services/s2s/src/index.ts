@@ -1,0 +1,4 @@
+export { buildS2SService, type S2SDeps, type S2SService } from './service.ts';
+export { type Resolver, resolver } from './resolve.ts';
+export { s2sSettings } from './settings.ts';
+export { verifyPeer, type Verdict } from './verify.ts';

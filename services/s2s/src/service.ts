@@ -1,0 +1,224 @@
+// buildS2SService: federation (ARCHITECTURE.md, Processes: s2s). Listeners for streams other
+// servers open (5269 STARTTLS required, 5270 direct TLS), outbound streams per remote domain, and
+// the two bus ends: stanzas for remote domains handed to us like to an actor (key: the domain), and
+// deliveries to remote JIDs from the actors (edge id S2S_EDGE, connection id: the domain).
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer as createNetServer, type Server as NetServer } from 'node:net';
+import { createSecureContext, createServer as createTlsServer, rootCertificates, type Server as TlsServer } from 'node:tls';
+import { type RetryOptions, requestWithRetry } from '@parley/actor';
+import type { Bus, Subscription } from '@parley/bus';
+import { chatroomDomain, type ParleyConfig } from '@parley/config';
+import { listen, SocketTransport, type TlsMaterial } from '@parley/edge';
+import { bareOf, tryParseJid } from '@parley/jid';
+import type { Logger } from '@parley/log';
+import { mayReplyWithError, NS, type StanzaErrorCondition, stanzaErrorReply } from '@parley/stanza';
+import { actorShardSubject, actorSubject, allShards, edgeSubject, S2S_EDGE } from '@parley/subjects';
+import type { ActorReply, ActorRequest, WireMessage } from '@parley/wire';
+import { type Element, parseFragment } from '@parley/xml';
+import type { Registry } from 'prom-client';
+import { InboundStream } from './inbound.ts';
+import { OutboundLinks } from './links.ts';
+import { createS2SMetrics } from './metrics.ts';
+import { type Resolver, resolver } from './resolve.ts';
+import { s2sSettings } from './settings.ts';
+import type { StreamLimits } from './stream.ts';
+import { verifyPeer } from './verify.ts';
+
+export interface S2SDeps {
+  config: ParleyConfig;
+  log: Logger;
+  bus: Bus<WireMessage>;
+  tls: TlsMaterial;
+  registry: Registry;
+  /** Hand-off retry budget for stanzas into the actors; in a cluster it must outlast a shard lease. */
+  handoffRetry?: RetryOptions;
+  /** Tests replace DNS; default: static hosts, then SRV. */
+  resolve?: Resolver;
+}
+
+export interface S2SService {
+  start(): Promise<{ s2s: number; s2sTls: number }>;
+  stop(): Promise<void>;
+}
+
+export function buildS2SService(deps: S2SDeps): S2SService {
+  const { config, log, bus } = deps;
+  const domain = config.domain;
+  const rooms = chatroomDomain(config);
+  const settings = s2sSettings(config);
+  const metrics = createS2SMetrics(deps.registry);
+  // RFC 6120 §13.7.2: trust anchors are the system store plus the operator's CA file.
+  const ca = [...rootCertificates, ...(config.s2sCaFile ? [readFileSync(config.s2sCaFile, 'utf8')] : [])];
+  const contextOptions = { cert: deps.tls.cert, key: deps.tls.key, ca, minVersion: 'TLSv1.2' as const };
+  const secureContext = createSecureContext(contextOptions);
+  const limits: StreamLimits = {
+    maxStanzaBytes: config.maxStanzaBytes,
+    bytesPerSec: config.rateBytesPerSec,
+    burstBytes: config.rateBurstBytes,
+    negotiationMs: config.negotiationTimeoutSec * 1000,
+    idleMs: config.idleTimeoutSec * 1000,
+  };
+  const inbound = new Set<InboundStream>();
+  const subs: Subscription[] = [];
+  let plain: NetServer | null = null;
+  let direct: TlsServer | null = null;
+
+  /** A stanza from a remote server (or our own bounce) to a local address: into the same actors as local traffic. */
+  function toLocal(stanza: Element): void {
+    const from = stanza.attr('from')!;
+    const to = tryParseJid(stanza.attr('to') ?? '');
+    if (!to) return;
+    const origin = { edge: S2S_EDGE, conn: tryParseJid(from)?.domain ?? '', jid: from };
+    const id = `s2s:${randomUUID()}`;
+    let req: { service: 'session' | 'presence'; msg: ActorRequest };
+    if (to.domain === rooms) {
+      // The chatroom service is not federated yet: say so rather than drop.
+      answer(stanza, 'service-unavailable', 'chatrooms on this server do not take part in federation yet');
+      return;
+    }
+    if (stanza.name === 'presence') {
+      if (to.local === null) return;
+      // RFC 6121 §3-4 inbound processing happens in the addressee's presence actor.
+      req = { service: 'presence', msg: { kind: 'presence-in', key: to.bareString(), stanza } };
+    } else {
+      // Server-addressed IQs are answered by the session actor keyed by the sender (as for local clients).
+      const key = to.local === null ? bareOf(from) : to.bareString();
+      req = { service: 'session', msg: { kind: 'stanza', key, stanza, origin, id } };
+    }
+    requestWithRetry(bus, actorSubject(req.service, req.msg.key), req.msg, deps.handoffRetry ?? {}).then(
+      (reply) => {
+        const r = reply as ActorReply;
+        if (!r.ok) answer(stanza, r.condition === 'resource-constraint' ? 'resource-constraint' : 'internal-server-error');
+      },
+      (err: Error) => {
+        log.warn('hand-off of a remote stanza failed', { err: err.message });
+        answer(stanza, 'resource-constraint', 'the server is busy, try again');
+      },
+    );
+  }
+
+  /** An error answer to a stanza from elsewhere (remote or bounced), sent back where it came from. */
+  function answer(stanza: Element, condition: StanzaErrorCondition, text?: string): void {
+    if (!mayReplyWithError(stanza)) return;
+    route(stanzaErrorReply(stanza, condition, { text }));
+  }
+
+  /** Any stanza by its `to`: remote domains over their link, ours into the actors. */
+  function route(stanza: Element): void {
+    const to = tryParseJid(stanza.attr('to') ?? '');
+    if (!to) return;
+    if (to.domain === domain || to.domain === rooms) toLocal(stanza);
+    else if (!toRemote(to.domain, stanza)) answer(stanza, 'resource-constraint', 'too many stanzas waiting for that server');
+  }
+
+  /** Onto the link to `remote`; a refused domain is answered at once and never contacted. False: its queue is full. */
+  function toRemote(remote: string, stanza: Element): boolean {
+    if (settings.rules.get(remote)?.kind === 'refuse') {
+      metrics.authFailures.inc({ direction: 'out', reason: 'refused-by-policy' });
+      bounce(stanza, 'remote-server-not-found', `federation with ${remote} is refused by policy`);
+      return true;
+    }
+    return links.send(remote, stanza);
+  }
+
+  function bounce(stanza: Element, condition: StanzaErrorCondition, text: string): void {
+    if (!mayReplyWithError(stanza)) return;
+    // The error comes from the remote domain's address, to the local sender (RFC 6120 §8.3.1).
+    const from = tryParseJid(stanza.attr('to') ?? '')?.domain;
+    metrics.bounced.inc({ condition });
+    toLocal(stanzaErrorReply(stanza, condition, { text, from }));
+  }
+
+  const links = new OutboundLinks({
+    localDomain: domain,
+    secureContext,
+    resolve: deps.resolve ?? resolver(settings.staticHosts),
+    limits,
+    log: log.child({ direction: 'out' }),
+    metrics,
+    verify: (s) => verifyPeer(s.transport.peerCertificate(), s.remoteDomain, settings.rules.get(s.remoteDomain)),
+    bounce: (stanza, condition, text) => bounce(stanza, condition, text),
+  });
+
+  const authenticatedPeer = new WeakMap<InboundStream, string>();
+
+  function accept(transport: SocketTransport): void {
+    const stream = new InboundStream(transport, domain, limits, log.child({ direction: 'in', remote: transport.remoteAddress }), {
+      serves: (d) => d === domain,
+      verify: (s, peer) => verifyPeer(s.transport.peerCertificate(), peer, settings.rules.get(peer)),
+      stanza: (el) => {
+        metrics.stanzas.inc({ direction: 'in' });
+        toLocal(el);
+      },
+      authenticated: (s, peer) => {
+        authenticatedPeer.set(s, peer);
+        metrics.connections.inc({ direction: 'in', domain: peer });
+      },
+      refused: (reason) => metrics.authFailures.inc({ direction: 'in', reason }),
+      ended: (s) => {
+        inbound.delete(s);
+        const peer = authenticatedPeer.get(s);
+        if (peer) metrics.connections.dec({ direction: 'in', domain: peer });
+      },
+    });
+    inbound.add(stream);
+  }
+
+  /** The bus end for the actors and the edges: a stanza to a remote address, by domain key. */
+  function onRequest(msg: WireMessage): ActorReply {
+    if (!('kind' in msg) || (msg.kind !== 'stanza' && msg.kind !== 'presence-in')) return { ok: false, condition: 'bad-request' };
+    const stanza = msg.stanza;
+    if (stanza.getNS() !== NS.client) stanza.setAttr('xmlns', NS.client);
+    const to = tryParseJid(stanza.attr('to') ?? '');
+    if (!to || to.domain === domain) return { ok: false, condition: 'item-not-found' };
+    return toRemote(to.domain, stanza) ? { ok: true } : { ok: false, condition: 'resource-constraint' };
+  }
+
+  /** Deliveries from actors to remote JIDs (presence broadcasts, answers to remote senders). */
+  function onDelivery(msg: WireMessage): undefined {
+    if (!('kind' in msg) || msg.kind !== 'deliver') return;
+    for (const t of msg.targets) {
+      let el: Element;
+      try {
+        el = parseFragment(msg.xml);
+      } catch {
+        continue;
+      }
+      if (t.to) el.setAttr('to', t.to);
+      const to = tryParseJid(el.attr('to') ?? '');
+      // The connection id of a remote delivery is the domain it is for.
+      if (!to || to.domain !== t.conn || to.domain === domain || to.domain === rooms) continue;
+      toRemote(to.domain, el);
+    }
+    return;
+  }
+
+  return {
+    async start() {
+      for (const shard of allShards()) subs.push(bus.subscribe(actorShardSubject('s2s', shard), onRequest, { queue: 's2s' }));
+      subs.push(bus.subscribe(edgeSubject(S2S_EDGE), onDelivery, { queue: 's2s' }));
+      plain = createNetServer((sock) => accept(new SocketTransport(sock, secureContext, { side: 'server', requestCert: true })));
+      direct = createTlsServer(
+        // The context's own options, not `secureContext`: tls.createServer ignores that option and would serve no certificate.
+        { ...contextOptions, requestCert: true, rejectUnauthorized: false, ALPNProtocols: ['xmpp-server'], handshakeTimeout: limits.negotiationMs },
+        (sock) => accept(new SocketTransport(sock, secureContext, { side: 'server', requestCert: true })),
+      );
+      direct.on('tlsClientError', (err) => {
+        metrics.authFailures.inc({ direction: 'in', reason: 'tls' });
+        log.debug('s2s tls client error', { err: err.message });
+      });
+      const s2s = await listen(plain, config.s2sPort, config.bindAddress);
+      const s2sTls = await listen(direct, config.s2sTlsPort, config.bindAddress);
+      return { s2s, s2sTls };
+    },
+    async stop() {
+      for (const s of subs) s.unsubscribe();
+      plain?.close();
+      direct?.close();
+      links.stop();
+      for (const s of [...inbound]) s.streamError('system-shutdown', 'the server is shutting down');
+    },
+  };
+}
+
