@@ -39,7 +39,7 @@ function pinCertificate(domain: string, fingerprint256: string): void {
 }
 
 export interface XmppJsOptions {
-  /** `xmpp://127.0.0.1:<c2s>` (STARTTLS) or `ws://127.0.0.1:<http>/xmpp-websocket`. */
+  /** `xmpp://127.0.0.1:<c2s>` (STARTTLS), `xmpps://127.0.0.1:<c2sTls>` (direct TLS) or `ws://127.0.0.1:<http>/xmpp-websocket`. */
   service: string;
   domain: string;
   username: string;
@@ -75,6 +75,8 @@ export class XmppJsClient {
 
   static async connect(o: XmppJsOptions): Promise<XmppJsClient> {
     if (o.fingerprint) pinCertificate(o.domain, o.fingerprint);
+    // XEP-0368 direct TLS: xmpp.js connects to the service's host without a server name.
+    if (o.fingerprint && o.service.startsWith('xmpps://')) pinCertificate(new URL(o.service).hostname, o.fingerprint);
     const xmpp = client({ service: o.service, domain: o.domain, username: o.username, password: o.password, resource: o.resource, userAgent: o.userAgent });
     xmpp.reconnect.stop(); // a kicked test client must stay kicked
     // xmpp.js gives each negotiation step 2 s; a loaded CI machine running tests in parallel can be slower.

@@ -1,7 +1,7 @@
 // buildEdgeService: client sockets (TCP+STARTTLS, direct TLS, WebSocket), stream negotiation,
 // and the hand-off of stamped stanzas to the actors over the bus (ARCHITECTURE.md, Processes).
 import { randomBytes } from 'node:crypto';
-import { createServer as createNetServer, type Server as NetServer } from 'node:net';
+import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import { createSecureContext, createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import type { Bus, Subscription } from '@parley/bus';
 import type { ParleyConfig } from '@parley/config';
@@ -191,10 +191,38 @@ export function buildEdgeService(deps: EdgeDeps): EdgeService {
       sub = bus.subscribe(edgeSubject(edgeId), onEdgeMessage);
       stopResync = busResync({ instance: edgeId, bus, log, registry: deps.registry, sessions: () => conns.values() });
       c2sServer = createNetServer((sock) => accept(new SocketTransport(sock, secureContext)));
-      tlsServer = createTlsServer({ secureContext, ALPNProtocols: ['xmpp-client'], handshakeTimeout: config.streamHeaderTimeoutSec * 1000 }, (sock) =>
-        accept(new SocketTransport(sock, secureContext)),
+      // XEP-0368 direct TLS. The certificate goes in as the context's own options: tls.createServer
+      // ignores a `secureContext` option and would offer no certificate at all.
+      const handshaking = new Map<string, () => void>();
+      const peer = (s: { remoteAddress?: string; remotePort?: number }) => `${s.remoteAddress}|${s.remotePort}`;
+      tlsServer = createTlsServer(
+        { cert: deps.tls.cert, key: deps.tls.key, minVersion: 'TLSv1.2', ALPNProtocols: ['xmpp-client'], handshakeTimeout: config.streamHeaderTimeoutSec * 1000 },
+        (sock) => {
+          handshaking.get(peer(sock))?.();
+          accept(new SocketTransport(sock, secureContext));
+        },
       );
-      tlsServer.on('tlsClientError', (err) => log.debug('tls client error', { err: err.message }));
+      // Sockets in their handshake count against the unauthenticated cap (slowloris in TLS).
+      tlsServer.on('connection', (raw: Socket) => {
+        const release = limits.handshake(raw.remoteAddress ?? 'unknown');
+        if (!release) {
+          raw.destroy();
+          return;
+        }
+        const key = peer(raw);
+        const done = () => {
+          handshaking.delete(key);
+          release();
+        };
+        handshaking.set(key, done);
+        raw.once('close', done);
+      });
+      // A failed or timed-out handshake (handshakeTimeout: RFC 6120 §4.6.1 leaves the deadline to us)
+      // is only reported by Node: the socket stays open until it is destroyed here.
+      tlsServer.on('tlsClientError', (err, sock) => {
+        log.debug('tls client error', { err: err.message });
+        sock.destroy();
+      });
       const c2s = await listen(c2sServer, config.c2sPort, config.bindAddress);
       const c2sTls = await listen(tlsServer, config.c2sTlsPort, config.bindAddress);
 

@@ -204,9 +204,11 @@ export function buildS2SService(deps: S2SDeps): S2SService {
         { ...contextOptions, requestCert: true, rejectUnauthorized: false, ALPNProtocols: ['xmpp-server'], handshakeTimeout: limits.negotiationMs },
         (sock) => accept(new SocketTransport(sock, secureContext, { side: 'server', requestCert: true })),
       );
-      direct.on('tlsClientError', (err) => {
+      direct.on('tlsClientError', (err, sock) => {
         metrics.authFailures.inc({ direction: 'in', reason: 'tls' });
         log.debug('s2s tls client error', { err: err.message });
+        // Node only reports a failed or timed-out handshake; the socket stays open until destroyed.
+        sock.destroy();
       });
       const s2s = await listen(plain, config.s2sPort, config.bindAddress);
       const s2sTls = await listen(direct, config.s2sTlsPort, config.bindAddress);

@@ -62,6 +62,32 @@ export class ConnectionLimits {
     this.tracked.set(conn, { address, timer });
   }
 
+  /**
+   * XEP-0368 direct TLS: a socket counts as unauthenticated from its first byte, not only once its
+   * TLS handshake is done, so stalling many handshakes cannot get round the cap. Returns the release
+   * (at the end of the handshake, or the socket's close), or null when the cap refuses it: there is
+   * no stream yet to carry an error, so the caller drops the socket.
+   */
+  handshake(ip: string): (() => void) | null {
+    const address = addressKey(ip);
+    const exempt = this.rules.exempt.has(ip) || this.rules.exempt.has(address);
+    const open = this.unauth.get(address) ?? 0;
+    if (!exempt && open >= this.rules.unauthenticatedPerAddress) {
+      this.metrics.refused('unauthenticated');
+      this.log.info('connection refused by limit', { limit: 'unauthenticated', address, tls: 'handshake' });
+      return null;
+    }
+    this.unauth.set(address, open + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const n = (this.unauth.get(address) ?? 1) - 1;
+      if (n <= 0) this.unauth.delete(address);
+      else this.unauth.set(address, n);
+    };
+  }
+
   /** Bound to a resource: no longer counts as unauthenticated. */
   authenticated(conn: C2SConnection): void {
     this.release(conn);

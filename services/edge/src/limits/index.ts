@@ -19,6 +19,8 @@ export interface EdgeLimits {
   /** At the admission stage of an established stream: null to go on, or what to answer. */
   stanza(conn: C2SConnection, el: Element): Admission | null;
   connected(conn: C2SConnection): void;
+  /** A direct-TLS socket before its handshake (counted against the unauthenticated cap); null: drop it. */
+  handshake(ip: string): (() => void) | null;
   authenticated(conn: C2SConnection): void;
   closed(conn: C2SConnection): void;
   readonly auth: BruteForceGate;
@@ -74,6 +76,7 @@ export function createEdgeLimits(config: ParleyConfig, log: Logger, registry: Re
   return {
     stanza: (conn, el) => stanzas.check(conn, el),
     connected: (conn) => connections.connected(conn),
+    handshake: (ip) => connections.handshake(ip),
     authenticated: (conn) => connections.authenticated(conn),
     closed: (conn) => connections.closed(conn),
     auth,
