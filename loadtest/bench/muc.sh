@@ -9,8 +9,9 @@
 #   cluster   Parley cluster mode: 2 edges (37222, 38222), 1 chatroom, 1 session, 1 presence, with a
 #             private NATS (14322) and Redis (16479); occupants alternate between the two edges
 # Server CPU per 1,000 delivered room messages is utime+stime of the server's whole process tree from
-# /proc over the measured window (cluster: every Parley process, NATS, Redis and the Postgres backends
-# serving the benchmark database).
+# /proc over the measured window (cluster: every Parley process, the private NATS and Redis; not the
+# machine's shared Postgres, whose pooled backends come and go — the room history costs it one
+# INSERT+DELETE transaction per posted message, whatever the room size).
 # Usage: loadtest/bench/muc.sh [parley] [ejabberd] [prosody] [cluster]    (default: parley ejabberd prosody)
 #   env: OCCUPANTS=50 SENDERS=5 RATE=1 DURATION=20 WARMUP=5 DRAIN=15 ARRIVAL=50 SIZE=64 SASL=PLAIN
 #        TIMEOUT=60 (seconds per negotiation step, and per room join) OUT=loadtest/results/muc-<time>
@@ -193,10 +194,6 @@ run_cluster() {
     for _ in $(seq 1 300); do curl -sf "127.0.0.1:$port/readyz" >/dev/null 2>&1 && break; sleep 0.3; done
   done
   env "${env[@]}" "${PARLEY[@]}" user bulk --count "$OCCUPANTS" --user-pattern 'user%d' --password-pattern 'pass%d' >/dev/null
-  local pg
-  pg=$(psql -At postgres://postgres@127.0.0.1:5432/postgres -c "SELECT pid FROM pg_stat_activity WHERE datname = '$db'" | tr '\n' ' ')
-  echo "cluster: Postgres backends of $db sampled too: $pg"
-  # shellcheck disable=SC2046,SC2086
   load cluster 37222,38222 $(tree_pids "${roots[@]}" $pg)
   cleanup
   psql -q postgres://postgres@127.0.0.1:5432/postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null || true
