@@ -194,7 +194,8 @@ run_cluster() {
     for _ in $(seq 1 300); do curl -sf "127.0.0.1:$port/readyz" >/dev/null 2>&1 && break; sleep 0.3; done
   done
   env "${env[@]}" "${PARLEY[@]}" user bulk --count "$OCCUPANTS" --user-pattern 'user%d' --password-pattern 'pass%d' >/dev/null
-  load cluster 37222,38222 $(tree_pids "${roots[@]}" $pg)
+  # shellcheck disable=SC2046
+  load cluster 37222,38222 $(tree_pids "${roots[@]}")
   cleanup
   psql -q postgres://postgres@127.0.0.1:5432/postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null || true
   rm -rf "$data"
