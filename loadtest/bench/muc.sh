@@ -99,7 +99,8 @@ load() {
   "${LOAD[@]}" muc --label "$name" --host 127.0.0.1 --port "$ports" --domain localhost --transport starttls \
     --sasl "$SASL" --users "$OCCUPANTS" --occupants "$OCCUPANTS" --senders "$SENDERS" --msg-rate "$RATE" \
     --msg-size "$SIZE" --arrival-rate "$ARRIVAL" --warmup "$WARMUP" --duration "$DURATION" --drain "$DRAIN" \
-    --timeout "$TIMEOUT" --no-roster "$@" --out "$OUT/$name" --no-html --quiet | tee "$OUT/$name.txt"
+    --timeout "$TIMEOUT" --no-roster "$@" --out "$OUT/$name" --no-html --quiet | tee "$OUT/$name.txt" ||
+    echo "muc.sh: parley-load reported errors against $name (exit $?); the other servers still run" >&2
   cut -d' ' -f1-3 /proc/loadavg >> "$OUT/$name.loadavg"
 }
 
