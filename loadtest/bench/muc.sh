@@ -61,8 +61,11 @@ children=() # pids of everything this script started, stopped on exit in reverse
 EJCTL=()
 cleanup() {
   if [ ${#EJCTL[@]} -gt 0 ]; then "${EJCTL[@]}" stop >/dev/null 2>&1 || true; "${EJCTL[@]}" stopped >/dev/null 2>&1 || true; fi
-  for ((i = ${#children[@]} - 1; i >= 0; i--)); do kill -TERM "${children[i]}" 2>/dev/null || true; done
-  for p in "${children[@]}"; do wait "$p" 2>/dev/null || true; done
+  # Newest first, each gone before the next: the edges and actors stop before the NATS and Redis they use.
+  for ((i = ${#children[@]} - 1; i >= 0; i--)); do
+    kill -TERM "${children[i]}" 2>/dev/null || true
+    wait "${children[i]}" 2>/dev/null || true
+  done
   children=()
 }
 trap cleanup EXIT
