@@ -3,132 +3,19 @@
 // presence both ways, messages both ways (RFC 6120 s2s with STARTTLS and SASL EXTERNAL, XEP-0178).
 // ejabberd finds Parley through a test DNS server (SRV, ERL_INETRC), Parley finds ejabberd through static hosts.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { DEFAULT_TEST_DATABASE_URL, openPostgres } from '@parley/store';
-import { startTestServer, type TestServer } from './harness/server.ts';
-import { XmppJsClient, xml } from './harness/xmppjs.ts';
-import { freePort, TestCa } from './s2s-ca.ts';
-import { TestDns } from './s2s-dns.ts';
+import { federationWith } from './s2s-federation.ts';
 import { PrivateEjabberd } from './s2s-ejabberd.ts';
 
-const T = { timeout: 30_000 };
-/** The first stanza across opens the streams (resolution, TLS both ways, SASL EXTERNAL): longer on a busy machine. */
-const FIRST_CROSSING = 15_000;
-// The same .example names as the ejabberd test.
-const PARLEY = 'parley.example';
-const EJABBERD = 'ejabberd.example';
-const ca = new TestCa('ca');
-const dir = mkdtempSync(join(tmpdir(), 'parley-ejabberd-'));
-const schema = `parley_s2s_${randomBytes(4).toString('hex')}`;
-let dns: TestDns;
-let ejabberd: PrivateEjabberd;
-let parley: TestServer;
-const open: XmppJsClient[] = [];
+const domain = 'ejabberd.example';
 
-before(async () => {
-  const [parleyS2s, peerS2s] = [await freePort(), await freePort()];
-  dns = await TestDns.start(new Map([[PARLEY, parleyS2s]]));
-  const ejabberdCert = ca.issue([EJABBERD]);
-  const cert = ca.issue([PARLEY]);
-  // Both servers start at once: each knows the other's port beforehand.
-  const peer = PrivateEjabberd.start({ dir, domain: EJABBERD, cert: ejabberdCert, caFile: ca.caFile, dnsPort: dns.port, users: [['romeo', 'pw-romeo']], s2sPort: peerS2s });
-  const server = startTestServer({
-    domain: PARLEY,
-    databaseUrl: DEFAULT_TEST_DATABASE_URL,
-    databaseSchema: schema,
-    logLevel: 'silent',
-    tlsCert: cert.certFile,
-    tlsKey: cert.keyFile,
-    s2sCaFile: ca.caFile,
-    s2sPort: parleyS2s,
-    s2sStaticHosts: `${EJABBERD}=127.0.0.1:${peerS2s}`,
-  });
-  [ejabberd, parley] = await Promise.all([peer, server]);
-  await parley.addUsers(['juliet', 'pw-juliet']);
-});
-
-after(async () => {
-  await Promise.all(open.map((c) => c.stop()));
-  await parley?.stop();
-  await ejabberd?.stop();
-  dns?.stop();
-  const sql = await openPostgres(DEFAULT_TEST_DATABASE_URL);
-  await sql.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  await sql.close();
-  // PARLEY_KEEP_EJABBERD_LOG=<file>: keep ejabberd's debug log for a look at the negotiation.
-  if (process.env.PARLEY_KEEP_EJABBERD_LOG) writeFileSync(process.env.PARLEY_KEEP_EJABBERD_LOG, ejabberd?.log() ?? '');
-  rmSync(dir, { recursive: true, force: true });
-  ca.remove();
-});
-
-async function clients(): Promise<{ juliet: XmppJsClient; romeo: XmppJsClient }> {
-  const juliet = await XmppJsClient.connect({ service: `xmpp://127.0.0.1:${parley.ports.c2s}`, domain: PARLEY, username: 'juliet', password: 'pw-juliet', resource: 'balcony', fingerprint: parley.server.fingerprint });
-  open.push(juliet);
-  const romeo = await XmppJsClient.connect({
-    service: `xmpp://127.0.0.1:${ejabberd.c2sPort}`,
-    domain: EJABBERD,
-    username: 'romeo',
-    password: 'pw-romeo',
-    resource: 'garden',
-    fingerprint: new (await import('node:crypto')).X509Certificate((await import('node:fs')).readFileSync(join(ca.dir, 'cert0.pem'))).fingerprint256,
-    scram: 'sha1',
-  });
-  open.push(romeo);
-  return { juliet, romeo };
-}
-
-let juliet: XmppJsClient;
-let romeo: XmppJsClient;
-
-test('juliet on Parley and romeo on ejabberd subscribe to each other and see each other online', T, async () => {
-  ({ juliet, romeo } = await clients());
-  await juliet.send(xml('presence'));
-  await romeo.send(xml('presence'));
-  await juliet.send(xml('presence', { to: `romeo@${EJABBERD}`, type: 'subscribe' }));
-  await romeo.next((e) => e.is('presence') && e.attrs.type === 'subscribe' && e.attrs.from === `juliet@${PARLEY}`, 'the request from Parley at ejabberd', FIRST_CROSSING);
-  await romeo.send(xml('presence', { to: `juliet@${PARLEY}`, type: 'subscribed' }));
-  await romeo.send(xml('presence', { to: `juliet@${PARLEY}`, type: 'subscribe' }));
-  await juliet.next((e) => e.is('presence') && e.attrs.type === 'subscribe' && e.attrs.from === `romeo@${EJABBERD}`, 'the request from ejabberd at Parley');
-  await juliet.send(xml('presence', { to: `romeo@${EJABBERD}`, type: 'subscribed' }));
-  await juliet.next((e) => e.is('presence') && e.attrs.from === `romeo@${EJABBERD}/garden` && e.attrs.type === undefined, "romeo's presence at Parley");
-  await romeo.next((e) => e.is('presence') && e.attrs.from === `juliet@${PARLEY}/balcony` && e.attrs.type === undefined, "juliet's presence at ejabberd");
-  const item = (await juliet.rosterGet()).getChild('query')?.getChildren('item').find((i) => i.attrs.jid === `romeo@${EJABBERD}`);
-  assert.equal(item?.attrs.subscription, 'both');
-});
-
-test('presence changes travel both ways', T, async () => {
-  await romeo.send(xml('presence', {}, xml('show', {}, 'away')));
-  await juliet.next((e) => e.is('presence') && e.attrs.from === `romeo@${EJABBERD}/garden` && e.getChildText('show') === 'away', "romeo's away at Parley");
-  await juliet.send(xml('presence', {}, xml('show', {}, 'xa'), xml('status', {}, 'asleep')));
-  const p = await romeo.next((e) => e.is('presence') && e.attrs.from === `juliet@${PARLEY}/balcony` && e.getChildText('show') === 'xa', "juliet's xa at ejabberd");
-  assert.equal(p.getChildText('status'), 'asleep');
-});
-
-test('messages travel both ways', T, async () => {
-  await juliet.send(xml('message', { to: `romeo@${EJABBERD}`, type: 'chat', id: 'j1' }, xml('body', {}, 'Wherefore art thou')));
-  const m = await romeo.message(`juliet@${PARLEY}/balcony`, 'the message from Parley at ejabberd');
-  assert.equal(m.getChildText('body'), 'Wherefore art thou');
-  await romeo.send(xml('message', { to: `juliet@${PARLEY}/balcony`, type: 'chat', id: 'r1' }, xml('body', {}, 'By a name')));
-  const back = await juliet.message(`romeo@${EJABBERD}/garden`, 'the message from ejabberd at Parley');
-  assert.equal(back.getChildText('body'), 'By a name');
-});
-
-test('both streams authenticated with certificates: ejabberd logs SASL EXTERNAL both ways, Parley counts both directions', T, async () => {
-  const metrics = await (await fetch(`http://127.0.0.1:${parley.ports.http}/metrics`)).text();
-  assert.match(metrics, new RegExp(`parley_s2s_connections\\{direction="out",domain="${EJABBERD}"\\} 1`));
-  assert.match(metrics, new RegExp(`parley_s2s_connections\\{direction="in",domain="${EJABBERD}"\\} 1`));
-  const log = ejabberd.log();
-  // ejabberd checked our certificate and accepted SASL EXTERNAL both ways; no dialback key was exchanged.
-  assert.match(log, new RegExp(`Accepted inbound s2s EXTERNAL authentication ${PARLEY} -> ${EJABBERD}`));
-  assert.match(log, new RegExp(`Accepted outbound s2s EXTERNAL authentication ${EJABBERD} -> ${PARLEY}`));
-  assert.doesNotMatch(log, /<db:(result|verify)/);
-});
-
-test('when the unavailable goes, ejabberd learns of it: juliet logs out and romeo sees her unavailable', T, async () => {
-  await juliet.stop();
-  await romeo.next((e) => e.is('presence') && e.attrs.from === `juliet@${PARLEY}/balcony` && e.attrs.type === 'unavailable', "juliet's unavailable at ejabberd");
+federationWith({
+  name: 'ejabberd',
+  domain,
+  start: (o) => PrivateEjabberd.start(o),
+  checkLog(log, parley) {
+    // ejabberd checked our certificate and accepted SASL EXTERNAL both ways; no dialback key was exchanged.
+    assert.match(log, new RegExp(`Accepted inbound s2s EXTERNAL authentication ${parley} -> ${domain}`));
+    assert.match(log, new RegExp(`Accepted outbound s2s EXTERNAL authentication ${domain} -> ${parley}`));
+    assert.doesNotMatch(log, /<db:(result|verify)/);
+  },
 });
