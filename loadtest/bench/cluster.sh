@@ -8,6 +8,9 @@ cd "$(dirname "$0")/../.."
 USERS=${USERS:-1000} RATE=${RATE:-1} DURATION=${DURATION:-30} ARRIVAL=${ARRIVAL:-100} SIZE=${SIZE:-64}
 OUT=${OUT:-loadtest/results/cluster-$(date +%Y%m%d-%H%M%S)}
 export PARLEY_CLUSTER_NAME=bench PARLEY_CLUSTER_DB=parley_bench PARLEY_LOG_LEVEL=warn PARLEY_SCRAM_ITERATIONS=4096
+# The generator logs every user in from 127.0.0.1: exempt it from the per-address connection limits
+# (docs/security.md), which would otherwise refuse most logins of an arrival burst; this measures chat.
+export PARLEY_LIMIT_EXEMPT_ADDRESSES=127.0.0.1
 export PARLEY_DATABASE_URL=postgres://postgres@127.0.0.1:5432/parley_bench PARLEY_DATA_DIR=$(mktemp -d /tmp/parley-cbench.XXXXXX)
 npm run -s build >/dev/null
 bash scripts/cluster.sh > "${OUT}.log" 2>&1 &
