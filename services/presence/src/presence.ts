@@ -9,10 +9,11 @@ import type { LocationService, ResourceEntry } from '@parley/location';
 import type { Logger } from '@parley/log';
 import { NS } from '@parley/stanza';
 import type { RosterItem, Store } from '@parley/store';
-import type { ActorRequest, InterestedResource, Origin, WireMessage } from '@parley/wire';
+import type { ActorRequest, Origin, WireMessage } from '@parley/wire';
 import { type Element, xml } from '@parley/xml';
-import { broadcaster, hasFrom, hasTo, remoteTarget } from './broadcast.ts';
-import { emptyStats, type FanoutStats, InterestTree } from './interest.ts';
+import { broadcaster, hasFrom, hasTo } from './broadcast.ts';
+import { emptyStats, type FanoutStats } from './interest.ts';
+import { type TreeState, treeKeeper } from './tree-keeper.ts';
 import { inbound, isSubscriptionType, isVisible, outbound, type SubscriptionType } from './subscription.ts';
 
 export interface PresenceDeps {
@@ -26,19 +27,15 @@ export interface PresenceDeps {
   relayAbove?: number;
 }
 
-interface AccountState {
+/** Roster items, the pruned tree and whom we told about our resources: `TreeState` (tree-keeper.ts). */
+interface AccountState extends TreeState {
   exists: boolean;
   version: number;
-  items: Map<string, RosterItem>;
   /**
    * RFC 6121 §4.6.3: who each of the account's resources sent directed available presence to,
    * so they learn when it goes away. Actor memory: lost (not wrongly kept) when the actor moves.
    */
   directed: Map<string, Set<string>>;
-  /** The pruned presence tree (interest.ts): built on the first broadcast while online, dropped when the last resource goes. */
-  tree?: InterestTree;
-  /** Contacts whose trees we told about our resources (to tell them again when a resource goes). */
-  told: Set<string>;
 }
 
 export function createPresenceHost(deps: PresenceDeps, stats: FanoutStats = emptyStats()): ActorHost<AccountState, ActorRequest, void> {
@@ -63,10 +60,8 @@ export function createPresenceHost(deps: PresenceDeps, stats: FanoutStats = empt
     hooks.flatMap((h) => (h.deliver ? [h.deliver.bind(h)] : [])),
     (targets, stanzaXml, publisher) => out.publish(targets, stanzaXml, { stampRecipient: true, tree: publisher, relayAbove }),
   );
-  const tellInterest = (contact: string, r: { jid: string; edge: string; conn: string; priority: number }, on: boolean, seen?: Record<string, string>) => {
-    stats.notices++;
-    env.tell('presence', { kind: 'presence-interest', key: contact, subscriber: { jid: r.jid, edge: r.edge, conn: r.conn, priority: r.priority, ...(seen ? { seen } : {}) }, on });
-  };
+  const tree = treeKeeper({ location, fan, stats, isLocal, tell: env.tell });
+  const { broadcastOwn, subscriptionMoved } = tree;
   const outboundHooks = hooks.flatMap((h) => (h.outbound ? [h.outbound.bind(h)] : []));
   const inboundHooks = hooks.flatMap((h) => (h.inbound ? [h.inbound.bind(h)] : []));
   const availableHooks = hooks.flatMap((h) => (h.ownAvailable ? [h.ownAvailable.bind(h)] : []));
@@ -130,108 +125,6 @@ export function createPresenceHost(deps: PresenceDeps, stats: FanoutStats = empt
         await changed(key, state.version, { contact, remove: true });
       },
     };
-  }
-
-  /** The pruned tree: its subscribers' online resources, built from the location service when missing. */
-  async function interested(state: AccountState): Promise<InterestTree> {
-    if (state.tree) return state.tree;
-    const tree = new InterestTree();
-    const subscribers = [...state.items.values()].filter(hasFrom).map((i) => i.contact).filter(isLocal);
-    if (subscribers.length > 0) {
-      stats.lookups.build++;
-      for (const list of (await location.resourcesOf(subscribers)).values()) for (const r of list) if (r.available) tree.add(r);
-    }
-    state.tree = tree;
-    return tree;
-  }
-
-  /**
-   * RFC 6121 §4.2.2/§4.4.2: one resource's presence to its subscribers along the tree and to the
-   * account's other resources (except `except`). `going` is a connection that became unavailable: the
-   * contacts we told about our resources hear that it went, and when it was the last available one the
-   * tree is dropped (rebuilt when the account is back). A resource that only looks gone to others
-   * (XEP-0186 invisibility) is not going: it still receives its contacts' presence.
-   */
-  async function broadcastOwn(key: string, state: AccountState, from: string, stanzaXml: string, except?: string, going?: { conn: string; jid: string }): Promise<void> {
-    const tree = await interested(state);
-    stats.lookups.own++;
-    const own = await location.resources(key);
-    stats.changes++;
-    // Remote subscribers are one target per contact on the federation service (no location to read).
-    const remote = [...state.items.values()].filter((i) => hasFrom(i) && !isLocal(i.contact)).map((i) => remoteTarget(i.contact));
-    stats.messages += await fan.broadcast(key, from, [...tree.targets(), ...remote], own, stanzaXml, except ?? going?.conn);
-    if (!going) return;
-    for (const contact of state.told) tellInterest(contact, { jid: going.jid, edge: '', conn: going.conn, priority: 0 }, false);
-    if (!own.some((r) => r.available && r.conn !== going.conn)) {
-      state.tree = undefined;
-      state.told.clear();
-    }
-  }
-
-  /** A subscription changed (RFC 6121 §3): the tree gains or loses the contact's resources; `told` follows `to`. */
-  async function subscriptionMoved(state: AccountState, contact: string, before: RosterItem | undefined, after: RosterItem | undefined): Promise<void> {
-    if (!isLocal(contact)) return;
-    if (after && hasTo(after)) {
-      if (!before || !hasTo(before)) state.told.add(contact);
-    } else state.told.delete(contact);
-    if (!state.tree) return;
-    const had = before !== undefined && hasFrom(before);
-    const has = after !== undefined && hasFrom(after);
-    if (had && !has) state.tree.removeContact(contact);
-    else if (!had && has) {
-      stats.lookups.roster++;
-      for (const r of await location.resources(contact)) if (r.available) state.tree.add(r);
-    }
-  }
-
-  /**
-   * An edge reported tree deliveries to connections it does not hold: forget those, look their
-   * accounts up again, and send our presence to resources found elsewhere (a session resumed on
-   * another connection) — they missed the broadcast that was reported.
-   */
-  async function repair(key: string, state: AccountState, edge: string, conns: string[]): Promise<void> {
-    const tree = state.tree;
-    if (!tree) return;
-    const accounts = new Set<string>();
-    const reported = new Set<string>();
-    for (const conn of conns) {
-      const r = tree.get(conn);
-      if (!r || r.edge !== edge) continue;
-      tree.remove(conn);
-      reported.add(conn);
-      accounts.add(bareOf(r.jid));
-    }
-    if (accounts.size === 0) return;
-    stats.lookups.repair++;
-    const moved: ResourceEntry[] = [];
-    for (const [contact, list] of await location.resourcesOf([...accounts])) {
-      const item = state.items.get(contact);
-      if (!item || !hasFrom(item)) continue;
-      for (const r of list) {
-        if (!r.available || tree.get(r.conn)) continue;
-        tree.add(r);
-        if (!reported.has(r.conn)) moved.push(r);
-      }
-    }
-    if (moved.length > 0) await fan.sendOurPresence(key, '', undefined, moved);
-  }
-
-  /**
-   * Unprune: a subscriber's resource came online. Its actor read our presence from the location service
-   * and sent it on (`seen`); a broadcast of ours between that read and this notice missed it, so what
-   * differs now is sent (RFC 6121 §4.2.2 probe answer, corrected).
-   */
-  async function joined(key: string, tree: InterestTree, subscriber: InterestedResource): Promise<void> {
-    const { seen = {}, ...where } = subscriber;
-    const entry: ResourceEntry = { ...where, available: true };
-    tree.add(entry);
-    stats.lookups.own++;
-    const now = new Map<string, string>();
-    for (const r of await location.resources(key)) if (r.available && r.presence) now.set(r.jid, r.presence);
-    for (const [jid, presence] of now) if (seen[jid] !== presence) await fan.send(jid, 'notification', [entry], presence, true);
-    for (const jid of Object.keys(seen)) {
-      if (!now.has(jid)) await fan.send(jid, 'notification', [entry], xml('presence', { xmlns: NS.client, from: jid, type: 'unavailable' }).toString(), true);
-    }
   }
 
   /** RFC 6121 §4.2 and §4.5: presence without `to` from one of the account's resources. */
@@ -299,7 +192,7 @@ export function createPresenceHost(deps: PresenceDeps, stats: FanoutStats = empt
       // Unprune: an online contact's tree gains this resource (interest.ts).
       if (contact !== key && isLocal(contact) && list.some((r) => r.available)) {
         const seen = Object.fromEntries(list.flatMap((r) => (r.available && r.presence && r.conn !== origin.conn ? [[r.jid, r.presence]] : [])));
-        tellInterest(contact, target, true, seen);
+        tree.tellInterest(contact, target, true, seen);
         state.told.add(contact);
       }
     }
@@ -450,15 +343,11 @@ export function createPresenceHost(deps: PresenceDeps, stats: FanoutStats = empt
             for (const h of hooks) await h.resourceGone?.({ env, key, jid: msg.jid, conn: msg.conn, available: msg.available });
             return;
           case 'presence-interest': {
-            // Only an online publisher keeps a tree; the subscriber must still be subscribed (RFC 6121 §4.4.2).
-            if (!state.tree) return;
-            const item = state.items.get(bareOf(msg.subscriber.jid));
-            if (!msg.on) state.tree.remove(msg.subscriber.conn);
-            else if (item && hasFrom(item)) await joined(key, state.tree, msg.subscriber);
+            await tree.notice(key, state, msg.subscriber, msg.on);
             return;
           }
           case 'presence-stale':
-            await repair(key, state, msg.edge, msg.conns);
+            await tree.repair(key, state, msg.edge, msg.conns);
             return;
           default:
             return;
