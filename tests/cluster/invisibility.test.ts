@@ -8,7 +8,7 @@ import { compareObservers, type Connect, setUp } from '../harness/observers.ts';
 import { XmppJsClient } from '../harness/xmppjs.ts';
 import { DOMAIN, password, TestCluster } from './harness.ts';
 
-test('an invisible user on one edge looks offline to observers on another edge', { timeout: 120_000 }, async () => {
+test('an invisible user on one edge looks offline to observers on another edge', { timeout: 240_000 }, async () => {
   const cluster = await TestCluster.start({ edges: 2, sessions: 1, presences: 2, label: 'invisibility' });
   const open: XmppJsClient[] = [];
   try {

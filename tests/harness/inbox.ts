@@ -65,6 +65,11 @@ export class Inbox<T> {
     });
   }
 
+  /** How many buffered items match pred (left in the inbox). */
+  count(pred: (item: T) => boolean): number {
+    return this.items.filter(pred).length;
+  }
+
   /** Buffered items matching pred, removed from the inbox. */
   take(pred: (item: T) => boolean): T[] {
     const out: T[] = [];

@@ -14,6 +14,26 @@ export const RESOURCE = 'phone';
 const condition = (el: XmlElement) => el.getChild('error')?.getChildElements().find((c) => c.name !== 'text')?.name ?? '?';
 const outcome = (el: XmlElement) => `${el.name}:${el.attrs.type ?? 'available'}${el.attrs.type === 'error' ? `:${condition(el)}` : ''}`;
 
+/**
+ * Waits until no stanza matching `pred` has reached `c` for `quietMs` (at most `maxMs` in all). The
+ * answers to probes and subscription requests come from the presence actors, which no round trip of
+ * the observer's orders against (in cluster mode they are other processes than the session actor the
+ * IQs go through), so a flush cannot prove they are all in; a quiet period after the flush can.
+ */
+async function quiet(c: XmppJsClient, pred: (el: XmlElement) => boolean, quietMs = 400, maxMs = 5000): Promise<void> {
+  const end = Date.now() + maxMs;
+  let seen = c.inbox.count(pred);
+  let since = Date.now();
+  while (Date.now() < end && Date.now() - since < quietMs) {
+    await new Promise((r) => setTimeout(r, 50));
+    const now = c.inbox.count(pred);
+    if (now !== seen) {
+      seen = now;
+      since = Date.now();
+    }
+  }
+}
+
 /** An IQ get and its answer: `result:<payload>` or `error:<condition>`. */
 async function ask(c: XmppJsClient, to: string, payload: XmlElement): Promise<string> {
   try {
@@ -61,7 +81,9 @@ export async function transcript(connect: Connect, observer: Account, target: Ac
   await again.send(xml('presence'));
   await again.rosterGet();
   await o.ping();
-  out['answers to messages, presence and subscription'] = o.inbox.take((el) => fromTarget(el) && !el.is('iq')).map((el) => `${outcome(el)}#${el.attrs.id ?? ''}`).sort();
+  const answers = (el: XmlElement) => fromTarget(el) && !el.is('iq');
+  await Promise.all([quiet(o, answers), quiet(again, (el) => fromTarget(el) && el.is('presence'))]);
+  out['answers to messages, presence and subscription'] = o.inbox.take(answers).map((el) => `${outcome(el)}#${el.attrs.id ?? ''}`).sort();
   out['presence seen on login'] = again.inbox.take((el) => fromTarget(el) && el.is('presence')).map(outcome).sort();
   await o.stop();
   await again.stop();
