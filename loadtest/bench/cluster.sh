@@ -18,6 +18,12 @@ trap 'bash scripts/cluster.sh stop >/dev/null; rm -rf "$PARLEY_DATA_DIR"' EXIT
 for _ in $(seq 1 100); do curl -sf localhost:9122/readyz >/dev/null 2>&1 && curl -sf localhost:9121/readyz >/dev/null 2>&1 && break; sleep 0.3; done
 node services/cli/bin/parley.js user bulk --count "$USERS" --user-pattern 'user%d' --password-pattern 'pass%d'
 pids=(); for f in .cluster/pids/*; do pids+=(--server-pid "$(cat "$f")"); done
+# Issue #13 item 2: the cluster's cost includes the servers it runs on. The NATS and Redis servers and
+# the Postgres backends of the bench database (the processes' pools, open by now) are counted too;
+# INFRA=0 counts the Parley processes only. (They are shared: run this on a quiet machine.)
+if [ "${INFRA:-1}" = 1 ]; then
+  for p in $(pidof nats-server redis-server) $(psql -Atc "select pid from pg_stat_activity where datname='parley_bench'" "$PARLEY_DATABASE_URL"); do pids+=(--server-pid "$p"); done
+fi
 node loadtest/bin/parley-load.js chat --label parley-cluster --host 127.0.0.1 --port 5222,6222 --domain localhost \
   --transport starttls --sasl SCRAM-SHA-256 --users "$USERS" --arrival-rate "$ARRIVAL" --msg-rate "$RATE" \
   --msg-size "$SIZE" --warmup 5 --duration "$DURATION" "${pids[@]}" --out "$OUT"
