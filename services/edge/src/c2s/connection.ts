@@ -1,6 +1,7 @@
 // The client-to-server stream as a typed state machine (STYLE.md §3, after MongooseIM's
-// mongoose_c2s). Each state has its deadline (state.ts); input shaping, the header, SASL, bind
-// and admission live in their own files; extensions attach through per-connection hooks.
+// mongoose_c2s). Each state has its deadline (state.ts); input shaping, the header, what comes
+// before authentication, SASL, bind and admission live in their own files; extensions attach
+// through per-connection hooks.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { BIND_OK, type BindVerdict, type ConnectionHooks, type SignInFailure, type StreamApi } from '@parley/ext';
 import type { Jid } from '@parley/jid';
@@ -10,14 +11,14 @@ import { NS, type StreamErrorCondition, streamErrorElement } from '@parley/stanz
 import { type Element, type XmlError, xml } from '@parley/xml';
 import type { EdgeContext } from '../context.ts';
 import type { Transport } from '../transport/transport.ts';
+import { beforeAuth } from './before-auth.ts';
 import { beforeBind } from './bind.ts';
 import { RecentDeliveries } from './delivery.ts';
 import { onEstablished } from './established.ts';
 import { checkHeader, featuresAfterAuth, featuresBeforeAuth, responseHeader } from './header.ts';
 import { Input } from './input.ts';
-import { answerLocalIq } from './local-iq.ts';
-import { continueAuth, startAuth } from './sasl.ts';
-import { continueSasl2, isSasl2, startSasl2 } from './sasl2.ts';
+import { continueAuth } from './sasl.ts';
+import { continueSasl2 } from './sasl2.ts';
 import { type Authenticated, type C2SState, DEADLINE, signInOf } from './state.ts';
 
 export class C2SConnection {
@@ -217,7 +218,7 @@ export class C2SConnection {
           this.streamError('not-well-formed', 'expected a stream header');
           return;
         case 'wait_for_feature_before_auth':
-          this.beforeAuth(el, s.saslFailures);
+          beforeAuth(this, el, s.saslFailures);
           return;
         case 'wait_for_sasl_response':
           continueAuth(this, el, s.session);
@@ -238,48 +239,6 @@ export class C2SConnection {
       this.log.error('failure handling element', { err, element: el.name });
       this.streamError('internal-server-error');
     }
-  }
-
-  private beforeAuth(el: Element, saslFailures: number): void {
-    if (el.is('starttls', NS.tls)) {
-      if (!this.transport.canStartTls()) {
-        this.streamError('policy-violation', 'TLS is already active');
-        return;
-      }
-      this.send(xml('proceed', { xmlns: NS.tls }));
-      this.setState({ name: 'wait_for_stream', auth: null, saslFailures });
-      this.input.restart();
-      this.transport.startTls().then(
-        () => this.log.debug('tls established', this.transport.tlsInfo() ?? {}),
-        (err) => {
-          this.log.info('tls handshake failed', { err: (err as Error).message });
-          this.close(true);
-        },
-      );
-      return;
-    }
-    if (el.is('auth', NS.sasl)) {
-      startAuth(this, el, saslFailures);
-      return;
-    }
-    if (isSasl2(el)) {
-      startSasl2(this, el, saslFailures);
-      return;
-    }
-    // An IQ a module answers before authentication (XEP-0077 registration), where it is offered:
-    // with TLS required, only once TLS is in place (RFC 6120 §5.3.1).
-    const children = el.is('iq', NS.client) ? el.getChildElements() : [];
-    const payload = children.length === 1 ? children[0] : undefined;
-    const local =
-      payload && (!this.ctx.config.requireTls || this.transport.secure())
-        ? this.ctx.ext.localIq('before-auth', el.attr('type') ?? '', payload.getNS(), payload.name)
-        : undefined;
-    if (local && el.attr('id')) {
-      void answerLocalIq(this, local, el);
-      return;
-    }
-    // RFC 6120 §6.4: any other stanza before authentication is not-authorized and closes.
-    this.streamError('not-authorized', 'authenticate first');
   }
 
   /** Resource bound (bind.ts): the connection becomes deliverable. */
