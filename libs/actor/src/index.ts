@@ -9,7 +9,7 @@ export { RedisLeaseStore } from './redis-leases.ts';
 export type { RetryOptions } from './retry.ts';
 export { clusterRetry, HandOffError, RETRY_DEFAULTS, requestWithRetry } from './retry.ts';
 export type { ActorRuntime, OwnedShardsServer, ServeOwnedOptions } from './serve.ts';
-export { actorRuntime, serveOwnedShards, serveShards } from './serve.ts';
+export { actorRuntime, actorsSettled, serveOwnedShards, serveShards } from './serve.ts';
 export type { AcquireListener, LoseListener, LoseReason, ShardManagerOptions } from './shards.ts';
 export { assignShards, ShardManager } from './shards.ts';
 export type { ActorOutput, PublishOptions, Recipient } from './output.ts';

@@ -7,7 +7,7 @@ import { ActorHost, MOVED_CONDITION, RoutingRecoveringError, ShardMovedError } f
 import { MemoryLeaseStore } from './leases.ts';
 import { RecentIds } from './recent-ids.ts';
 import { HandOffError, requestWithRetry } from './retry.ts';
-import { serveOwnedShards } from './serve.ts';
+import { actorsSettled, serveOwnedShards } from './serve.ts';
 import { assignShards, ShardManager } from './shards.ts';
 
 const timing = { ttlMs: 600, renewEveryMs: 150, safetyMarginMs: 100 };
@@ -188,4 +188,33 @@ test('recent ids forget failures, the oldest beyond the bound, and everything pa
   assert.equal(ids.size, 2);
   now = 150;
   assert.equal(ids.size, 0, 'window passed');
+});
+
+test('shutdown waits until the actors have finished what they accepted, including work one hands another', async () => {
+  const done: string[] = [];
+  const slow = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  let second: ActorHost<null, ActorRequest, void> | null = null;
+  const first = new ActorHost<null, ActorRequest, void>({
+    activate: async () => null,
+    handle: async (_s, msg) => {
+      await slow(80);
+      done.push(`first ${msg.kind === 'stanza' ? msg.id : ''}`);
+      // Its last step gives the other actor work, as a presence actor tells a session actor.
+      void second?.deliver('b', stanza('b', 'handed'));
+    },
+  });
+  second = new ActorHost<null, ActorRequest, void>({
+    activate: async () => null,
+    handle: async (_s, msg) => {
+      await slow(80);
+      done.push(`second ${msg.kind === 'stanza' ? msg.id : ''}`);
+    },
+  });
+  const runtimes = [first, second].map((h) => ({ start() {}, stop() {}, mailboxDepth: () => h.depth() }));
+  void first.deliver('a', stanza('a', 'accepted'));
+  assert.equal(await actorsSettled(runtimes, 5000, 20), true);
+  assert.deepEqual(done, ['first accepted', 'second handed']);
+  void first.deliver('a', stanza('a', 'endless'));
+  assert.equal(await actorsSettled(runtimes, 30, 10), false, 'a bounded wait gives up');
+  await actorsSettled(runtimes, 5000, 20);
 });

@@ -147,6 +147,23 @@ export interface ActorRuntime {
   mailboxDepth(): number;
 }
 
+/**
+ * Resolves true once nothing is queued or running in `runtimes` at two checks `pollMs` apart (an
+ * actor may hand work to another), false after `timeoutMs`. Shutdown waits for this before it
+ * closes the store, so what the actors accepted (a last presence, offline storage) is finished
+ * rather than failing on a closed pool.
+ */
+export async function actorsSettled(runtimes: ActorRuntime[], timeoutMs = 10_000, pollMs = 50): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  let quietChecks = 0;
+  while (Date.now() < end) {
+    quietChecks = runtimes.every((r) => r.mailboxDepth() === 0) ? quietChecks + 1 : 0;
+    if (quietChecks >= 2) return true;
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+  return false;
+}
+
 export function actorRuntime<S>(bus: Bus<WireMessage>, service: ActorServiceName, host: ActorHost<S, ActorRequest, void>): ActorRuntime {
   let subs: Subscription[] = [];
   let owned: OwnedShardsServer | null = null;

@@ -3,7 +3,7 @@
 // the bus, location service, store and shard ownership differ.
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { announceResourceGone, clusterRetry, RedisLeaseStore, ShardManager } from '@parley/actor';
+import { actorsSettled, announceResourceGone, clusterRetry, RedisLeaseStore, ShardManager } from '@parley/actor';
 import { type Bus, connectNatsBus } from '@parley/bus';
 import { controlSubject } from '@parley/subjects';
 import { chatroomDomain, type ParleyConfig } from '@parley/config';
@@ -153,6 +153,8 @@ export async function startClusterProcess(config: ParleyConfig, roles: ClusterRo
         // Hand shards over first (others take them at once), then stop serving.
         await manager.stop();
         svc.stop();
+        // Work already running here finishes (fenced) before the store and bus close under it.
+        if (!(await actorsSettled([svc], 5000))) log.warn('actors still busy at shutdown; closing anyway', { service });
         await leases.close();
       });
     };

@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { actorsSettled } from '@parley/actor';
 import { buildAdminService, clusterView, addUser } from '@parley/admin';
 import { type Bus, LocalBus } from '@parley/bus';
 import { buildEdgeService, loadTlsMaterial } from '@parley/edge';
@@ -151,6 +152,9 @@ export async function startEmbedded(overrides: EmbeddedOverrides = {}, env: Node
         await edge.stop();
         await s2s?.stop();
         await bus.flush();
+        // The closed connections' last work (unavailable presence, leaving rooms) runs to its end
+        // before the store closes under it.
+        if (!(await actorsSettled([session, presence, chatroom]))) log.warn('actors still busy at shutdown; closing anyway');
         session.stop();
         presence.stop();
         chatroom.stop();
