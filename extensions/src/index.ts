@@ -11,6 +11,7 @@ import { contactAddresses } from './contact-addresses.ts';
 import { directory } from './directory/index.ts';
 import { contentFilter } from './content-filter/index.ts';
 import { subscribers } from './subscribers/index.ts';
+import { components } from './components.ts';
 import { disco } from './disco.ts';
 import { lastActivity } from './last-activity.ts';
 import { type ArchiveOptions, messageArchive } from './mam/index.ts';
@@ -41,6 +42,7 @@ export { CHALLENGE_CLEAR_NODE, CHALLENGE_SET_NODE, challenges, INVITE_NODE, NS_C
 export { clientStateIndication, csiHoldKey, NS_CSI } from './csi.ts';
 export { contactAddresses, NS_SERVERINFO } from './contact-addresses.ts';
 export { contentFilter, filterMessage } from './content-filter/index.ts';
+export { components } from './components.ts';
 export { disco } from './disco.ts';
 export { lastActivity, NS_LAST } from './last-activity.ts';
 export { legacySession } from './legacy-session.ts';
@@ -190,6 +192,7 @@ export function defaultModules(opts: DefaultModuleOptions): ExtensionModule[] {
     // First: every later module (offline storage, carbons, archives) sees the filtered message.
     contentFilter({ ...filter, registry: opts.registry }),
     disco,
+    components,
     ping,
     version({ name: 'Parley', version: opts.serverVersion }),
     entityTime(),

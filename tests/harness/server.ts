@@ -25,6 +25,7 @@ export async function startTestServer(overrides: EmbeddedOverrides = {}): Promis
       httpPort: 0,
       s2sPort: 0,
       s2sTlsPort: 0,
+      componentPort: 0,
       // The admin API and console (HTTPS with the test certificate) on a random port: ports.admin.
       adminPort: 0,
       bindAddress: '127.0.0.1',

@@ -93,14 +93,13 @@ export const settingsShape = {
     .default(20)
     .register(settingMeta, server('PARLEY_FAST_MAX_CLIENTS', 'Clients per account holding FAST tokens; a new one evicts the least recently used.')),
   // Federation (docs/federation.md): RFC 6120 server-to-server streams, TLS always, certificates checked.
-  // allow-dialback-over-tls (XEP-0220 over TLS) is planned; until dialback is implemented the value is refused rather than ignored.
-  s2sPolicy: oneOf(['require-valid', 'off'] as const)
+  s2sPolicy: oneOf(['require-valid', 'allow-dialback-over-tls', 'off'] as const)
     .default('require-valid')
     .register(
       settingMeta,
       server(
         'PARLEY_S2S_POLICY',
-        'Federation: require-valid (a peer authenticates with SASL EXTERNAL on a certificate that chains to a trusted CA and names its domain), or off (no federation).',
+        'Federation: require-valid (a peer authenticates with SASL EXTERNAL on a certificate that chains to a trusted CA and names its domain), allow-dialback-over-tls (a peer whose certificate does not pass may authenticate with dialback, XEP-0220, but only after TLS), or off (no federation).',
       ),
     ),
   s2sPort: port().default(5269).register(settingMeta, server('PARLEY_S2S_PORT', 'Server-to-server port with STARTTLS, required (RFC 6120 §5).')),
@@ -124,6 +123,29 @@ export const settingsShape = {
     .register(
       settingMeta,
       server('PARLEY_S2S_DOMAIN_POLICY', 'Per-domain federation overrides: refuse a domain, or accept the one certificate whose SHA-256 fingerprint is pinned.'),
+    ),
+  // External components (XEP-0114, docs/federation.md): gateways and bots with a shared secret (`parley component add`).
+  components: flag()
+    .default(true)
+    .register(settingMeta, server('PARLEY_COMPONENTS', 'Accept external components (XEP-0114) registered with parley component add; off: no component listener.')),
+  componentPort: port().default(5347).register(settingMeta, server('PARLEY_COMPONENT_PORT', 'Port for external components (XEP-0114, jabber:component:accept).')),
+  componentBindAddress: text('address')
+    .default('127.0.0.1')
+    .register(
+      settingMeta,
+      server('PARLEY_COMPONENT_BIND_ADDRESS', 'Listen address for components; without PARLEY_COMPONENT_TLS only loopback peers are accepted whatever the address.'),
+    ),
+  componentTls: flag()
+    .default(false)
+    .register(settingMeta, server('PARLEY_COMPONENT_TLS', 'Components connect with direct TLS (the server certificate); then peers from any address are accepted.')),
+  serverSecret: optionalMatching(/^\S{32,}$/, 'must be at least 32 characters without spaces', 'secret', { secret: true })
+    .default(null)
+    .register(
+      settingMeta,
+      server(
+        'PARLEY_SERVER_SECRET',
+        'Key that encrypts component secrets in the database and derives dialback keys (XEP-0185); the same on every process of a cluster. Unset: generated in the data directory (server-secret).',
+      ),
     ),
   // Abuse limits (docs/security.md): every one is counted in parley_limit_refused_total{limit}.
   limitStanzasPerSec: intIn(1, 1_000_000)

@@ -1,5 +1,6 @@
 // Every bus subject and actor key is built and validated here (STYLE.md §2); nobody else
 // concatenates subject strings. Subjects are NATS-compatible tokens separated by '.'.
+import { createHash } from 'node:crypto';
 
 /**
  * `s2s` is not an actor service but is addressed like one: a stanza for another domain is handed
@@ -61,6 +62,15 @@ export function edgeSubject(edgeId: string): string {
 
 export function allShards(): number[] {
   return Array.from({ length: SHARD_COUNT }, (_, i) => i);
+}
+
+/**
+ * The s2s process holding external component `domain`'s connection (XEP-0114) subscribes here;
+ * another s2s process forwards the component's stanzas to it. Domains have dots, so the token is
+ * a digest of the domain (the receiver checks the domain again).
+ */
+export function componentSubject(domain: string): string {
+  return `parley.component.${createHash('sha256').update(domain).digest('hex').slice(0, 40)}`;
 }
 
 /** Relays of the hierarchical presence fan-out: every presence process serves it in one queue group. */

@@ -29,7 +29,9 @@ export type ActorRequest =
   /** An edge got a tree delivery of publisher `key` naming connections it does not hold. */
   | { kind: 'presence-stale'; key: string; edge: string; conns: string[] }
   /** An administrator's change to room `key` (`parley room config|destroy`), applied by the room's actor. */
-  | { kind: 'room-admin'; key: string; action: RoomAdminAction };
+  | { kind: 'room-admin'; key: string; action: RoomAdminAction }
+  /** Does this process hold external component `key`'s connection? (XEP-0114 conflict across s2s processes.) */
+  | { kind: 'component-probe'; key: string };
 
 /** What `room-admin` asks of a room: key=value settings (the CLI's), or destroy with a reason. */
 export type RoomAdminAction = { op: 'config'; settings: string[] } | { op: 'destroy'; reason?: string };

@@ -15,7 +15,9 @@ export type AuditAction =
   | 'invitation.create'
   | 'invitation.revoke'
   | 'user.fast-tokens.revoke'
-  | 'user.signins';
+  | 'user.signins'
+  | 'component.add'
+  | 'component.del';
 
 export interface AuditEntry {
   id: number;

@@ -14,7 +14,7 @@ import { RedisFailureLedger, RedisRateLimiter } from '@parley/ratelimit';
 import type { Logger } from '@parley/log';
 import { buildPresenceService } from '@parley/presence';
 import { buildSessionService } from '@parley/session';
-import { createStore, migrate, openPostgres, type Sql, type Store } from '@parley/store';
+import { componentRepo, createStore, migrate, openPostgres, type Sql, type Store } from '@parley/store';
 import type { RedisOptions } from 'ioredis';
 import { decodeWire, encodeWire, type WireMessage } from '@parley/wire';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
@@ -206,9 +206,10 @@ export async function startClusterProcess(config: ParleyConfig, roles: ClusterRo
       stops.push(() => edge.stop());
       log.info('edge listening', { c2s: ports.c2s, c2sTls: ports.c2sTls, http: ports.http, fingerprint: `SHA256 ${tls.fingerprint}` });
     }
-    if (roles.includes('s2s') && config.s2sPolicy !== 'off') {
+    // External components (XEP-0114) connect to the s2s role too: it holds the listeners other software opens streams to.
+    if (roles.includes('s2s') && (config.s2sPolicy !== 'off' || config.components)) {
       const tls = await loadTlsMaterial({ certFile: config.tlsCert, keyFile: config.tlsKey, dataDir: config.dataDir, domain: config.domain, log });
-      const s2s = buildS2SService({ config, log: log.child({ svc: 's2s' }), bus, tls, registry, handoffRetry: clusterRetry(config.leaseTtlMs) });
+      const s2s = buildS2SService({ config, log: log.child({ svc: 's2s' }), bus, tls, registry, handoffRetry: clusterRetry(config.leaseTtlMs), components: componentRepo(sql) });
       const s2sPorts = await s2s.start();
       stops.push(() => s2s.stop());
       log.info('s2s listening', { ...s2sPorts, policy: config.s2sPolicy });

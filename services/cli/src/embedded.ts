@@ -14,7 +14,7 @@ import { chatroomDomain, loadConfig, type ParleyConfig } from '@parley/config';
 import { buildPresenceService } from '@parley/presence';
 import { buildS2SService, type S2SService } from '@parley/s2s';
 import { buildSessionService } from '@parley/session';
-import { createStore, migrate, openPglite, openPostgres, type Store } from '@parley/store';
+import { componentRepo, createStore, migrate, openPglite, openPostgres, type Store } from '@parley/store';
 import type { WireMessage } from '@parley/wire';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { type AdminSocket, startAdminSocket } from './admin-socket.ts';
@@ -35,8 +35,8 @@ export interface EmbeddedOverrides extends Partial<ParleyConfig> {
 export interface EmbeddedServer {
   config: ParleyConfig;
   domain: string;
-  /** s2s and s2sTls are 0 when federation is off (PARLEY_S2S_POLICY=off). */
-  ports: { c2s: number; c2sTls: number; http: number; admin: number; s2s: number; s2sTls: number };
+  /** s2s and s2sTls are 0 when federation is off (PARLEY_S2S_POLICY=off), component when components are (PARLEY_COMPONENTS). */
+  ports: { c2s: number; c2sTls: number; http: number; admin: number; s2s: number; s2sTls: number; component: number };
   fingerprint: string;
   store: Store;
   addUser(username: string, password: string): Promise<void>;
@@ -96,11 +96,11 @@ export async function startEmbedded(overrides: EmbeddedOverrides = {}, env: Node
       httpRoutes: (app) => mountOpsRoutes(app, registry, () => (ready ? null : { reason: 'starting or draining' })),
     });
     const edgePorts = await edge.start();
-    // Federation (docs/federation.md): part of embedded mode unless the policy is off.
+    // Federation and external components (docs/federation.md): part of embedded mode unless both are off.
     let s2s: S2SService | null = null;
-    let s2sPorts = { s2s: 0, s2sTls: 0 };
-    if (config.s2sPolicy !== 'off') {
-      s2s = buildS2SService({ config, log: log.child({ svc: 's2s' }), bus, tls, registry });
+    let s2sPorts = { s2s: 0, s2sTls: 0, component: 0 };
+    if (config.s2sPolicy !== 'off' || config.components) {
+      s2s = buildS2SService({ config, log: log.child({ svc: 's2s' }), bus, tls, registry, components: componentRepo(store.sql) });
       s2sPorts = await s2s.start();
     }
     const adminService = buildAdminService({
@@ -122,7 +122,8 @@ export async function startEmbedded(overrides: EmbeddedOverrides = {}, env: Node
       domain: config.domain,
       c2s: `${config.bindAddress}:${ports.c2s} (STARTTLS${config.requireTls ? ' required' : ''})`,
       c2sTls: `${config.bindAddress}:${ports.c2sTls} (direct TLS)`,
-      s2s: s2s ? `${config.bindAddress}:${ports.s2s} (STARTTLS required), ${config.bindAddress}:${ports.s2sTls} (direct TLS), policy ${config.s2sPolicy}` : 'off',
+      components: ports.component ? `${config.componentBindAddress}:${ports.component} (${config.componentTls ? 'direct TLS' : 'loopback peers only'})` : 'off',
+      s2s: ports.s2s ? `${config.bindAddress}:${ports.s2s} (STARTTLS required), ${config.bindAddress}:${ports.s2sTls} (direct TLS), policy ${config.s2sPolicy}` : 'off',
       websocket: `ws://${config.bindAddress}:${ports.http}/xmpp-websocket`,
       metrics: `http://${config.bindAddress}:${ports.http}/metrics`,
       admin: `${config.adminTls ? 'https' : 'http'}://${config.adminBindAddress ?? config.bindAddress}:${ports.admin}/`,

@@ -13,6 +13,7 @@ import { acquireDataDirLock, DataDirBusyError, lockHolder } from './lock.ts';
 import { migrationsDir, serverVersion } from './paths.ts';
 import { room } from './rooms-cli.ts';
 import { signInCommand } from './signins.ts';
+import { componentCommand } from './components.ts';
 
 const USAGE = `Usage: parley <command> [options]
 
@@ -54,6 +55,11 @@ Commands:
                                      XEP-0445); with <jid>, the new account becomes <jid>'s mutual contact
   invite list [<jid>]                invitations and their state (open, used, revoked, expired)
   invite revoke <id>                 revoke an open invitation
+  component add <domain> [--secret S]
+                                     let an external component (XEP-0114) connect as <domain>; without
+                                     --secret one is generated and shown once
+  component list                     registered components
+  component del <domain>             remove one (a connected one is disconnected)
   user bulk --count N [--start 1] [--user-pattern user%d] [--password-pattern pass%d]
                                      create numbered accounts (load tests)
   version                            print the version
@@ -83,6 +89,7 @@ async function main(argv: string[]): Promise<number> {
       'multi-login': { type: 'string' },
       'idle-timeout': { type: 'string' },
       account: { type: 'boolean' },
+      secret: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -118,6 +125,8 @@ async function main(argv: string[]): Promise<number> {
       if (sub === 'tokens') return fastTokens(config, arg, arg2, values);
       if (sub === 'history' || sub === 'signins') return signInCommand(config, sub, arg, values, { remote: serverHoldsDatabase(config), call: (m, p, b) => callAdminSocket(config.dataDir, m, p, b), withStore: (fn) => withCommands(config, (_c, s) => fn(s)), log: createLogger({ level: 'warn' }) }, (l) => process.stdout.write(`${l}\n`));
       return user(config, sub, arg, values);
+    case 'component':
+      return componentCommand(config, sub, arg, values, { remote: serverHoldsDatabase(config), call: (m, p, b) => callAdminSocket(config.dataDir, m, p, b), withStore: (fn) => withCommands(config, (_c, s) => fn(s)), log: createLogger({ level: 'warn' }) }, (l) => process.stdout.write(`${l}\n`));
     case 'invite':
       return invite(config, sub, arg, values);
     case 'room':

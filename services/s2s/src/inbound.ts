@@ -7,7 +7,7 @@ import { NS } from '@parley/stanza';
 import { type Element, xml } from '@parley/xml';
 import type { SocketTransport } from '@parley/edge';
 import type { Logger } from '@parley/log';
-import { S2SStream, type StreamLimits } from './stream.ts';
+import { NS_SERVER, S2SStream, type StreamLimits } from './stream.ts';
 import type { Verdict } from './verify.ts';
 
 export type InboundState =
@@ -151,29 +151,13 @@ export class InboundStream extends S2SStream {
 
   /** §8.1.1.1: both addresses are required between servers; `from` must be the peer (§4.9.3.10), `to` ours. */
   private admit(el: Element, peer: string): void {
-    if (el.getNS() !== 'jabber:server' || !(el.name === 'message' || el.name === 'presence' || el.name === 'iq')) {
-      this.streamError('unsupported-stanza-type', `${el.name} is not a stanza this server accepts`);
-      return;
-    }
-    const from = tryParseJid(el.attr('from') ?? '');
-    const to = tryParseJid(el.attr('to') ?? '');
-    if (!from || !to) {
-      this.streamError('improper-addressing', 'stanzas between servers need valid from and to addresses');
-      return;
-    }
-    if (from.domain !== peer) {
-      this.streamError('invalid-from', `this stream is authenticated for ${peer} only`);
-      return;
-    }
-    if (!this.host.serves(to.domain)) {
+    const ok = this.checkedStanza(el, NS_SERVER, peer);
+    if (!ok) return;
+    if (!this.host.serves(ok.to.domain)) {
       this.streamError('host-unknown', 'this server does not serve that domain');
       return;
     }
-    el.setAttr('from', from.toString());
-    el.setAttr('to', to.toString());
-    // Inside Parley every stanza is in jabber:client, whichever stream brought it.
-    el.setAttr('xmlns', NS.client);
-    this.host.stanza(el, peer);
+    this.host.stanza(ok.el, peer);
   }
 
   protected ended(): void {

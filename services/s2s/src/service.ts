@@ -14,13 +14,17 @@ import { bareOf, tryParseJid } from '@parley/jid';
 import type { Logger } from '@parley/log';
 import { mayReplyWithError, NS, type StanzaErrorCondition, stanzaErrorReply } from '@parley/stanza';
 import { actorShardSubject, actorSubject, allShards, edgeSubject, S2S_EDGE } from '@parley/subjects';
+import type { ComponentRepo } from '@parley/store';
 import type { ActorReply, ActorRequest, WireMessage } from '@parley/wire';
 import { type Element, parseFragment } from '@parley/xml';
 import type { Registry } from 'prom-client';
+import { componentListener } from './component/listener.ts';
+import { ComponentRouter } from './component/router.ts';
 import { InboundStream } from './inbound.ts';
 import { OutboundLinks } from './links.ts';
 import { createS2SMetrics } from './metrics.ts';
 import { type Resolver, resolver } from './resolve.ts';
+import { serverKeys } from './server-secret.ts';
 import { s2sSettings } from './settings.ts';
 import type { StreamLimits } from './stream.ts';
 import { verifyPeer } from './verify.ts';
@@ -35,10 +39,13 @@ export interface S2SDeps {
   handoffRetry?: RetryOptions;
   /** Tests replace DNS; default: static hosts, then SRV. */
   resolve?: Resolver;
+  /** Registered external components (XEP-0114); without it (or with PARLEY_COMPONENTS off) none are served. */
+  components?: ComponentRepo;
 }
 
 export interface S2SService {
-  start(): Promise<{ s2s: number; s2sTls: number }>;
+  /** Ports are 0 for what is off: federation (PARLEY_S2S_POLICY=off), components (PARLEY_COMPONENTS=false). */
+  start(): Promise<{ s2s: number; s2sTls: number; component: number }>;
   stop(): Promise<void>;
 }
 
@@ -47,6 +54,7 @@ export function buildS2SService(deps: S2SDeps): S2SService {
   const domain = config.domain;
   const rooms = chatroomDomain(config);
   const settings = s2sSettings(config);
+  const federation = config.s2sPolicy !== 'off';
   const metrics = createS2SMetrics(deps.registry);
   // RFC 6120 §13.7.2: trust anchors are the system store plus the operator's CA file.
   const ca = [...rootCertificates, ...(config.s2sCaFile ? [readFileSync(config.s2sCaFile, 'utf8')] : [])];
@@ -112,8 +120,30 @@ export function buildS2SService(deps: S2SDeps): S2SService {
     else if (!toRemote(to.domain, stanza)) answer(stanza, 'resource-constraint', 'too many stanzas waiting for that server');
   }
 
-  /** Onto the link to `remote`; a refused domain is answered at once and never contacted. False: its queue is full. */
+  /** Onto the link to `remote` (or to the component serving it); a refused domain is answered at once and never contacted. False: its queue is full. */
   function toRemote(remote: string, stanza: Element): boolean {
+    const component = router?.serves(remote) ?? false;
+    if (component === true) {
+      router!.deliver(remote, stanza);
+      return true;
+    }
+    if (component !== false) {
+      component.then((yes) => {
+        if (yes) router!.deliver(remote, stanza);
+        else if (!toServer(remote, stanza)) answer(stanza, 'resource-constraint', 'too many stanzas waiting for that server');
+      });
+      return true;
+    }
+    return toServer(remote, stanza);
+  }
+
+  /** Onto the link to remote server `remote`. False: its queue is full. */
+  function toServer(remote: string, stanza: Element): boolean {
+    if (!federation) {
+      // RFC 6120 §8.3.3.19: this server does not federate.
+      bounce(stanza, 'remote-server-not-found', 'federation is not enabled on this server');
+      return true;
+    }
     if (settings.rules.get(remote)?.kind === 'refuse') {
       metrics.authFailures.inc({ direction: 'out', reason: 'refused-by-policy' });
       bounce(stanza, 'remote-server-not-found', `federation with ${remote} is refused by policy`);
@@ -127,8 +157,32 @@ export function buildS2SService(deps: S2SDeps): S2SService {
     // The error comes from the remote domain's address, to the local sender (RFC 6120 §8.3.1).
     const from = tryParseJid(stanza.attr('to') ?? '')?.domain;
     metrics.bounced.inc({ condition });
-    toLocal(stanzaErrorReply(stanza, condition, { text, from }));
+    // Back to the sender wherever it is: a local account, or a component or a remote server (errors are never answered, §8.3.1).
+    route(stanzaErrorReply(stanza, condition, { text, from }));
   }
+
+  const keys = deps.components && config.components ? serverKeys(config) : null;
+  const router = deps.components && keys ? new ComponentRouter({ bus, repo: deps.components, log: log.child({ svc: 'components' }), metrics, bounce }) : null;
+  const components =
+    router && deps.components && keys
+      ? componentListener({
+          config,
+          log: log.child({ svc: 'components' }),
+          limits,
+          contextOptions,
+          secureContext,
+          router,
+          metrics,
+          secretFor: async (d) => {
+            const sealed = await deps.components!.sealed(d);
+            if (sealed === null) return null;
+            const secret = keys.open(d, sealed);
+            if (secret === null) log.error('a component secret does not open with this server secret (was PARLEY_SERVER_SECRET changed?)', { domain: d });
+            return secret;
+          },
+          route,
+        })
+      : null;
 
   const links = new OutboundLinks({
     localDomain: domain,
@@ -196,8 +250,14 @@ export function buildS2SService(deps: S2SDeps): S2SService {
 
   return {
     async start() {
+      let component = 0;
+      if (router && components) {
+        await router.start();
+        component = await components.start();
+      }
       for (const shard of allShards()) subs.push(bus.subscribe(actorShardSubject('s2s', shard), onRequest, { queue: 's2s' }));
       subs.push(bus.subscribe(edgeSubject(S2S_EDGE), onDelivery, { queue: 's2s' }));
+      if (!federation) return { s2s: 0, s2sTls: 0, component };
       plain = createNetServer((sock) => accept(new SocketTransport(sock, secureContext, { side: 'server', requestCert: true })));
       direct = createTlsServer(
         // The context's own options, not `secureContext`: tls.createServer ignores that option and would serve no certificate.
@@ -212,10 +272,12 @@ export function buildS2SService(deps: S2SDeps): S2SService {
       });
       const s2s = await listen(plain, config.s2sPort, config.bindAddress);
       const s2sTls = await listen(direct, config.s2sTlsPort, config.bindAddress);
-      return { s2s, s2sTls };
+      return { s2s, s2sTls, component };
     },
     async stop() {
       for (const s of subs) s.unsubscribe();
+      components?.stop();
+      router?.stop();
       plain?.close();
       direct?.close();
       links.stop();

@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { Input, type SocketTransport } from '@parley/edge';
 import type { Logger } from '@parley/log';
+import { type Jid, tryParseJid } from '@parley/jid';
 import { NS, type StreamErrorCondition, streamErrorElement } from '@parley/stanza';
 import { type Element, type XmlError, xml } from '@parley/xml';
 
@@ -56,19 +57,18 @@ export abstract class S2SStream {
     }
   }
 
-  /** RFC 6120 §4.7: the header of a server stream. `id` only on the receiving side. */
-  protected sendHeader(to: string | undefined, id: boolean): void {
-    const head = xml('stream:stream', {
-      xmlns: NS_SERVER,
-      'xmlns:stream': NS.stream,
-      from: this.localDomain,
-      to,
-      id: id ? randomBytes(12).toString('base64url') : undefined,
-      version: '1.0',
-      'xml:lang': 'en',
-    }).toString();
+  /** RFC 6120 §4.7: the attributes of a server stream's header; a component stream (XEP-0114) has its own. */
+  protected headerAttrs(to: string | undefined, id: string | undefined): Record<string, string | undefined> {
+    return { xmlns: NS_SERVER, 'xmlns:stream': NS.stream, from: this.localDomain, to, id, version: '1.0', 'xml:lang': 'en' };
+  }
+
+  /** Sends our header; `id` only on the receiving side. Returns the stream id sent, if any. */
+  protected sendHeader(to: string | undefined, id: boolean): string | undefined {
+    const streamId = id ? randomBytes(12).toString('base64url') : undefined;
+    const head = xml('stream:stream', this.headerAttrs(to, streamId)).toString();
     this.write(`<?xml version='1.0'?>${head.slice(0, -2)}>`);
     this.headerSent = true;
+    return streamId;
   }
 
   /** §4.7.5 and §4.8.2: the peer's header must be a version 1.0 stream:stream in jabber:server. */
@@ -78,6 +78,34 @@ export abstract class S2SStream {
     const version = attrs.version ?? '';
     if (!/^\d+\.\d+$/.test(version) || Number(version.split('.')[0]) !== 1) return { condition: 'unsupported-version', text: 'XMPP version 1.0 is required' };
     return null;
+  }
+
+  /**
+   * A stanza in the stream's namespace with a `to` and a `from` in `domain` (RFC 6120 §8.1.1.1; a
+   * missing `from` becomes `stampFrom` when given), rewritten into jabber:client, the namespace of
+   * every stanza inside Parley. Null after a stream error: unsupported-stanza-type, improper-addressing,
+   * or invalid-from (§4.9.3.10) for a `from` the stream may not speak for.
+   */
+  protected checkedStanza(el: Element, ns: string, domain: string, stampFrom?: string): { el: Element; to: Jid } | null {
+    if (el.getNS() !== ns || !(el.name === 'message' || el.name === 'presence' || el.name === 'iq')) {
+      this.streamError('unsupported-stanza-type', `${el.name} is not a stanza this server accepts`);
+      return null;
+    }
+    const fromRaw = el.attr('from') ?? stampFrom;
+    const from = tryParseJid(fromRaw ?? '');
+    const to = tryParseJid(el.attr('to') ?? '');
+    if (!from || !to) {
+      this.streamError('improper-addressing', 'stanzas need valid from and to addresses here');
+      return null;
+    }
+    if (from.domain !== domain) {
+      this.streamError('invalid-from', `this stream may only send from ${domain}`);
+      return null;
+    }
+    el.setAttr('from', from.toString());
+    el.setAttr('to', to.toString());
+    el.setAttr('xmlns', NS.client);
+    return { el, to };
   }
 
   write(data: string): void {

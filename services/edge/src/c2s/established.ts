@@ -35,7 +35,7 @@ export function onEstablished(conn: C2SConnection, el: Element, jid: Jid): void 
 /** A promise when the stanza went to an actor: settled once the actor accepted (or refused) it. */
 function handle(conn: C2SConnection, el: Element, jid: Jid): Promise<void> | undefined {
   const { ctx } = conn;
-  const a = ctx.limits.stanza(conn, el) ?? admit(el, jid, ctx.config.domain, ctx.ext, chatroomDomain(ctx.config), ctx.config.s2sPolicy !== 'off');
+  const a = ctx.limits.stanza(conn, el) ?? admit(el, jid, ctx.config.domain, ctx.ext, chatroomDomain(ctx.config), ctx.config.s2sPolicy !== 'off' || ctx.config.components);
   if (a.kind === 'stream-error') {
     conn.streamError(a.condition, a.text);
     return;
