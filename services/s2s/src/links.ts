@@ -7,6 +7,7 @@ import { SocketTransport } from '@parley/edge';
 import type { Logger } from '@parley/log';
 import type { StanzaErrorCondition } from '@parley/stanza';
 import type { Element } from '@parley/xml';
+import type { Dialback } from './dialback.ts';
 import type { S2SMetrics } from './metrics.ts';
 import { type OutboundFailure, OutboundStream } from './outbound.ts';
 import type { Resolver } from './resolve.ts';
@@ -32,6 +33,8 @@ export interface LinkDeps {
   log: Logger;
   metrics: S2SMetrics;
   verify(stream: OutboundStream): Verdict;
+  /** Dialback keys when the policy allows dialback over TLS (XEP-0220), else null. */
+  dialback: Dialback | null;
   /** Answer a stanza we could not send (the error goes to its local sender). */
   bounce(stanza: Element, condition: StanzaErrorCondition, text: string): void;
 }
@@ -89,7 +92,7 @@ export class OutboundLinks {
           ready: () => resolve(null),
           failed: (_s, reason, detail) => resolve({ reason, detail }),
           ended: (s) => this.ended(domain, s),
-        });
+        }, { dialback: deps.dialback });
       });
       if (!failure) return this.ready(domain, link);
       if (this.links.get(domain) !== link) return;
@@ -133,6 +136,45 @@ export class OutboundLinks {
       this.links.delete(domain);
       this.deps.metrics.connections.dec({ direction: 'out', domain });
     }
+  }
+
+  /**
+   * XEP-0220 §2.3 as the receiving server: a stream of its own to `domain`'s authoritative server
+   * (found like any other: static hosts, then SRV), TLS, one db:verify for our stream `streamId`.
+   * False when the key is invalid or the server cannot be asked within the negotiation time.
+   */
+  async verifyDialback(domain: string, streamId: string, key: string): Promise<boolean> {
+    const { deps } = this;
+    let targets: HostPort[] = [];
+    try {
+      targets = await deps.resolve(domain);
+    } catch {
+      // unresolvable: invalid
+    }
+    for (const target of targets) {
+      const sock = await connectTo(target, domain, deps.secureContext).catch(() => null);
+      if (!sock) continue;
+      const transport = new SocketTransport(sock, deps.secureContext, { side: 'client', servername: domain });
+      return new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), deps.limits.negotiationMs);
+        const done = (valid: boolean) => {
+          clearTimeout(timer);
+          resolve(valid);
+        };
+        const stream = new OutboundStream(
+          transport,
+          deps.localDomain,
+          domain,
+          deps.limits,
+          deps.log.child({ peer: domain, direction: 'out', dialback: 'verify' }),
+          { verify: (s) => deps.verify(s), ready: () => {}, failed: () => done(false), ended: () => done(false) },
+          { dialback: deps.dialback, verify: { id: streamId, key, done } },
+        );
+        timer.unref();
+        void stream;
+      });
+    }
+    return false;
   }
 
   stop(): void {

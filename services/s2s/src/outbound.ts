@@ -1,11 +1,14 @@
 // A stream we open to another server (RFC 6120 as the initiating entity), as a typed state
 // machine: STARTTLS (or TLS from the start, XEP-0368), the peer's certificate checked before
 // anything else is said (§13.7.2), SASL EXTERNAL with our own certificate (XEP-0178), then
-// stanzas. A peer that offers no TLS or no EXTERNAL is given up: no plaintext, no weaker fallback.
+// stanzas. A peer that offers no TLS is given up: no plaintext, ever. Without EXTERNAL (or with a
+// certificate that does not pass) the only fallback is dialback after TLS (XEP-0220), and only
+// when the policy allows it. A verification stream (XEP-0220 §2.3) only asks one db:verify.
 import type { SocketTransport } from '@parley/edge';
 import type { Logger } from '@parley/log';
 import { NS } from '@parley/stanza';
 import { type Element, xml } from '@parley/xml';
+import { type Dialback, dialbackMayReplace, NS_DB, NS_DB_FEATURE } from './dialback.ts';
 import { S2SStream, type StreamLimits } from './stream.ts';
 import type { AuthFailure, Verdict } from './verify.ts';
 
@@ -14,10 +17,21 @@ export type OutboundState =
   | { name: 'wait_for_features'; stage: 'start' | 'tls' | 'authenticated' }
   | { name: 'wait_for_proceed' }
   | { name: 'wait_for_sasl_result' }
+  /** XEP-0220 §2.1.2: our db:result sent, waiting for the receiving server's verdict. */
+  | { name: 'wait_for_db_result' }
+  /** XEP-0220 §2.3: a verification stream, waiting for the authoritative server's db:verify answer. */
+  | { name: 'wait_for_db_verify' }
   | { name: 'established' }
   | { name: 'closed' };
 
-export type OutboundFailure = AuthFailure | 'tls' | 'sasl' | 'stream-error';
+export type OutboundFailure = AuthFailure | 'tls' | 'sasl' | 'dialback' | 'stream-error';
+
+export interface OutboundOptions {
+  /** Dialback keys when the policy allows dialback over TLS (PARLEY_S2S_POLICY=allow-dialback-over-tls), else null. */
+  dialback: Dialback | null;
+  /** Makes this a verification stream: it asks whether `key` is valid for stream `id` and carries no stanzas. */
+  verify?: { id: string; key: string; done(valid: boolean): void };
+}
 
 export interface OutboundHost {
   verify(stream: OutboundStream): Verdict;
@@ -32,6 +46,11 @@ export class OutboundStream extends S2SStream {
   /** Time of the last stanza sent: an outbound stream nobody uses is closed (idle). */
   lastSent = Date.now();
   private failure: { reason: OutboundFailure; detail: string } | null = null;
+  /** Why the peer's certificate did not pass, when dialback may stand in for it (then EXTERNAL is not used). */
+  private certProblem: Verdict | null = null;
+  /** The id of the peer's latest stream header: dialback keys are bound to it (XEP-0185 §3). */
+  private peerStreamId = '';
+  private peerDeclaresDialback = false;
 
   constructor(
     transport: SocketTransport,
@@ -40,18 +59,28 @@ export class OutboundStream extends S2SStream {
     limits: StreamLimits,
     log: Logger,
     private readonly host: OutboundHost,
+    private readonly opts: OutboundOptions = { dialback: null },
   ) {
     super(transport, localDomain, limits, log);
+    this.dialbackNs = opts.dialback !== null;
     if (transport.secure()) {
       // XEP-0368: TLS from the first byte; check the certificate before saying anything.
-      const verdict = host.verify(this);
-      if (!verdict.ok) {
-        this.fail(verdict.reason, verdict.detail);
-        return;
-      }
+      if (!this.certificateAcceptable()) return;
       this.state = { name: 'wait_for_stream', stage: 'tls' };
     }
     this.sendHeader(remoteDomain, false);
+  }
+
+  /** §13.7.2: a certificate that passes, or (dialback allowed) one that merely does not validate. False: given up. */
+  private certificateAcceptable(): boolean {
+    const verdict = this.host.verify(this);
+    if (verdict.ok) return true;
+    if (this.opts.dialback && dialbackMayReplace(verdict)) {
+      this.certProblem = verdict;
+      return true;
+    }
+    this.fail(verdict.reason, verdict.detail);
+    return false;
   }
 
   protected onHeader(name: string, attrs: Record<string, string>): void {
@@ -65,6 +94,8 @@ export class OutboundStream extends S2SStream {
       this.streamError(problem.condition, problem.text);
       return;
     }
+    this.peerStreamId = attrs.id ?? '';
+    this.peerDeclaresDialback = attrs['xmlns:db'] === NS_DB;
     this.state = { name: 'wait_for_features', stage: s.stage };
   }
 
@@ -95,14 +126,29 @@ export class OutboundStream extends S2SStream {
         }
         this.fail('sasl', `SASL EXTERNAL refused: ${el.getChildElements()[0]?.name ?? 'failure'}`);
         return;
+      case 'wait_for_db_result':
+        if (!el.is('result', NS_DB)) break;
+        if (el.attr('type') !== 'valid') {
+          this.fail('dialback', `the peer did not accept our dialback key (${el.attr('type') ?? 'no type'})`);
+          return;
+        }
+        this.state = { name: 'established' };
+        this.established(() => this.lastSent);
+        this.host.ready(this);
+        return;
+      case 'wait_for_db_verify':
+        if (!el.is('verify', NS_DB)) break;
+        this.opts.verify?.done(el.attr('type') === 'valid' && el.attr('id') === this.opts.verify.id);
+        this.close();
+        return;
       case 'established':
         // Stanzas on our outbound stream are a bidirectional use we did not negotiate (XEP-0288).
         this.streamError('unsupported-stanza-type', 'this stream carries stanzas one way');
         return;
       default:
-        this.streamError('not-well-formed', 'unexpected element');
-        return;
+        break;
     }
+    this.streamError('not-well-formed', 'unexpected element');
   }
 
   private features(el: Element, stage: 'start' | 'tls' | 'authenticated'): void {
@@ -126,26 +172,36 @@ export class OutboundStream extends S2SStream {
       this.send(xml('starttls', { xmlns: NS.tls }));
       return;
     }
-    const mechs = el.getChild('mechanisms', NS.sasl)?.getChildren('mechanism').map((m) => m.text().trim()) ?? [];
-    if (!mechs.includes('EXTERNAL')) {
-      this.fail('sasl', 'the peer does not offer SASL EXTERNAL for our certificate');
+    const verify = this.opts.verify;
+    if (verify) {
+      // XEP-0220 §2.3.1: ask the authoritative server about the key it (supposedly) generated.
+      this.state = { name: 'wait_for_db_verify' };
+      this.send(xml('db:verify', { from: this.localDomain, to: this.remoteDomain, id: verify.id }, verify.key));
       return;
     }
-    // XEP-0178 §3 step 6: "=" means the authorization identity is the one derived from our certificate.
-    this.state = { name: 'wait_for_sasl_result' };
-    this.send(xml('auth', { xmlns: NS.sasl, mechanism: 'EXTERNAL' }, '='));
+    const mechs = el.getChild('mechanisms', NS.sasl)?.getChildren('mechanism').map((m) => m.text().trim()) ?? [];
+    if (this.certProblem === null && mechs.includes('EXTERNAL')) {
+      // XEP-0178 §3 step 6: "=" means the authorization identity is the one derived from our certificate.
+      this.state = { name: 'wait_for_sasl_result' };
+      this.send(xml('auth', { xmlns: NS.sasl, mechanism: 'EXTERNAL' }, '='));
+      return;
+    }
+    const dialback = this.opts.dialback;
+    if (dialback && (el.getChild('dialback', NS_DB_FEATURE) || this.peerDeclaresDialback)) {
+      // XEP-0220 §2.1.1 with XEP-0185 §3's key, over the TLS we already have.
+      this.state = { name: 'wait_for_db_result' };
+      this.send(xml('db:result', { from: this.localDomain, to: this.remoteDomain }, dialback.key(this.remoteDomain, this.localDomain, this.peerStreamId)));
+      return;
+    }
+    if (this.certProblem && !this.certProblem.ok) this.fail(this.certProblem.reason, this.certProblem.detail);
+    else this.fail('sasl', 'the peer does not offer SASL EXTERNAL for our certificate');
   }
 
   private upgrade(): void {
     this.input.restart();
     this.transport.startTls().then(
       () => {
-        if (this.isClosed()) return;
-        const verdict = this.host.verify(this);
-        if (!verdict.ok) {
-          this.fail(verdict.reason, verdict.detail);
-          return;
-        }
+        if (this.isClosed() || !this.certificateAcceptable()) return;
         this.state = { name: 'wait_for_stream', stage: 'tls' };
         this.sendHeader(this.remoteDomain, false);
       },
@@ -170,6 +226,7 @@ export class OutboundStream extends S2SStream {
   protected ended(): void {
     const wasUp = this.state.name === 'established';
     this.state = { name: 'closed' };
+    this.opts.verify?.done(false);
     if (!wasUp) this.host.failed(this, this.failure?.reason ?? 'stream-error', this.failure?.detail ?? 'the connection closed during negotiation');
     this.host.ended(this);
   }

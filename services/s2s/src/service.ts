@@ -19,6 +19,7 @@ import type { ActorReply, ActorRequest, WireMessage } from '@parley/wire';
 import { type Element, parseFragment } from '@parley/xml';
 import type { Registry } from 'prom-client';
 import { componentListener } from './component/listener.ts';
+import { dialbackKeys } from './dialback.ts';
 import { ComponentRouter } from './component/router.ts';
 import { InboundStream } from './inbound.ts';
 import { OutboundLinks } from './links.ts';
@@ -161,8 +162,10 @@ export function buildS2SService(deps: S2SDeps): S2SService {
     route(stanzaErrorReply(stanza, condition, { text, from }));
   }
 
-  const keys = deps.components && config.components ? serverKeys(config) : null;
-  const router = deps.components && keys ? new ComponentRouter({ bus, repo: deps.components, log: log.child({ svc: 'components' }), metrics, bounce }) : null;
+  const keys = (deps.components && config.components) || config.s2sPolicy === 'allow-dialback-over-tls' ? serverKeys(config) : null;
+  // XEP-0220 only under allow-dialback-over-tls; its keys (XEP-0185) come from the server secret, the same on every process.
+  const dialback = config.s2sPolicy === 'allow-dialback-over-tls' && keys ? dialbackKeys(keys.dialback) : null;
+  const router = deps.components && config.components && keys ? new ComponentRouter({ bus, repo: deps.components, log: log.child({ svc: 'components' }), metrics, bounce }) : null;
   const components =
     router && deps.components && keys
       ? componentListener({
@@ -192,6 +195,7 @@ export function buildS2SService(deps: S2SDeps): S2SService {
     log: log.child({ direction: 'out' }),
     metrics,
     verify: (s) => verifyPeer(s.transport.peerCertificate(), s.remoteDomain, settings.rules.get(s.remoteDomain)),
+    dialback,
     bounce: (stanza, condition, text) => bounce(stanza, condition, text),
   });
 
@@ -210,6 +214,8 @@ export function buildS2SService(deps: S2SDeps): S2SService {
         metrics.connections.inc({ direction: 'in', domain: peer });
       },
       refused: (reason) => metrics.authFailures.inc({ direction: 'in', reason }),
+      dialback,
+      verifyDialback: (peer, streamId, key) => links.verifyDialback(peer, streamId, key),
       ended: (s) => {
         inbound.delete(s);
         const peer = authenticatedPeer.get(s);

@@ -9,6 +9,7 @@ import { NS, type StreamErrorCondition, streamErrorElement } from '@parley/stanz
 import { type Element, type XmlError, xml } from '@parley/xml';
 
 export const NS_SERVER = 'jabber:server';
+const NS_DB = 'jabber:server:dialback';
 
 export interface StreamLimits {
   maxStanzaBytes: number;
@@ -24,6 +25,8 @@ export abstract class S2SStream {
   protected closed = false;
   private headerSent = false;
   private deadline: NodeJS.Timeout | null = null;
+  /** XEP-0220 §2.1: declare the dialback namespace in our headers (only when the policy allows dialback). */
+  dialbackNs = false;
 
   constructor(
     readonly transport: SocketTransport,
@@ -59,7 +62,7 @@ export abstract class S2SStream {
 
   /** RFC 6120 §4.7: the attributes of a server stream's header; a component stream (XEP-0114) has its own. */
   protected headerAttrs(to: string | undefined, id: string | undefined): Record<string, string | undefined> {
-    return { xmlns: NS_SERVER, 'xmlns:stream': NS.stream, from: this.localDomain, to, id, version: '1.0', 'xml:lang': 'en' };
+    return { xmlns: NS_SERVER, 'xmlns:stream': NS.stream, 'xmlns:db': this.dialbackNs ? NS_DB : undefined, from: this.localDomain, to, id, version: '1.0', 'xml:lang': 'en' };
   }
 
   /** Sends our header; `id` only on the receiving side. Returns the stream id sent, if any. */
