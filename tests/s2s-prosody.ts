@@ -16,7 +16,7 @@ export class PrivateProsody {
     readonly s2sPort: number,
   ) {}
 
-  static async start(o: { dir: string; domain: string; cert: IssuedCert; caFile: string; dnsPort: number; users: Array<[string, string]>; s2sPort?: number }): Promise<PrivateProsody> {
+  static async start(o: { dir: string; domain: string; cert: IssuedCert; caFile: string; dnsPort: number; users: Array<[string, string]>; s2sPort?: number; dialback?: boolean }): Promise<PrivateProsody> {
     const [c2s, s2s] = [await freePort(), o.s2sPort ?? (await freePort())];
     const data = join(o.dir, 'data');
     mkdirSync(data, { recursive: true });
@@ -36,10 +36,10 @@ export class PrivateProsody {
         's2s_direct_tls_ports = { }',
         'c2s_require_encryption = true',
         's2s_require_encryption = true',
-        // Certificates only: no dialback fallback for a peer whose certificate does not verify.
-        's2s_secure_auth = true',
+        // Certificates only (no dialback fallback for a peer whose certificate does not verify), unless the test is about dialback.
+        `s2s_secure_auth = ${o.dialback ? 'false' : 'true'}`,
         'authentication = "internal_hashed"',
-        'modules_enabled = { "roster", "saslauth", "tls", "disco", "ping", "presence", "blocklist" }',
+        `modules_enabled = { "roster", "saslauth", "tls", "disco", "ping", "presence", "blocklist"${o.dialback ? ', "dialback"' : ''} }`,
         'modules_disabled = { "s2s_bidi", "admin_shell", "http" }',
         `ssl = ${ssl}`,
         // Its DNS resolver asks only the test's server (unbound refuses loopback servers unless told).
