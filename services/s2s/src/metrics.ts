@@ -27,7 +27,7 @@ export function createS2SMetrics(registry: Registry): S2SMetrics {
     stanzas: new Counter({ name: 'parley_s2s_stanzas_total', help: 'Stanzas sent to (out) and accepted from (in) remote servers.', labelNames: ['direction'], registers: [registry] }),
     bounced: new Counter({ name: 'parley_s2s_bounced_total', help: 'Stanzas answered with an error because their remote domain could not be reached.', labelNames: ['condition'], registers: [registry] }),
     components: new Gauge({ name: 'parley_components_connected', help: 'External components (XEP-0114) connected to this process.', registers: [registry] }),
-    componentStanzas: new Counter({ name: 'parley_component_stanzas_total', help: 'Stanzas sent to (out) and accepted from (in) external components.', labelNames: ['direction'], registers: [registry] }),
+    componentStanzas: new Counter({ name: 'parley_component_stanzas_total', help: 'Stanzas sent to (out) and accepted from (in) external components, and forwarded to the s2s process that holds one (forwarded).', labelNames: ['direction'], registers: [registry] }),
     componentRefused: new Counter({
       name: 'parley_component_refused_total',
       help: 'Component streams refused, by reason (host-unknown, not-authorized, conflict, not-loopback).',

@@ -93,6 +93,7 @@ export class ComponentRouter {
   /** A stanza for component `domain` (serves(domain) is true): to its stream, wherever it is. */
   deliver(domain: string, stanza: Element): void {
     if (this.sendHere(domain, stanza)) return;
+    this.deps.metrics.componentStanzas.inc({ direction: 'forwarded' });
     this.deps.bus.request(componentSubject(domain), { kind: 'stanza', key: domain, stanza }, { timeoutMs: FORWARD_MS }).then(
       (reply) => {
         if (!(reply as ActorReply).ok) this.notConnected(domain, stanza);
