@@ -210,6 +210,10 @@ export async function startClusterProcess(config: ParleyConfig, roles: ClusterRo
     if (roles.includes('s2s') && (config.s2sPolicy !== 'off' || config.components)) {
       const tls = await loadTlsMaterial({ certFile: config.tlsCert, keyFile: config.tlsKey, dataDir: config.dataDir, domain: config.domain, log });
       const s2s = buildS2SService({ config, log: log.child({ svc: 's2s' }), bus, tls, registry, handoffRetry: clusterRetry(config.leaseTtlMs), components: componentRepo(sql) });
+      if (!config.serverSecret) {
+        // Decision 0025: component secrets and dialback keys must be the same on every process and for the CLI.
+        log.warn('PARLEY_SERVER_SECRET is not set: component secrets and dialback keys use this process\'s data directory; set the same PARLEY_SERVER_SECRET on every process and for the parley command');
+      }
       const s2sPorts = await s2s.start();
       stops.push(() => s2s.stop());
       log.info('s2s listening', { ...s2sPorts, policy: config.s2sPolicy });

@@ -41,6 +41,8 @@ export function handshakeDigest(streamId: string, secret: string): string {
 export class ComponentStream extends S2SStream {
   state: ComponentState = { name: 'wait_for_stream' };
   private claimed: string | null = null;
+  /** A component that only receives is busy too: idle means no traffic either way. */
+  private lastSent = Date.now();
 
   constructor(
     transport: SocketTransport,
@@ -133,7 +135,12 @@ export class ComponentStream extends S2SStream {
     this.claimed = domain;
     this.state = { name: 'established', domain };
     this.send(xml('handshake', null));
-    this.established(() => this.input.lastInput);
+    this.established(() => Math.max(this.input.lastInput, this.lastSent));
+  }
+
+  override send(el: Element): void {
+    this.lastSent = Date.now();
+    super.send(el);
   }
 
   /** Like Prosody's mod_component: a missing `from` is the component's domain; one outside it ends the stream. */
