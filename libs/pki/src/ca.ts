@@ -5,10 +5,13 @@ import { createPrivateKey, randomBytes, X509Certificate, webcrypto } from 'node:
 import * as x509 from '@peculiar/x509';
 import { xmppAddrExtension } from './xmpp-addr.ts';
 
-x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+x509.cryptoProvider.set(webcrypto as never);
 
-const EC: EcKeyGenParams & EcKeyImportParams = { name: 'ECDSA', namedCurve: 'P-256' };
-const SIGNING: EcdsaParams = { name: 'ECDSA', hash: 'SHA-256' };
+type CryptoKey = webcrypto.CryptoKey;
+type CryptoKeyPair = webcrypto.CryptoKeyPair;
+
+const EC: webcrypto.EcKeyGenParams & webcrypto.EcKeyImportParams = { name: 'ECDSA', namedCurve: 'P-256' };
+const SIGNING: webcrypto.EcdsaParams = { name: 'ECDSA', hash: 'SHA-256' };
 const DAY = 86_400_000;
 
 export interface CaMaterial {

@@ -15,7 +15,10 @@ export type AuditAction =
   | 'invitation.create'
   | 'invitation.revoke'
   | 'user.fast-tokens.revoke'
-  | 'user.signins';
+  | 'user.signins'
+  | 'cert.ca-init'
+  | 'cert.issue'
+  | 'cert.revoke';
 
 export interface AuditEntry {
   id: number;

@@ -14,7 +14,8 @@ import { unlockAccount } from '@parley/edge';
 import { RedisFailureLedger } from '@parley/ratelimit';
 import { type AuditedCommands, auditedCommands } from './audited.ts';
 import { signInCommand } from './signins.ts';
-import { type RoomOps, socketRoomOps, storeRoomOps, withClusterRoomActors } from './rooms.ts';
+import { certCommand } from './certs.ts';
+import { type RoomOps, socketRoomOps, storeRoomOps, withClusterBus, withClusterRoomActors } from './rooms.ts';
 
 const USAGE = `Usage: parley <command> [options]
 
@@ -40,6 +41,14 @@ Commands:
   room destroy <room> [--reason R]   remove a chatroom with its history and archive; its occupants are
                                      told (with the reason) when the server runs
   user unlock <jid>                  lift a temporary lock after failed logins and forget the failures
+  cert ca init [--force]             create the client CA of certificate accounts (docs/certificates.md); --force
+                                     replaces it, which ends every certificate it issued
+  cert issue <jid> [--days N] [--name N] [--out DIR]
+                                     a key and certificate naming <jid> (XmppAddr) for SASL EXTERNAL, written
+                                     to DIR/<jid>.key and .crt (default: the current directory)
+  cert list <jid>                    the account's certificates: fingerprint, state, source, expiry, name
+  cert revoke <jid> <name|fingerprint>
+                                     refuse the certificate from now on and close the sessions signed in with it
   user history <jid> [--limit N]     the account's sign-ins, most recent first (time, address, client,
                                      resource, mechanism, result)
   user signins <jid> [--multi-login allow|alert|refuse|replace|default] [--idle-timeout SEC|default]
@@ -87,6 +96,9 @@ async function main(argv: string[]): Promise<number> {
       'multi-login': { type: 'string' },
       'idle-timeout': { type: 'string' },
       account: { type: 'boolean' },
+      days: { type: 'string' },
+      out: { type: 'string' },
+      force: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -124,6 +136,14 @@ async function main(argv: string[]): Promise<number> {
       return user(config, sub, arg, values);
     case 'invite':
       return invite(config, sub, arg, values);
+    case 'cert':
+      return certCommand(config, [sub, arg, arg2], values, {
+        remote: serverHoldsDatabase(config),
+        call: (m, p, b) => callAdminSocket(config.dataDir, m, p, b),
+        withStore: (fn) => withCommands(config, (_c, s) => fn(s)),
+        withBus: (fn) => withClusterBus(config, fn),
+        log: createLogger({ level: 'warn' }),
+      }, (l) => process.stdout.write(`${l}\n`));
     case 'room':
       return room(config, sub, arg, positionals.slice(3), values);
     case 'admin':
