@@ -77,6 +77,9 @@ describe('certificate accounts with real clients', () => {
     assert.equal(again.mechanism, 'EXTERNAL');
     await again.stop();
     await alice.stop();
+    // The sign-in history records certificate sign-ins as it does password ones (docs/security.md).
+    const history = await cast.server().server.store.loginHistory.recent(a.user, cast.server().domain, 5);
+    assert.deepEqual(history.map((h) => [h.mechanism, h.success]), [['EXTERNAL', true], ['EXTERNAL', true]]);
   });
 
   test('a revoked certificate closes its session at once and signs in no more', T, async () => {
