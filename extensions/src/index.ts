@@ -5,6 +5,7 @@ import type { ExtensionModule } from '@parley/ext';
 import { adhoc, type CommandRegistry, commandRegistry } from './adhoc/index.ts';
 import type { Registry } from 'prom-client';
 import { carbons } from './carbons.ts';
+import { certificateAccounts } from './certificates/index.ts';
 import { challenges } from './challenges/index.ts';
 import { clientStateIndication } from './csi.ts';
 import { contactAddresses } from './contact-addresses.ts';
@@ -38,6 +39,7 @@ import { version } from './version.ts';
 
 export { avatarConversion, NS_PEP_VCARD_CONVERSION } from './avatar-conversion/index.ts';
 export { carbonEligible, carbons } from './carbons.ts';
+export { CERT_REQUEST_NODE, certificateAccounts, EXTERNAL, NS_SASLCERT, REVOKED_TEXT } from './certificates/index.ts';
 export { CHALLENGE_CLEAR_NODE, CHALLENGE_SET_NODE, challenges, INVITE_NODE, NS_CHALLENGE } from './challenges/index.ts';
 export { clientStateIndication, csiHoldKey, NS_CSI } from './csi.ts';
 export { contactAddresses, NS_SERVERINFO } from './contact-addresses.ts';
@@ -98,6 +100,8 @@ export interface DefaultModuleOptions {
   registration?: Omit<RegistrationOptions, 'registry'> & { userInvites: boolean };
   /** Days a contact request held for a question is kept (default 7). */
   challengeHoldDays?: number;
+  /** Certificate accounts (docs/certificates.md): EXTERNAL on, certificates for a CSR valid a year, an unencrypted CA key, unless set. */
+  certificates?: { enabled: boolean; days: number; passphrase: string | null };
 }
 
 export type ProfileSettings = Pick<
@@ -226,6 +230,7 @@ export function defaultModules(opts: DefaultModuleOptions): ExtensionModule[] {
       idleTimeoutSec: opts.signIns?.sessionIdleTimeoutSec ?? 0,
       registry: opts.registry,
     }),
+    certificateAccounts({ commands, enabled: true, days: 365, passphrase: null, ...opts.certificates }),
     // XEP-0411: private XML get/set of storage:bookmarks go to PEP; XEP-0398: a vCard photo goes to PEP.
     ...profileModules(opts.profile, { privateXml: [personalEventing.privateBookmarks], vcard: [avatars.vcardListener] }, commands, opts),
     personalEventing,

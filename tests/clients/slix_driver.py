@@ -188,7 +188,10 @@ class Driver:
             self.client = c = Driven(cmd['jid'], cmd['password'], cmd.get('mech'))
             if cmd.get('source'):
                 bind_source(c, cmd['source'])
-            c.connect((cmd.get('host', '127.0.0.1'), cmd['port']))
+            if cmd.get('certfile'):
+                # A TLS client certificate (SASL EXTERNAL, XEP-0178): slixmpp loads it into its SSL context.
+                c.certfile, c.keyfile = cmd['certfile'], cmd['keyfile']
+            c.connect((cmd.get('host', '127.0.0.1'), cmd['port']), force_starttls=not cmd.get('direct_tls'), use_ssl=bool(cmd.get('direct_tls')))
             await asyncio.wait_for(c.started, cmd.get('timeout', 10))
             return {'jid': str(c.boundjid), 'mechanism': c['feature_mechanisms'].mech.name}
         if op in EXTRA_COMMANDS:

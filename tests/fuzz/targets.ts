@@ -145,6 +145,7 @@ class FakeTransport implements Transport {
   canStartTls = () => false;
   startTls = async () => {};
   channelBinding = () => undefined;
+  clientCertificate = () => null;
   tlsInfo = () => null;
   setEvents(ev: TransportEvents): void {
     this.ev = ev;
@@ -210,7 +211,7 @@ export function fuzzEdge() {
     config,
     log,
     edgeId: 'fuzz',
-    store: { users: { getCredential: async (user: string, _d: string, hash: ScramHash) => (user === 'juliet' ? ((await juliet()).find((c) => c.hash === hash) ?? null) : null) } as never, fastTokens: {} as never, invitations: {} as never, loginHistory: { record: async () => {}, known: async () => ({ ips: [], clientKeys: [] }), settings: async () => ({ multiLogin: null, idleTimeoutSec: null }), takeAlerts: async () => [] } as never },
+    store: { users: { getCredential: async (user: string, _d: string, hash: ScramHash) => (user === 'juliet' ? ((await juliet()).find((c) => c.hash === hash) ?? null) : null) } as never, fastTokens: {} as never, invitations: {} as never, clientCerts: {} as never, loginHistory: { record: async () => {}, known: async () => ({ ips: [], clientKeys: [] }), settings: async () => ({ multiLogin: null, idleTimeoutSec: null }), takeAlerts: async () => [] } as never },
     location: { register: async () => ({ ok: true }), unregister: async () => {}, update: async () => {}, replace: async () => ({ ok: true }), resources: async () => [] } as never,
     fakeSaltSecret: Buffer.alloc(32, 2),
     metrics: createEdgeMetrics(registry),
@@ -223,6 +224,7 @@ export function fuzzEdge() {
     kick: () => {},
     acknowledged: () => {},
     tell: () => {},
+    revokeCredential: () => {},
   };
   return { ctx, internalErrors };
 }

@@ -92,6 +92,16 @@ export const settingsShape = {
   fastMaxClients: intIn(1, 1000)
     .default(20)
     .register(settingMeta, server('PARLEY_FAST_MAX_CLIENTS', 'Clients per account holding FAST tokens; a new one evicts the least recently used.')),
+  // Certificate accounts (docs/certificates.md): SASL EXTERNAL on client certificates (XEP-0178, XEP-0257).
+  certAuth: flag()
+    .default(true)
+    .register(settingMeta, server('PARLEY_CERT_AUTH', 'Ask TLS clients for a certificate and offer SASL EXTERNAL for one the server issued or the account registered (XEP-0178).')),
+  certDays: intIn(1, 3650)
+    .default(365)
+    .register(settingMeta, server('PARLEY_CERT_DAYS', 'Days a client certificate issued by the server CA (parley cert issue, a CSR) stays valid.')),
+  certCaPassphrase: optionalMatching(/^.{8,}$/, 'must be at least 8 characters', 'passphrase', { secret: true })
+    .default(null)
+    .register(settingMeta, server('PARLEY_CERT_CA_PASSPHRASE', 'Encrypts the client CA key kept in the database; needed wherever certificates are issued.')),
   // Federation (docs/federation.md): RFC 6120 server-to-server streams, TLS always, certificates checked.
   s2sPolicy: oneOf(['require-valid', 'allow-dialback-over-tls', 'off'] as const)
     .default('require-valid')

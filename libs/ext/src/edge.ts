@@ -4,6 +4,7 @@ import type { Jid } from '@parley/jid';
 import type { LocationService, ResourceEntry, ResourcePatch } from '@parley/location';
 import type { Logger } from '@parley/log';
 import type { RateLimiter } from '@parley/ratelimit';
+import type { SaslSession } from '@parley/sasl';
 import type { Store } from '@parley/store';
 import type { FastifyInstance } from 'fastify';
 import type { StanzaErrorCondition, StreamErrorCondition } from '@parley/stanza';
@@ -34,7 +35,7 @@ export interface LocalIqContext {
   readonly address: string;
   /** TLS is in place on this stream. */
   readonly secure: boolean;
-  readonly store: Pick<Store, 'users' | 'invitations'>;
+  readonly store: Pick<Store, 'users' | 'invitations' | 'clientCerts'>;
   /** The edge's token buckets: shared through Redis in cluster mode, in memory otherwise. */
   readonly limiter: RateLimiter;
 }
@@ -129,6 +130,36 @@ export interface StreamApi {
   readonly store: Pick<Store, 'loginHistory'>;
   /** A request to an actor, not awaited (e.g. a server message to the account's session actor). */
   tell(service: ActorService, msg: ActorRequest): void;
+  /** What this connection signed in with, when its mechanism names it (a client certificate's fingerprint), else null. */
+  credential(): string | null;
+  /**
+   * A credential was revoked: every stream that signed in with it, on any edge, is closed at once
+   * (RFC 6120 §4.9.3.14 policy-violation, with `text`).
+   */
+  revokeCredential(credential: string, text: string): void;
+}
+
+/** What a module's SASL mechanism sees of a client connection (RFC 6120 §6). */
+export interface SaslMechanismContext {
+  readonly domain: string;
+  /** TLS is in place on this stream. */
+  readonly secure: boolean;
+  /** The certificate (DER) the client presented in the TLS handshake, or null; nobody has judged it yet. */
+  readonly clientCertificate: Buffer | null;
+  readonly store: Pick<Store, 'users' | 'clientCerts'>;
+  readonly log: Logger;
+}
+
+/** A SASL mechanism a module adds to those of libs/sasl (XEP-0178 EXTERNAL on a client certificate). */
+export interface SaslMechanismOffer {
+  readonly name: string;
+  /**
+   * Whether to offer it on this connection; asked (the client's input waits) each time the features
+   * before authentication are sent. Offered mechanisms go first in `<mechanisms/>` and SASL2.
+   */
+  offered(ctx: SaslMechanismContext): Promise<boolean>;
+  /** A session for one attempt, on a connection it was offered on; the brute-force gate wraps it. */
+  session(ctx: SaslMechanismContext): SaslSession;
 }
 
 /** What a SASL2 inline request (`ConnectionHooks.sasl2Inline`) did. */
@@ -210,6 +241,8 @@ export interface ConnectionHooks {
 
 export interface EdgeContribution {
   features?: StreamFeature[];
+  /** SASL mechanisms for client streams besides libs/sasl's (RFC 6120 §6 and XEP-0388 SASL2 alike). */
+  sasl?: SaslMechanismOffer[];
   localIq?: LocalIq[];
   /**
    * XEP-0386 §2.1: namespaces of features a client may enable inside a Bind2 request, advertised as

@@ -1,6 +1,6 @@
 export type { ChatroomContext, ChatroomContribution, ChatroomEnv, ChatroomRecipient, RoomBehaviour, RoomDelivery } from './chatroom.ts';
 export type { DiscoContribution, DiscoInfo, DiscoTarget } from './disco.ts';
-export type { BindVerdict, ConnectionHooks, EdgeContribution, FeatureStage, HttpEnv, LocalIq, LocalIqContext, LocalIqReply, LocalIqStage, Sasl2InlineOutcome, SignIn, SignInFailure, StreamApi, StreamFeature, UserAgentInfo } from './edge.ts';
+export type { BindVerdict, ConnectionHooks, EdgeContribution, FeatureStage, HttpEnv, LocalIq, LocalIqContext, LocalIqReply, LocalIqStage, Sasl2InlineOutcome, SaslMechanismContext, SaslMechanismOffer, SignIn, SignInFailure, StreamApi, StreamFeature, UserAgentInfo } from './edge.ts';
 export { BIND_OK } from './edge.ts';
 export type { IqHandler, IqIo, IqOutcome, IqRequest, IqScope } from './iq.ts';
 export { dispatchIq, IqTable, iqKey } from './iq.ts';

@@ -5,7 +5,7 @@ import type { Element } from '@parley/xml';
 import type { ChatroomContribution, RoomBehaviour } from './chatroom.ts';
 import { type DiscoInfo, type DiscoTarget, discoIndex } from './disco.ts';
 import type { FastifyInstance } from 'fastify';
-import type { ConnectionHooks, FeatureStage, HttpEnv, LocalIq, LocalIqStage, StreamApi } from './edge.ts';
+import type { ConnectionHooks, FeatureStage, HttpEnv, LocalIq, LocalIqStage, SaslMechanismOffer, StreamApi } from './edge.ts';
 import { iqKey, IqTable } from './iq.ts';
 import type { ExtensionModule } from './module.ts';
 import type { PresenceContribution, PresenceIqRequest } from './presence.ts';
@@ -13,6 +13,8 @@ import type { DiscoNodeProvider, SessionContribution, SessionIqRequest } from '.
 
 export interface EdgeExtensions {
   features(stage: FeatureStage): Element[];
+  /** The modules' SASL mechanisms, each to be asked whether it is offered on a connection. */
+  saslMechanisms(): SaslMechanismOffer[];
   localIq(stage: LocalIqStage, type: string, xmlns: string | undefined, name: string): LocalIq | undefined;
   /** XEP-0386: namespaces the loaded modules can enable inline in a Bind2 request. */
   bind2Inline(): string[];
@@ -43,6 +45,7 @@ export function loadModules(modules: ExtensionModule[]): LoadedModules {
 
   const features = (stage: FeatureStage) => modules.flatMap((m) => (m.edge?.features ?? []).filter((f) => f.stage === stage));
   const featureLists = { 'before-auth': features('before-auth'), 'after-auth': features('after-auth') };
+  const saslMechanisms = modules.flatMap((m) => m.edge?.sasl ?? []);
   const localIqs = new Map<string, LocalIq>();
   for (const m of modules) {
     for (const q of m.edge?.localIq ?? []) for (const stage of q.stages) localIqs.set(`${stage} ${q.type} {${q.xmlns}}${q.name}`, q);
@@ -74,6 +77,7 @@ export function loadModules(modules: ExtensionModule[]): LoadedModules {
     names,
     edge: {
       features: (stage) => featureLists[stage].map((f) => f.element()),
+      saslMechanisms: () => saslMechanisms,
       localIq: (stage, type, xmlns, name) => localIqs.get(`${stage} ${type} {${xmlns ?? ''}}${name}`),
       bind2Inline: () => bind2Inline,
       sasl2Inline: () => sasl2Inline.map((f) => f()),

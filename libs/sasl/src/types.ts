@@ -50,7 +50,8 @@ export type SaslFailureCondition =
 
 export type SaslStep =
   | { kind: 'challenge'; data: Buffer }
-  | { kind: 'success'; data?: Buffer; username: string; authzid?: string }
+  /** `credential`: what signed in when the mechanism names it (a client certificate's fingerprint), so it can be revoked. */
+  | { kind: 'success'; data?: Buffer; username: string; authzid?: string; credential?: string }
   /** `username`: the authentication identity the client named, when known (sign-in history). */
   | { kind: 'failure'; condition: SaslFailureCondition; text?: string; username?: string };
 

@@ -6,6 +6,7 @@ export { type ComponentRecord, type ComponentRepo, componentRepo } from './compo
 export { migrate, defaultMigrationsDir } from './migrate.ts';
 export { createStore } from './store.ts';
 export { type ArchiveDirection, type ArchivedMessage, type ArchiveMode, type ArchivePage, type ArchivePrefs, type ArchiveQuery, type ArchiveRepo, newArchiveId, type NewArchiveEntry } from './archive.ts';
+export type { AddCertOutcome, ClientCa, ClientCert, ClientCertRepo, ClientCertState, NewClientCert } from './client-certs.ts';
 export type { PepAffiliation, PepItem, PepNode, PepNodeConfig, PepRepo } from './pep.ts';
 export { openScratchPostgres, DEFAULT_TEST_DATABASE_URL } from './scratch.ts';
 export type {

@@ -1,4 +1,5 @@
 import { archiveRepo } from './archive.ts';
+import { clientCertRepo } from './client-certs.ts';
 import { challengeRepo } from './challenges.ts';
 import { invitationRepo } from './invitations.ts';
 import { fastTokenRepo } from './fast-tokens.ts';
@@ -35,6 +36,7 @@ export function createStore(sql: Sql): Store {
     push: pushRepo(sql),
     pep: pepRepo(sql),
     muc: mucRepo(sql),
+    clientCerts: clientCertRepo(sql),
     sql,
     close: () => sql.close(),
   };

@@ -1,3 +1,4 @@
+import type { ClientCertRepo } from './client-certs.ts';
 import type { DirectoryRepo, PrivateStorageRepo, UploadRepo, VcardRepo } from './profile.ts';
 import type { PepRepo } from './pep.ts';
 import type { MucRepo } from './muc.ts';
@@ -284,6 +285,7 @@ export interface Store {
   push: PushRepo;
   pep: PepRepo;
   muc: MucRepo;
+  clientCerts: ClientCertRepo;
   sql: Sql;
   /** Closes the underlying Sql. */
   close(): Promise<void>;

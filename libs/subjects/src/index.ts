@@ -80,8 +80,8 @@ export function relaySubject(): string {
 
 /**
  * Cluster-wide notices every process hears (no queue group): a privacy policy that changed, a
- * process whose bus connection came back.
+ * process whose bus connection came back, a revoked credential.
  */
-export function controlSubject(topic: 'privacy' | 'bus'): string {
+export function controlSubject(topic: 'privacy' | 'bus' | 'credentials'): string {
   return `parley.control.${token(topic, 'control topic')}`;
 }

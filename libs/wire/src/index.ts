@@ -76,9 +76,14 @@ export type EdgeMessage =
 
 /**
  * Notices to every process: an owner's privacy policy changed, so cached copies are forgotten; a
- * process got its bus connection back, so what it published meanwhile may be lost (decision 0022).
+ * process got its bus connection back, so what it published meanwhile may be lost (decision 0022); a
+ * credential was revoked (a client certificate's fingerprint), so every edge closes the streams that
+ * signed in with it.
  */
-export type ControlMessage = { kind: 'privacy-changed'; owner: string } | { kind: 'bus-reconnected'; instance: string };
+export type ControlMessage =
+  | { kind: 'privacy-changed'; owner: string }
+  | { kind: 'bus-reconnected'; instance: string }
+  | { kind: 'credential-revoked'; credential: string; text: string };
 
 /**
  * Hierarchical fan-out: a publisher whose tree spans many edges hands groups of edge deliveries to

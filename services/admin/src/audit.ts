@@ -17,7 +17,10 @@ export type AuditAction =
   | 'user.fast-tokens.revoke'
   | 'user.signins'
   | 'component.add'
-  | 'component.del';
+  | 'component.del'
+  | 'cert.ca-init'
+  | 'cert.issue'
+  | 'cert.revoke';
 
 export interface AuditEntry {
   id: number;

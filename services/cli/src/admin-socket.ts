@@ -13,6 +13,7 @@ import { listUsers, UserError, usernameOf } from '@parley/admin';
 import { auditedCommands } from './audited.ts';
 import { signInRoutes } from './signins.ts';
 import { componentRoutes } from './components.ts';
+import { certRoutes } from './certs.ts';
 import { mountRoomRoutes, roomActorsOn, storeRoomOps } from './rooms.ts';
 
 export interface AdminSocket {
@@ -53,6 +54,7 @@ export async function startAdminSocket(deps: { config: ParleyConfig; store: Stor
   });
   signInRoutes(app, store, config, deps.log);
   componentRoutes(app, store, config, deps.log);
+  certRoutes(app, store, config, deps.log, deps.bus);
   app.post<{ Body: Body }>('/admin-tokens', async (req) => cmd.createToken(req.body.role ?? '', req.body.name ?? ''));
   app.get('/admin-tokens', async () => ({ tokens: await cmd.listTokens() }));
   app.delete<{ Params: { id: string } }>('/admin-tokens/:id', async (req) => ({ id: await cmd.revokeToken(req.params.id) }));

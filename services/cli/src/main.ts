@@ -14,6 +14,11 @@ import { migrationsDir, serverVersion } from './paths.ts';
 import { room } from './rooms-cli.ts';
 import { signInCommand } from './signins.ts';
 import { componentCommand } from './components.ts';
+import { certCommand } from './certs.ts';
+import { withClusterBus } from './rooms.ts';
+import type { Bus } from '@parley/bus';
+import type { Store } from '@parley/store';
+import type { WireMessage } from '@parley/wire';
 
 const USAGE = `Usage: parley <command> [options]
 
@@ -39,6 +44,14 @@ Commands:
   room destroy <room> [--reason R]   remove a chatroom with its history and archive; its occupants are
                                      told (with the reason) when the server runs
   user unlock <jid>                  lift a temporary lock after failed logins and forget the failures
+  cert ca init [--force]             create the client CA of certificate accounts (docs/certificates.md); --force
+                                     replaces it, which ends every certificate it issued
+  cert issue <jid> [--days N] [--name N] [--out DIR]
+                                     a key and certificate naming <jid> (XmppAddr) for SASL EXTERNAL, written
+                                     to DIR/<jid>.key and .crt (default: the current directory)
+  cert list <jid>                    the account's certificates: fingerprint, state, source, expiry, name
+  cert revoke <jid> <name|fingerprint>
+                                     refuse the certificate from now on and close the sessions signed in with it
   user history <jid> [--limit N]     the account's sign-ins, most recent first (time, address, client,
                                      resource, mechanism, result)
   user signins <jid> [--multi-login allow|alert|refuse|replace|default] [--idle-timeout SEC|default]
@@ -90,6 +103,9 @@ async function main(argv: string[]): Promise<number> {
       'idle-timeout': { type: 'string' },
       account: { type: 'boolean' },
       secret: { type: 'string' },
+      days: { type: 'string' },
+      out: { type: 'string' },
+      force: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -103,6 +119,15 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const config = loadConfig();
+  // What the sign-in, component and certificate commands work through.
+  const io = () => ({
+    remote: serverHoldsDatabase(config),
+    call: (m: string, p: string, b?: unknown) => callAdminSocket(config.dataDir, m, p, b),
+    withStore: <T>(fn: (store: Store) => Promise<T>) => withCommands(config, (_c, s) => fn(s)),
+    withBus: <T>(fn: (bus: Bus<WireMessage> | null) => Promise<T>) => withClusterBus(config, fn),
+    log: createLogger({ level: 'warn' }),
+  });
+  const print = (line: string) => process.stdout.write(`${line}\n`);
   switch (cmd) {
     case 'start':
       return start(config, values.role ?? 'all');
@@ -123,12 +148,14 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'user':
       if (sub === 'tokens') return fastTokens(config, arg, arg2, values);
-      if (sub === 'history' || sub === 'signins') return signInCommand(config, sub, arg, values, { remote: serverHoldsDatabase(config), call: (m, p, b) => callAdminSocket(config.dataDir, m, p, b), withStore: (fn) => withCommands(config, (_c, s) => fn(s)), log: createLogger({ level: 'warn' }) }, (l) => process.stdout.write(`${l}\n`));
+      if (sub === 'history' || sub === 'signins') return signInCommand(config, sub, arg, values, io(), print);
       return user(config, sub, arg, values);
     case 'component':
-      return componentCommand(config, sub, arg, values, { remote: serverHoldsDatabase(config), call: (m, p, b) => callAdminSocket(config.dataDir, m, p, b), withStore: (fn) => withCommands(config, (_c, s) => fn(s)), log: createLogger({ level: 'warn' }) }, (l) => process.stdout.write(`${l}\n`));
+      return componentCommand(config, sub, arg, values, io(), print);
     case 'invite':
       return invite(config, sub, arg, values);
+    case 'cert':
+      return certCommand(config, [sub, arg, arg2], values, io(), print);
     case 'room':
       return room(config, sub, arg, positionals.slice(3), values);
     case 'admin':

@@ -27,6 +27,7 @@ export function loadServerModules(config: ParleyConfig, registry: Registry): Loa
       scramIterations: config.scramIterations,
     },
     challengeHoldDays: config.challengeHoldDays,
+    certificates: { enabled: config.certAuth, days: config.certDays, passphrase: config.certCaPassphrase },
   }));
 }
 

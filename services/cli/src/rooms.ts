@@ -60,7 +60,14 @@ export function roomActorsOn(bus: Bus<WireMessage>): RoomActors {
  * Cluster mode: the room actors over NATS for the length of one command; without a reachable NATS
  * (nothing runs) the command works on the store alone.
  */
-export async function withClusterRoomActors<T>(config: ParleyConfig, fn: (actors: RoomActors | undefined) => Promise<T>): Promise<T> {
+export function withClusterRoomActors<T>(config: ParleyConfig, fn: (actors: RoomActors | undefined) => Promise<T>): Promise<T> {
+  // NATS down means no chatroom service runs either.
+  return withClusterBus(config, (bus) => fn(bus ? roomActorsOn(bus) : undefined));
+}
+
+/** The cluster's bus for one CLI command (null when NATS is not configured or cannot be reached). */
+export async function withClusterBus<T>(config: ParleyConfig, fn: (bus: Bus<WireMessage> | null) => Promise<T>): Promise<T> {
+  if (!config.natsUrl) return fn(null);
   let bus: Bus<WireMessage> | null = null;
   try {
     bus = await connectNatsBus<WireMessage>({
@@ -71,10 +78,10 @@ export async function withClusterRoomActors<T>(config: ParleyConfig, fn: (actors
       tls: config.natsCaFile || config.natsCertFile ? { caFile: config.natsCaFile ?? undefined, certFile: config.natsCertFile ?? undefined, keyFile: config.natsKeyFile ?? undefined } : undefined,
     });
   } catch {
-    bus = null; // NATS is down, so no chatroom service runs either
+    bus = null;
   }
   try {
-    return await fn(bus ? roomActorsOn(bus) : undefined);
+    return await fn(bus);
   } finally {
     await bus?.close();
   }

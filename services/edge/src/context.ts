@@ -16,7 +16,7 @@ export interface EdgeContext {
   readonly config: ParleyConfig;
   readonly log: Logger;
   readonly edgeId: string;
-  readonly store: Pick<Store, 'users' | 'fastTokens' | 'loginHistory' | 'invitations'>;
+  readonly store: Pick<Store, 'users' | 'fastTokens' | 'loginHistory' | 'invitations' | 'clientCerts'>;
   readonly location: LocationService;
   readonly fakeSaltSecret: Buffer;
   readonly metrics: EdgeMetrics;
@@ -38,4 +38,6 @@ export interface EdgeContext {
   sessionsGone(entries: ResourceEntry[]): void;
   /** A request to an actor, not awaited (modules' `StreamApi.tell`). */
   tell(service: ActorService, msg: ActorRequest): void;
+  /** Close, on every edge, the streams that signed in with this credential (`StreamApi.revokeCredential`). */
+  revokeCredential(credential: string, text: string): void;
 }

@@ -9,7 +9,7 @@ import type { EdgeExtensions } from '@parley/ext';
 import type { LocationService } from '@parley/location';
 import type { Logger } from '@parley/log';
 import type { Store } from '@parley/store';
-import { type ActorService, actorSubject, edgeSubject } from '@parley/subjects';
+import { type ActorService, actorSubject, controlSubject, edgeSubject } from '@parley/subjects';
 import { announceResourceGone, HandOffError, type RetryOptions, requestWithRetry } from '@parley/actor';
 import { type ActorReply, type ActorRequest, type EdgeMessage, stampTo, type WireMessage } from '@parley/wire';
 import type { Element } from '@parley/xml';
@@ -32,7 +32,7 @@ export interface EdgeDeps {
   edgeId: string;
   bus: Bus<WireMessage>;
   location: LocationService;
-  store: Pick<Store, 'users' | 'loginHistory' | 'fastTokens' | 'uploads' | 'invitations'>;
+  store: Pick<Store, 'users' | 'loginHistory' | 'fastTokens' | 'uploads' | 'invitations' | 'clientCerts'>;
   tls: TlsMaterial;
   registry: Registry;
   /** The loaded extension modules' edge part (stream features, local IQs, connection hooks). */
@@ -66,6 +66,7 @@ export function buildEdgeService(deps: EdgeDeps): EdgeService {
   const all = new Set<C2SConnection>();
   const secureContext = createSecureContext({ cert: deps.tls.cert, key: deps.tls.key, minVersion: 'TLSv1.2' });
   let sub: Subscription | null = null;
+  let revocations: Subscription | null = null;
   let stopResync: (() => void) | null = null;
   let c2sServer: NetServer | null = null;
   let tlsServer: TlsServer | null = null;
@@ -139,6 +140,10 @@ export function buildEdgeService(deps: EdgeDeps): EdgeService {
       if (entry.edge === edgeId) onEdgeMessage(m);
       else bus.publish(edgeSubject(entry.edge), m);
     },
+    revokeCredential(credential, text) {
+      // Every edge (this one included) hears it on the control subject: the bus is in-process in embedded mode.
+      bus.publish(controlSubject('credentials'), { kind: 'credential-revoked', credential, text });
+    },
     tell(service, msg) {
       bus.request(actorSubject(service, msg.key), msg, { timeoutMs: 10_000 }).catch((err: Error) => {
         metrics.busErrors.inc({ kind: 'tell' });
@@ -177,6 +182,23 @@ export function buildEdgeService(deps: EdgeDeps): EdgeService {
     return;
   }
 
+  /** RFC 6120 §4.9.3.14: a stream whose credential was revoked no longer meets the server's policy. */
+  function onControl(m: WireMessage): undefined {
+    if (!('kind' in m) || m.kind !== 'credential-revoked') return;
+    for (const conn of all) {
+      const s = conn.state;
+      if ('auth' in s && s.auth?.credential === m.credential) {
+        log.info('closing a stream whose credential was revoked', { conn: conn.id, jid: conn.jid?.toString() });
+        conn.streamError('policy-violation', m.text);
+      }
+    }
+    return;
+  }
+
+  // Client certificates are asked for (never required: rejectUnauthorized false) so SASL EXTERNAL can
+  // be offered for one (XEP-0178 §2); the module that offers it judges the certificate.
+  const clientTls = { side: 'server' as const, requestCert: config.certAuth };
+
   const liveness = edgeLiveness({ edgeId, location, log, registry: deps.registry, ttlMs: edgeTtlMs, sessions: () => conns.values(), route: ctx.route });
 
   function accept(transport: SocketTransport | WebSocketTransport): void {
@@ -189,17 +211,26 @@ export function buildEdgeService(deps: EdgeDeps): EdgeService {
     async start() {
       await liveness.start();
       sub = bus.subscribe(edgeSubject(edgeId), onEdgeMessage);
+      revocations = bus.subscribe(controlSubject('credentials'), onControl);
       stopResync = busResync({ instance: edgeId, bus, log, registry: deps.registry, sessions: () => conns.values() });
-      c2sServer = createNetServer((sock) => accept(new SocketTransport(sock, secureContext)));
+      c2sServer = createNetServer((sock) => accept(new SocketTransport(sock, secureContext, clientTls)));
       // XEP-0368 direct TLS. The certificate goes in as the context's own options: tls.createServer
       // ignores a `secureContext` option and would offer no certificate at all.
       const handshaking = new Map<string, () => void>();
       const peer = (s: { remoteAddress?: string; remotePort?: number }) => `${s.remoteAddress}|${s.remotePort}`;
       tlsServer = createTlsServer(
-        { cert: deps.tls.cert, key: deps.tls.key, minVersion: 'TLSv1.2', ALPNProtocols: ['xmpp-client'], handshakeTimeout: config.streamHeaderTimeoutSec * 1000 },
+        {
+          cert: deps.tls.cert,
+          key: deps.tls.key,
+          minVersion: 'TLSv1.2',
+          ALPNProtocols: ['xmpp-client'],
+          handshakeTimeout: config.streamHeaderTimeoutSec * 1000,
+          requestCert: config.certAuth,
+          rejectUnauthorized: false,
+        },
         (sock) => {
           handshaking.get(peer(sock))?.();
-          accept(new SocketTransport(sock, secureContext));
+          accept(new SocketTransport(sock, secureContext, clientTls));
         },
       );
       // Sockets in their handshake count against the unauthenticated cap (slowloris in TLS).
@@ -259,6 +290,7 @@ export function buildEdgeService(deps: EdgeDeps): EdgeService {
       liveness.stop();
       await location.removeEdge(edgeId);
       sub?.unsubscribe();
+      revocations?.unsubscribe();
       stopResync?.();
       await http?.close();
     },

@@ -17,6 +17,7 @@ import { RecentDeliveries } from './delivery.ts';
 import { onEstablished } from './established.ts';
 import { checkHeader, featuresAfterAuth, featuresBeforeAuth, responseHeader } from './header.ts';
 import { Input } from './input.ts';
+import { offerModuleMechanisms } from './module-sasl.ts';
 import { continueAuth } from './sasl.ts';
 import { continueSasl2 } from './sasl2.ts';
 import { type Authenticated, type C2SState, DEADLINE, signInOf } from './state.ts';
@@ -52,6 +53,8 @@ export class C2SConnection {
   private held: Array<[string, string | undefined]> | null = null;
   /** The client closed its stream itself (RFC 6120 §4.4), rather than the transport dropping. */
   clientClosed = false;
+  /** The modules' SASL mechanisms offered on this stream, as last asked (module-sasl.ts). */
+  moduleMechanisms: string[] = [];
 
   constructor(
     readonly ctx: EdgeContext,
@@ -122,6 +125,11 @@ export class C2SConnection {
       remoteAddress: this.transport.remoteAddress,
       store: this.ctx.store,
       tell: (service, msg) => this.ctx.tell(service, msg),
+      credential: () => {
+        const s = this.state;
+        return ('auth' in s ? s.auth?.credential : undefined) ?? null;
+      },
+      revokeCredential: (credential, text) => this.ctx.revokeCredential(credential, text),
     };
   }
 
@@ -185,9 +193,38 @@ export class C2SConnection {
       return;
     }
     const { auth, saslFailures } = this.state;
+    if (auth) {
+      this.sendFeatures(featuresAfterAuth(this.ctx.ext));
+      this.setState({ name: 'wait_for_bind', auth });
+      return;
+    }
+    const features = () => {
+      this.sendFeatures(featuresBeforeAuth(this.transport, this.ctx.config, this.ctx.ext, this.moduleMechanisms));
+      this.setState({ name: 'wait_for_feature_before_auth', saslFailures });
+    };
+    if (this.ctx.ext.saslMechanisms().length === 0 || (this.ctx.config.requireTls && !this.transport.secure())) {
+      features();
+      return;
+    }
+    // A module mechanism may need the store to tell whether it is offered (a client certificate's
+    // state): the client's next element waits for the features.
+    this.input.hold();
+    offerModuleMechanisms(this).then(
+      () => {
+        if (this.isClosed()) return;
+        features();
+        this.input.release();
+      },
+      (err) => {
+        this.log.error('offering SASL mechanisms failed', { err });
+        this.streamError('internal-server-error');
+      },
+    );
+  }
+
+  private sendFeatures(list: Element[]): void {
     const features = this.streamLevel(xml('stream:features'));
-    for (const f of auth ? featuresAfterAuth(this.ctx.ext) : featuresBeforeAuth(this.transport, this.ctx.config, this.ctx.ext)) features.append(f);
-    this.setState(auth ? { name: 'wait_for_bind', auth } : { name: 'wait_for_feature_before_auth', saslFailures });
+    for (const f of list) features.append(f);
     this.write(features.toString());
   }
 

@@ -41,13 +41,14 @@ export function channelBindingTypes(transport: Transport): ChannelBindingType[] 
 }
 
 /** Before authentication: STARTTLS, then SASL mechanisms once TLS is in place where required. */
-export function featuresBeforeAuth(transport: Transport, config: ParleyConfig, ext: EdgeExtensions): Element[] {
+export function featuresBeforeAuth(transport: Transport, config: ParleyConfig, ext: EdgeExtensions, moduleMechanisms: string[] = []): Element[] {
   const out: Element[] = [];
   if (transport.canStartTls()) out.push(xml('starttls', { xmlns: NS.tls }, config.requireTls ? xml('required') : null));
   // §5.3.1 / §6.4.1: with TLS mandatory, offer SASL only after TLS.
   if (!config.requireTls || transport.secure()) {
     const cbTypes = channelBindingTypes(transport);
-    const mechs = offeredMechanisms({ tls: transport.secure(), channelBindingTypes: cbTypes });
+    // The modules' mechanisms first: one offered here was judged usable for this very connection (XEP-0178 EXTERNAL).
+    const mechs = [...moduleMechanisms, ...offeredMechanisms({ tls: transport.secure(), channelBindingTypes: cbTypes })];
     out.push(xml('mechanisms', { xmlns: NS.sasl }, ...mechs.map((m) => xml('mechanism', null, m))));
     // XEP-0440: tell the client which channel-binding types we support.
     if (cbTypes.length) out.push(xml('sasl-channel-binding', { xmlns: NS.saslCb }, ...cbTypes.map((t) => xml('channel-binding', { type: t }))));

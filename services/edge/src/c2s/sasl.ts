@@ -5,6 +5,7 @@ import { NS } from '@parley/stanza';
 import { type Element, xml } from '@parley/xml';
 import { guardSasl } from '../limits/index.ts';
 import { channelBindingTypes } from './header.ts';
+import { moduleSession } from './module-sasl.ts';
 import type { C2SConnection } from './connection.ts';
 import { MAX_SASL_FAILURES } from './state.ts';
 
@@ -18,7 +19,9 @@ export function startAuth(conn: C2SConnection, el: Element, saslFailures: number
   }
   const mechanism = el.attr('mechanism') ?? '';
   const offered = offeredMechanisms({ tls: transport.secure(), channelBindingTypes: channelBindingTypes(transport) });
-  const created = offered.includes(mechanism)
+  const created =
+    moduleSession(conn, mechanism) ??
+    (offered.includes(mechanism)
     ? createSaslSession(mechanism, {
         tls: transport.secure(),
         channelBinding: (t) => transport.channelBinding(t),
@@ -28,7 +31,7 @@ export function startAuth(conn: C2SConnection, el: Element, saslFailures: number
         // Unknown users must see the same iteration count as real ones.
         defaultIterations: ctx.config.scramIterations,
       })
-    : null;
+    : null);
   // Brute-force gate (limits/brute-force.ts): slows and locks after repeated failures.
   const session = created && guardSasl(ctx.limits.auth, created, transport.remoteAddress);
   if (!session) {
@@ -87,7 +90,7 @@ function result(conn: C2SConnection, step: SaslStep): 'answered' | 'delayed' {
     conn.send(xml('success', { xmlns: NS.sasl }, step.data?.length ? b64(step.data) : null));
     conn.ctx.metrics.auth.inc({ result: 'success', mechanism });
     // §6.4.6: the stream restarts on success.
-    conn.setState({ name: 'wait_for_stream', auth: { user: step.username, mechanism }, saslFailures });
+    conn.setState({ name: 'wait_for_stream', auth: { user: step.username, mechanism, ...(step.credential ? { credential: step.credential } : {}) }, saslFailures });
     conn.input.restart();
     return 'answered';
   }

@@ -2,6 +2,7 @@
 // inline requests (Bind2 in bind2.ts, FAST in sasl2-fast.ts), challenges and responses, and the
 // outcome without a stream restart (§2.6.1). The mechanisms are libs/sasl's, as for RFC 6120 SASL.
 import { guardSasl } from '../limits/index.ts';
+import { moduleSession } from './module-sasl.ts';
 import type { EdgeExtensions, Sasl2InlineOutcome } from '@parley/ext';
 import type { Jid } from '@parley/jid';
 import { type ChannelBindingType, createSaslSession, isHashedTokenMechanism, offeredMechanisms, type SaslSession, type SaslStep } from '@parley/sasl';
@@ -69,6 +70,8 @@ export function startSasl2(conn: C2SConnection, el: Element, saslFailures: numbe
   let session: SaslSession | null = null;
   if (isHashedTokenMechanism(mechanism)) {
     session = transport.secure() ? FastSession.create(conn, mechanism, request, cbTypes) : null;
+  } else if (conn.moduleMechanisms.includes(mechanism)) {
+    session = moduleSession(conn, mechanism);
   } else if (offeredMechanisms({ tls: transport.secure(), channelBindingTypes: cbTypes }).includes(mechanism)) {
     session = createSaslSession(mechanism, {
       tls: transport.secure(),
@@ -159,7 +162,7 @@ async function succeed(conn: C2SConnection, step: Extract<SaslStep, { kind: 'suc
   if (state.name !== 'wait_for_sasl2_response') return false;
   const { ctx } = conn;
   const { mechanism, request, saslFailures } = state;
-  const auth: Authenticated = { user: step.username, mechanism };
+  const auth: Authenticated = { user: step.username, mechanism, ...(step.credential ? { credential: step.credential } : {}) };
   const client = describeUserAgent(request.userAgent);
   if (client) auth.client = client;
   if (request.userAgent) auth.userAgent = request.userAgent;

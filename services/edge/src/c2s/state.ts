@@ -9,6 +9,8 @@ import type { Sasl2Request } from './sasl2.ts';
 export interface Authenticated {
   user: string;
   mechanism: string;
+  /** What signed in, when the mechanism names it (a client certificate's fingerprint): revocation closes the stream. */
+  credential?: string;
   /** XEP-0388 §2.3 user agent (software, device, id) as one line for the sign-in history. */
   client?: string;
   /** XEP-0388 §2.3 user agent as the client sent it. */

@@ -102,6 +102,12 @@ export class SocketTransport implements Transport {
     return this.tls ? tlsChannelBinding(this.tls)(type) : undefined;
   }
 
+  clientCertificate(): Buffer | null {
+    if (!this.tls || this.role.side !== 'server') return null;
+    const raw = this.tls.getPeerCertificate()?.raw;
+    return raw && raw.length > 0 ? raw : null;
+  }
+
   peerCertificate(): PeerCertificateInfo | null {
     if (!this.tls) return null;
     const cert = this.tls.getPeerCertificate(true);

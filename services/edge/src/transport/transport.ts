@@ -23,6 +23,8 @@ export interface Transport {
   /** Upgrade in place (RFC 6120 §5.4.3.3); resolves once the TLS handshake completes. */
   startTls(): Promise<void>;
   channelBinding(type: ChannelBindingType): Buffer | undefined;
+  /** The certificate (DER) the client presented in the TLS handshake, or null (none asked for, none sent, no TLS). */
+  clientCertificate(): Buffer | null;
   /** TLS session peer certificate / protocol info for logging. */
   tlsInfo(): { protocol: string | null; cipher: string | null } | null;
   setEvents(ev: TransportEvents): void;

@@ -52,6 +52,11 @@ export class WebSocketTransport implements Transport {
     return undefined;
   }
 
+  /** TLS ends at the HTTP server or a proxy in front of it: no client certificate reaches the stream. */
+  clientCertificate(): null {
+    return null;
+  }
+
   tlsInfo(): null {
     return null;
   }
