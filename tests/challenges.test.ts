@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { CHALLENGE_CLEAR_NODE, CHALLENGE_SET_NODE, INVITE_NODE, NS_CHALLENGE } from '@parley/extensions';
 import { castPerFile } from './harness/cast.ts';
+import { challengeAnswer as submit } from './harness/challenge.ts';
 import { flush } from './harness/flush.ts';
 import { slixProfile } from './harness/profile.ts';
 import type { SlixClient } from './harness/slix.ts';
@@ -33,18 +34,6 @@ function formOf(m: XmlElement): { id: string; question: string } {
   assert.equal(field('FORM_TYPE')?.getChildText('value'), NS_CHALLENGE);
   return { id: field('challenge')?.getChildText('value') ?? '', question: field('answer')?.attrs.label ?? '' };
 }
-const submit = (to: string, id: string, answer: string) =>
-  xml(
-    'message',
-    { to, type: 'normal' },
-    xml(
-      'x',
-      { xmlns: 'jabber:x:data', type: 'submit' },
-      xml('field', { var: 'FORM_TYPE' }, xml('value', {}, NS_CHALLENGE)),
-      xml('field', { var: 'challenge' }, xml('value', {}, id)),
-      xml('field', { var: 'answer' }, xml('value', {}, answer)),
-    ),
-  );
 
 describe('contact-request challenges', () => {
   test('slixmpp sets a question; an xmpp.js stranger is held, answers wrong then right; the request arrives marked; a contact is not asked', T, async () => {

@@ -12,7 +12,9 @@
 //     round trip shows how long the message held the target's actor;
 //   a subscription request gets no answer either: it is followed by a roster get, answered by the
 //     stranger's own presence actor after it has processed the request (outbound, RFC 6121 §3.1.2).
-// Usage: node --import tsx loadtest/bench/privacy-timing.ts [samples=300] [only channels whose name contains this]
+// Usage: node --import tsx loadtest/bench/privacy-timing.ts [samples=300] [only channels whose name contains this] [gap ms=0]
+// A gap between samples lets work the server defers after answering (a subscription request's delivery
+// to an online target, docs/privacy.md) finish before the next sample, instead of landing in it.
 import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { xml } from '@parley/xml';
@@ -20,7 +22,9 @@ import { RawClient } from '../../tests/harness/raw.ts';
 import { startTestServer } from '../../tests/harness/server.ts';
 
 const samples = Number(process.argv[2] ?? 300);
-const only = process.argv[3];
+const only = process.argv[3] || undefined;
+const gapMs = Number(process.argv[4] ?? 0);
+const gap = () => (gapMs > 0 ? new Promise((r) => setTimeout(r, gapMs)) : Promise.resolve());
 const ts = await startTestServer({
   scramIterations: 4096,
   // The bench sends far more than a person would: no limit may answer in its place.
@@ -100,17 +104,20 @@ for (const p of chosen) {
   for (let i = 0; i < samples; i++) {
     if (Math.random() < 0.5) {
       a.push(await p.probe(p.pair[0]));
+      await gap();
       b.push(await p.probe(p.pair[1]));
     } else {
       b.push(await p.probe(p.pair[1]));
+      await gap();
       a.push(await p.probe(p.pair[0]));
     }
+    await gap();
   }
   results.push(row(p.name, p.labels, a, b));
 }
 const load1 = loadavg();
 process.stdout.write(
-  `privacy timing, ${samples} samples per side, interleaved; load average ${load0.map((x) => x.toFixed(1)).join(' ')} at start, ${load1.map((x) => x.toFixed(1)).join(' ')} at end\n\n` +
+  `privacy timing, ${samples} samples per side, interleaved${gapMs > 0 ? `, ${gapMs} ms between samples` : ''}; load average ${load0.map((x) => x.toFixed(1)).join(' ')} at start, ${load1.map((x) => x.toFixed(1)).join(' ')} at end\n\n` +
     '| channel | A vs B | A median / p90 / p99 ms | B median / p90 / p99 ms | median A−B ms (bootstrap 95%) | Mann–Whitney p |\n|---|---|---|---|---|---|\n' +
     results.join('\n') +
     '\n',

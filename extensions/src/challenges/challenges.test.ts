@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import { createLogger } from '@parley/log';
 import type { SessionEnv } from '@parley/ext';
 import type { Element } from '@parley/xml';
-import { actorWorldPerFile, type Resource, type Scene } from '../../../tests/harness/actors.ts';
+import { actorWorldPerFile, DOMAIN, type Resource, type Scene } from '../../../tests/harness/actors.ts';
 import { expireHolds, NS_CHALLENGE } from './index.ts';
 
 const world = actorWorldPerFile();
@@ -120,7 +120,7 @@ describe('contact-request challenges in the actors', () => {
     s.forget();
     // The sweep as the session service runs it (`session.periodic`), told through the bus like the actors' env.
     const told: Promise<void>[] = [];
-    const env = { store: s.store, log: createLogger({ level: 'silent' }), tell: ((service, msg) => void told.push(s.request(service, msg))) satisfies SessionEnv['tell'] };
+    const env = { domain: DOMAIN, store: s.store, log: createLogger({ level: 'silent' }), tell: ((service, msg) => void told.push(s.request(service, msg))) satisfies SessionEnv['tell'] };
     await expireHolds(env, new Date(Date.now() - 7 * 86_400_000));
     assert.equal((await s.store.challenges.hold(alice, bob))?.state, 'pending', 'not old enough yet');
     await expireHolds(env, new Date(Date.now() + 1000));

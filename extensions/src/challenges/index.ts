@@ -46,13 +46,13 @@ const EXPIRY_BATCH = 100;
  * pending "ask" state instead of leaving it pending forever), with a notice saying why. Each expired
  * hold is removed by one process only (ChallengeRepo.expire), so each requester is told once.
  */
-export async function expireHolds(env: Pick<SessionEnv, 'store' | 'tell' | 'log'>, cutoff: Date): Promise<number> {
+export async function expireHolds(env: Pick<SessionEnv, 'domain' | 'store' | 'tell' | 'log'>, cutoff: Date): Promise<number> {
   let total = 0;
   for (;;) {
     const expired = await env.store.challenges.expire(cutoff, EXPIRY_BATCH);
     for (const hold of expired) {
-      sendTo(env.tell, hold.requester, notice(hold.owner, hold.requester, `Your contact request to ${hold.owner} was not answered in time and was dropped.`, 'declined', 0));
-      decline(env.tell, hold.owner, hold.requester);
+      sendTo(env, hold.requester, notice(hold.owner, hold.requester, `Your contact request to ${hold.owner} was not answered in time and was dropped.`, 'declined', 0));
+      decline(env, hold.owner, hold.requester);
     }
     total += expired.length;
     if (expired.length < EXPIRY_BATCH) break;
@@ -62,6 +62,8 @@ export async function expireHolds(env: Pick<SessionEnv, 'store' | 'tell' | 'log'
 }
 
 type Tell = PresenceEnv['tell'];
+type Out = { domain: string; tell: Tell };
+const isLocal = (env: Out, jid: string) => bareOf(jid).endsWith(`@${env.domain}`);
 
 /** Someone already in her roster: any item that is not just a pending request (RFC 6121 §3.1.3 hidden item). */
 const isContact = (item: RosterItem | undefined) => item !== undefined && (!item.hidden || item.subscription !== 'none' || item.approved || item.ask !== null);
@@ -97,10 +99,15 @@ function notice(owner: string, requester: string, text: string, state: 'passed' 
   );
 }
 
-const sendTo = (tell: Tell, requester: string, stanza: Element) => tell('session', { kind: 'stanza', key: requester, stanza });
-// RFC 6121 §3.2.1: a declined request is answered `unsubscribed`, delivered through the requester's presence actor.
-const decline = (tell: Tell, owner: string, requester: string) =>
-  tell('presence', { kind: 'presence-in', key: requester, stanza: xml('presence', { xmlns: NS.client, type: 'unsubscribed', from: owner, to: requester }) });
+/**
+ * To the requester's session actor; a requester at another domain gets it through the owner's own
+ * actor, which hands what leaves to the federation service (after her privacy lists, as for anything she sends).
+ */
+const sendTo = (env: Out, requester: string, stanza: Element) => env.tell('session', { kind: 'stanza', key: isLocal(env, requester) ? requester : bareOf(stanza.attr('from') ?? ''), stanza });
+// RFC 6121 §3.2.1: a declined request is answered `unsubscribed`, delivered through the requester's presence actor
+// (or, for a requester at another domain, the federation service, as the presence actor sends subscription stanzas).
+const decline = (env: Out, owner: string, requester: string) =>
+  env.tell(isLocal(env, requester) ? 'presence' : 's2s', { kind: 'presence-in', key: requester, stanza: xml('presence', { xmlns: NS.client, type: 'unsubscribed', from: owner, to: requester }) });
 
 /** Delivers a held request again through the owner's presence actor, which lets it through because the hold is 'passed'. */
 async function release(store: Store, tell: Tell, hold: ChallengeHold): Promise<void> {
@@ -136,7 +143,7 @@ export function challenges(options: ChallengeOptions): ExtensionModule {
     const answer = values.get('answer')?.[0] ?? '';
     const hold = id ? await env.store.challenges.holdById(owner, id) : null;
     if (!hold || hold.requester !== from || hold.state !== 'pending') {
-      sendTo(env.tell, from, notice(owner, from, `There is no contact request of yours waiting for an answer from ${owner}.`, 'declined'));
+      sendTo(env, from, notice(owner, from, `There is no contact request of yours waiting for an answer from ${owner}.`, 'declined'));
       return;
     }
     const question = (await env.store.challenges.questions(owner)).find((q) => q.id === hold.questionId);
@@ -148,7 +155,7 @@ export function challenges(options: ChallengeOptions): ExtensionModule {
     if (answer.length <= 200 && (await answerMatches(answer, question.answers))) {
       env.log.info('contact-request challenge passed', { owner, requester: from });
       await release(env.store, env.tell, hold);
-      sendTo(env.tell, from, notice(owner, from, `Right answer: your contact request was delivered to ${owner}.`, 'passed'));
+      sendTo(env, from, notice(owner, from, `Right answer: your contact request was delivered to ${owner}.`, 'passed'));
       return;
     }
     const wrong = await env.store.challenges.addWrong(owner, hold.id);
@@ -156,13 +163,13 @@ export function challenges(options: ChallengeOptions): ExtensionModule {
     if (wrong >= maxWrong) {
       env.log.info('contact-request challenge failed: request declined', { owner, requester: from });
       await env.store.challenges.setState(owner, hold.id, 'declined');
-      sendTo(env.tell, from, notice(owner, from, `Too many wrong answers: your contact request to ${owner} was declined.`, 'declined', 0));
-      decline(env.tell, owner, from);
+      sendTo(env, from, notice(owner, from, `Too many wrong answers: your contact request to ${owner} was declined.`, 'declined', 0));
+      decline(env, owner, from);
       return;
     }
     const left = maxWrong - wrong;
-    sendTo(env.tell, from, notice(owner, from, `Wrong answer: ${left} attempt(s) left.`, 'wrong', left));
-    sendTo(env.tell, from, challengeMessage(owner, hold, question.question, 'Wrong answer.'));
+    sendTo(env, from, notice(owner, from, `Wrong answer: ${left} attempt(s) left.`, 'wrong', left));
+    sendTo(env, from, challengeMessage(owner, hold, question.question, 'Wrong answer.'));
   }
 
   // The answer to a question: a submitted form in a message to the owner, taken in her session actor.
@@ -209,16 +216,15 @@ export function challenges(options: ChallengeOptions): ExtensionModule {
         }
         const questions = await env.store.challenges.questions(key);
         if (questions.length === 0) return done;
-        if (jid.domain !== env.domain) return done; // no federation yet: a remote requester could not be asked
         if (hold?.state === 'declined' && hold.updatedAt.getTime() + cooldownMs > now()) {
-          decline(env.tell, key, requester);
+          decline(env, key, requester);
           return HANDLED;
         }
         if (hold?.state === 'pending') {
           // Asking again neither resets the count of wrong answers nor asks a new question.
           const q = questions.find((x) => x.id === hold.questionId);
           if (q) {
-            sendTo(env.tell, requester, challengeMessage(key, hold, q.question));
+            sendTo(env, requester, challengeMessage(key, hold, q.question));
             return HANDLED;
           }
         }
@@ -226,7 +232,7 @@ export function challenges(options: ChallengeOptions): ExtensionModule {
         const id = randomBytes(12).toString('hex');
         await env.store.challenges.putHold({ owner: key, requester, id, questionId: q.id, stanza: clean.toString(), state: 'pending', wrong: 0 });
         env.log.info('contact request held for a challenge', { owner: key, requester });
-        sendTo(env.tell, requester, challengeMessage(key, { requester, id }, q.question));
+        sendTo(env, requester, challengeMessage(key, { requester, id }, q.question));
         return HANDLED;
       },
     },

@@ -2,9 +2,11 @@
 // invisibility (XEP-0186) modules, for online and offline accounts alike: one module at the
 // actors' hook points, reading the policies from the store on every stanza (so an offline
 // account's lists protect it, and the work done does not depend on whether anyone is online).
-import { type ChatroomRecipient, type ExtensionModule, HANDLED, PASS, type PresenceDelivery, type Reachable, type RoomDelivery, reach, refuse } from '@parley/ext';
+import { type ChatroomRecipient, type ExtensionModule, HANDLED, type InboundStanza, PASS, type PresenceDelivery, type Reachable, type RoomDelivery, reach, refuse } from '@parley/ext';
 import { bareOf } from '@parley/jid';
 import type { ResourceEntry } from '@parley/location';
+import type { PrivacyPolicy, Store } from '@parley/store';
+import type { Origin } from '@parley/wire';
 import { blockedCondition, effectiveList, invisibleTo, isLocalJid, rosterLookup, sessionOf, shows } from './policy.ts';
 import { allows } from './rules.ts';
 
@@ -23,10 +25,7 @@ async function recipients(s: Reachable) {
   const local = isLocalJid(sender, env.domain);
   const policies = await env.store.privacy.policies(local ? [key, sender] : [key]);
   const out = policies.get(sender);
-  if (out) {
-    const list = effectiveList(out, s.origin ? out.sessions.get(s.origin.conn) : undefined);
-    if (!(await allows(list, 'other-out', stanza.attr('to') ?? key, rosterLookup(env.store, sender, key)))) return refuse('not-acceptable', undefined, blockedCondition());
-  }
+  if (out && !(await sendable(env.store, out, sender, s.origin, stanza.attr('to') ?? key))) return refuse('not-acceptable', undefined, blockedCondition());
   const policy = policies.get(key)!;
   const traffic = stanza.name === 'message' ? 'message' : 'iq';
   const roster = rosterLookup(env.store, key, from);
@@ -42,6 +41,22 @@ async function recipients(s: Reachable) {
   const allowed: ResourceEntry[] = [];
   for (const r of visible) if (await allows(effectiveList(policy, policy.sessions.get(r.conn)), traffic, from, roster)) allowed.push(r);
   return allowed.length > 0 ? reach(allowed) : refuse('service-unavailable');
+}
+
+/** Whether the sender's own list (her session's active one, else her default one) lets her send to `to`. */
+function sendable(store: Store, policy: PrivacyPolicy, sender: string, origin: Origin | undefined, to: string): Promise<boolean> {
+  const list = effectiveList(policy, origin ? policy.sessions.get(origin.conn) : undefined);
+  return allows(list, 'other-out', to, rosterLookup(store, sender, to));
+}
+
+/**
+ * A message or IQ from the account to another domain (the sender's own actor): refused as to a
+ * local blocked JID (XEP-0191 §3.3, XEP-0016 §2.14). The remote recipient's lists are its server's.
+ */
+async function remoteOutbound({ env, key, stanza, origin }: InboundStanza) {
+  const to = stanza.attr('to') ?? '';
+  const policy = (await env.store.privacy.policies([key])).get(key)!;
+  return (await sendable(env.store, policy, key, origin, to)) ? PASS : refuse('not-acceptable', undefined, blockedCondition());
 }
 
 /**
@@ -97,7 +112,7 @@ export const privacyEnforcement: ExtensionModule = {
   name: 'privacy',
   specs: ['XEP-0016 §2.2', 'XEP-0016 §2.14', 'XEP-0191 §3.3', 'XEP-0186 §3.1.1'],
   storage: ['privacy_lists', 'privacy_defaults', 'privacy_sessions'],
-  session: { recipients },
+  session: { recipients, remoteOutbound },
   chatroom: { deliver: roomDeliver },
   presence: {
     deliver,
@@ -106,8 +121,7 @@ export const privacyEnforcement: ExtensionModule = {
       const to = stanza.attr('to') ?? key;
       if (bareOf(to) === key) return PASS;
       const policy = (await env.store.privacy.policies([key])).get(key)!;
-      const ok = await allows(effectiveList(policy, policy.sessions.get(origin.conn)), 'other-out', to, rosterLookup(env.store, key, to));
-      return ok ? PASS : refuse('not-acceptable', undefined, blockedCondition());
+      return (await sendable(env.store, policy, key, origin, to)) ? PASS : refuse('not-acceptable', undefined, blockedCondition());
     },
     /** Subscription stanzas from a blocked entity are dropped: no answer, no error (XEP-0191 §3.3). */
     async inbound({ env, key, stanza }) {

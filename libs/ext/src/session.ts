@@ -111,6 +111,12 @@ export interface SessionContribution {
    * answer); `refuse(...)` answers the sender with an error; `HANDLED` drops it.
    */
   recipients?(s: Reachable): Promise<Reach | Refuse | Handled>;
+  /**
+   * 'remote-outbound': a message or IQ from one of the account's clients to another domain, in the
+   * sender's actor before the federation service takes it (the sender's privacy lists): `PASS`,
+   * `refuse(...)` (error to the sender) or `HANDLED` (dropped).
+   */
+  remoteOutbound?(s: InboundStanza): Promise<Pass | Refuse | Handled>;
   /** Bare JIDs whose resources the module needs for this message, looked up with the recipient's in one round trip. */
   lookups?(s: InboundStanza): string[];
   /**

@@ -9,7 +9,8 @@ import { addressOf, bareOf, type Jid, parseJid } from '@parley/jid';
 import type { LocationService, ResourceEntry } from '@parley/location';
 import type { Logger } from '@parley/log';
 import { isStoreUnreachable, type Store } from '@parley/store';
-import type { ActorRequest, Origin, WireMessage } from '@parley/wire';
+import { actorSubject } from '@parley/subjects';
+import type { ActorReply, ActorRequest, Origin, WireMessage } from '@parley/wire';
 import type { Element } from '@parley/xml';
 import { messageRouter } from './message.ts';
 
@@ -44,6 +45,7 @@ export function createSession(deps: SessionDeps): { host: ActorHost<AccountState
   const beforeRoute = hooks.flatMap((h) => (h.beforeRoute ? [h.beforeRoute.bind(h)] : []));
   const recipients = hooks.flatMap((h) => (h.recipients ? [h.recipients.bind(h)] : []));
   const responseHooks = hooks.flatMap((h) => (h.response ? [h.response.bind(h)] : []));
+  const remoteOutbound = hooks.flatMap((h) => (h.remoteOutbound ? [h.remoteOutbound.bind(h)] : []));
 
   const env: SessionEnv = {
     domain,
@@ -110,12 +112,30 @@ export function createSession(deps: SessionDeps): { host: ActorHost<AccountState
     return resources;
   }
 
+  /**
+   * 'remote-outbound' hooks (the sender's privacy lists, XEP-0016 §2.14 / XEP-0191 §3.3), then the
+   * federation service, keyed by the domain so stanzas to one domain keep their order.
+   */
+  async function toRemote(key: string, stanza: Element, origin: Origin | undefined, remote: string, id?: string): Promise<void> {
+    for (const hook of remoteOutbound) {
+      const r = await hook({ env, key, stanza, origin });
+      if (r.kind === 'handled') return;
+      if (r.kind === 'error') return out.fail(stanza, origin, r.condition, r.text, r.appCondition);
+    }
+    const reply = (await deps.bus.request(actorSubject('s2s', remote), { kind: 'stanza', key: remote, stanza, origin, id }, { timeoutMs: 10_000 }).catch(() => null)) as ActorReply | null;
+    if (!reply?.ok) out.fail(stanza, origin, 'resource-constraint', 'the server is busy, try again');
+  }
+
   async function handleStanza(state: AccountState, key: string, original: Element, origin: Origin | undefined, id?: string, fence?: Fence): Promise<void> {
     const fromAttr = original.attr('from');
     if (!fromAttr) return;
     const from = parseJid(fromAttr);
     const to = addressOf(original.attr('to'), bareOf(fromAttr), domain);
-    if (to.kind === 'remote') return; // the edge keeps these away from the actors
+    if (to.kind === 'remote') {
+      // A client's message or IQ to another domain comes to the sender's own actor (admission.ts).
+      if (key === from.bareString()) await toRemote(key, original, origin, to.domain, id);
+      return;
+    }
     if (to.kind === 'server' || (to.kind === 'own-bare' && original.name === 'iq')) {
       const type = original.attr('type');
       // Answers to IQs a module sent on the account's behalf (XEP-0115 §6.2 disco#info of a client).

@@ -67,9 +67,10 @@ export function admit(el: Element, session: Jid, domain: string, ext: EdgeExtens
   const sender = session.bareString();
   const to = addressOf(el.attr('to'), sender, domain, roomService);
   if (to.kind === 'remote') {
-    // Presence goes to the sender's presence actor (below), which hands what must leave to the federation service.
+    // Presence goes to the sender's presence actor (below), messages and IQs to her session actor: each
+    // applies her privacy lists (XEP-0016 §2.14, XEP-0191 §3.3) before the federation service takes them.
     if (el.name !== 'presence') {
-      if (federated) return { kind: 'route', service: 's2s', key: to.domain };
+      if (federated) return { kind: 'route', service: 'session', key: sender };
       // §8.3.3.19: federation is off on this server.
       return refuse('remote-server-not-found', 'federation is not enabled on this server');
     }
