@@ -1,1 +1,3 @@
 export { type EmbeddedOverrides, type EmbeddedServer, openStore, startEmbedded } from './embedded.ts';
+export { loadServerModules } from './modules.ts';
+export { shareCachedPrivacy } from './privacy-cache.ts';
