@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LocalBus } from '@parley/bus';
-import { loadServerModules, shareCachedPrivacy } from '@parley/cli';
+import * as cli from '@parley/cli';
 import { loadConfig } from '@parley/config';
 import { MemoryLocation } from '@parley/location';
 import { createLogger } from '@parley/log';
@@ -34,6 +34,7 @@ const { values } = parseArgs({
     users: { type: 'string', default: '300' },
     'in-flight': { type: 'string', default: '4' },
     trace: { type: 'boolean', default: false },
+    'no-prefs-cache': { type: 'boolean', default: false },
     postgres: { type: 'string' },
   },
 });
@@ -81,8 +82,10 @@ const store = createStore(sql);
 const config = loadConfig({ PARLEY_DATA_DIR: dataDir, PARLEY_DOMAIN: DOMAIN });
 const bus = new LocalBus<WireMessage>((err, subject) => console.error('bus handler failed', subject, err));
 const location = new MemoryLocation();
-shareCachedPrivacy(store, bus);
-const modules = loadServerModules(config, new Registry());
+cli.shareCachedPrivacy(store, bus);
+// Absent in builds before the preferences cache (the bench runs on those too, for A/B figures).
+if (!values['no-prefs-cache']) cli.shareCachedArchivePrefs?.(store, bus);
+const modules = cli.loadServerModules(config, new Registry());
 const session = buildSessionService({ domain: DOMAIN, bus, location, store, log: createLogger({ level: 'warn' }), modules });
 session.start();
 

@@ -72,6 +72,6 @@ export function relaySubject(): string {
  * Cluster-wide notices every process hears (no queue group): a privacy policy that changed, a
  * process whose bus connection came back.
  */
-export function controlSubject(topic: 'privacy' | 'bus'): string {
+export function controlSubject(topic: 'privacy' | 'archive-prefs' | 'bus'): string {
   return `parley.control.${token(topic, 'control topic')}`;
 }

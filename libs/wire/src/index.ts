@@ -73,10 +73,14 @@ export type EdgeMessage =
   | { kind: 'entry'; conn: string; patch: Record<string, string | number | boolean | null> };
 
 /**
- * Notices to every process: an owner's privacy policy changed, so cached copies are forgotten; a
- * process got its bus connection back, so what it published meanwhile may be lost (decision 0022).
+ * Notices to every process: an owner's privacy policy or archive preferences changed, so cached
+ * copies are forgotten; a process got its bus connection back, so what it published meanwhile may
+ * be lost (decision 0022).
  */
-export type ControlMessage = { kind: 'privacy-changed'; owner: string } | { kind: 'bus-reconnected'; instance: string };
+export type ControlMessage =
+  | { kind: 'privacy-changed'; owner: string }
+  | { kind: 'archive-prefs-changed'; owner: string }
+  | { kind: 'bus-reconnected'; instance: string };
 
 /**
  * Hierarchical fan-out: a publisher whose tree spans many edges hands groups of edge deliveries to

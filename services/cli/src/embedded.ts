@@ -22,6 +22,7 @@ import { acquireDataDirLock, type DataDirLock } from './lock.ts';
 import { loadServerModules } from './modules.ts';
 import { registerPresenceFanoutMetrics } from './presence-metrics.ts';
 import { shareCachedPrivacy } from './privacy-cache.ts';
+import { shareCachedArchivePrefs } from './archive-prefs-cache.ts';
 import { migrationsDir, serverVersion } from './paths.ts';
 
 export interface EmbeddedOverrides extends Partial<ParleyConfig> {
@@ -70,6 +71,7 @@ export async function startEmbedded(overrides: EmbeddedOverrides = {}, env: Node
     const bus = new LocalBus<WireMessage>((err, subject) => log.error('bus handler failed', { err, subject }));
     const location = new MemoryLocation();
     shareCachedPrivacy(store, bus);
+    shareCachedArchivePrefs(store, bus);
     const modules = loadServerModules(config, registry);
     const session = buildSessionService({ domain: config.domain, bus, location, store, log: log.child({ svc: 'session' }), modules });
     const presence = buildPresenceService({ domain: config.domain, bus, location, store, log: log.child({ svc: 'presence' }), modules });

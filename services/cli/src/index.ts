@@ -1,3 +1,4 @@
 export { type EmbeddedOverrides, type EmbeddedServer, openStore, startEmbedded } from './embedded.ts';
 export { loadServerModules } from './modules.ts';
 export { shareCachedPrivacy } from './privacy-cache.ts';
+export { shareCachedArchivePrefs } from './archive-prefs-cache.ts';
