@@ -1,5 +1,5 @@
 export type { Sql } from './sql.ts';
-export { openPglite } from './pglite.ts';
+export { openPglite, type PgliteOptions } from './pglite.ts';
 export { openPostgres, type PostgresOptions } from './postgres.ts';
 export { isStoreUnreachable } from './unreachable.ts';
 export { migrate, defaultMigrationsDir } from './migrate.ts';
