@@ -1,7 +1,7 @@
 // The embedded message hot path, without sockets: CPU per 1,000 messages through the session actors.
 //
 //   node --import tsx loadtest/bench/session-path.ts [--messages 6000] [--users 300] [--in-flight 4] [--trace]
-//        [--postgres URL]
+//        [--postgres URL] [--no-prefs-cache] [--shared-buffers-mb 16]
 //
 // Wires the session service as `parley start` does (the server's modules with default settings, the
 // cached privacy policies, the in-process bus and location service, PGlite in a fresh data
@@ -35,6 +35,7 @@ const { values } = parseArgs({
     'in-flight': { type: 'string', default: '4' },
     trace: { type: 'boolean', default: false },
     'no-prefs-cache': { type: 'boolean', default: false },
+    'shared-buffers-mb': { type: 'string', default: '16' },
     postgres: { type: 'string' },
   },
 });
@@ -75,7 +76,7 @@ function traced(sql: Sql): Sql {
 
 const dataDir = mkdtempSync(join(tmpdir(), 'parley-session-path-'));
 // A scratch schema (dropped when the store closes) on the given Postgres, or PGlite as embedded.
-const raw = values.postgres ? await openScratchPostgres(values.postgres) : await openPglite(join(dataDir, 'db'));
+const raw = values.postgres ? await openScratchPostgres(values.postgres) : await openPglite(join(dataDir, 'db'), { sharedBuffersMb: Number(values['shared-buffers-mb']) });
 await migrate(raw);
 const sql = values.trace ? traced(raw) : raw;
 const store = createStore(sql);
