@@ -68,6 +68,20 @@ describe('message archive (XEP-0313) with real clients', () => {
     assert.deepEqual((await slixMam(alice).all()).map((r) => r.body), ['off the record'], 'the sender’s own preferences still keep it');
   });
 
+  test('a sender who turns her archive to never is not archived from her next message on (cached preferences are forgotten)', T, async () => {
+    const a = await cast.account('cachealice');
+    const b = await cast.account('cachebob');
+    const alice = await cast.slix(a);
+    const bob = await cast.slix(b);
+    await alice.sendMessage(b.jid, 'kept');
+    await bob.message((m) => m.body === 'kept', 'bob gets the first');
+    await slixMam(alice).setPrefs({ default: 'never', always: [], never: [] });
+    await alice.sendMessage(b.jid, 'not kept');
+    await bob.message((m) => m.body === 'not kept', 'bob gets the second');
+    assert.deepEqual((await slixMam(alice).all()).map((r) => r.body), ['kept']);
+    assert.deepEqual((await slixMam(bob).all()).map((r) => r.body), ['kept', 'not kept'], 'bob’s own preferences still keep it');
+  });
+
   test('a retracted message is a tombstone in both archives, and the retraction is archived', T, async () => {
     const a = await cast.account('retalice');
     const b = await cast.account('retbob');

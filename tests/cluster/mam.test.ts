@@ -1,7 +1,8 @@
 // The message archive in cluster mode: two edges and two session processes on NATS, Redis and
 // Postgres. Alice's and Bob's actors may live in different processes; each message is in both
 // archives in Postgres before its hand-off is acknowledged, and each client pages its own archive
-// from its own edge with slixmpp's XEP-0313 plugin.
+// from its own edge with slixmpp's XEP-0313 plugin. A change of preferences holds at once in
+// every process (cached copies are forgotten over the bus).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { slixMam } from '../harness/slix-mam.ts';
@@ -35,6 +36,14 @@ test('a chat across two edges and two session processes is in both archives, pag
     assert.deepEqual((await slixMam(bob).all({ max: 4, reverse: true })).map((r) => r.body), [...expected].reverse());
     const [row] = await cluster.store.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM archive_messages');
     assert.equal(row?.n, 12, 'six messages, each in two archives, each once');
+
+    // Bob's actor archives Alice's sent copy with her preferences, which it may have cached in
+    // another process than the one that serves her prefs IQ: the change reaches it over the bus.
+    await slixMam(alice).setPrefs({ default: 'never', always: [], never: [] });
+    await alice.sendMessage(bJid, 'after never');
+    await bob.message((m) => m.body === 'after never', 'the message after the change');
+    assert.deepEqual((await slixMam(alice).all()).map((r) => r.body), expected, 'not in Alice’s archive');
+    assert.equal((await slixMam(bob).all()).at(-1)?.body, 'after never', 'in Bob’s');
   } finally {
     await Promise.all(open.map((c) => c.stop()));
     await cluster.stop();

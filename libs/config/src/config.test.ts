@@ -117,6 +117,7 @@ const BAD: Record<SettingKey, string | null> = {
   authFailureWindowSec: '-1',
   contentMaxBodyChars: '0',
   contentWordFilter: null,
+  embeddedDbSharedBuffersMb: '0',
   databaseUrl: 'mysql://u:pw@db/parley',
   websocketSecure: 'sometimes',
   mucDomain: 'Conference!',

@@ -323,6 +323,9 @@ export const settingsShape = {
   pepMaxNodes: intIn(1, 100_000)
     .default(200)
     .register(settingMeta, server('PARLEY_PEP_MAX_NODES', 'PEP nodes per account (XEP-0163).')),
+  embeddedDbSharedBuffersMb: intIn(1, 4096)
+    .default(16)
+    .register(settingMeta, server('PARLEY_EMBEDDED_DB_SHARED_BUFFERS_MB', 'Embedded database (PGlite) buffer pool, MB: most of an idle embedded server’s memory; no effect with PARLEY_DATABASE_URL.')),
   databaseUrl: optionalMatching(/^postgres(ql)?:\/\/\S+$/, 'must be a URL such as postgres://user:pass@host:5432/db', 'postgres:// URL', { secret: true })
     .default(null)
     .register(settingMeta, server('PARLEY_DATABASE_URL', 'Postgres URL (credentials may be in it); unset: the embedded PGlite database in the data directory.')),

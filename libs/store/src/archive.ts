@@ -1,6 +1,7 @@
 // XEP-0313 message archive: rows per owner, pages by time (ts, then insertion order), full-text
 // search of bodies (XEP-0431), XEP-0424 retraction tombstones and XEP-0308 corrections.
 import { randomBytes } from 'node:crypto';
+import { groupCommit } from './group-commit.ts';
 import type { Sql } from './sql.ts';
 
 export type ArchiveDirection = 'in' | 'out';
@@ -62,7 +63,10 @@ export interface ArchivePrefs {
 }
 
 export interface ArchiveRepo {
-  /** Keeps each entry (one transaction); returns each one's archive id. */
+  /**
+   * Keeps each entry (all or none); returns each one's archive id once they are committed. Calls at
+   * about the same time share one statement (group commit).
+   */
   append(entries: NewArchiveEntry[]): Promise<string[]>;
   /** A page, or 'item-not-found' when an id named in the query is not in the archive. */
   query(q: ArchiveQuery): Promise<ArchivePage | 'item-not-found'>;
@@ -102,37 +106,78 @@ const toMessage = (r: Row): ArchivedMessage => ({
 
 const REF = 'coalesce(origin_id, msg_id)';
 
-export function archiveRepo(sql: Sql): ArchiveRepo {
-  return {
-    append(entries) {
-      return sql.transaction(async (tx) => {
-        const ids: string[] = [];
-        for (const e of entries) {
-          const dir = e.dir === 'in' ? 'i' : 'o';
-          const rows = await tx.query<{ id: string }>(
-            `INSERT INTO archive_messages (owner, id, ts, with_bare, peer, dir, msg_id, origin_id, replaces, body, stanza, handoff)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-             ON CONFLICT (owner, handoff) WHERE handoff IS NOT NULL DO NOTHING RETURNING id`,
-            [e.owner, newArchiveId(), e.ts.toISOString(), e.with, e.peer, dir, e.msgId, e.originId, e.replaces, e.body, e.stanza, e.handoff ?? null],
+const COLUMNS = 'owner, id, ts, with_bare, peer, dir, msg_id, origin_id, replaces, body, stanza, handoff';
+
+/** The row of an entry, in COLUMNS order, with its new archive id. */
+const rowOf = (e: NewArchiveEntry, id: string): unknown[] => [e.owner, id, e.ts.toISOString(), e.with, e.peer, e.dir === 'in' ? 'i' : 'o', e.msgId, e.originId, e.replaces, e.body, e.stanza, e.handoff ?? null];
+
+/**
+ * Entries one by one in a transaction: what a batch with corrections takes, because a correction
+ * supersedes what was archived before it (including earlier rows of the same batch).
+ */
+function appendInOrder(tx: Sql, entries: NewArchiveEntry[]): Promise<string[]> {
+  return tx.transaction(async (t) => {
+    const ids: string[] = [];
+    for (const e of entries) {
+      const row = rowOf(e, newArchiveId());
+      const rows = await t.query<{ id: string }>(
+        `INSERT INTO archive_messages (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+         ON CONFLICT (owner, handoff) WHERE handoff IS NOT NULL DO NOTHING RETURNING id`,
+        row,
+      );
+      if (rows[0]) {
+        ids.push(rows[0].id);
+        // XEP-0308 §4: corrections refer to the original; the original and earlier corrections are now superseded.
+        if (e.replaces !== null) {
+          await t.query(
+            `UPDATE archive_messages SET superseded = true
+             WHERE owner = $1 AND with_bare = $2 AND dir = $3 AND id <> $5 AND (${REF} = $4 OR replaces = $4)`,
+            [e.owner, e.with, row[5], e.replaces, rows[0].id],
           );
-          if (rows[0]) {
-            ids.push(rows[0].id);
-            // XEP-0308 §4: corrections refer to the original; the original and earlier corrections are now superseded.
-            if (e.replaces !== null) {
-              await tx.query(
-                `UPDATE archive_messages SET superseded = true
-                 WHERE owner = $1 AND with_bare = $2 AND dir = $3 AND id <> $5 AND (${REF} = $4 OR replaces = $4)`,
-                [e.owner, e.with, dir, e.replaces, rows[0].id],
-              );
-            }
-            continue;
-          }
-          const kept = await tx.query<{ id: string }>('SELECT id FROM archive_messages WHERE owner = $1 AND handoff = $2', [e.owner, e.handoff]);
-          ids.push(kept[0]!.id);
         }
-        return ids;
-      });
-    },
+        continue;
+      }
+      const kept = await t.query<{ id: string }>('SELECT id FROM archive_messages WHERE owner = $1 AND handoff = $2', [e.owner, e.handoff]);
+      ids.push(kept[0]!.id);
+    }
+    return ids;
+  });
+}
+
+/**
+ * Entries without corrections: one INSERT for all of them (one statement is atomic on its own), and
+ * for rows a retried hand-off had already archived, one SELECT of the ids they were kept under.
+ */
+async function appendTogether(sql: Sql, entries: NewArchiveEntry[]): Promise<string[]> {
+  const ids = entries.map(() => newArchiveId());
+  const rows = entries.map((e, i) => rowOf(e, ids[i]!));
+  const columns = rows[0]!.map((_, c) => rows.map((r) => r[c]));
+  const inserted = await sql.query<{ id: string }>(
+    `INSERT INTO archive_messages (${COLUMNS})
+     SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::char[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])
+     ON CONFLICT (owner, handoff) WHERE handoff IS NOT NULL DO NOTHING RETURNING id`,
+    columns,
+  );
+  if (inserted.length === entries.length) return ids;
+  const fresh = new Set(inserted.map((r) => r.id));
+  const retried = entries.filter((_, i) => !fresh.has(ids[i]!));
+  const kept = await sql.query<{ owner: string; handoff: string; id: string }>(
+    `SELECT a.owner, a.handoff, a.id FROM archive_messages a
+     JOIN unnest($1::text[], $2::text[]) AS k(owner, handoff) ON a.owner = k.owner AND a.handoff = k.handoff`,
+    [retried.map((e) => e.owner), retried.map((e) => e.handoff)],
+  );
+  const keptId = new Map(kept.map((k) => [`${k.owner} ${k.handoff}`, k.id]));
+  return entries.map((e, i) => (fresh.has(ids[i]!) ? ids[i]! : keptId.get(`${e.owner} ${e.handoff}`)!));
+}
+
+export function archiveRepo(sql: Sql): ArchiveRepo {
+  // Every actor's rows of one moment go in one statement (group-commit.ts): the archive write is
+  // most of the embedded message path's store cost (docs/benchmarks.md).
+  const append = groupCommit((entries: NewArchiveEntry[]) =>
+    entries.some((e) => e.replaces !== null) ? appendInOrder(sql, entries) : appendTogether(sql, entries),
+  );
+  return {
+    append,
 
     async query(q) {
       const params: unknown[] = [q.owner];

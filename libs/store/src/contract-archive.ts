@@ -113,6 +113,35 @@ export function runArchiveContract(name: string, open: () => Promise<Sql>): void
       assert.equal(r.items.length, 1);
     });
 
+    test('appends made at the same moment share a statement and each gets its own ids, in order, a retry inside the batch included', async () => {
+      const owner = 'together@archive.example';
+      const [first] = await archive().append([entry(owner, 1, { handoff: 'c:1' })]);
+      const calls = [
+        archive().append([entry(owner, 2, { handoff: 'c:2' }), entry(owner, 2, { handoff: 'c:2', owner: 'other@archive.example', dir: 'out' })]),
+        archive().append([entry(owner, 1, { handoff: 'c:1' })]), // a hand-off retried after it was archived
+        archive().append([entry(owner, 3, { handoff: 'c:3' })]),
+        archive().append([entry(owner, 3, { handoff: 'c:3' })]), // and one retried while the first is in the same batch
+      ];
+      const [two, retried, three, threeAgain] = await Promise.all(calls);
+      assert.equal(two!.length, 2);
+      assert.notEqual(two![0], two![1]);
+      assert.deepEqual(retried, [first]);
+      assert.deepEqual(threeAgain, three);
+      const r = await archive().query({ owner, max: 10, direction: 'forward' });
+      assert.ok(r !== 'item-not-found');
+      assert.deepEqual(r.items.map((i) => i.id), [first, two![0], three![0]]);
+    });
+
+    test('a caller whose rows the store refuses fails alone; the others sharing its moment are kept', async () => {
+      const owner = 'alone@archive.example';
+      const bad = entry(owner, 2, { body: 'nul \u0000 byte' }); // text Postgres cannot hold
+      const results = await Promise.allSettled([archive().append([entry(owner, 1)]), archive().append([bad]), archive().append([entry(owner, 3)])]);
+      assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
+      const r = await archive().query({ owner, max: 10, direction: 'forward' });
+      assert.ok(r !== 'item-not-found');
+      assert.deepEqual(bodies(r.items), ['1', '3']);
+    });
+
     test('the sweep deletes messages older than the cut-off in batches', async () => {
       const owner = 'old@archive.example';
       await archive().append([1, 2, 3].map((n) => entry(owner, n, { ts: new Date(Date.UTC(2000, 0, n)) })));

@@ -1,5 +1,5 @@
 export type { Sql } from './sql.ts';
-export { openPglite } from './pglite.ts';
+export { openPglite, type PgliteOptions } from './pglite.ts';
 export { openPostgres, type PostgresOptions } from './postgres.ts';
 export { isStoreUnreachable } from './unreachable.ts';
 export { type ComponentRecord, type ComponentRepo, componentRepo } from './components.ts';
@@ -38,6 +38,7 @@ export type {
 } from './types.ts';
 export { type Invitation, type InvitationKind, type InvitationRepo, invitationDigest, issueAccountInvitation, issueRosterInvitation, type IssuedInvitation } from './invitations.ts';
 export type { AnswerDigest, ChallengeHold, ChallengeQuestion, ChallengeRepo, HoldState } from './challenges.ts';
+export { type ArchivePrefsCacheOptions, type CachedArchiveRepo, cachedArchivePrefs } from './archive-prefs-cache.ts';
 export { type CachedPrivacyRepo, cachedPrivacy, type PrivacyCacheOptions } from './privacy-cache.ts';
 export type { DirectoryField, DirectoryRepo, DirectoryVisibility, PrivateStorageRepo, UploadRepo, UploadSlot, VcardRepo } from './profile.ts';
 export type { MucAffiliation, MucAffiliationRecord, MucHistoryRecord, MucOccupantRecord, MucRepo, MucRoomRecord, MucRoomSummary } from './muc.ts';

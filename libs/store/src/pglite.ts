@@ -2,18 +2,28 @@ import { mkdir } from 'node:fs/promises';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { type Sql, transactionSql } from './sql.ts';
 
+export interface PgliteOptions {
+  /**
+   * Postgres shared_buffers, MB. PGlite's default (128) is most of an idle embedded server's memory;
+   * the pages live in the OS page cache anyway, so a smaller pool costs a copy, not a disk read
+   * (measured in docs/decisions/0027-embedded-store-cost.md). Default 16.
+   */
+  sharedBuffersMb?: number;
+}
+
 /**
  * Opens the embedded Postgres. `dataDir` is a directory (created on first start, which runs initdb
  * and takes seconds; later starts take well under a second) or null for a throw-away in-memory database.
  */
-export async function openPglite(dataDir: string | null): Promise<Sql> {
+export async function openPglite(dataDir: string | null, opts: PgliteOptions = {}): Promise<Sql> {
+  const startParams = [...PGlite.defaultStartParams, '-c', `shared_buffers=${opts.sharedBuffersMb ?? 16}MB`];
   let db: PGlite;
   if (dataDir === null) {
-    db = await PGlite.create();
+    db = await PGlite.create({ startParams });
   } else {
     // The directory holds credentials and messages: owner-only, and parents created as needed.
     await mkdir(dataDir, { recursive: true, mode: 0o700 });
-    db = await PGlite.create(dataDir);
+    db = await PGlite.create(dataDir, { startParams });
   }
   let closed = false;
   return {

@@ -82,6 +82,6 @@ export function relaySubject(): string {
  * Cluster-wide notices every process hears (no queue group): a privacy policy that changed, a
  * process whose bus connection came back, a revoked credential.
  */
-export function controlSubject(topic: 'privacy' | 'bus' | 'credentials'): string {
+export function controlSubject(topic: 'privacy' | 'archive-prefs' | 'bus' | 'credentials'): string {
   return `parley.control.${token(topic, 'control topic')}`;
 }

@@ -75,13 +75,14 @@ export type EdgeMessage =
   | { kind: 'entry'; conn: string; patch: Record<string, string | number | boolean | null> };
 
 /**
- * Notices to every process: an owner's privacy policy changed, so cached copies are forgotten; a
- * process got its bus connection back, so what it published meanwhile may be lost (decision 0022); a
- * credential was revoked (a client certificate's fingerprint), so every edge closes the streams that
- * signed in with it.
+ * Notices to every process: an owner's privacy policy or archive preferences changed, so cached
+ * copies are forgotten; a process got its bus connection back, so what it published meanwhile may
+ * be lost (decision 0022); a credential was revoked (a client certificate's fingerprint), so every
+ * edge closes the streams that signed in with it.
  */
 export type ControlMessage =
   | { kind: 'privacy-changed'; owner: string }
+  | { kind: 'archive-prefs-changed'; owner: string }
   | { kind: 'bus-reconnected'; instance: string }
   | { kind: 'credential-revoked'; credential: string; text: string };
 

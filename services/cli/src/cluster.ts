@@ -25,6 +25,7 @@ import { insecureInternalLink } from './internal-links.ts';
 import { startOpsServer } from './ops.ts';
 import { loadServerModules } from './modules.ts';
 import { shareCachedPrivacy } from './privacy-cache.ts';
+import { shareCachedArchivePrefs } from './archive-prefs-cache.ts';
 import { limitPrefix } from './limit-prefix.ts';
 import { migrationsDir } from './paths.ts';
 import { registerPresenceFanoutMetrics } from './presence-metrics.ts';
@@ -127,6 +128,8 @@ export async function startClusterProcess(config: ParleyConfig, roles: ClusterRo
     stops.push(() => store.close());
     const unshare = shareCachedPrivacy(store, bus);
     stops.push(async () => unshare());
+    const unshareArchive = shareCachedArchivePrefs(store, bus);
+    stops.push(async () => unshareArchive());
 
     const modules = loadServerModules(config, registry);
     const actorRole = async (service: 'session' | 'presence' | 'chatroom') => {

@@ -23,6 +23,7 @@ import { acquireDataDirLock, type DataDirLock } from './lock.ts';
 import { loadServerModules } from './modules.ts';
 import { registerPresenceFanoutMetrics } from './presence-metrics.ts';
 import { shareCachedPrivacy } from './privacy-cache.ts';
+import { shareCachedArchivePrefs } from './archive-prefs-cache.ts';
 import { migrationsDir, serverVersion } from './paths.ts';
 
 export interface EmbeddedOverrides extends Partial<ParleyConfig> {
@@ -51,7 +52,7 @@ export interface EmbeddedServer {
 export async function openStore(config: ParleyConfig, opts: { inMemory?: boolean; log?: Logger } = {}): Promise<Store> {
   const sql = config.databaseUrl
     ? await openPostgres(config.databaseUrl, config.databaseSchema ? { schema: config.databaseSchema } : {})
-    : await openPglite(opts.inMemory ? null : join(config.dataDir, 'db'));
+    : await openPglite(opts.inMemory ? null : join(config.dataDir, 'db'), { sharedBuffersMb: config.embeddedDbSharedBuffersMb });
   const { lookalikes } = await migrate(sql, migrationsDir);
   if (lookalikes.length > 0) opts.log?.warn('accounts older than look-alike detection are confusable with another account (UTS #39)', { accounts: lookalikes });
   return createStore(sql);
@@ -71,6 +72,7 @@ export async function startEmbedded(overrides: EmbeddedOverrides = {}, env: Node
     const bus = new LocalBus<WireMessage>((err, subject) => log.error('bus handler failed', { err, subject }));
     const location = new MemoryLocation();
     shareCachedPrivacy(store, bus);
+    shareCachedArchivePrefs(store, bus);
     const modules = loadServerModules(config, registry);
     const session = buildSessionService({ domain: config.domain, bus, location, store, log: log.child({ svc: 'session' }), modules });
     const presence = buildPresenceService({ domain: config.domain, bus, location, store, log: log.child({ svc: 'presence' }), modules });
