@@ -54,6 +54,8 @@ export interface RoomBehaviour<S = unknown> {
   handle(env: ChatroomEnv, state: S, msg: ActorRequest, key: string, ctx: ChatroomContext): Promise<void>;
   /** Called once by the host with a view of the states its actors hold now (for gauges: rooms, occupants). */
   observe?(states: () => Iterable<S>): void;
+  /** Stanzas one room may have waiting (its mailbox bound): a join burst of a full room must fit. */
+  mailbox?: number;
 }
 
 export interface ChatroomContribution {

@@ -64,7 +64,7 @@ export function createChatroomHost(deps: ChatroomDeps): ActorHost<unknown, Actor
         await room.handle(env, state, msg, key, { owned });
       },
     },
-    { onError: (err, key) => log.error('chatroom actor failure', { err, key }) },
+    { onError: (err, key) => log.error('chatroom actor failure', { err, key }), maxMailbox: room?.mailbox },
   );
   room?.observe?.(() => host.states());
   return host;

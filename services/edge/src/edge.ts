@@ -123,7 +123,7 @@ export function buildEdgeService(deps: EdgeDeps): EdgeService {
         } finally {
           end();
         }
-        if (!reply.ok) throw { condition: reply.condition };
+        if (!reply.ok) throw { condition: reply.condition, text: reply.text };
       }).finally(() => conn.input.settled());
     },
     sessionsGone(entries) {
