@@ -32,6 +32,7 @@ test('a rebuilt room keeps live occupants, drops those whose connection is gone,
     fail: () => undefined,
     tell: () => undefined,
     allowed: async (_from, _kind, targets) => targets,
+    occupantPresence: async (_from, stanza) => stanza,
   };
   const room = 'tea@conference.example.com';
   await store.muc.putRoom(room, { ...defaultConfig('tea', 100), locked: false, persistent: true });
