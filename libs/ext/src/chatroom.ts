@@ -24,8 +24,8 @@ export interface ChatroomEnv {
   readonly location: LocationService;
   readonly store: Store;
   readonly log: Logger;
-  /** One bus message per edge holding recipients; `stampRecipient` sets each one's full JID as `to`. */
-  publish(recipients: Iterable<ChatroomRecipient>, xml: string, stampRecipient: boolean): void;
+  /** One bus message per edge holding recipients (several stanzas, in order, still one); `stampRecipient` sets each one's full JID as `to`. */
+  publish(recipients: Iterable<ChatroomRecipient>, xml: string | string[], stampRecipient: boolean): void;
   /** A stanza to the connection a request came from. */
   answer(origin: Origin | undefined, el: Element): void;
   /** RFC 6120 §8.3 error reply to the sender (nothing for stanzas that must not be answered with one). */
