@@ -15,7 +15,7 @@ const JOINERS = 100;
 /** Longer than the cluster hand-off budget of the old edge (12 attempts of 2 s plus backoff, ~27 s at the test lease timing). */
 const HELD_MS = 32_000;
 
-test('100 simultaneous joins over two edges to a room whose actor is held up all succeed once it answers', { timeout: 240_000 }, async (t) => {
+test('100 simultaneous joins over two edges to a room whose actor is held up all succeed once it answers', { timeout: 420_000 }, async (t) => {
   const cluster = await TestCluster.start({
     edges: 2,
     sessions: 1,
@@ -53,6 +53,7 @@ test('100 simultaneous joins over two edges to a room whose actor is held up all
       await held;
     });
     await lockTaken;
+    t.diagnostic(`${JOINERS} users online, the room held`);
     const started = Date.now();
     await Promise.all(joiners.map((c, i) => c.send(xml('presence', { to: `${room}/${names[i]}` }, xml('x', { xmlns: MUC })))));
     const outcomes = joiners.map((c, i) =>
@@ -61,6 +62,7 @@ test('100 simultaneous joins over two edges to a room whose actor is held up all
     // Nobody is answered while the actor is held: not even an error (the old edge refused here).
     const early = await Promise.race([Promise.race(outcomes), new Promise<null>((r) => setTimeout(() => r(null), HELD_MS))]);
     assert.equal(early, null, `answered while the room was held: ${early?.toString()}`);
+    t.diagnostic('nobody answered while held; releasing');
     release();
     await lock;
     const answers = await Promise.all(outcomes);

@@ -134,3 +134,37 @@ test('a full mailbox is refused at once with resource-constraint and says so', a
     host.stop();
   }
 });
+
+test('an actor process too starved to say queued in time still gets to: the sender waits longer after each timeout', async () => {
+  const bus = new LocalBus<WireMessage>();
+  const { host, handled, open } = busyActor();
+  const subs = serveShards(bus, 'chatroom', host, allShards(), { queued: FAST });
+  // Every reply reaches the sender 150 ms late, longer than its first timeout of 100 ms.
+  const seen = { queued: 0, timeouts: 0 };
+  const late: Bus<WireMessage> = Object.create(bus);
+  late.request = (subject, msg, opts) =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        seen.timeouts++;
+        reject(Object.assign(new Error('timed out'), { code: 'timeout' }));
+      }, opts?.timeoutMs);
+      void bus.request(subject, msg, { timeoutMs: 60_000 }).then((reply) =>
+        setTimeout(() => {
+          clearTimeout(timer);
+          if (!(reply as ActorReply).ok && (reply as { condition: string }).condition === QUEUED_CONDITION) seen.queued++;
+          resolve(reply);
+        }, 150),
+      );
+    });
+  try {
+    const reply = requestWithRetry(late, actorSubject('chatroom', KEY), stanza('starved'), { ...SHORT_BUDGET, attempts: 4 });
+    await until('queued got through twice', () => seen.queued >= 2);
+    open();
+    assert.deepEqual(await reply, { ok: true });
+    assert.ok(seen.timeouts >= 1, 'the first attempts timed out');
+    assert.deepEqual(handled, ['starved']);
+  } finally {
+    for (const s of subs) s.unsubscribe();
+    host.stop();
+  }
+});

@@ -15,7 +15,11 @@ export interface RetryOptions {
   maxBackoffMs?: number;
   /** Per-attempt reply timeout (default 2000 ms). */
   timeoutMs?: number;
-  /** Reply timeout once the actor said 'queued' (it holds a repeated request up to QUEUED_TIMING.holdMs). */
+  /**
+   * Reply timeout once the actor said 'queued' (it holds a repeated request up to QUEUED_TIMING.holdMs),
+   * and the most the timeout grows to after timeouts (doubling from `timeoutMs`: an actor process too
+   * starved to answer 'queued' in time still gets to answer).
+   */
   queuedTimeoutMs?: number;
   /**
    * How long a stanza may stay 'queued' before the hand-off gives up (default 150 s: longer than the
@@ -65,13 +69,16 @@ export async function requestWithRetry(
   const { attempts, backoffMs: backoff, maxBackoffMs: maxBackoff, timeoutMs, queuedTimeoutMs, maxQueuedMs } = { ...RETRY_DEFAULTS, ...opts };
   let last = 'none';
   let queuedSince: number | undefined;
+  let timeouts = 0;
   for (let i = 0; i < attempts; ) {
     if (i > 0 && last !== QUEUED_CONDITION) {
       const base = Math.min(maxBackoff, backoff * 2 ** (i - 1));
       await new Promise((r) => setTimeout(r, base / 2 + Math.random() * (base / 2)));
     }
+    const waitMs = last === QUEUED_CONDITION ? queuedTimeoutMs : Math.min(Math.max(timeoutMs, queuedTimeoutMs), timeoutMs * 2 ** timeouts);
     try {
-      const reply = (await bus.request(subject, msg, { timeoutMs: last === QUEUED_CONDITION ? queuedTimeoutMs : timeoutMs })) as ActorReply;
+      // The actor answers 'queued' within half of what we wait (serve.ts).
+      const reply = (await bus.request(subject, msg.kind === 'stanza' ? { ...msg, waitMs } : msg, { timeoutMs: waitMs })) as ActorReply;
       if (!reply.ok && reply.condition === QUEUED_CONDITION) {
         queuedSince ??= Date.now();
         if (Date.now() - queuedSince > maxQueuedMs) throw new HandOffError(i + 1, QUEUED_CONDITION);
@@ -86,6 +93,7 @@ export async function requestWithRetry(
       i++;
       const code = (err as Partial<BusError>).code;
       if (code === undefined || !RETRYABLE_BUS.has(code)) throw err;
+      if (code === 'timeout') timeouts++;
       last = code;
     }
   }

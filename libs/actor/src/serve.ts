@@ -13,11 +13,14 @@ import type { ShardManager } from './shards.ts';
 export const QUEUED_CONDITION = 'queued';
 
 export interface QueuedTiming {
-  /** A new hand-off not handled within this long is answered 'queued' (below every sender's first timeout). */
+  /** A new hand-off not handled within this long is answered 'queued'. */
   firstMs: number;
-  /** A repeated hand-off of a waiting stanza is held this long before 'queued' again (below `queuedTimeoutMs`). */
+  /** A repeated hand-off of a waiting stanza is held this long before 'queued' again. */
   holdMs: number;
 }
+
+/** Either is cut to half of what the sender says it waits (`waitMs`; 2 s when it does not say). */
+const DEFAULT_WAIT_MS = 2000;
 
 /** 1 s, then every 10 s: a stanza waiting in a mailbox costs its sender one request per 10 s. */
 export const QUEUED_TIMING: QueuedTiming = { firstMs: 1000, holdMs: 10_000 };
@@ -48,11 +51,12 @@ function handOff<S>(host: ActorHost<S, ActorRequest, void>, msg: ActorRequest, f
   if (msg.kind !== 'stanza' || msg.id === undefined) return run();
   // Stanza ids are chosen by clients, so they are only unique per sender.
   const id = `${msg.key}\u0000${msg.origin?.jid ?? ''}\u0000${msg.id}`;
+  const half = (msg.waitMs ?? DEFAULT_WAIT_MS) / 2;
   const waiting = recent.pending(id);
-  if (waiting) return notLongerThan(waiting, timing.holdMs);
+  if (waiting) return notLongerThan(waiting, Math.min(timing.holdMs, half));
   return notLongerThan(
     recent.once(id, run, (r) => r.ok),
-    timing.firstMs,
+    Math.min(timing.firstMs, half),
   );
 }
 

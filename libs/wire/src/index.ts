@@ -13,8 +13,11 @@ export interface Origin {
 
 /** Requests to an actor (session or presence service); `key` is the actor's bare JID. */
 export type ActorRequest =
-  /** A client stanza; `origin` is set when it came straight from a client connection. */
-  | { kind: 'stanza'; key: string; stanza: Element; origin?: Origin; id?: string }
+  /**
+   * A client stanza; `origin` is set when it came straight from a client connection. `waitMs` is how
+   * long the sender waits for the reply to this request: a busy actor answers 'queued' well before.
+   */
+  | { kind: 'stanza'; key: string; stanza: Element; origin?: Origin; id?: string; waitMs?: number }
   /** A presence stanza handed from one account's presence actor to another's (RFC 6121 inbound processing). */
   | { kind: 'presence-in'; key: string; stanza: Element }
   /** A connection ended; `available` tells whether it had sent available presence. */
