@@ -1,16 +1,18 @@
 // XEP-0398 avatar conversion with real clients: slixmpp publishes a XEP-0084 avatar and xmpp.js reads
 // it as a vCard-temp PHOTO and sees its hash in presence; a slixmpp vCard photo reaches a +notify
-// contact as XEP-0084 metadata; the presence rules of §4 and the account's disco feature.
+// contact as XEP-0084 metadata; the presence rules of §4 and the account's disco feature; the hash in
+// an occupant's room presence, where clients take room avatars from.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { type Account, castPerFile } from './harness/cast.ts';
+import { createRoom, join } from './harness/muc.ts';
 import { slixProfile } from './harness/profile.ts';
 import { befriend, eventsIn, fetchAvatar, interest, nextEvent, publishAvatar } from './harness/slix-pep.ts';
 import { xml, type XmlElement, type XmppJsClient } from './harness/xmppjs.ts';
 
 const T = { timeout: 40_000 };
-const cast = castPerFile({ vcardMaxBytes: 16384 });
+const cast = castPerFile({ vcardMaxBytes: 16384, mucCreators: 'local' });
 const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489', 'hex');
 const SHA1 = createHash('sha1').update(PNG).digest('hex');
 const UPDATE = 'vcard-temp:x:update';
@@ -112,5 +114,26 @@ describe('XEP-0398 avatar conversion', () => {
     await alice.rosterGet();
     assert.equal((await vcardOf(bob, a.jid))?.getChild('PHOTO'), undefined);
     assert.equal(photoIn(await sent('disabled'))?.text(), undefined);
+  });
+
+  test('an occupant with a vCard photo is seen in a room with its hash although her client sent none, in every presence she sends there', T, async () => {
+    const [a, b] = await Promise.all([cast.account('avra'), cast.account('avrb')]);
+    const [alice, bob] = await Promise.all([cast.xmppjs(a), cast.xmppjs(b)]);
+    await alice.iq(xml('iq', { type: 'set' }, xml('vCard', { xmlns: 'vcard-temp' }, xml('PHOTO', {}, xml('TYPE', {}, 'image/png'), xml('BINVAL', {}, PNG.toString('base64'))))));
+    const room = `avatars-${a.user}@conference.${cast.server().domain}`;
+    await createRoom(bob, room, 'bob');
+    // Presence to a room goes to the room, not through her presence actor: the room adds the hash
+    // (XEP-0398 §4), and Conversations and Gajim show the occupant's avatar from it (XEP-0153 §3.1).
+    const self = await join(alice, room, 'alice');
+    assert.equal(photoIn(self)?.text(), SHA1, 'her own join presence');
+    const entered = await bob.next((p) => p.is('presence') && p.attrs.from === `${room}/alice` && p.attrs.type === undefined, 'alice entering');
+    assert.equal(photoIn(entered)?.text(), SHA1, 'the others see it');
+    await alice.send(xml('presence', { to: `${room}/alice` }, xml('status', {}, 'in a meeting'), xml('x', { xmlns: UPDATE }, xml('photo', {}, 'deadbeef'))));
+    const changed = await presenceWith(bob, room, 'in a meeting');
+    assert.equal(photoIn(changed)?.text(), SHA1, 'a stale hash is replaced');
+    assert.equal(changed.getChildren('x', UPDATE).length, 1);
+    // Bob has no photo: his presence in the room gets nothing added.
+    const bobSeen = await alice.next((p) => p.is('presence') && p.attrs.from === `${room}/bob`, 'bob in the room');
+    assert.equal(bobSeen.getChild('x', UPDATE), undefined);
   });
 });

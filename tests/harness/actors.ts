@@ -14,7 +14,7 @@ import { buildPresenceService, type FanoutStats } from '@parley/presence';
 import { buildSessionService } from '@parley/session';
 import { createStore, defaultMigrationsDir, migrate, openPglite, type Store } from '@parley/store';
 import { type ActorService, actorSubject, edgeSubject } from '@parley/subjects';
-import { type ActorReply, type ActorRequest, type EdgeMessage, type Origin, stampTo, type WireMessage } from '@parley/wire';
+import { type ActorReply, type ActorRequest, type EdgeMessage, type Origin, stampTo, stanzasOf, type WireMessage } from '@parley/wire';
 import { type Element, parseFragment } from '@parley/xml';
 
 export const DOMAIN = 'example.com';
@@ -67,7 +67,7 @@ export class EdgeTap {
     if (msg.kind !== 'deliver') return;
     for (const t of msg.targets) {
       const list = this.perConn.get(t.conn) ?? [];
-      list.push(parseFragment(t.to ? stampTo(msg.xml, t.to) : msg.xml));
+      for (const xml of stanzasOf(msg)) list.push(parseFragment(t.to ? stampTo(xml, t.to) : xml));
       this.perConn.set(t.conn, list);
     }
   }

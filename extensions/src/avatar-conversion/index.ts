@@ -30,7 +30,7 @@ export type AvatarConversionModule = ExtensionModule & {
   vcardListener: VcardListener;
 };
 
-async function storedVcard(env: PresenceEnv, owner: string): Promise<Element | null> {
+async function storedVcard(env: Pick<PresenceEnv, 'store'>, owner: string): Promise<Element | null> {
   const stored = await env.store.vcards.get(owner);
   return stored === null ? null : parseStoredVcard(stored);
 }
@@ -87,8 +87,8 @@ async function vcardToPep(pep: PepModule, owner: PepOwner, vcard: Element): Prom
   await pep.publishAsOwner(owner, NODE_AVATAR_METADATA, avatar.sha1, metadataPayload(avatar));
 }
 
-/** XEP-0398 §4: the hash of the account's vCard photo in her available presence, broadcast and directed. */
-async function withHash(env: PresenceEnv, key: string, stanza: Element): Promise<Pass | Rewrite> {
+/** XEP-0398 §4: the hash of the account's vCard photo in her available presence, broadcast, directed and to rooms. */
+async function withHash(env: Pick<PresenceEnv, 'store'>, key: string, stanza: Element): Promise<Pass | Rewrite> {
   const x = stanza.getChild('x', NS_VCARD_UPDATE);
   const photo = x?.getChild('photo');
   // §4: an empty <photo/> ("no avatar", XEP-0153 §3.2) is the client's to send and is not touched.
@@ -117,6 +117,11 @@ export function avatarConversion(opts: { pep: PepModule; vcardMaxBytes: number }
     vcardListener: (ctx, vcard) => vcardToPep(opts.pep, { env: ctx.env, key: ctx.from.bareString(), roster: ctx.roster }, vcard),
     presence: {
       ownAvailable: ({ env, key, stanza }) => withHash(env, key, stanza),
+    },
+    // Presence to a room goes to the room's actor, not through the presence service (decision 0015):
+    // the room repeats it to the occupants, who show room avatars from this hash (XEP-0153 §3.1).
+    chatroom: {
+      occupantPresence: ({ env, from, stanza }) => withHash(env, from.slice(0, from.indexOf('/')), stanza),
     },
   };
 }

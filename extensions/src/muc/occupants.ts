@@ -111,7 +111,7 @@ async function join(ctx: Ctx, room: Room, stanza: Element, origin: Origin, nick:
     return { error: 'service-unavailable', text: 'the room is full' };
   }
   const occ: Occupant = existing ?? { nick, bare, role: defaultRole(room, aff), sessions: new Map() };
-  const session: OccupantSession = { jid: from, edge: origin.edge, conn: origin.conn, presence: keptPresence(stanza) };
+  const session: OccupantSession = { jid: from, edge: origin.edge, conn: origin.conn, presence: keptPresence(await ctx.env.occupantPresence(from, stanza)) };
   await persistSession(ctx, room, occ, session);
   occ.sessions.set(from, session);
   room.occupants.set(nick, occ);
@@ -128,7 +128,7 @@ async function join(ctx: Ctx, room: Room, stanza: Element, origin: Origin, nick:
 
 async function presenceUpdate(ctx: Ctx, room: Room, occ: Occupant, from: string, stanza: Element): Promise<Outcome> {
   const session = occ.sessions.get(from)!;
-  session.presence = keptPresence(stanza);
+  session.presence = keptPresence(await ctx.env.occupantPresence(from, stanza));
   await persistSession(ctx, room, occ, session);
   await broadcastPresence(ctx, room, occ, { session }); // §7.7
   return null;

@@ -82,12 +82,45 @@ export async function broadcastPresence(ctx: Ctx, room: Room, occ: Occupant, sha
   await send(plain, { self: false, realJid: false });
 }
 
-/** §7.2.3: the presence of every other occupant, to a joining session. */
+/**
+ * Each occupant's presence as others see it (real JID shown or not), serialized once and reused
+ * for every joiner until something it shows changes: filling a room of N serializes N presences,
+ * not N²/2.
+ */
+const rosterCache = new WeakMap<Occupant, Array<{ key: string; xml: string } | undefined>>();
+
+function rosterEntry(room: Room, occ: Occupant, realJid: boolean): string {
+  const session = occ.sessions.values().next().value;
+  const key = [occ.nick, occ.role, affiliationOf(room, occ.bare), session?.jid, session?.presence, room.config.salt].join('\u0000');
+  const slots = rosterCache.get(occ) ?? [];
+  rosterCache.set(occ, slots);
+  const slot = realJid ? 1 : 0;
+  const known = slots[slot];
+  if (known?.key === key) return known.xml;
+  const xml = occupantPresence(room, occ, {}, { self: false, realJid }).toString();
+  slots[slot] = { key, xml };
+  return xml;
+}
+
+/** A roster goes out in bus messages of about this size (NATS refuses payloads over 1 MB by default). */
+const ROSTER_CHUNK_CHARS = 256 * 1024;
+
+/** §7.2.3: the presence of every other occupant, to a joining session, in as few bus messages as fit (its edge stamps `to`). */
 export async function sendRoster(ctx: Ctx, room: Room, to: OccupantSession, viewer: Occupant): Promise<void> {
   const realJid = canSeeRealJids(room, viewer);
+  let chunk: string[] = [];
+  let chars = 0;
   for (const occ of room.occupants.values()) {
     if (occ === viewer) continue;
     if ((await ctx.env.allowed(`${room.jid}/${occ.nick}`, 'presence', [to])).length === 0) continue;
-    ctx.env.publish([to], occupantPresence(room, occ, {}, { self: false, realJid }).toString(), true);
+    const xml = rosterEntry(room, occ, realJid);
+    chunk.push(xml);
+    chars += xml.length;
+    if (chars >= ROSTER_CHUNK_CHARS) {
+      ctx.env.publish([to], chunk, true);
+      chunk = [];
+      chars = 0;
+    }
   }
+  if (chunk.length) ctx.env.publish([to], chunk, true);
 }

@@ -132,6 +132,9 @@ export function roomBehaviour(opts: MucOptions, metrics: MucMetrics | null = nul
   const noWrite: ChatroomContext = { owned: () => undefined };
   return {
     observe: metrics ? (states) => metrics.observe(states) : undefined,
+    // Every occupant of a full room joining at once, with room to spare for their messages; the
+    // senders wait ('queued') while the actor works through it (docs/decisions/0031).
+    mailbox: opts.maxOccupants + 1000,
     async activate(env, key) {
       if (!key.includes('@')) return { kind: 'service' };
       return loadRoom(ctxOf(env, noWrite), key);

@@ -27,11 +27,12 @@ test('a rebuilt room keeps live occupants, drops those whose connection is gone,
     location,
     store,
     log: createLogger({ level: 'silent' }),
-    publish: (rs, xml) => sent.push({ to: [...rs].map((r) => r.jid), xml }),
+    publish: (rs, xml) => sent.push({ to: [...rs].map((r) => r.jid), xml: [xml].flat().join('') }),
     answer: () => undefined,
     fail: () => undefined,
     tell: () => undefined,
     allowed: async (_from, _kind, targets) => targets,
+    occupantPresence: async (_from, stanza) => stanza,
   };
   const room = 'tea@conference.example.com';
   await store.muc.putRoom(room, { ...defaultConfig('tea', 100), locked: false, persistent: true });

@@ -8,6 +8,14 @@ export class MailboxFullError extends Error {
   }
 }
 
+/** A message waited in its mailbox longer than `maxWaitMs`: refused at its turn, nothing done. */
+export class WaitedTooLongError extends Error {
+  readonly condition = 'resource-constraint';
+  constructor(key: string, waitedMs: number) {
+    super(`waited ${Math.round(waitedMs / 1000)} s for ${key}`);
+  }
+}
+
 /** Reply condition telling the sender to retry: the shard is changing owner. */
 export const MOVED_CONDITION = 'moved';
 
@@ -62,6 +70,11 @@ export interface ActorHostOptions {
   maxMailbox?: number;
   /** Messages one sender's lane may hold in one mailbox (default a quarter of maxMailbox). */
   maxLane?: number;
+  /**
+   * A message still waiting this long when its turn comes is refused with WaitedTooLongError
+   * instead of handled (default 2 minutes): its sender has been told to wait, not forever.
+   */
+  maxWaitMs?: number;
   /** Deactivate an actor idle this long (default 5 minutes); its state is rebuilt on demand. */
   idleMs?: number;
   onError?: (err: unknown, key: string) => void;
@@ -69,6 +82,7 @@ export interface ActorHostOptions {
 
 interface Item<M, R> {
   msg: M;
+  at: number;
   fence: Fence | undefined;
   resolve: (r: R) => void;
   reject: (e: unknown) => void;
@@ -137,6 +151,7 @@ export class ActorHost<S, M, R> {
   private readonly maxMailbox: number;
   private readonly maxLane: number;
   private readonly idleMs: number;
+  private readonly maxWaitMs: number;
   private readonly sweeper: NodeJS.Timeout;
   private pending = 0;
 
@@ -147,6 +162,7 @@ export class ActorHost<S, M, R> {
     this.maxMailbox = opts.maxMailbox ?? 1000;
     this.maxLane = opts.maxLane ?? Math.max(1, Math.floor(this.maxMailbox / 4));
     this.idleMs = opts.idleMs ?? 300_000;
+    this.maxWaitMs = opts.maxWaitMs ?? 120_000;
     this.sweeper = setInterval(() => this.sweep(), Math.min(this.idleMs, 60_000));
     this.sweeper.unref();
   }
@@ -165,7 +181,7 @@ export class ActorHost<S, M, R> {
     const lane = opts.lane ?? '';
     if (a.queue.length >= this.maxMailbox || (lane !== '' && a.queue.laneLength(lane) >= this.maxLane)) return Promise.reject(new MailboxFullError(key));
     const act = a;
-    const p = new Promise<R>((resolve, reject) => act.queue.push(lane, { msg, fence: opts.fence, resolve, reject }));
+    const p = new Promise<R>((resolve, reject) => act.queue.push(lane, { msg, at: Date.now(), fence: opts.fence, resolve, reject }));
     this.pending++;
     if (!act.running) void this.run(key, act);
     return p;
@@ -214,12 +230,14 @@ export class ActorHost<S, M, R> {
     for (let item = a.queue.shift(); item; item = a.queue.shift()) {
       try {
         if (item.fence && !item.fence.valid()) throw new ShardMovedError(item.fence.shard);
+        const waited = Date.now() - item.at;
+        if (waited > this.maxWaitMs) throw new WaitedTooLongError(key, waited);
         if (a.state === undefined) a.state = await this.behaviour.activate(key);
         item.resolve(await this.behaviour.handle(a.state, item.msg, key, { fence: item.fence }));
       } catch (err) {
         // A failed message must not poison the actor: drop the cache, report, go on. A moved
         // shard or a retry later is not a failure of this actor and says nothing about its state.
-        if (!(err instanceof ShardMovedError || err instanceof RoutingRecoveringError)) {
+        if (!(err instanceof ShardMovedError || err instanceof RoutingRecoveringError || err instanceof WaitedTooLongError)) {
           a.state = undefined;
           this.opts.onError?.(err, key);
         }

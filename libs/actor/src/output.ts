@@ -26,7 +26,7 @@ export interface PublishOptions {
 
 export interface ActorOutput {
   /** One bus message per edge holding recipients (ARCHITECTURE.md, path of a stanza §4); returns how many it published. */
-  publish(recipients: Iterable<Recipient>, xml: string, opts?: PublishOptions): number;
+  publish(recipients: Iterable<Recipient>, xml: string | string[], opts?: PublishOptions): number;
   /** Send a stanza to the connection a request came from. */
   answer(origin: Origin | undefined, el: Element): void;
   /** RFC 6120 §8.3: an error reply to the sender, unless the stanza must not be answered with one. */

@@ -3,9 +3,9 @@
 // it with the first attempt's outcome instead of processing the stanza twice.
 
 export interface RecentIdsOptions {
-  /** Most ids remembered; the oldest are forgotten first (default 10,000). */
+  /** Most finished ids remembered; the oldest are forgotten first (default 10,000). */
   max?: number;
-  /** Forget an id this long after it was first seen (default 60 s, longer than any retry series). */
+  /** Forget an id this long after its run finished (default 60 s, longer than any retry series). */
   ttlMs?: number;
   now?: () => number;
 }
@@ -15,9 +15,15 @@ interface Entry<V> {
   result: Promise<V>;
 }
 
-/** A bounded, time-windowed memory of recently handled ids (insertion-ordered Map as the LRU). */
+/**
+ * A bounded, time-windowed memory of recently handled ids (insertion-ordered Map as the LRU).
+ * An id whose run is still going is never forgotten, however long it waits in a busy actor's
+ * mailbox: a retry must attach to it rather than run the stanza a second time. Runs going at once
+ * are bounded by the actors' mailboxes.
+ */
 export class RecentIds<V = unknown> {
-  private readonly entries = new Map<string, Entry<V>>();
+  private readonly running = new Map<string, Promise<V>>();
+  private readonly done = new Map<string, Entry<V>>();
   private readonly max: number;
   private readonly ttlMs: number;
   private readonly now: () => number;
@@ -30,12 +36,17 @@ export class RecentIds<V = unknown> {
 
   get size(): number {
     this.expire();
-    return this.entries.size;
+    return this.running.size + this.done.size;
   }
 
   has(id: string): boolean {
     this.expire();
-    return this.entries.has(id);
+    return this.running.has(id) || this.done.has(id);
+  }
+
+  /** The result of `id`'s run while it is still going (a retry of a stanza that waits in a mailbox). */
+  pending(id: string): Promise<V> | undefined {
+    return this.running.get(id);
   }
 
   /**
@@ -45,33 +56,34 @@ export class RecentIds<V = unknown> {
    */
   once(id: string, fn: () => Promise<V>, keep: (v: V) => boolean = () => true): Promise<V> {
     this.expire();
-    const seen = this.entries.get(id);
-    if (seen) return seen.result;
+    const seen = this.running.get(id) ?? this.done.get(id)?.result;
+    if (seen) return seen;
     const result = fn();
-    this.entries.set(id, { at: this.now(), result });
-    while (this.entries.size > this.max) {
-      const oldest = this.entries.keys().next();
-      if (oldest.done) break;
-      this.entries.delete(oldest.value);
-    }
+    this.running.set(id, result);
     result.then(
       (v) => {
-        if (!keep(v)) this.forget(id, result);
+        this.running.delete(id);
+        if (keep(v)) this.remember(id, result);
       },
-      () => this.forget(id, result),
+      () => this.running.delete(id),
     );
     return result;
   }
 
-  private forget(id: string, result: Promise<V>): void {
-    if (this.entries.get(id)?.result === result) this.entries.delete(id);
+  private remember(id: string, result: Promise<V>): void {
+    this.done.set(id, { at: this.now(), result });
+    while (this.done.size > this.max) {
+      const oldest = this.done.keys().next();
+      if (oldest.done) break;
+      this.done.delete(oldest.value);
+    }
   }
 
   private expire(): void {
     const cutoff = this.now() - this.ttlMs;
-    for (const [id, e] of this.entries) {
+    for (const [id, e] of this.done) {
       if (e.at > cutoff) break;
-      this.entries.delete(id);
+      this.done.delete(id);
     }
   }
 }

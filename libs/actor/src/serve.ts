@@ -1,42 +1,100 @@
 import type { Bus, Subscription } from '@parley/bus';
 import { type ActorService as ActorServiceName, actorShardSubject, allShards, SHARD_COUNT, shardOf } from '@parley/subjects';
 import type { ActorReply, ActorRequest, WireMessage } from '@parley/wire';
-import { type ActorHost, MailboxFullError, MOVED_CONDITION, RECOVERING_CONDITION, RoutingRecoveringError, ShardMovedError } from './host.ts';
+import { type ActorHost, type Fence, MailboxFullError, MOVED_CONDITION, RECOVERING_CONDITION, RoutingRecoveringError, ShardMovedError, WaitedTooLongError } from './host.ts';
 import { RecentIds } from './recent-ids.ts';
 import type { ShardManager } from './shards.ts';
 
 /**
- * Serve actor requests for the given shards of a service from the bus. Each request is handed
- * to the key's actor; the reply acknowledges acceptance (or says why not) so the sender can
- * retry or report `resource-constraint`/`wait` (ARCHITECTURE.md, Actors).
+ * Reply condition: the actor is alive and the stanza still waits in its mailbox (a busy room, a
+ * join burst). The sender asks again with the same id, which attaches to the waiting stanza, and
+ * does not count it against its retry budget: a busy actor is backpressure, not a failure.
+ */
+export const QUEUED_CONDITION = 'queued';
+
+export interface QueuedTiming {
+  /** A new hand-off not handled within this long is answered 'queued'. */
+  firstMs: number;
+  /** A repeated hand-off of a waiting stanza is held this long before 'queued' again. */
+  holdMs: number;
+}
+
+/** Either is cut to half of what the sender says it waits (`waitMs`; 2 s when it does not say). */
+const DEFAULT_WAIT_MS = 2000;
+
+/** 1 s, then every 10 s: a stanza waiting in a mailbox costs its sender one request per 10 s. */
+export const QUEUED_TIMING: QueuedTiming = { firstMs: 1000, holdMs: 10_000 };
+
+const OK: ActorReply = { ok: true };
+const QUEUED: ActorReply = { ok: false, condition: QUEUED_CONDITION, text: 'still waiting in the mailbox' };
+
+export interface ServeOptions {
+  /** Remembers handled stanza ids so a retried hand-off is acknowledged, not processed twice. */
+  recent?: RecentIds<ActorReply>;
+  queued?: QueuedTiming;
+}
+
+/**
+ * Hand one request to its actor. The reply comes once the actor handled it (decision 0007: the
+ * acknowledgement is the actor's acceptance), or says 'queued' while it waits: stanzas carry an id,
+ * so their retries attach to the waiting run instead of running twice.
+ */
+function handOff<S>(host: ActorHost<S, ActorRequest, void>, msg: ActorRequest, fence: Fence | undefined, recent: RecentIds<ActorReply>, timing: QueuedTiming, track: (p: Promise<ActorReply>) => void): Promise<ActorReply> {
+  const run = () => {
+    const p = host.deliver(msg.key, msg, { fence, lane: laneOf(msg) }).then(
+      () => OK,
+      (err: unknown) => (err instanceof ShardMovedError ? MOVED : failureReply(err)),
+    );
+    track(p);
+    return p;
+  };
+  if (msg.kind !== 'stanza' || msg.id === undefined) return run();
+  // Stanza ids are chosen by clients, so they are only unique per sender.
+  const id = `${msg.key}\u0000${msg.origin?.jid ?? ''}\u0000${msg.id}`;
+  const half = (msg.waitMs ?? DEFAULT_WAIT_MS) / 2;
+  const waiting = recent.pending(id);
+  if (waiting) return notLongerThan(waiting, Math.min(timing.holdMs, half));
+  return notLongerThan(
+    recent.once(id, run, (r) => r.ok),
+    Math.min(timing.firstMs, half),
+  );
+}
+
+function notLongerThan(p: Promise<ActorReply>, ms: number): Promise<ActorReply> {
+  let timer: NodeJS.Timeout | undefined;
+  const queued = new Promise<ActorReply>((resolve) => {
+    timer = setTimeout(() => resolve(QUEUED), ms);
+  });
+  return Promise.race([p, queued]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Serve actor requests for the given shards of a service from the bus (embedded mode). Each
+ * request is handed to the key's actor; the reply acknowledges it (or says why not) so the sender
+ * can retry or report `resource-constraint`/`wait` (ARCHITECTURE.md, Actors).
  */
 export function serveShards<S>(
   bus: Bus<WireMessage>,
   service: ActorServiceName,
   host: ActorHost<S, ActorRequest, void>,
   shards: number[],
+  opts: ServeOptions = {},
 ): Subscription[] {
+  const recent = opts.recent ?? new RecentIds<ActorReply>();
+  const timing = opts.queued ?? QUEUED_TIMING;
   return shards.map((shard) =>
     bus.subscribe(
       actorShardSubject(service, shard),
       async (msg): Promise<ActorReply> => {
         if (!isActorRequest(msg)) return { ok: false, condition: 'bad-request', text: 'not an actor request' };
-        try {
-          await host.deliver(msg.key, msg, { lane: laneOf(msg) });
-          return { ok: true };
-        } catch (err) {
-          return failureReply(err);
-        }
+        return handOff(host, msg, undefined, recent, timing, () => undefined);
       },
       { queue: `${service}-actors` },
     ),
   );
 }
 
-export interface ServeOwnedOptions {
-  /** Remembers handled stanza ids so a retried hand-off is acknowledged, not processed twice. */
-  recent?: RecentIds<ActorReply>;
-}
+export type ServeOwnedOptions = ServeOptions;
 
 export interface OwnedShardsServer {
   /** Shards currently subscribed. */
@@ -49,7 +107,8 @@ const MOVED: ActorReply = { ok: false, condition: MOVED_CONDITION, text: 'shard 
 
 /** What the sender is told when its request failed: overload and "retry later" are not errors of the stanza. */
 function failureReply(err: unknown): ActorReply {
-  if (err instanceof MailboxFullError) return { ok: false, condition: 'resource-constraint', text: 'busy, retry later' };
+  if (err instanceof MailboxFullError) return { ok: false, condition: 'resource-constraint', text: 'too many stanzas are waiting for the same address; try again later' };
+  if (err instanceof WaitedTooLongError) return { ok: false, condition: 'resource-constraint', text: 'it waited too long behind other stanzas to the same address; try again later' };
   if (err instanceof RoutingRecoveringError) return { ok: false, condition: RECOVERING_CONDITION, text: err.message };
   return { ok: false, condition: 'internal-server-error' };
 }
@@ -72,6 +131,7 @@ export function serveOwnedShards<S>(
   opts: ServeOwnedOptions = {},
 ): OwnedShardsServer {
   const recent = opts.recent ?? new RecentIds<ActorReply>();
+  const timing = opts.queued ?? QUEUED_TIMING;
   const subs = new Map<number, Subscription>();
   const inflight = new Map<number, Set<Promise<unknown>>>();
 
@@ -80,28 +140,12 @@ export function serveOwnedShards<S>(
     if (!fence) return MOVED;
     if (!isActorRequest(msg)) return { ok: false, condition: 'bad-request', text: 'not an actor request' };
     if (shardOf(msg.key, SHARD_COUNT) !== shard) return { ok: false, condition: 'bad-request', text: 'key of another shard' };
-    const deliver = async (): Promise<ActorReply> => {
-      try {
-        await host.deliver(msg.key, msg, { fence, lane: laneOf(msg) });
-        return { ok: true };
-      } catch (err) {
-        if (err instanceof ShardMovedError) return MOVED;
-        return failureReply(err);
-      }
-    };
-    const run = () => {
-      const p = deliver();
+    return handOff(host, msg, fence, recent, timing, (p) => {
       const s = inflight.get(shard) ?? new Set<Promise<unknown>>();
       inflight.set(shard, s);
       s.add(p);
       void p.finally(() => s.delete(p));
-      return p;
-    };
-    // Stanza ids are chosen by clients, so they are only unique per sender.
-    if (msg.kind === 'stanza' && msg.id !== undefined) {
-      return recent.once(`${msg.key}\u0000${msg.origin?.jid ?? ''}\u0000${msg.id}`, run, (r) => r.ok);
-    }
-    return run();
+    });
   };
 
   const subscribe = (shard: number) => {

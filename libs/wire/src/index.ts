@@ -13,8 +13,11 @@ export interface Origin {
 
 /** Requests to an actor (session or presence service); `key` is the actor's bare JID. */
 export type ActorRequest =
-  /** A client stanza; `origin` is set when it came straight from a client connection. */
-  | { kind: 'stanza'; key: string; stanza: Element; origin?: Origin; id?: string }
+  /**
+   * A client stanza; `origin` is set when it came straight from a client connection. `waitMs` is how
+   * long the sender waits for the reply to this request: a busy actor answers 'queued' well before.
+   */
+  | { kind: 'stanza'; key: string; stanza: Element; origin?: Origin; id?: string; waitMs?: number }
   /** A presence stanza handed from one account's presence actor to another's (RFC 6121 inbound processing). */
   | { kind: 'presence-in'; key: string; stanza: Element }
   /** A connection ended; `available` tells whether it had sent available presence. */
@@ -63,8 +66,10 @@ export type EdgeMessage =
    * process died between delivering and replying) is delivered again by the new owner, and the
    * receiving edge drops the second copy per connection. `tree` names the publisher when this is a
    * broadcast along its pruned presence tree: the edge reports connections it does not hold.
+   * `more` are further stanzas for the same targets, in order after `xml` (a joining occupant's
+   * room roster: one bus message instead of one per occupant).
    */
-  | { kind: 'deliver'; xml: string; targets: DeliveryTarget[]; id?: string; tree?: string }
+  | { kind: 'deliver'; xml: string; more?: string[]; targets: DeliveryTarget[]; id?: string; tree?: string }
   /** Close a connection with a stream error, e.g. `conflict` when the same resource binds elsewhere. */
   | { kind: 'kick'; conn: string; condition: string; text?: string }
   /**
@@ -124,20 +129,27 @@ function escapeAttrValue(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+/** The stanzas of one delivery, in order. */
+export function stanzasOf(d: { xml: string; more?: string[] }): string[] {
+  return d.more ? [d.xml, ...d.more] : [d.xml];
+}
+
 /**
  * Group recipients by the edge holding them: one bus message per edge, not per recipient
  * (the pruned fan-out of ARCHITECTURE.md §4). `to` stamps each recipient's own address when asked.
+ * Several stanzas for the same recipients (in order) travel in one message.
  */
 export function deliveriesByEdge(
   recipients: Iterable<{ edge: string; conn: string; jid: string }>,
-  xml: string,
+  stanzas: string | string[],
   opts: { stampRecipient?: boolean; id?: string; tree?: string } = {},
 ): Array<{ edge: string; msg: EdgeMessage }> {
+  const [xml = '', ...more] = typeof stanzas === 'string' ? [stanzas] : stanzas;
   const byEdge = new Map<string, DeliveryTarget[]>();
   for (const r of recipients) {
     const list = byEdge.get(r.edge) ?? [];
     list.push(opts.stampRecipient ? { conn: r.conn, to: r.jid } : { conn: r.conn });
     byEdge.set(r.edge, list);
   }
-  return [...byEdge].map(([edge, targets]) => ({ edge, msg: { kind: 'deliver', xml, targets, ...(opts.id ? { id: opts.id } : {}), ...(opts.tree ? { tree: opts.tree } : {}) } }));
+  return [...byEdge].map(([edge, targets]) => ({ edge, msg: { kind: 'deliver', xml, ...(more.length ? { more } : {}), targets, ...(opts.id ? { id: opts.id } : {}), ...(opts.tree ? { tree: opts.tree } : {}) } }));
 }

@@ -70,6 +70,27 @@ describe('room fan-out', () => {
     for (const r of [ann, ben, cat]) assert.equal(s.received(r)[0]?.attr('from'), `${room}/cat`);
     assert.equal(s.received(ann)[0]?.attr('to'), ann.jid);
   });
+
+  test('a joiner gets the presence of everyone inside in one bus message to its edge, and the others get its presence once per edge and variant', async () => {
+    const s = world.scene();
+    const names = ['amy', 'bo', 'cy', 'di', 'ed'];
+    const accounts = await Promise.all(names.map((n) => s.account(n)));
+    const [e1, e2, e3] = [s.edge('e1'), s.edge('e2'), s.edge('e3')];
+    const inside = await Promise.all(accounts.slice(0, 4).map((a, i) => s.online(a!, 'r', i % 2 ? e2 : e1)));
+    const room = await opened(s, inside[0]!, names[0]!);
+    for (let i = 1; i < 4; i++) await enter(s, room, inside[i]!, names[i]!);
+    const eve = await s.online(accounts[4]!, 'r', e3);
+    s.forget();
+    await enter(s, room, eve, 'ed');
+    // §7.2.3: the four occupants' presence first, then its own (110), then the subject (§7.2.16).
+    const got = s.received(eve);
+    assert.deepEqual(got.slice(0, 5).map((p) => p.attr('from')), [...names.slice(0, 4), 'ed'].map((n) => `${room}/${n}`));
+    assert.ok(got.slice(0, 4).every((p) => p.attr('to') === eve.jid && !p.getChild('x', USER)?.getChildren('status').length));
+    assert.equal(e3.deliveries().filter((d) => d.xml.startsWith('<presence')).length, 2, 'the roster in one message, its self-presence in another');
+    // Once per edge and variant: on e1 the owner (a moderator, §7.2.4) sees the real JID, cy does not.
+    assert.deepEqual(e1.deliveries().map((d) => d.targets.map((t) => t.conn)), [[inside[0]!.conn], [inside[2]!.conn]]);
+    assert.deepEqual(e2.deliveries().map((d) => d.targets.map((t) => t.conn).sort()), [[inside[1]!.conn, inside[3]!.conn].sort()]);
+  });
 });
 
 describe('policy and limits', () => {

@@ -27,6 +27,7 @@ export function createChatroomHost(deps: ChatroomDeps): ActorHost<unknown, Actor
   const out = actorOutput(deps.bus);
   const room = deps.modules.chatroom.room;
   const gate = deps.modules.chatroom.hooks.flatMap((h) => (h.deliver ? [h.deliver.bind(h)] : []));
+  const presenceHooks = deps.modules.chatroom.hooks.flatMap((h) => (h.occupantPresence ? [h.occupantPresence.bind(h)] : []));
   const env: ChatroomEnv = {
     domain: deps.domain,
     service: deps.service,
@@ -44,6 +45,13 @@ export function createChatroomHost(deps: ChatroomDeps): ActorHost<unknown, Actor
         kept = await hook({ env, from, kind, targets: kept });
       }
       return kept;
+    },
+    async occupantPresence(from, stanza) {
+      for (const hook of presenceHooks) {
+        const r = await hook({ env, from, stanza });
+        if (r.kind === 'rewrite') stanza = r.stanza;
+      }
+      return stanza;
     },
   };
   const host = new ActorHost<unknown, ActorRequest, void>(
@@ -64,7 +72,7 @@ export function createChatroomHost(deps: ChatroomDeps): ActorHost<unknown, Actor
         await room.handle(env, state, msg, key, { owned });
       },
     },
-    { onError: (err, key) => log.error('chatroom actor failure', { err, key }) },
+    { onError: (err, key) => log.error('chatroom actor failure', { err, key }), maxMailbox: room?.mailbox },
   );
   room?.observe?.(() => host.states());
   return host;

@@ -11,7 +11,7 @@ import type { Logger } from '@parley/log';
 import type { Store } from '@parley/store';
 import { type ActorService, actorSubject, controlSubject, edgeSubject } from '@parley/subjects';
 import { announceResourceGone, HandOffError, type RetryOptions, requestWithRetry } from '@parley/actor';
-import { type ActorReply, type ActorRequest, type EdgeMessage, stampTo, type WireMessage } from '@parley/wire';
+import { type ActorReply, type ActorRequest, type EdgeMessage, stampTo, stanzasOf, type WireMessage } from '@parley/wire';
 import type { Element } from '@parley/xml';
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -124,7 +124,7 @@ export function buildEdgeService(deps: EdgeDeps): EdgeService {
         } finally {
           end();
         }
-        if (!reply.ok) throw { condition: reply.condition };
+        if (!reply.ok) throw { condition: reply.condition, text: reply.text };
       }).finally(() => conn.input.settled());
     },
     sessionsGone(entries) {
@@ -162,7 +162,7 @@ export function buildEdgeService(deps: EdgeDeps): EdgeService {
           // A broadcast along a pruned presence tree reaches available resources only (RFC 6121 §4.4.2);
           // one it names that is gone or unavailable goes back to the publisher, which repairs its tree.
           if (m.tree !== undefined && (conn === undefined || !conn.available)) stale.push(t.conn);
-          else conn?.deliver(t.to ? stampTo(m.xml, t.to) : m.xml, m.id);
+          else if (conn) for (const xml of stanzasOf(m)) conn.deliver(t.to ? stampTo(xml, t.to) : xml, m.id);
         }
         if (stale.length > 0 && m.tree !== undefined) {
           bus.request(actorSubject('presence', m.tree), { kind: 'presence-stale', key: m.tree, edge: edgeId, conns: stale }, { timeoutMs: 10_000 }).catch((err) => {

@@ -15,7 +15,7 @@ import type { Logger } from '@parley/log';
 import { mayReplyWithError, NS, type StanzaErrorCondition, stanzaErrorReply } from '@parley/stanza';
 import { actorShardSubject, actorSubject, allShards, edgeSubject, S2S_EDGE } from '@parley/subjects';
 import type { ComponentRepo } from '@parley/store';
-import type { ActorReply, ActorRequest, WireMessage } from '@parley/wire';
+import { type ActorReply, type ActorRequest, stanzasOf, type WireMessage } from '@parley/wire';
 import { type Element, parseFragment } from '@parley/xml';
 import type { Registry } from 'prom-client';
 import { componentListener } from './component/listener.ts';
@@ -239,17 +239,19 @@ export function buildS2SService(deps: S2SDeps): S2SService {
   function onDelivery(msg: WireMessage): undefined {
     if (!('kind' in msg) || msg.kind !== 'deliver') return;
     for (const t of msg.targets) {
-      let el: Element;
-      try {
-        el = parseFragment(msg.xml);
-      } catch {
-        continue;
+      for (const xml of stanzasOf(msg)) {
+        let el: Element;
+        try {
+          el = parseFragment(xml);
+        } catch {
+          continue;
+        }
+        if (t.to) el.setAttr('to', t.to);
+        const to = tryParseJid(el.attr('to') ?? '');
+        // The connection id of a remote delivery is the domain it is for.
+        if (!to || to.domain !== t.conn || to.domain === domain || to.domain === rooms) continue;
+        toRemote(to.domain, el);
       }
-      if (t.to) el.setAttr('to', t.to);
-      const to = tryParseJid(el.attr('to') ?? '');
-      // The connection id of a remote delivery is the domain it is for.
-      if (!to || to.domain !== t.conn || to.domain === domain || to.domain === rooms) continue;
-      toRemote(to.domain, el);
     }
     return;
   }

@@ -59,10 +59,10 @@ function handle(conn: C2SConnection, el: Element, jid: Jid): Promise<void> | und
         if (type === undefined) conn.available = true;
         else if (type === 'unavailable') conn.available = false;
       }
-      return ctx.route(el, a.service, a.key, conn, conn.stanzaHandOffId()).catch((err: { condition?: string }) => {
+      return ctx.route(el, a.service, a.key, conn, conn.stanzaHandOffId()).catch((err: { condition?: string; text?: string }) => {
         const busy = err?.condition === 'resource-constraint';
         if (!busy) conn.log.error('routing failed', { err });
-        replyError(conn, el, busy ? 'resource-constraint' : 'internal-server-error', busy ? 'the server is busy, try again' : undefined);
+        replyError(conn, el, busy ? 'resource-constraint' : 'internal-server-error', busy ? (err.text ?? 'the server is busy, try again') : undefined);
       });
   }
 }
