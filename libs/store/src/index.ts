@@ -2,6 +2,7 @@ export type { Sql } from './sql.ts';
 export { openPglite } from './pglite.ts';
 export { openPostgres, type PostgresOptions } from './postgres.ts';
 export { isStoreUnreachable } from './unreachable.ts';
+export { postgresHosts } from './postgres-hosts.ts';
 export { migrate, defaultMigrationsDir } from './migrate.ts';
 export { createStore } from './store.ts';
 export { type ArchiveDirection, type ArchivedMessage, type ArchiveMode, type ArchivePage, type ArchivePrefs, type ArchiveQuery, type ArchiveRepo, newArchiveId, type NewArchiveEntry } from './archive.ts';
