@@ -2,7 +2,7 @@
 // Multiple Hosts"): postgres://user:pw@h1:5432,h2:5432/db?target_session_attrs=read-write. The
 // hosts are tried in order and the first that suits is used; node-postgres takes one host only,
 // so each becomes a URL of its own here (decision 0026).
-import pg from 'pg';
+import type pg from 'pg';
 import { isStoreUnreachable } from './unreachable.ts';
 
 /** What a server must be to be used (libpq's target_session_attrs, the values that can take writes). */

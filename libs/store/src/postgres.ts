@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { PrimaryPool, postgresHosts } from './postgres-hosts.ts';
+import { isStoreUnreachable } from './unreachable.ts';
 import { type Sql, transactionSql } from './sql.ts';
 
 export interface PostgresOptions {
@@ -53,49 +54,63 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
     throw new Error(`cannot use Postgres at ${redact(url)}: ${(err as Error).message}`, { cause: err });
   }
 
-  /** Runs `fn` on the pool in use; a failure may mean that server is gone (failover). */
-  const onPool = async <R>(fn: (pool: pg.Pool) => Promise<R>): Promise<R> => {
-    const pool = await primary.get();
+  /**
+   * Runs `fn` on a client of the server in use. A failure may mean that server is gone (failover);
+   * one that came before anything was sent (the connection was refused) is tried once more on the
+   * server found next, so a promoted replica takes the query at once.
+   */
+  const withClient = async <R>(fn: (client: pg.PoolClient, broken: () => void) => Promise<R>): Promise<R> => {
+    let pool = await primary.get();
+    let client: pg.PoolClient;
     try {
-      return await fn(pool);
+      client = await pool.connect();
     } catch (err) {
       primary.failed(pool, err);
+      if (primary.fixed || !isStoreUnreachable(err)) throw err;
+      pool = await primary.get();
+      client = await pool.connect().catch((again: unknown) => {
+        primary.failed(pool, again);
+        throw again;
+      });
+    }
+    let broken = false;
+    // A checked-out client has no listener of the pool's: a server that goes away while it is out
+    // would emit 'error' unhandled and end the process. The query in flight fails instead.
+    const lost = () => {
+      broken = true;
+    };
+    client.on('error', lost);
+    try {
+      return await fn(client, lost);
+    } catch (err) {
+      if (isStoreUnreachable(err)) broken = true;
+      primary.failed(pool, err);
       throw err;
+    } finally {
+      client.off('error', lost);
+      client.release(broken);
     }
   };
   let closed = false;
   return {
     async query<T>(text: string, params?: unknown[]): Promise<T[]> {
-      return onPool(async (pool) => (await pool.query(text, params)).rows as T[]);
+      return withClient(async (client) => (await client.query(text, params)).rows as T[]);
     },
     async exec(text) {
-      await onPool((pool) => pool.query(text));
+      await withClient((client) => client.query(text));
     },
     async transaction(fn) {
-      return onPool(async (pool) => {
-        const client = await pool.connect();
-        let broken = false;
-        // A checked-out client has no listener of the pool's: a server that goes away mid-transaction
-        // would emit 'error' unhandled and end the process. The query in flight fails instead.
-        const lost = () => {
-          broken = true;
-        };
-        client.on('error', lost);
+      return withClient(async (client, broken) => {
+        await client.query('BEGIN');
         try {
-          await client.query('BEGIN');
           const result = await fn(transactionSql(clientTx(client)));
           const commit = await client.query('COMMIT');
           // Postgres answers COMMIT of an aborted transaction with ROLLBACK and no error.
           if (commit.command === 'ROLLBACK') throw new Error('transaction was aborted and has been rolled back');
           return result;
         } catch (err) {
-          await client.query('ROLLBACK').catch(() => {
-            broken = true;
-          });
+          await client.query('ROLLBACK').catch(broken);
           throw err;
-        } finally {
-          client.off('error', lost);
-          client.release(broken);
         }
       });
     },
