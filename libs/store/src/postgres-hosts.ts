@@ -34,6 +34,7 @@ export function postgresHosts(url: string): { urls: string[]; attrs: SessionAttr
 export class PrimaryPool {
   private pool: pg.Pool | null = null;
   private finding: Promise<pg.Pool> | null = null;
+  private ended = false;
 
   constructor(
     private readonly urls: string[],
@@ -47,6 +48,7 @@ export class PrimaryPool {
 
   get(): Promise<pg.Pool> {
     if (this.pool) return Promise.resolve(this.pool);
+    if (this.ended) return Promise.reject(new Error('the Postgres pool was closed'));
     this.finding ??= this.find().finally(() => {
       this.finding = null;
     });
@@ -60,7 +62,13 @@ export class PrimaryPool {
     void pool.end().catch(() => {});
   }
 
+  /** True once `pool` was dropped for another server (not closed): a query refused by it may go to the next. */
+  replaced(pool: pg.Pool): boolean {
+    return !this.fixed && !this.ended && pool !== this.pool;
+  }
+
   async end(): Promise<void> {
+    this.ended = true;
     const pool = this.pool ?? (await this.finding?.catch(() => null));
     this.pool = null;
     await pool?.end();

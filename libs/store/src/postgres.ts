@@ -66,7 +66,8 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
       client = await pool.connect();
     } catch (err) {
       primary.failed(pool, err);
-      if (primary.fixed || !isStoreUnreachable(err)) throw err;
+      // Refused, or the pool was ended because another query found its server gone.
+      if (primary.fixed || !(isStoreUnreachable(err) || primary.replaced(pool))) throw err;
       pool = await primary.get();
       client = await pool.connect().catch((again: unknown) => {
         primary.failed(pool, again);
