@@ -104,7 +104,7 @@ export class ServerProcess {
 }
 
 /** One Redis command on a short-lived connection, its answer flattened to text (setup checks). */
-async function ask(port: number, command: string[]): Promise<string> {
+export async function ask(port: number, command: string[]): Promise<string> {
   const r = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 1 });
   r.on('error', () => {});
   try {
@@ -117,7 +117,7 @@ async function ask(port: number, command: string[]): Promise<string> {
   }
 }
 
-async function until(cond: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+export async function until(cond: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!(await cond())) {
     if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
@@ -126,7 +126,7 @@ async function until(cond: () => Promise<boolean>, what: string, timeoutMs = 15_
 }
 
 /** The newest Postgres server binaries Debian installed (`/usr/lib/postgresql/<version>/bin`). */
-function postgresBin(): string {
+export function postgresBin(): string {
   const root = '/usr/lib/postgresql';
   const versions = readdirSync(root)
     .filter((v) => /^\d+$/.test(v))

@@ -67,8 +67,8 @@ export interface Outage {
   whileDown?(cluster: TestCluster): Promise<void>;
   /** False: the server stays dead (a node lost for good, its role taken over by another); "the return" is then the end of the outage. */
   restart?: boolean;
-  /** More checks once delivery was checked. */
-  after?(cluster: TestCluster): Promise<void>;
+  /** More checks once delivery was checked; `back` is when the server returned (or the outage ended). */
+  after?(cluster: TestCluster, pairs: Pair[], back: number): Promise<void>;
 }
 
 /**
@@ -122,7 +122,7 @@ export async function outageUnderTraffic(t: { diagnostic(s: string): void }, o: 
       // Every message sent once the backend was back reached its recipient exactly once.
       assertResumed(pairs, back);
       assert.ok(recovery <= 5000, `recovery took ${recovery} ms`);
-      await o.after?.(cluster);
+      await o.after?.(cluster, pairs, back);
     });
   } finally {
     await hogs.stop?.();

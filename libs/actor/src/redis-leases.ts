@@ -1,8 +1,8 @@
 // Shard leases on Redis (docs/decisions/0006-shard-leases.md). Each operation is one Lua script, so
 // the check and the write are atomic and expiry is judged by the Redis clock alone (never by the
-// clocks of the instances). One hash per service holds every shard; the `{service}` hash tag keeps
-// a service's keys in one slot should this ever run on Redis Cluster.
-import { Redis, type RedisOptions } from 'ioredis';
+// clocks of the instances). One hash per service holds every shard; every script touches that one
+// key, so it runs on Redis Cluster too (decision 0026).
+import { type Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { LeaseInfo, LeaseStore } from './leases.ts';
 
 const NOW = `local t = redis.call('TIME')
@@ -87,7 +87,7 @@ export class RedisLeaseStore implements LeaseStore {
 
   /** Uses `redis` as given; `close()` does not quit it unless the store opened it via `connect`. */
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: Redis | Cluster,
     opts: RedisLeaseStoreOptions = {},
     private readonly owned = false,
   ) {
@@ -102,8 +102,9 @@ export class RedisLeaseStore implements LeaseStore {
   }
 
   /** Connect and PING; rejects (does not retry forever) when Redis is unreachable. */
-  static async connect(url: string, opts: RedisLeaseStoreOptions & { redisOptions?: RedisOptions } = {}): Promise<RedisLeaseStore> {
-    const redis = new Redis(url, { maxRetriesPerRequest: 2, connectTimeout: 2000, ...opts.redisOptions, lazyConnect: true });
+  static async connect(url: string, opts: RedisLeaseStoreOptions & { redisOptions?: RedisOptions; createClient?: (o: RedisOptions) => Redis | Cluster } = {}): Promise<RedisLeaseStore> {
+    const o: RedisOptions = { maxRetriesPerRequest: 2, connectTimeout: 2000, ...opts.redisOptions, lazyConnect: true };
+    const redis = opts.createClient ? opts.createClient(o) : new Redis(url, o);
     // Errors surface on commands (renewals fail and shards are dropped); don't print each reconnect.
     redis.on('error', () => {});
     try {

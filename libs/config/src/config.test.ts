@@ -136,6 +136,7 @@ const BAD: Record<SettingKey, string | null> = {
   redisCaFile: null,
   redisSentinels: 'sentinel-without-port',
   redisSentinelName: 'has spaces',
+  redisCluster: 'node-without-port',
   databaseCaFile: null,
   databaseSchema: 'Parley-Schema',
   opsPort: '99999',
@@ -202,6 +203,14 @@ test('an error about a URL does not repeat it, so a password in it stays off the
     () => loadConfig({ PARLEY_DATABASE_URL: 'postgresql//parley:pg-secret@db/parley' }),
     (e) => e instanceof ConfigError && e.setting === 'PARLEY_DATABASE_URL' && !e.message.includes('pg-secret'),
   );
+});
+
+test('a Redis Cluster and Sentinels together are refused, naming the cluster setting', () => {
+  assert.throws(
+    () => loadConfig({ PARLEY_REDIS_CLUSTER: 'r1:7000,r2:7000', PARLEY_REDIS_SENTINELS: 's1:26379', PARLEY_REDIS_SENTINEL_NAME: 'p' }),
+    (e) => e instanceof ConfigError && e.setting === 'PARLEY_REDIS_CLUSTER' && /choose one Redis topology/.test(e.message),
+  );
+  assert.equal(loadConfig({ PARLEY_REDIS_CLUSTER: 'r1:7000,r2:7001' }).redisCluster, 'r1:7000,r2:7001');
 });
 
 test('settings given in pairs name the one missing', () => {

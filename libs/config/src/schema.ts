@@ -389,6 +389,12 @@ export const settingsShape = {
   redisSentinelName: optionalMatching(/^[A-Za-z0-9._-]{1,64}$/, 'use 1-64 letters, digits, ".", "-" or "_"', 'name')
     .default(null)
     .register(settingMeta, cluster('PARLEY_REDIS_SENTINEL_NAME', 'Name of the primary the Sentinels monitor (required with PARLEY_REDIS_SENTINELS).')),
+  redisCluster: optionalMatching(/^[^\s,:]+:\d{1,5}(,[^\s,:]+:\d{1,5})*$/, 'must be host:port, or a comma list of them', 'host:port[,host:port…]')
+    .default(null)
+    .register(
+      settingMeta,
+      cluster('PARLEY_REDIS_CLUSTER', 'Seed nodes of a Redis Cluster (the rest are discovered; failover follows the cluster); PARLEY_REDIS_URL then gives only credentials and TLS, not the host.'),
+    ),
   databaseCaFile: optionalText('path')
     .default(null)
     .register(settingMeta, cluster('PARLEY_DATABASE_CA_FILE', 'Postgres server CA (PEM) for TLS, with sslmode=require or verify-full in the URL.')),
@@ -441,6 +447,10 @@ export const configSchema = z.object(settingsShape).superRefine((c, ctx) => {
     if ((c[a] === null) === (c[b] === null)) continue;
     const message = `${envOf(a)} and ${envOf(b)} must be set together`;
     ctx.addIssue({ code: 'custom', path: [c[a] === null ? a : b], message });
+  }
+  // One Redis topology: Sentinel and Cluster exclude each other (decision 0026).
+  if (c.redisCluster !== null && c.redisSentinels !== null) {
+    ctx.addIssue({ code: 'custom', path: ['redisCluster'], message: 'PARLEY_REDIS_CLUSTER and PARLEY_REDIS_SENTINELS cannot both be set: choose one Redis topology' });
   }
   // An S3 store needs all of where and who; the first missing one is named.
   if (c.uploadStore === 's3') {

@@ -14,15 +14,25 @@
 //   os:<conn>     hash  delivery id → stream position      (where each was written to the client)
 //   sm:<id>       JSON SmRecord with a TTL                 (XEP-0198 §5 resumable stream, by its id)
 //   detached      sorted set "<jid>\n<conn>" by window end (detached resumable sessions)
-// Scripts derive `r:`/`e:` keys from the prefix, so this needs a single Redis (or a primary behind
-// Sentinel), not Redis Cluster.
+//
+// Redis Cluster (decision 0026): a script or MULTI may only touch keys of one hash slot, declared in
+// KEYS. The prefix carries a hash tag (`parley:{loc}:`), so a data set is one slot: every ownership
+// change stays one atomic script. Keys a script needs that depend on what it reads (the old edge's
+// index, the entries of a batch) are read first and passed in KEYS; the script checks it was given
+// the right one and the call is retried otherwise.
 import { createHash, randomBytes } from 'node:crypto';
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { bareOf } from '@parley/jid';
 import { type LocationService, RESOURCE_PATCH_FIELDS, type RegisterResult, type ResourceEntry, type ResourcePatch, type ResumedSession, type SmRecord } from './location.ts';
 
+/** A single Redis (or a primary behind Sentinel), or a Redis Cluster. */
+export type RedisClient = Redis | Cluster;
+
 export interface RedisLocationOptions {
-  /** Prepended to every key; default `parley:loc:`. */
+  /**
+   * Prepended to every key; default `parley:{loc}:`. On Redis Cluster it must hold a hash tag
+   * (`{…}`), so that every key of the data set is in one slot.
+   */
   prefix?: string;
   /** Heartbeat TTL used when `heartbeat()` is given no positive TTL; default 15000. */
   edgeTtlMs?: number;
@@ -33,9 +43,6 @@ export interface RedisLocationOptions {
   recoveryWindowMs?: number;
 }
 
-// Lua: `bare` mirrors bareOf() (everything before the first '/').
-const LUA_BARE = `local function bare(j) local s = string.find(j, '/', 1, true) if s then return string.sub(j, 1, s - 1) end return j end`;
-
 const REGISTER = script(`
 local cur = redis.call('HGET', KEYS[1], ARGV[1])
 if cur then return cur end
@@ -45,26 +52,29 @@ redis.call('SADD', KEYS[3], ARGV[3])
 redis.call('INCR', KEYS[4])
 return false`);
 
+// KEYS r:<bare>, e:<new edge>, edges, e:<old edge>; ARGV jid, entry, expected conn, new edge, new conn, old edge.
+// -1: the entry's edge is not the one whose index was passed (read again and retry).
 const REPLACE = script(`
 local cur = redis.call('HGET', KEYS[1], ARGV[1])
 if not cur then return 0 end
 local e = cjson.decode(cur)
 if e.conn ~= ARGV[3] then return 0 end
+if e.edge ~= ARGV[6] then return -1 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-local old = ARGV[6] .. 'e:' .. e.edge
-if old ~= KEYS[2] then redis.call('HDEL', old, ARGV[1]) end
+if KEYS[4] ~= KEYS[2] then redis.call('HDEL', KEYS[4], ARGV[1]) end
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[5])
 redis.call('SADD', KEYS[3], ARGV[4])
 return 1`);
 
+// KEYS r:<bare>, count, e:<edge>; ARGV jid, conn, edge.
 const UNREGISTER = script(`
 local cur = redis.call('HGET', KEYS[1], ARGV[1])
 if not cur then return 0 end
 local e = cjson.decode(cur)
 if e.conn ~= ARGV[2] then return 0 end
+if e.edge ~= ARGV[3] then return -1 end
 redis.call('HDEL', KEYS[1], ARGV[1])
-local ek = ARGV[3] .. 'e:' .. e.edge
-if redis.call('HGET', ek, ARGV[1]) == ARGV[2] then redis.call('HDEL', ek, ARGV[1]) end
+if redis.call('HGET', KEYS[3], ARGV[1]) == ARGV[2] then redis.call('HDEL', KEYS[3], ARGV[1]) end
 redis.call('DECR', KEYS[2])
 return 1`);
 
@@ -81,20 +91,20 @@ return 1`);
 
 // One batch of removeEdge/reap: compare-and-delete each (jid, conn) the edge index listed.
 // In reap mode a live heartbeat stops it: an edge that came back keeps its entries.
-// A resumable entry (XEP-0198 §5) is detached for its window instead (KEYS[5] the detached set, ARGV[4] now).
+// A resumable entry (XEP-0198 §5) is detached for its window instead.
+// KEYS e:<edge>, edges, count, alive:<edge>, detached, then r:<bare> of each pair; ARGV edge, mode, now, (jid, conn) pairs.
 const REMOVE_OWNED = script(`
-${LUA_BARE}
-if ARGV[3] == 'reap' and redis.call('EXISTS', KEYS[4]) == 1 then return {1} end
+if ARGV[2] == 'reap' and redis.call('EXISTS', KEYS[4]) == 1 then return {1} end
 local out = {0}
-for i = 5, #ARGV, 2 do
+for i = 4, #ARGV, 2 do
   local jid, conn = ARGV[i], ARGV[i + 1]
-  local rk = ARGV[2] .. 'r:' .. bare(jid)
+  local rk = KEYS[6 + (i - 4) / 2]
   local cur = redis.call('HGET', rk, jid)
   if cur then
     local e = cjson.decode(cur)
     if e.conn == conn and e.edge == ARGV[1] and e.detached == nil then
-      if ARGV[3] == 'reap' and type(e.resumable) == 'number' and e.resumable > 0 then
-        e.detached = tonumber(ARGV[4]) + e.resumable
+      if ARGV[2] == 'reap' and type(e.resumable) == 'number' and e.resumable > 0 then
+        e.detached = tonumber(ARGV[3]) + e.resumable
         redis.call('HSET', rk, jid, cjson.encode(e))
         redis.call('ZADD', KEYS[5], e.detached, jid .. '\\n' .. conn)
       else
@@ -152,28 +162,28 @@ if tonumber(ARGV[2]) > s.h then s.h = tonumber(ARGV[2]) end
 redis.call('SET', KEYS[1], cjson.encode(s), 'PX', ARGV[3])
 return 1`);
 
-// KEYS r:<bare>, detached; ARGV jid, conn, until, prefix.
+// KEYS r:<bare>, detached, e:<edge>; ARGV jid, conn, until, edge.
 const DETACH = script(`
 local cur = redis.call('HGET', KEYS[1], ARGV[1])
 if not cur then return 0 end
 local e = cjson.decode(cur)
 if e.conn ~= ARGV[2] then return 0 end
+if e.edge ~= ARGV[4] then return -1 end
 e.detached = tonumber(ARGV[3])
 redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(e))
-local ek = ARGV[4] .. 'e:' .. e.edge
-if redis.call('HGET', ek, ARGV[1]) == ARGV[2] then redis.call('HDEL', ek, ARGV[1]) end
+if redis.call('HGET', KEYS[3], ARGV[1]) == ARGV[2] then redis.call('HDEL', KEYS[3], ARGV[1]) end
 redis.call('ZADD', KEYS[2], e.detached, ARGV[1] .. '\\n' .. ARGV[2])
 return 1`);
 
-// KEYS r:<bare>, e:<new edge>, edges, detached, o:<old>, o:<new>, os:<old>, os:<new>, sm:<id>
-// ARGV jid, old conn, new edge, new conn, prefix. Returns {previous, entry, outbox, marks, record}.
+// KEYS r:<bare>, e:<new edge>, edges, detached, o:<old>, o:<new>, os:<old>, os:<new>, sm:<id>, e:<old edge>
+// ARGV jid, old conn, new edge, new conn, old edge. Returns {previous, entry, outbox, marks, record}, or -1.
 const RESUME = script(`
 local cur = redis.call('HGET', KEYS[1], ARGV[1])
 if not cur then return false end
 local e = cjson.decode(cur)
 if e.conn ~= ARGV[2] then return false end
-local ek = ARGV[5] .. 'e:' .. e.edge
-if redis.call('HGET', ek, ARGV[1]) == ARGV[2] then redis.call('HDEL', ek, ARGV[1]) end
+if e.edge ~= ARGV[5] then return -1 end
+if redis.call('HGET', KEYS[10], ARGV[1]) == ARGV[2] then redis.call('HDEL', KEYS[10], ARGV[1]) end
 redis.call('ZREM', KEYS[4], ARGV[1] .. '\\n' .. ARGV[2])
 e.edge = ARGV[3]
 e.conn = ARGV[4]
@@ -202,23 +212,25 @@ else
 end
 return {cur, now, box, marks, rec}`);
 
-// KEYS detached, count; ARGV prefix, now. Ends at most 200 expired sessions per call.
+// KEYS detached, count, then r:<bare> of each member; ARGV now, the members the caller found due.
+// Ends those still due (a resume may have taken one meanwhile).
 const EXPIRE_DETACHED = script(`
-${LUA_BARE}
-local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[2], 'LIMIT', 0, 200)
 local out = {}
-for _, m in ipairs(due) do
-  redis.call('ZREM', KEYS[1], m)
-  local nl = string.find(m, '\\n', 1, true)
-  local jid, conn = string.sub(m, 1, nl - 1), string.sub(m, nl + 1)
-  local rk = ARGV[1] .. 'r:' .. bare(jid)
-  local cur = redis.call('HGET', rk, jid)
-  if cur then
-    local e = cjson.decode(cur)
-    if e.conn == conn and e.detached ~= nil then
-      redis.call('HDEL', rk, jid)
-      redis.call('DECR', KEYS[2])
-      out[#out + 1] = cur
+for i = 2, #ARGV do
+  local m = ARGV[i]
+  local score = redis.call('ZSCORE', KEYS[1], m)
+  if score and tonumber(score) <= tonumber(ARGV[1]) then
+    redis.call('ZREM', KEYS[1], m)
+    local nl = string.find(m, '\\n', 1, true)
+    local jid, conn = string.sub(m, 1, nl - 1), string.sub(m, nl + 1)
+    local cur = redis.call('HGET', KEYS[1 + i], jid)
+    if cur then
+      local e = cjson.decode(cur)
+      if e.conn == conn and e.detached ~= nil then
+        redis.call('HDEL', KEYS[1 + i], jid)
+        redis.call('DECR', KEYS[2])
+        out[#out + 1] = cur
+      end
     end
   end
 end
@@ -271,10 +283,13 @@ export class RedisLocation implements LocationService {
 
   /** Uses `redis` without owning it: close() leaves it open. */
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     opts: RedisLocationOptions = {},
   ) {
-    this.prefix = opts.prefix ?? 'parley:loc:';
+    this.prefix = opts.prefix ?? 'parley:{loc}:';
+    if (redis instanceof Cluster && !/\{[^}]+\}/.test(this.prefix)) {
+      throw new Error(`location key prefix ${JSON.stringify(this.prefix)} has no hash tag {…}: on Redis Cluster its scripts would span slots`);
+    }
     this.edgeTtlMs = opts.edgeTtlMs ?? 15_000;
     this.recoveryWindowMs = opts.recoveryWindowMs ?? this.edgeTtlMs / 2;
   }
@@ -282,10 +297,12 @@ export class RedisLocation implements LocationService {
   /**
    * Connects (`redis://` or `rediss://` for TLS; credentials in the URL or `redisOptions`) and
    * fails with a clear error if Redis is unreachable. The connection is owned: close() quits it.
+   * `createClient` builds another kind of client from the options (a Redis Cluster, decision 0026).
    */
-  static async connect(url: string, opts: RedisLocationOptions & { redisOptions?: RedisOptions } = {}): Promise<RedisLocation> {
+  static async connect(url: string, opts: RedisLocationOptions & { redisOptions?: RedisOptions; createClient?: (o: RedisOptions) => RedisClient } = {}): Promise<RedisLocation> {
     // Auto-pipelining sends the commands of one tick in one write (measured: socket writes dominated).
-    const redis = new Redis(url, { connectTimeout: 5000, enableAutoPipelining: true, ...opts.redisOptions, lazyConnect: true });
+    const options: RedisOptions = { connectTimeout: 5000, enableAutoPipelining: true, ...opts.redisOptions, lazyConnect: true };
+    const redis = opts.createClient ? opts.createClient(options) : new Redis(url, options);
     // Without a listener ioredis prints every failed reconnect; errors surface on commands instead.
     let lastError: Error | undefined;
     redis.on('error', (err: Error) => {
@@ -317,16 +334,14 @@ export class RedisLocation implements LocationService {
   }
 
   async replace(entry: ResourceEntry, expectedConn: string): Promise<boolean> {
-    const r = await this.run(
-      REPLACE,
-      [this.rKey(entry.jid), this.eKey(entry.edge), this.key('edges')],
-      [entry.jid, toJson(entry), expectedConn, entry.edge, entry.conn, this.prefix],
+    const r = await this.onOwnEntry(entry.jid, expectedConn, (old) =>
+      this.run(REPLACE, [this.rKey(entry.jid), this.eKey(entry.edge), this.key('edges'), this.eKey(old)], [entry.jid, toJson(entry), expectedConn, entry.edge, entry.conn, old]),
     );
     return r === 1;
   }
 
   async unregister(jid: string, conn: string): Promise<boolean> {
-    return (await this.run(UNREGISTER, [this.rKey(jid), this.key('count')], [jid, conn, this.prefix])) === 1;
+    return (await this.onOwnEntry(jid, conn, (edge) => this.run(UNREGISTER, [this.rKey(jid), this.key('count'), this.eKey(edge)], [jid, conn, edge]))) === 1;
   }
 
   async update(jid: string, conn: string, patch: ResourcePatch): Promise<boolean> {
@@ -389,11 +404,11 @@ export class RedisLocation implements LocationService {
   }
 
   async detach(jid: string, conn: string, until: number): Promise<boolean> {
-    return (await this.run(DETACH, [this.rKey(jid), this.key('detached')], [jid, conn, Math.ceil(until), this.prefix])) === 1;
+    return (await this.onOwnEntry(jid, conn, (edge) => this.run(DETACH, [this.rKey(jid), this.key('detached'), this.eKey(edge)], [jid, conn, Math.ceil(until), edge]))) === 1;
   }
 
   async resume(jid: string, oldConn: string, to: { edge: string; conn: string }, smId: string): Promise<ResumedSession | null> {
-    const keys = [
+    const keys = (old: string) => [
       this.rKey(jid),
       this.eKey(to.edge),
       this.key('edges'),
@@ -403,8 +418,9 @@ export class RedisLocation implements LocationService {
       this.key(`os:${oldConn}`),
       this.key(`os:${to.conn}`),
       this.key(`sm:${smId}`),
+      this.eKey(old),
     ];
-    const r = (await this.run(RESUME, keys, [jid, oldConn, to.edge, to.conn, this.prefix])) as [string, string, string[], string[], string] | null;
+    const r = (await this.onOwnEntry(jid, oldConn, (old) => this.run(RESUME, keys(old), [jid, oldConn, to.edge, to.conn, old]))) as [string, string, string[], string[], string] | null;
     if (!r) return null;
     const [prev, now, box, marks, rec] = r;
     return {
@@ -418,9 +434,11 @@ export class RedisLocation implements LocationService {
   async expireDetached(now = Date.now()): Promise<ResourceEntry[]> {
     const out: ResourceEntry[] = [];
     for (;;) {
-      const batch = (await this.run(EXPIRE_DETACHED, [this.key('detached'), this.key('count')], [this.prefix, Math.floor(now)])) as string[];
-      out.push(...parseAll(batch));
-      if (batch.length < 200) return out;
+      const due = await this.redis.zrangebyscore(this.key('detached'), '-inf', Math.floor(now), 'LIMIT', 0, 200);
+      if (due.length === 0) return out;
+      const rKeys = due.map((m) => this.rKey(m.slice(0, m.indexOf('\n'))));
+      out.push(...parseAll((await this.run(EXPIRE_DETACHED, [this.key('detached'), this.key('count'), ...rKeys], [Math.floor(now), ...due])) as string[]));
+      if (due.length < 200) return out;
     }
   }
 
@@ -486,13 +504,18 @@ export class RedisLocation implements LocationService {
   }
 
   async list(opts: { cursor?: string; limit: number }): Promise<{ entries: ResourceEntry[]; cursor: string | null }> {
-    // SCAN walks the r:<bare> keys without blocking Redis; its cursor is the page cursor.
+    // SCAN walks the r:<bare> keys without blocking Redis; its cursor is the page cursor. SCAN reads
+    // one server: on Redis Cluster each master in turn ("<master index>:<cursor>").
     const match = `${this.prefix.replace(/[*?[\]\\]/g, '\\$&')}r:*`;
+    const nodes: Redis[] = this.redis instanceof Cluster ? this.redis.nodes('master') : [this.redis];
+    const at = /^(\d+):(\d+)$/.exec(opts.cursor ?? '');
+    let node = at ? Number(at[1]) : 0;
+    let cursor = at ? at[2]! : (opts.cursor ?? '0');
     const entries: ResourceEntry[] = [];
-    let cursor = opts.cursor ?? '0';
-    do {
-      const [next, keys] = await this.redis.scan(cursor, 'MATCH', match, 'COUNT', Math.max(10, opts.limit));
+    while (node < nodes.length && entries.length < opts.limit) {
+      const [next, keys] = await nodes[node]!.scan(cursor, 'MATCH', match, 'COUNT', Math.max(10, opts.limit));
       cursor = next;
+      if (next === '0') node += 1;
       if (keys.length === 0) continue;
       const p = this.redis.pipeline();
       for (const k of keys) p.hvals(k);
@@ -500,8 +523,9 @@ export class RedisLocation implements LocationService {
         if (err) throw err;
         entries.push(...parseAll(vals as string[]));
       }
-    } while (cursor !== '0' && entries.length < opts.limit);
-    return { entries, cursor: cursor === '0' ? null : cursor };
+    }
+    if (node >= nodes.length) return { entries, cursor: null };
+    return { entries, cursor: nodes.length > 1 ? `${node}:${cursor}` : cursor };
   }
 
   async connectionsPerEdge(): Promise<Map<string, number>> {
@@ -540,7 +564,8 @@ export class RedisLocation implements LocationService {
       const [next, flat] = await this.redis.hscan(ekey, cursor, 'COUNT', BATCH);
       cursor = next;
       if (flat.length === 0) continue;
-      const r = (await this.run(REMOVE_OWNED, keys, [edge, this.prefix, mode, Date.now(), ...flat])) as [number, ...string[]];
+      const rKeys = flat.filter((_, i) => i % 2 === 0).map((jid) => this.rKey(jid));
+      const r = (await this.run(REMOVE_OWNED, [...keys, ...rKeys], [edge, mode, Date.now(), ...flat])) as [number, ...string[]];
       if (r[0] === 1) return removed;
       for (const json of r.slice(1)) removed.push(JSON.parse(json as string) as ResourceEntry);
     } while (cursor !== '0');
@@ -570,6 +595,22 @@ export class RedisLocation implements LocationService {
 
   private eKey(edge: string): string {
     return this.key(`e:${edge}`);
+  }
+
+  /**
+   * Runs `op` with the edge of `jid`'s entry while `conn` holds it (null when it does not): the
+   * script needs that edge's index in KEYS, and answers -1 if the entry moved meanwhile.
+   */
+  private async onOwnEntry(jid: string, conn: string, op: (edge: string) => Promise<unknown>): Promise<unknown> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const cur = await this.redis.hget(this.rKey(jid), jid);
+      if (!cur) return null;
+      const e = JSON.parse(cur) as ResourceEntry;
+      if (e.conn !== conn) return null;
+      const r = await op(e.edge);
+      if (r !== -1) return r;
+    }
+    throw new Error(`the location entry of ${jid} kept moving while it was changed`);
   }
 
   /** EVALSHA, falling back to EVAL once when the server has not cached the script (restart, failover). */

@@ -1,6 +1,7 @@
 // Cluster mode: buckets and ledgers in Redis, so a limit counts every edge's traffic. A bucket is
 // one hash updated by one Lua script on the Redis clock (edges' clocks may differ).
-import { Redis, type RedisOptions } from 'ioredis';
+// On Redis Cluster (decision 0026) every command and MULTI here touches one key, so one slot.
+import { type Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { FailureLedger, RateLimiter, Rule, Verdict } from './types.ts';
 
 // KEYS[1] bucket; ARGV perSec, burst, cost. Returns {ok, retryAfterMs}. A refused take consumes
@@ -32,7 +33,19 @@ redis.call('PEXPIRE', KEYS[1], math.ceil((burst - tokens) * 1000 / perSec) + 100
 return {ok, retry}
 `;
 
-type WithTake = Redis & { parleyTake(key: string, perSec: number, burst: number, cost: number): Promise<[number, number]> };
+/** How to reach Redis: the URL and options, or `createClient` for another topology (a Redis Cluster). */
+export interface RedisConnectOptions {
+  prefix: string;
+  redisOptions?: RedisOptions;
+  createClient?: (o: RedisOptions) => Redis | Cluster;
+}
+
+function client(url: string, opts: RedisConnectOptions): Redis | Cluster {
+  const o: RedisOptions = { lazyConnect: true, maxRetriesPerRequest: 2, ...opts.redisOptions };
+  return opts.createClient ? opts.createClient(o) : new Redis(url, o);
+}
+
+type WithTake = (Redis | Cluster) & { parleyTake(key: string, perSec: number, burst: number, cost: number): Promise<[number, number]> };
 
 export class RedisRateLimiter implements RateLimiter {
   private constructor(
@@ -40,8 +53,8 @@ export class RedisRateLimiter implements RateLimiter {
     private readonly prefix: string,
   ) {}
 
-  static async connect(url: string, opts: { prefix: string; redisOptions?: RedisOptions }): Promise<RedisRateLimiter> {
-    const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, ...opts.redisOptions });
+  static async connect(url: string, opts: RedisConnectOptions): Promise<RedisRateLimiter> {
+    const redis = client(url, opts);
     await redis.connect();
     redis.defineCommand('parleyTake', { numberOfKeys: 1, lua: TAKE });
     return new RedisRateLimiter(redis as WithTake, opts.prefix);
@@ -59,32 +72,30 @@ export class RedisRateLimiter implements RateLimiter {
 
 export class RedisFailureLedger implements FailureLedger {
   private constructor(
-    private readonly redis: Redis,
+    private readonly redis: Redis | Cluster,
     private readonly prefix: string,
   ) {}
 
-  static async connect(url: string, opts: { prefix: string; redisOptions?: RedisOptions }): Promise<RedisFailureLedger> {
-    const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, ...opts.redisOptions });
+  static async connect(url: string, opts: RedisConnectOptions): Promise<RedisFailureLedger> {
+    const redis = client(url, opts);
     await redis.connect();
     return new RedisFailureLedger(redis, opts.prefix);
   }
 
+  // One MULTI per key (count and expiry together): the keys of one login are in different slots.
   async record(entries: ReadonlyArray<readonly [string, string]>, windowMs: number): Promise<number[]> {
-    const m = this.redis.multi();
-    for (const [key, field] of entries) {
-      m.hincrby(this.prefix + key, field, 1);
-      m.pexpire(this.prefix + key, windowMs);
-    }
-    const res = (await m.exec()) ?? [];
-    return entries.map((_, i) => Number(res[i * 2]?.[1] ?? 0));
+    return Promise.all(
+      entries.map(async ([key, field]) => {
+        const res = await this.redis.multi().hincrby(this.prefix + key, field, 1).pexpire(this.prefix + key, windowMs).exec();
+        const [err, n] = res?.[0] ?? [new Error('MULTI was discarded'), 0];
+        if (err) throw err;
+        return Number(n);
+      }),
+    );
   }
 
   async read(entries: ReadonlyArray<readonly [string, string]>): Promise<number[]> {
-    if (entries.length === 0) return [];
-    const p = this.redis.pipeline();
-    for (const [key, field] of entries) p.hget(this.prefix + key, field);
-    const res = (await p.exec()) ?? [];
-    return entries.map((_, i) => Number(res[i]?.[1] ?? 0));
+    return Promise.all(entries.map(async ([key, field]) => Number((await this.redis.hget(this.prefix + key, field)) ?? 0)));
   }
 
   async forget(key: string, field?: string): Promise<void> {

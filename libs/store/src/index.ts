@@ -3,6 +3,7 @@ export { openPglite, type PgliteOptions } from './pglite.ts';
 export { openPostgres, type PostgresOptions } from './postgres.ts';
 export { isStoreUnreachable } from './unreachable.ts';
 export { type ComponentRecord, type ComponentRepo, componentRepo } from './components.ts';
+export { postgresHosts } from './postgres-hosts.ts';
 export { migrate, defaultMigrationsDir } from './migrate.ts';
 export { createStore } from './store.ts';
 export { type ArchiveDirection, type ArchivedMessage, type ArchiveMode, type ArchivePage, type ArchivePrefs, type ArchiveQuery, type ArchiveRepo, newArchiveId, type NewArchiveEntry } from './archive.ts';

@@ -11,7 +11,7 @@ import type { LocationService } from '@parley/location';
 import type { Logger } from '@parley/log';
 import type { Store } from '@parley/store';
 import type { WireMessage } from '@parley/wire';
-import type { RedisOptions } from 'ioredis';
+import type { RedisTopology } from './redis-topology.ts';
 import { serverVersion } from './paths.ts';
 
 export interface AdminRoleDeps {
@@ -21,15 +21,15 @@ export interface AdminRoleDeps {
   location: LocationService;
   store: Store;
   instanceId: string;
-  redisOptions: RedisOptions;
+  redis: RedisTopology;
   onRedisError: (err: unknown) => void;
 }
 
 /** Starts the admin API; returns its port and the steps that stop it, in order. */
 export async function startAdminRole(d: AdminRoleDeps): Promise<{ port: number; stop: () => Promise<void> }> {
   const { config, log } = d;
-  const leases = await RedisLeaseStore.connect(config.redisUrl!, { prefix: `${config.clusterName}:`, redisOptions: d.redisOptions });
-  const ledger = await RedisFailureLedger.connect(config.redisUrl!, { prefix: limitPrefix(config), redisOptions: d.redisOptions });
+  const leases = await RedisLeaseStore.connect(config.redisUrl!, { prefix: `${config.clusterName}:`, ...d.redis });
+  const ledger = await RedisFailureLedger.connect(config.redisUrl!, { prefix: limitPrefix(config), ...d.redis });
   const tls = config.adminTls ? await loadTlsMaterial({ certFile: config.tlsCert, keyFile: config.tlsKey, dataDir: config.dataDir, domain: config.domain, log }) : null;
   const admin = buildAdminService({
     config,

@@ -29,6 +29,7 @@ import { shareCachedArchivePrefs } from './archive-prefs-cache.ts';
 import { limitPrefix } from './limit-prefix.ts';
 import { migrationsDir } from './paths.ts';
 import { registerPresenceFanoutMetrics } from './presence-metrics.ts';
+import { redisTopology } from './redis-topology.ts';
 
 const CLUSTER_ROLES = ['edge', 'session', 'presence', 'chatroom', 'admin', 's2s'] as const;
 export type ClusterRole = (typeof CLUSTER_ROLES)[number];
@@ -110,13 +111,13 @@ export async function startClusterProcess(config: ParleyConfig, roles: ClusterRo
     bus.onReconnect(() => bus.publish(controlSubject('bus'), { kind: 'bus-reconnected', instance: instanceId }));
     // Commands fail within a few reconnect attempts instead of queueing for half a minute, and a
     // returning Redis is reconnected within half a second: heartbeats notice it and repair at once.
-    const redisTls: RedisOptions = {
+    const redisTls = redisTopology(config, {
       maxRetriesPerRequest: 2,
       retryStrategy: (times: number) => Math.min(times * 100, 500),
       ...(config.redisCaFile ? { tls: { ca: ca(config.redisCaFile) } } : {}),
-      ...sentinelOptions(config),
-    };
-    const location = await RedisLocation.connect(config.redisUrl, { prefix: `${config.clusterName}:loc:`, edgeTtlMs: config.edgeTtlSec * 1000, redisOptions: redisTls });
+    });
+    // The hash tag keeps the location data set in one Redis Cluster slot (decision 0026).
+    const location = await RedisLocation.connect(config.redisUrl, { prefix: `${config.clusterName}:{loc}:`, edgeTtlMs: config.edgeTtlSec * 1000, ...redisTls });
     stops.push(() => location.close());
     const sql = await openPostgres(config.databaseUrl, {
       ...(config.databaseCaFile ? { ssl: { ca: ca(config.databaseCaFile) } } : {}),
@@ -133,7 +134,7 @@ export async function startClusterProcess(config: ParleyConfig, roles: ClusterRo
 
     const modules = loadServerModules(config, registry);
     const actorRole = async (service: 'session' | 'presence' | 'chatroom') => {
-      const leases = await RedisLeaseStore.connect(config.redisUrl!, { prefix: `${config.clusterName}:`, redisOptions: redisTls });
+      const leases = await RedisLeaseStore.connect(config.redisUrl!, { prefix: `${config.clusterName}:`, ...redisTls });
       const manager = new ShardManager({
         service,
         instanceId,
@@ -186,9 +187,9 @@ export async function startClusterProcess(config: ParleyConfig, roles: ClusterRo
     if (roles.includes('edge')) {
       const tls = await loadTlsMaterial({ certFile: config.tlsCert, keyFile: config.tlsKey, dataDir: config.dataDir, domain: config.domain, log });
       // Account stanza limits and login failures count across every edge (docs/security.md).
-      const limiter = await RedisRateLimiter.connect(config.redisUrl, { prefix: limitPrefix(config), redisOptions: redisTls });
+      const limiter = await RedisRateLimiter.connect(config.redisUrl, { prefix: limitPrefix(config), ...redisTls });
       stops.push(() => limiter.close());
-      const ledger = await RedisFailureLedger.connect(config.redisUrl, { prefix: limitPrefix(config), redisOptions: redisTls });
+      const ledger = await RedisFailureLedger.connect(config.redisUrl, { prefix: limitPrefix(config), ...redisTls });
       stops.push(() => ledger.close());
       const edge: EdgeService = buildEdgeService({
         config,
@@ -223,7 +224,7 @@ export async function startClusterProcess(config: ParleyConfig, roles: ClusterRo
     }
     let adminPort: number | undefined;
     if (roles.includes('admin')) {
-      const admin = await startAdminRole({ config, log, bus, location, store, instanceId, redisOptions: redisTls, onRedisError: () => errors.inc({ backend: 'redis' }) });
+      const admin = await startAdminRole({ config, log, bus, location, store, instanceId, redis: redisTls, onRedisError: () => errors.inc({ backend: 'redis' }) });
       adminPort = admin.port;
       stops.push(admin.stop);
     }
@@ -256,17 +257,4 @@ export async function startClusterProcess(config: ParleyConfig, roles: ClusterRo
     await stopAll();
     throw err;
   }
-}
-
-/**
- * Redis behind Sentinel: every connection asks the Sentinels for the current primary, and again
- * after losing it, so a failover is followed without a restart (ioredis' Sentinel support).
- */
-function sentinelOptions(config: ParleyConfig): RedisOptions {
-  if (!config.redisSentinels || !config.redisSentinelName) return {};
-  const sentinels = config.redisSentinels.split(',').map((hp) => {
-    const i = hp.lastIndexOf(':');
-    return { host: hp.slice(0, i), port: Number(hp.slice(i + 1)) };
-  });
-  return { sentinels, name: config.redisSentinelName };
 }

@@ -19,6 +19,8 @@ test('links over TLS with credentials pass, and so does mutual TLS to NATS witho
   assert.equal(problem({}), null);
   assert.equal(problem({ PARLEY_NATS_URL: 'nats://nats:4222', PARLEY_NATS_CERT_FILE: '/c.pem', PARLEY_NATS_KEY_FILE: '/k.pem' }), null);
   assert.equal(problem({ PARLEY_DATABASE_URL: 'postgres://parley:pw@db/parley' }), null, 'a CA file alone means TLS');
+  const failover = 'postgres://parley:pw@db-1:5432,db-2:5432/parley?sslmode=verify-full&target_session_attrs=read-write';
+  assert.equal(problem({ PARLEY_DATABASE_URL: failover }), null, 'several hosts (libpq syntax) share TLS and credentials');
 });
 
 test('each plaintext link is named, with what to change and without its password', () => {

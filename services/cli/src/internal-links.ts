@@ -2,6 +2,7 @@
 // and encrypted too"): a cluster process refuses to start when its link to NATS, Redis or Postgres
 // would be plaintext or unauthenticated, with one line naming the link and what to change.
 import type { ParleyConfig } from '@parley/config';
+import { postgresHosts } from '@parley/store';
 
 /** Why the internal links are not all encrypted and authenticated, or null when they are. */
 export function insecureInternalLink(config: ParleyConfig): string | null {
@@ -37,7 +38,8 @@ const TLS_SSLMODES = new Set(['require', 'verify-ca', 'verify-full']);
 
 function databaseProblem(c: ParleyConfig): string | null {
   if (!c.databaseUrl) return null;
-  const u = parse(c.databaseUrl);
+  // Several hosts (libpq syntax) share the user, password and parameters: the first one's URL tells.
+  const u = parse(postgresHosts(c.databaseUrl).urls[0]!);
   if (!u) return 'the Postgres link (PARLEY_DATABASE_URL) is not a URL';
   const mode = u.searchParams.get('sslmode');
   // With a CA file the process passes it as the TLS options (cluster.ts), unless the URL turns TLS off.
