@@ -1,5 +1,5 @@
-// A real Parley cluster for one test: separate `parley start --role …` processes (run from source
-// with tsx) over the NATS, Redis and Postgres of the environment, each cluster in its own NATS
+// A real Parley cluster for one test: separate `parley start --role …` processes (run from the
+// source bundled once per test process, tests/harness/parley-bin.ts) over the NATS, Redis and Postgres of the environment, each cluster in its own NATS
 // subject namespace, Redis key prefix and Postgres schema, so several can share the servers.
 // Backends that cannot be reached fail the test loudly: cluster tests never skip.
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -14,9 +14,9 @@ import { deriveAllCredentials } from '@parley/sasl';
 import { shardOf } from '@parley/subjects';
 import { createStore, migrate, openPostgres, type RosterItem, type Store } from '@parley/store';
 import { Redis, type RedisOptions } from 'ioredis';
+import { parleyArgs } from '../harness/parley-bin.ts';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const MAIN = join(ROOT, 'services/cli/src/main.ts');
 const MIGRATIONS = join(ROOT, 'migrations');
 
 export const URLS = {
@@ -198,7 +198,7 @@ export class TestCluster {
     if (this.stopped) throw new Error('cluster stopped');
     this.counters[role] += 1;
     const name = `${role}-${this.counters[role]}`;
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'start', '--role', role], {
+    const child = spawn(process.execPath, [...(await parleyArgs()), 'start', '--role', role], {
       cwd: ROOT,
       env: this.env(name),
       stdio: ['ignore', 'ignore', 'pipe'],
