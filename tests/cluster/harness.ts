@@ -66,6 +66,8 @@ export interface ClusterOptions {
   urls?: Partial<typeof URLS>;
   /** More settings for every process (TLS files, credentials). */
   env?: Record<string, string>;
+  /** More settings for one process, by its name (`edge-1`): a fixed port only one process may take. */
+  processEnv?: Record<string, Record<string, string>>;
   /** Options of the test's own Redis connection (TLS to a private Redis). */
   redisOptions?: RedisOptions;
   /** TLS options of the test's own Postgres connection (a TLS-only private Postgres). */
@@ -112,6 +114,7 @@ export class TestCluster {
     hex: string,
     readonly urls: typeof URLS,
     private readonly extraEnv: Record<string, string>,
+    private readonly processEnv: Record<string, Record<string, string>>,
   ) {
     this.name = `t${hex}`;
     this.schema = `parley_t${hex}`;
@@ -136,7 +139,7 @@ export class TestCluster {
       throw new Error(`cluster tests need Postgres: ${err.message}. Start it or set PARLEY_TEST_DATABASE_URL.`);
     });
     // Same hex in the cluster name and the schema: one identifier to look for when debugging.
-    const c = new TestCluster(createStore(sql), redis, opts.label ?? 'cluster', hex, urls, opts.env ?? {});
+    const c = new TestCluster(createStore(sql), redis, opts.label ?? 'cluster', hex, urls, opts.env ?? {}, opts.processEnv ?? {});
     try {
       // Migrate once here, so the processes only find the schema ready.
       await migrate(sql, MIGRATIONS);
@@ -190,6 +193,7 @@ export class TestCluster {
       PARLEY_SCRAM_ITERATIONS: '4096',
       PARLEY_LOG_LEVEL: 'info',
       ...this.extraEnv,
+      ...this.processEnv[name],
     };
   }
 
