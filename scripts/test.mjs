@@ -42,6 +42,12 @@ const run = (files, n) =>
   files.length === 0
     ? 0
     : (spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${n}`, '--test-reporter=spec', ...files], { stdio: 'inherit' }).status ?? 1);
-const rest = run(selected.filter((f) => !isChaos(f)), concurrency);
-const chaos = run(selected.filter(isChaos), '1');
+const timed = (phase, fn) => {
+  const t0 = Date.now();
+  const code = fn();
+  console.error(`test.mjs: ${phase} took ${Math.round((Date.now() - t0) / 1000)} s`);
+  return code;
+};
+const rest = timed(`main phase (--test-concurrency=${concurrency})`, () => run(selected.filter((f) => !isChaos(f)), concurrency));
+const chaos = timed('chaos phase (one file at a time)', () => run(selected.filter(isChaos), '1'));
 process.exit(rest !== 0 ? rest : chaos);
