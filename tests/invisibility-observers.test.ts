@@ -3,7 +3,7 @@
 // channels). Each observer runs the same probes against Olivia (offline) and Ivy (online,
 // invisible), who have the same relationships; the transcripts must be equal. A contact Ivy sent
 // directed presence to must see a difference, which shows the probes can see one. The probes live in
-// tests/harness/observers.ts, shared with the cluster variant (tests/cluster/invisibility.test.ts).
+// tests/harness/observers.ts, shared with the cluster variant (tests/cluster/scenarios/invisibility.ts).
 import { describe, test } from 'node:test';
 import { castPerFile } from './harness/cast.ts';
 import { compareObservers, type Connect, setUp } from './harness/observers.ts';

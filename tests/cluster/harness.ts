@@ -1,5 +1,5 @@
-// A real Parley cluster for one test: separate `parley start --role …` processes (run from source
-// with tsx) over the NATS, Redis and Postgres of the environment, each cluster in its own NATS
+// A real Parley cluster for one test: separate `parley start --role …` processes (run from the
+// source bundled once per test process, tests/harness/parley-bin.ts) over the NATS, Redis and Postgres of the environment, each cluster in its own NATS
 // subject namespace, Redis key prefix and Postgres schema, so several can share the servers.
 // Backends that cannot be reached fail the test loudly: cluster tests never skip.
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -14,9 +14,9 @@ import { deriveAllCredentials } from '@parley/sasl';
 import { shardOf } from '@parley/subjects';
 import { createStore, migrate, openPostgres, type RosterItem, type Store } from '@parley/store';
 import { Redis, type RedisOptions } from 'ioredis';
+import { parleyArgs } from '../harness/parley-bin.ts';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const MAIN = join(ROOT, 'services/cli/src/main.ts');
 const MIGRATIONS = join(ROOT, 'migrations');
 
 export const URLS = {
@@ -66,6 +66,8 @@ export interface ClusterOptions {
   urls?: Partial<typeof URLS>;
   /** More settings for every process (TLS files, credentials). */
   env?: Record<string, string>;
+  /** More settings for one process, by its name (`edge-1`): a fixed port only one process may take. */
+  processEnv?: Record<string, Record<string, string>>;
   /** Options of the test's own Redis connection (TLS to a private Redis). */
   redisOptions?: RedisOptions;
   /** TLS options of the test's own Postgres connection (a TLS-only private Postgres). */
@@ -112,6 +114,7 @@ export class TestCluster {
     hex: string,
     readonly urls: typeof URLS,
     private readonly extraEnv: Record<string, string>,
+    private readonly processEnv: Record<string, Record<string, string>>,
   ) {
     this.name = `t${hex}`;
     this.schema = `parley_t${hex}`;
@@ -136,7 +139,7 @@ export class TestCluster {
       throw new Error(`cluster tests need Postgres: ${err.message}. Start it or set PARLEY_TEST_DATABASE_URL.`);
     });
     // Same hex in the cluster name and the schema: one identifier to look for when debugging.
-    const c = new TestCluster(createStore(sql), redis, opts.label ?? 'cluster', hex, urls, opts.env ?? {});
+    const c = new TestCluster(createStore(sql), redis, opts.label ?? 'cluster', hex, urls, opts.env ?? {}, opts.processEnv ?? {});
     try {
       // Migrate once here, so the processes only find the schema ready.
       await migrate(sql, MIGRATIONS);
@@ -190,6 +193,7 @@ export class TestCluster {
       PARLEY_SCRAM_ITERATIONS: '4096',
       PARLEY_LOG_LEVEL: 'info',
       ...this.extraEnv,
+      ...this.processEnv[name],
     };
   }
 
@@ -198,7 +202,7 @@ export class TestCluster {
     if (this.stopped) throw new Error('cluster stopped');
     this.counters[role] += 1;
     const name = `${role}-${this.counters[role]}`;
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'start', '--role', role], {
+    const child = spawn(process.execPath, [...(await parleyArgs()), 'start', '--role', role], {
       cwd: ROOT,
       env: this.env(name),
       stdio: ['ignore', 'ignore', 'pipe'],

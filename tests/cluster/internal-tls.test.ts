@@ -5,10 +5,10 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { xml } from '@parley/xml';
 import { RawClient } from '../harness/raw.ts';
+import { parleyArgs } from '../harness/parley-bin.ts';
 import { PrivateBackends } from './backends.ts';
 import { DOMAIN, password, ROOT, TestCluster } from './harness.ts';
 import { makeTestCa, secureNats, securePostgres, secureRedis } from './secure-backends.ts';
@@ -57,8 +57,9 @@ test('a cluster whose NATS, Redis and Postgres links are all TLS with credential
     bob.close();
 
     // The same settings with one plaintext link: the process says which, on one line, and stops.
+    const parley = await parleyArgs();
     const refuse = (overrides: Record<string, string>) => {
-      const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'services/cli/src/main.ts'), 'start', '--role', 'session'], {
+      const r = spawnSync(process.execPath, [...parley, 'start', '--role', 'session'], {
         cwd: ROOT,
         env: { PATH: process.env.PATH, PARLEY_NATS_URL: nats.url, PARLEY_REDIS_URL: redis.url, PARLEY_DATABASE_URL: pg.url, PARLEY_OPS_PORT: '0', ...env, ...overrides },
         encoding: 'utf8',

@@ -1,8 +1,7 @@
 // Runs the `parley` command in a child process, as an operator would, with only the given environment
 // (and PATH and HOME: a developer's PARLEY_* variables must not leak in).
 import { spawn } from 'node:child_process';
-
-const MAIN = new URL('../../services/cli/src/main.ts', import.meta.url).pathname;
+import { parleyArgs } from './parley-bin.ts';
 
 export interface CliResult {
   code: number | null;
@@ -10,9 +9,10 @@ export interface CliResult {
   stderr: string;
 }
 
-export function parleyCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+export async function parleyCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  const parley = await parleyArgs();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...parley, ...args], { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

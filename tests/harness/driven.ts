@@ -49,7 +49,15 @@ export class DrivenClient {
   /** Starts `tests/clients/<script>` and waits until it is ready for commands. */
   static async start<C extends DrivenClient>(this: new (script: string, label: string) => C, script: string, label: string): Promise<C> {
     const c = new this(script, label);
-    await c.inbox.next((e) => e.event === 'ready', 'the driver to start', 10_000);
+    // Python's start and the client library's import: ≈1 s on a quiet machine, over 10 s at a load
+    // average of 30 on two cores (seen in cluster runs); a slow start says nothing about the server.
+    try {
+      await c.inbox.next((e) => e.event === 'ready', 'the driver to start', 30_000);
+    } catch (err) {
+      // Nobody else holds it: a driver left running keeps the test process from exiting.
+      await c.stop();
+      throw err;
+    }
     return c;
   }
 

@@ -1,5 +1,5 @@
 // The invisibility observer test of issue 15 item 3, shared by its embedded and cluster variants
-// (tests/invisibility-observers.test.ts, tests/cluster/invisibility.test.ts): the channels of
+// (tests/invisibility-observers.test.ts, tests/cluster/scenarios/invisibility.ts): the channels of
 // docs/privacy.md probed by one observer against one target, as a transcript to compare.
 import assert from 'node:assert/strict';
 import type { Account } from './cast.ts';

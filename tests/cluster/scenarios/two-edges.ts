@@ -1,32 +1,30 @@
-// Two edges, one session and one presence process: real clients on different edges find each
-// other through the location service (Redis) and the bus (NATS), as in a deployment behind a load
-// balancer. Alice uses xmpp.js (npm), Bob slixmpp (Debian).
+// Real clients on different edges find each other through the location service (Redis) and the bus
+// (NATS), as in a deployment behind a load balancer. Alice uses xmpp.js (npm), Bob slixmpp (Debian).
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
-import { SlixClient } from '../harness/slix.ts';
-import { XmppJsClient, xml, type XmlElement } from '../harness/xmppjs.ts';
-import { DOMAIN, password, TestCluster } from './harness.ts';
+import { SlixClient } from '../../harness/slix.ts';
+import { XmppJsClient, xml, type XmlElement } from '../../harness/xmppjs.ts';
+import { DOMAIN, password } from '../harness.ts';
+import type { Scenario } from '../shared.ts';
 
 const from = (el: XmlElement) => el.attrs.from ?? '';
 
-test('alice on one edge and bob on another subscribe, see each other, chat both ways and see bob leave', { timeout: 120_000 }, async () => {
-  const cluster = await TestCluster.start({ edges: 2, sessions: 1, presences: 1, label: 'two-edges' });
+export async function twoEdgesConverse({ cluster, user, addUsers }: Scenario): Promise<void> {
   const open: Array<{ stop(): Promise<void> }> = [];
   try {
-    const [aJid, bJid] = await cluster.addUsers(['alice', 'bob']);
+    const [aJid, bJid] = await addUsers(['alice', 'bob']);
     const [edge1, edge2] = cluster.edges();
     assert.ok(edge1 && edge2);
     const alice = await XmppJsClient.connect({
       service: `xmpp://127.0.0.1:${edge1.c2s}`,
       domain: DOMAIN,
-      username: 'alice',
-      password: password('alice'),
+      username: user('alice'),
+      password: password(user('alice')),
       resource: 'xmppjs',
       fingerprint: edge1.fingerprint,
     });
     open.push(alice);
     await alice.send(xml('presence'));
-    const bob = await SlixClient.connect({ jid: `${bJid}/slix`, password: password('bob'), port: edge2.c2s, mech: 'SCRAM-SHA-256' });
+    const bob = await SlixClient.connect({ jid: `${bJid}/slix`, password: password(user('bob')), port: edge2.c2s, mech: 'SCRAM-SHA-256' });
     open.push(bob);
 
     await alice.send(xml('presence', { to: bJid, type: 'subscribe' }));
@@ -57,6 +55,5 @@ test('alice on one edge and bob on another subscribe, see each other, chat both 
     await alice.presence(bob.jid, 'unavailable', 'bob going offline');
   } finally {
     await Promise.all(open.map((c) => c.stop()));
-    await cluster.stop();
   }
-});
+}

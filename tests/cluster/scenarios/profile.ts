@@ -2,42 +2,22 @@
 // answer the IQs run in session processes and the files are PUT to and served by an edge process,
 // all sharing Postgres (and the data directory for the files).
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
-import { test } from 'node:test';
-import { slixProfile } from '../harness/profile.ts';
-import { SlixClient } from '../harness/slix.ts';
-import { XmppJsClient, xml } from '../harness/xmppjs.ts';
-import { DOMAIN, password, TestCluster } from './harness.ts';
+import { slixProfile } from '../../harness/profile.ts';
+import { SlixClient } from '../../harness/slix.ts';
+import { XmppJsClient, xml } from '../../harness/xmppjs.ts';
+import { DOMAIN, password } from '../harness.ts';
+import { type Scenario, UPLOAD_EDGE } from '../shared.ts';
 
-/** A free TCP port: the edge's HTTP port must be known before it starts, to be the upload URL. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
-
-test('vCards and uploads work across session and edge processes', { timeout: 120_000 }, async () => {
-  const http = await freePort();
-  const cluster = await TestCluster.start({
-    edges: 1,
-    sessions: 2,
-    presences: 1,
-    label: 'profile',
-    env: { PARLEY_UPLOAD_ENABLED: 'true', PARLEY_HTTP_PORT: String(http), PARLEY_UPLOAD_PUBLIC_URL: `http://127.0.0.1:${http}`, PARLEY_UPLOAD_MAX_FILE_BYTES: '4096' },
-  });
+export async function profilesAcrossProcesses({ cluster, user, addUsers }: Scenario): Promise<void> {
   const open: Array<{ stop(): Promise<void> }> = [];
   try {
-    const [aJid, bJid] = await cluster.addUsers(['alice', 'bob']);
-    const [edge] = cluster.edges();
+    const [aJid, bJid] = await addUsers(['alice', 'bob']);
+    // The edge whose HTTP port the upload URLs name.
+    const edge = cluster.edges().find((e) => e.name === UPLOAD_EDGE);
     assert.ok(edge);
-    const alice = await XmppJsClient.connect({ service: `xmpp://127.0.0.1:${edge.c2s}`, domain: DOMAIN, username: 'alice', password: password('alice'), resource: 'js', fingerprint: edge.fingerprint });
+    const alice = await XmppJsClient.connect({ service: `xmpp://127.0.0.1:${edge.c2s}`, domain: DOMAIN, username: user('alice'), password: password(user('alice')), resource: 'js', fingerprint: edge.fingerprint });
     open.push(alice);
-    const bob = await SlixClient.connect({ jid: `${bJid}/slix`, password: password('bob'), port: edge.c2s, mech: 'SCRAM-SHA-256' });
+    const bob = await SlixClient.connect({ jid: `${bJid}/slix`, password: password(user('bob')), port: edge.c2s, mech: 'SCRAM-SHA-256' });
     open.push(bob);
 
     // XEP-0054: stored by bob's actor, read by alice's request at bob's actor, both in Postgres.
@@ -62,6 +42,5 @@ test('vCards and uploads work across session and edge processes', { timeout: 120
     assert.equal(await (await fetch(up.url)).text(), 'slixmpp in a cluster');
   } finally {
     await Promise.all(open.map((c) => c.stop()));
-    await cluster.stop();
   }
-});
+}

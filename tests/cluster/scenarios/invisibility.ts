@@ -2,19 +2,18 @@
 // (invisible) connect to one edge, the stranger, the blocked user, the contact and the friend to the
 // other, with two presence processes, so every probe crosses the bus between edges
 // and actors. The probes and the comparison are the embedded test's (tests/harness/observers.ts).
-import { test } from 'node:test';
-import type { Account } from '../harness/cast.ts';
-import { compareObservers, type Connect, setUp } from '../harness/observers.ts';
-import { XmppJsClient } from '../harness/xmppjs.ts';
-import { DOMAIN, password, TestCluster } from './harness.ts';
+import type { Account } from '../../harness/cast.ts';
+import { compareObservers, type Connect, setUp } from '../../harness/observers.ts';
+import { XmppJsClient } from '../../harness/xmppjs.ts';
+import { DOMAIN, password } from '../harness.ts';
+import type { Scenario } from '../shared.ts';
 
-test('an invisible user on one edge looks offline to observers on another edge', { timeout: 240_000 }, async () => {
-  const cluster = await TestCluster.start({ edges: 2, sessions: 1, presences: 2, label: 'invisibility' });
+export async function invisibleAcrossEdges({ cluster, user, addUsers }: Scenario): Promise<void> {
   const open: XmppJsClient[] = [];
   try {
     const names = ['olivia', 'ivy', 'stranger', 'blocked', 'contact', 'friend'] as const;
-    const jids = await cluster.addUsers([...names]);
-    const account = (i: number): Account => ({ user: names[i]!, jid: jids[i]!, password: password(names[i]!) });
+    const jids = await addUsers([...names]);
+    const account = (i: number): Account => ({ user: user(names[i]!), jid: jids[i]!, password: password(user(names[i]!)) });
     const people = { olivia: account(0), ivy: account(1), stranger: account(2), blocked: account(3), contact: account(4), friend: account(5) };
     const [targetsEdge, observersEdge] = cluster.edges();
     if (!targetsEdge || !observersEdge) throw new Error('two edges');
@@ -28,6 +27,5 @@ test('an invisible user on one edge looks offline to observers on another edge',
     await compareObservers(connect, people);
   } finally {
     await Promise.all(open.map((c) => c.stop().catch(() => undefined)));
-    await cluster.stop();
   }
-});
+}

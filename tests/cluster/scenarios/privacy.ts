@@ -1,32 +1,32 @@
-// Privacy in cluster mode: the blocker and the blocked sit on different edges, and the presence
+// Privacy in cluster mode: the blocker and the blocked sit on different edges, and a presence
 // process is killed (kill -9) in the middle. The block lives in Postgres and every process's cached
 // policy, so the process that takes the dead one's shards enforces it as before (XEP-0191 §3.3-3.5).
+// After it the shared cluster has one presence process left.
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
-import { flush, flushPresence } from '../harness/flush.ts';
-import { SlixClient } from '../harness/slix.ts';
-import { XmppJsClient, xml, type XmlElement } from '../harness/xmppjs.ts';
-import { DOMAIN, password, TestCluster } from './harness.ts';
+import { flush, flushPresence } from '../../harness/flush.ts';
+import { SlixClient } from '../../harness/slix.ts';
+import { XmppJsClient, xml, type XmlElement } from '../../harness/xmppjs.ts';
+import { DOMAIN, password } from '../harness.ts';
+import type { Scenario } from '../shared.ts';
 
 const NS_BLOCKING = 'urn:xmpp:blocking';
 const from = (el: XmlElement) => el.attrs.from ?? '';
 
-test('a block holds across edges and through a presence process killed with kill -9', { timeout: 150_000 }, async () => {
-  const cluster = await TestCluster.start({ edges: 2, sessions: 1, presences: 2, label: 'privacy' });
+export async function blockSurvivesPresenceKill({ cluster, user, addUsers }: Scenario): Promise<void> {
   const open: Array<{ stop(): Promise<void> }> = [];
   try {
-    const [aJid, bJid, cJid] = await cluster.addUsers(['alice', 'bob', 'carol']);
+    const [aJid, bJid, cJid] = await addUsers(['alice', 'bob', 'carol']);
     const [edge1, edge2] = cluster.edges();
     assert.ok(edge1 && edge2 && aJid && bJid && cJid);
-    const connect = async (user: string, edge: typeof edge1) => {
-      const c = await XmppJsClient.connect({ service: `xmpp://127.0.0.1:${edge.c2s}`, domain: DOMAIN, username: user, password: password(user), resource: 'js', fingerprint: edge.fingerprint });
+    const connect = async (name: string, edge: typeof edge1) => {
+      const c = await XmppJsClient.connect({ service: `xmpp://127.0.0.1:${edge.c2s}`, domain: DOMAIN, username: user(name), password: password(user(name)), resource: 'js', fingerprint: edge.fingerprint });
       open.push(c);
       c.xmpp.iqCallee.set(NS_BLOCKING, 'block', () => ({}) as never);
       return c;
     };
     const alice = await connect('alice', edge1);
     const carol = await connect('carol', edge2);
-    const bob = await SlixClient.connect({ jid: `${bJid}/slix`, password: password('bob'), port: edge2.c2s, mech: 'SCRAM-SHA-256' });
+    const bob = await SlixClient.connect({ jid: `${bJid}/slix`, password: password(user('bob')), port: edge2.c2s, mech: 'SCRAM-SHA-256' });
     open.push(bob);
     await alice.send(xml('presence'));
     await carol.send(xml('presence'));
@@ -80,6 +80,5 @@ test('a block holds across edges and through a presence process killed with kill
     assert.equal(after.received.filter((s) => s.includes('<presence') && s.includes(`from="${alice.jid}"`) && !s.includes('unavailable')).length, 1, 'only the presence seen before the block');
   } finally {
     await Promise.all(open.map((c) => c.stop()));
-    await cluster.stop();
   }
-});
+}

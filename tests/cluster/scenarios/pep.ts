@@ -2,23 +2,22 @@
 // subscriber's caps are learned by the session process and read by the presence process through
 // the shared table (XEP-0115 caps cached cluster-wide), and the event crosses NATS to the other edge.
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
-import { advertiseCaps, eventItems, items, nextEvent, publish, subscribe } from '../harness/pep.ts';
-import { XmppJsClient, xml } from '../harness/xmppjs.ts';
-import { DOMAIN, password, TestCluster } from './harness.ts';
+import { advertiseCaps, eventItems, items, nextEvent, publish, subscribe } from '../../harness/pep.ts';
+import { XmppJsClient, xml } from '../../harness/xmppjs.ts';
+import { DOMAIN, password } from '../harness.ts';
+import type { Scenario } from '../shared.ts';
 
 const TUNE = 'http://jabber.org/protocol/tune';
 
-test('a tune published on one edge reaches a +notify contact on the other, who fetches it and gets the last one on a new login', { timeout: 120_000 }, async () => {
-  const cluster = await TestCluster.start({ edges: 2, sessions: 1, presences: 1, label: 'pep' });
+export async function pepAcrossEdges({ cluster, user, addUsers }: Scenario): Promise<void> {
   const open: XmppJsClient[] = [];
   try {
-    const [aJid, bJid] = await cluster.addUsers(['alice', 'bob']);
+    const [aJid, bJid] = await addUsers(['alice', 'bob']);
     assert.ok(aJid && bJid);
     const [edge1, edge2] = cluster.edges();
     assert.ok(edge1 && edge2);
-    const connect = async (user: string, edge: typeof edge1, resource: string) => {
-      const c = await XmppJsClient.connect({ service: `xmpp://127.0.0.1:${edge.c2s}`, domain: DOMAIN, username: user, password: password(user), resource, fingerprint: edge.fingerprint });
+    const connect = async (name: string, edge: typeof edge1, resource: string) => {
+      const c = await XmppJsClient.connect({ service: `xmpp://127.0.0.1:${edge.c2s}`, domain: DOMAIN, username: user(name), password: password(user(name)), resource, fingerprint: edge.fingerprint });
       open.push(c);
       return c;
     };
@@ -39,6 +38,5 @@ test('a tune published on one edge reaches a +notify contact on the other, who f
     assert.equal(eventItems(last)?.getChild('item')?.attrs.id, 'song');
   } finally {
     await Promise.all(open.map((c) => c.stop()));
-    await cluster.stop();
   }
-});
+}

@@ -4,22 +4,21 @@
 // from its own edge with slixmpp's XEP-0313 plugin. A change of preferences holds at once in
 // every process (cached copies are forgotten over the bus).
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
-import { slixMam } from '../harness/slix-mam.ts';
-import { SlixClient } from '../harness/slix.ts';
-import { password, TestCluster } from './harness.ts';
+import { slixMam } from '../../harness/slix-mam.ts';
+import { SlixClient } from '../../harness/slix.ts';
+import { password } from '../harness.ts';
+import type { Scenario } from '../shared.ts';
 
-test('a chat across two edges and two session processes is in both archives, paged by each side', { timeout: 180_000 }, async () => {
-  const cluster = await TestCluster.start({ edges: 2, sessions: 2, presences: 1, label: 'mam' });
+export async function archivesAcrossProcesses({ cluster, user, addUsers }: Scenario): Promise<void> {
   const open: SlixClient[] = [];
   try {
     await cluster.waitShardsSettled('session');
-    const [aJid, bJid] = await cluster.addUsers(['alice', 'bob']);
+    const [aJid, bJid] = await addUsers(['alice', 'bob']);
     const [edge1, edge2] = cluster.edges();
     assert.ok(edge1 && edge2 && aJid && bJid);
-    const alice = await SlixClient.connect({ jid: `${aJid}/slix`, password: password('alice'), port: edge1.c2s, mech: 'SCRAM-SHA-256' });
+    const alice = await SlixClient.connect({ jid: `${aJid}/slix`, password: password(user('alice')), port: edge1.c2s, mech: 'SCRAM-SHA-256' });
     open.push(alice);
-    const bob = await SlixClient.connect({ jid: `${bJid}/slix`, password: password('bob'), port: edge2.c2s, mech: 'SCRAM-SHA-256' });
+    const bob = await SlixClient.connect({ jid: `${bJid}/slix`, password: password(user('bob')), port: edge2.c2s, mech: 'SCRAM-SHA-256' });
     open.push(bob);
 
     for (let i = 1; i <= 5; i++) await alice.sendMessage(bJid, `cluster ${i}`);
@@ -34,7 +33,7 @@ test('a chat across two edges and two session processes is in both archives, pag
     assert.deepEqual(aliceArchive.map((r) => r.body), expected);
     assert.equal(aliceArchive[5]!.id, sid.id);
     assert.deepEqual((await slixMam(bob).all({ max: 4, reverse: true })).map((r) => r.body), [...expected].reverse());
-    const [row] = await cluster.store.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM archive_messages');
+    const [row] = await cluster.store.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM archive_messages WHERE owner IN ($1, $2)', [aJid, bJid]);
     assert.equal(row?.n, 12, 'six messages, each in two archives, each once');
 
     // Bob's actor archives Alice's sent copy with her preferences, which it may have cached in
@@ -46,6 +45,5 @@ test('a chat across two edges and two session processes is in both archives, pag
     assert.equal((await slixMam(bob).all()).at(-1)?.body, 'after never', 'in Bob’s');
   } finally {
     await Promise.all(open.map((c) => c.stop()));
-    await cluster.stop();
   }
-});
+}

@@ -1,16 +1,16 @@
 // The admin role in a real cluster: it sees every process with its roles and shards, the edge with
 // its connection, and a kick it sends over NATS closes a slixmpp client's stream on the edge. The same
-// cluster serves the sign-in checks of issue 9 item 6 (one cluster start): an account's idle timeout
-// closes its session on the edge, and `parley user history` reads the history from Postgres.
+// scenario covers the sign-in checks of issue 9 item 6: an account's idle timeout closes its session
+// on the edge, and `parley user history` reads the history from Postgres.
+// It runs first in the shared cluster: it counts the cluster's online sessions.
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
 import { tokenRepo } from '@parley/admin';
-import { parleyCli } from '../harness/cli.ts';
-import { SlixClient } from '../harness/slix.ts';
-import { password, TestCluster } from './harness.ts';
+import { parleyCli } from '../../harness/cli.ts';
+import { SlixClient } from '../../harness/slix.ts';
+import { password } from '../harness.ts';
+import type { Scenario } from '../shared.ts';
 
-test('an operator sees the cluster from the admin role and kicks a client connected to an edge', { timeout: 180_000 }, async () => {
-  const cluster = await TestCluster.start({ edges: 1, sessions: 1, presences: 1, label: 'admin' });
+export async function adminSeesAndKicks({ cluster, user, addUsers }: Scenario): Promise<void> {
   let client: SlixClient | null = null;
   try {
     const admin = await cluster.spawn('admin');
@@ -23,18 +23,25 @@ test('an operator sees the cluster from the admin role and kicks a client connec
       });
       return { status: res.status, body: (await res.json()) as Record<string, unknown> };
     };
-    const [jid] = await cluster.addUsers(['kicked']);
+    const [jid] = await addUsers(['kicked']);
     const [edge] = cluster.edges();
-    client = await SlixClient.connect({ jid: `${jid}/slix`, password: password('kicked'), port: edge!.c2s, mech: 'SCRAM-SHA-256' });
+    client = await SlixClient.connect({ jid: `${jid}/slix`, password: password(user('kicked')), port: edge!.c2s, mech: 'SCRAM-SHA-256' });
 
     const view = (await api('GET', '/api/cluster')).body as { mode: string; online: number; processes: Array<{ id: string; roles: string[]; shards: Record<string, number>; connections?: number }> };
     assert.equal(view.mode, 'cluster');
     assert.equal(view.online, 1);
     const byId = new Map(view.processes.map((p) => [p.id, p]));
-    assert.deepEqual(byId.get('session-1')?.shards, { session: 64 });
-    assert.deepEqual(byId.get('presence-1')?.shards, { presence: 64 });
-    assert.deepEqual([byId.get('edge-1')?.roles, byId.get('edge-1')?.connections], [['edge'], 1]);
-    assert.deepEqual(byId.get('admin-1')?.roles, ['admin']);
+    // Each actor process's shards as it reports them itself, all 64 of each role owned.
+    for (const role of ['session', 'presence', 'chatroom'] as const) {
+      const owned = await cluster.shardsOwned(role);
+      assert.deepEqual(
+        [...owned.keys()].map((name) => [name, byId.get(name)?.shards]),
+        [...owned].map(([name, n]) => [name, { [role]: n }]),
+      );
+      assert.equal([...owned.values()].reduce((a, b) => a + b, 0), 64);
+    }
+    assert.deepEqual([byId.get(edge!.name)?.roles, byId.get(edge!.name)?.connections], [['edge'], 1]);
+    assert.deepEqual(byId.get(admin.name)?.roles, ['admin']);
 
     const kick = await api('POST', '/api/sessions/kick', { jid: client.jid, reason: 'maintenance on your account' });
     assert.deepEqual(kick, { status: 200, body: { kicked: [client.jid] } });
@@ -43,10 +50,10 @@ test('an operator sees the cluster from the admin role and kicks a client connec
     const audit = (await api('GET', `/api/audit?target=${encodeURIComponent(client.jid)}`)).body.entries as Array<{ actor: string; action: string }>;
     assert.deepEqual(audit.map((e) => [e.action, e.actor]), [['session.kick', `token:${token.split('_')[1]} (cluster test)`]]);
 
-    const [idler] = await cluster.addUsers(['idler']);
-    const [user, domain] = idler!.split('@') as [string, string];
-    await cluster.store.loginHistory.setSettings(user, domain, { idleTimeoutSec: 1 });
-    const quiet = await SlixClient.connect({ jid: `${idler}/quiet`, password: password('idler'), port: edge!.c2s, mech: 'SCRAM-SHA-256' });
+    const [idler] = await addUsers(['idler']);
+    const [name, domain] = idler!.split('@') as [string, string];
+    await cluster.store.loginHistory.setSettings(name, domain, { idleTimeoutSec: 1 });
+    const quiet = await SlixClient.connect({ jid: `${idler}/quiet`, password: password(user('idler')), port: edge!.c2s, mech: 'SCRAM-SHA-256' });
     try {
       // RFC 6120 §4.9.3.4: no stanza for the account's idle timeout.
       const idle = await quiet.inbox.next((e) => e.event === 'stream_error', 'the idle stream error', 15_000);
@@ -59,7 +66,5 @@ test('an operator sees the cluster from the admin role and kicks a client connec
     assert.match(history.stdout, /^\S+Z {2}127\.0\.0\.1 {2}- {2}quiet {2}SCRAM-SHA-256 {2}success\n$/);
   } finally {
     await client?.stop();
-    await cluster.stop();
   }
-});
-
+}
