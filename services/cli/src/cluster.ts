@@ -15,7 +15,6 @@ import type { Logger } from '@parley/log';
 import { buildPresenceService } from '@parley/presence';
 import { buildSessionService } from '@parley/session';
 import { componentRepo, createStore, migrate, openPostgres, type Sql, type Store } from '@parley/store';
-import type { RedisOptions } from 'ioredis';
 import { decodeWire, encodeWire, type WireMessage } from '@parley/wire';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { buildS2SService } from '@parley/s2s';
