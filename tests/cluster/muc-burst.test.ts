@@ -26,6 +26,7 @@ test('100 simultaneous joins over two edges to a room whose actor is held up all
   });
   const sql = await openPostgres(cluster.urls.database, { schema: cluster.schema, max: 2 });
   const open: XmppJsClient[] = [];
+  let release = () => {};
   try {
     const names = Array.from({ length: JOINERS }, (_, i) => `joiner${i}`);
     await cluster.addUsers(['owner', ...names]);
@@ -43,7 +44,6 @@ test('100 simultaneous joins over two edges to a room whose actor is held up all
     for (let i = 0; i < names.length; i += 20) joiners.push(...(await Promise.all(names.slice(i, i + 20).map((n, j) => connect(n, i + j)))));
 
     // Hold the room actor: its next occupant write waits on this lock, every later stanza behind it.
-    let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
     let locked!: () => void;
     const lockTaken = new Promise<void>((r) => (locked = r));
@@ -82,6 +82,7 @@ test('100 simultaneous joins over two edges to a room whose actor is held up all
     t.diagnostic(cluster.logTail(20));
     throw err;
   } finally {
+    release(); // a failed assertion must not leave the lock (and the pool's close) hanging
     await Promise.all(open.map((c) => c.stop().catch(() => {})));
     await sql.close();
     await cluster.stop();
