@@ -5,13 +5,11 @@
 // own writes at once, other processes' writes through `evict` (wired to a bus broadcast), and
 // anything after `ttlMs` in case a broadcast was missed.
 import type { ArchivePrefs, ArchiveRepo } from './archive.ts';
+import { OwnerCache, type OwnerCacheOptions } from './owner-cache.ts';
 
-export interface ArchivePrefsCacheOptions {
+export interface ArchivePrefsCacheOptions extends OwnerCacheOptions {
   /** Called after every write, with the owner whose preferences changed (to tell other processes). */
   onChange?: (owner: string) => void;
-  maxEntries?: number;
-  ttlMs?: number;
-  now?: () => number;
 }
 
 export interface CachedArchiveRepo extends ArchiveRepo {
@@ -21,17 +19,8 @@ export interface CachedArchiveRepo extends ArchiveRepo {
 
 /** Preferences returned are shared between callers: read them, never change them. */
 export function cachedArchivePrefs(repo: ArchiveRepo, opts: ArchivePrefsCacheOptions = {}): CachedArchiveRepo {
-  const maxEntries = opts.maxEntries ?? 100_000;
-  const ttlMs = opts.ttlMs ?? 60_000;
-  const now = opts.now ?? Date.now;
-  const entries = new Map<string, { prefs: ArchivePrefs | null; at: number }>();
-  // Bumped on every eviction, so a read that started before a write does not keep what it read.
-  const generation = new Map<string, number>();
-  const evict = (owner: string) => {
-    entries.delete(owner);
-    generation.set(owner, (generation.get(owner) ?? 0) + 1);
-    if (generation.size > maxEntries) generation.delete(generation.keys().next().value!);
-  };
+  const cache = new OwnerCache<ArchivePrefs | null>(opts);
+  const evict = (owner: string) => cache.evict(owner);
   return {
     append: (entries) => repo.append(entries),
     query: (q) => repo.query(q),
@@ -39,16 +28,12 @@ export function cachedArchivePrefs(repo: ArchiveRepo, opts: ArchivePrefsCacheOpt
     sweep: (before, limit) => repo.sweep(before, limit),
     evict,
     async getPrefs(owner) {
-      const t = now();
-      const hit = entries.get(owner);
-      if (hit && t - hit.at < ttlMs) return hit.prefs;
-      const gen = generation.get(owner) ?? 0;
+      const t = cache.now();
+      const hit = cache.fresh(owner, t);
+      if (hit) return hit.value;
+      const ticket = cache.ticket(owner);
       const prefs = await repo.getPrefs(owner);
-      if ((generation.get(owner) ?? 0) !== gen) return prefs; // changed while we read: do not keep it
-      entries.delete(owner);
-      entries.set(owner, { prefs, at: t });
-      // Map order is insertion order: the first key is the least recently loaded.
-      if (entries.size > maxEntries) entries.delete(entries.keys().next().value!);
+      cache.keep(owner, ticket, prefs, t);
       return prefs;
     },
     async setPrefs(owner, prefs) {

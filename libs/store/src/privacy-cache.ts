@@ -3,14 +3,12 @@
 // CPU per message in embedded mode). They change rarely, so each process keeps them in memory and
 // forgets an owner's entry when it changes: its own writes at once, other processes' writes through
 // `evict` (wired to a bus broadcast), and anything after `ttlMs` in case a broadcast was missed.
+import { OwnerCache, type OwnerCacheOptions } from './owner-cache.ts';
 import type { PrivacyPolicy, PrivacyRepo } from './types.ts';
 
-export interface PrivacyCacheOptions {
+export interface PrivacyCacheOptions extends OwnerCacheOptions {
   /** Called after every write, with the owner whose policy changed (to tell other processes). */
   onChange?: (owner: string) => void;
-  maxEntries?: number;
-  ttlMs?: number;
-  now?: () => number;
 }
 
 export interface CachedPrivacyRepo extends PrivacyRepo {
@@ -20,17 +18,8 @@ export interface CachedPrivacyRepo extends PrivacyRepo {
 
 /** Policies returned are shared between callers: read them, never change them. */
 export function cachedPrivacy(repo: PrivacyRepo, opts: PrivacyCacheOptions = {}): CachedPrivacyRepo {
-  const maxEntries = opts.maxEntries ?? 100_000;
-  const ttlMs = opts.ttlMs ?? 60_000;
-  const now = opts.now ?? Date.now;
-  const entries = new Map<string, { policy: PrivacyPolicy; at: number }>();
-  // Bumped on every eviction, so a read that started before a write does not cache what it read.
-  const generation = new Map<string, number>();
-  const evict = (owner: string) => {
-    entries.delete(owner);
-    generation.set(owner, (generation.get(owner) ?? 0) + 1);
-    if (generation.size > maxEntries) generation.delete(generation.keys().next().value!);
-  };
+  const cache = new OwnerCache<PrivacyPolicy>(opts);
+  const evict = (owner: string) => cache.evict(owner);
   const changed = async <T>(owner: string, write: Promise<T>): Promise<T> => {
     try {
       return await write;
@@ -51,23 +40,20 @@ export function cachedPrivacy(repo: PrivacyRepo, opts: PrivacyCacheOptions = {})
     async policies(owners) {
       const out = new Map<string, PrivacyPolicy>();
       const missing: string[] = [];
-      const t = now();
+      const t = cache.now();
       for (const o of owners) {
-        const e = entries.get(o);
-        if (e && t - e.at < ttlMs) out.set(o, e.policy);
+        const hit = cache.fresh(o, t);
+        if (hit) out.set(o, hit.value);
         else missing.push(o);
       }
       if (missing.length === 0) return out;
-      const gens = missing.map((o) => generation.get(o) ?? 0);
+      const tickets = missing.map((o) => cache.ticket(o));
       const fetched = await repo.policies(missing);
       missing.forEach((o, i) => {
         const policy = fetched.get(o);
         if (!policy) return;
         out.set(o, policy);
-        if ((generation.get(o) ?? 0) !== gens[i]) return; // changed while we read: do not keep it
-        entries.delete(o);
-        entries.set(o, { policy, at: t });
-        if (entries.size > maxEntries) entries.delete(entries.keys().next().value!);
+        cache.keep(o, tickets[i]!, policy, t);
       });
       return out;
     },
