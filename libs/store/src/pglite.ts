@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { readTemplate, saveTemplate } from './pglite-template.ts';
 import { type Sql, transactionSql } from './sql.ts';
 
 export interface PgliteOptions {
@@ -19,7 +20,9 @@ export async function openPglite(dataDir: string | null, opts: PgliteOptions = {
   const startParams = [...PGlite.defaultStartParams, '-c', `shared_buffers=${opts.sharedBuffersMb ?? 16}MB`];
   let db: PGlite;
   if (dataDir === null) {
-    db = await PGlite.create({ startParams });
+    const template = await readTemplate(startParams);
+    db = await PGlite.create({ startParams, ...(template ? { loadDataDir: template } : {}) });
+    if (!template) await saveTemplate(db, startParams);
   } else {
     // The directory holds credentials and messages: owner-only, and parents created as needed.
     await mkdir(dataDir, { recursive: true, mode: 0o700 });
