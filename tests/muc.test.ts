@@ -1,5 +1,6 @@
 // Chatrooms (XEP-0045) through xmpp.js against the embedded server: rooms, the directory, groupchat,
-// whispers, anonymity, moderation, nicknames, invitations and members-only rooms (issue 8 item 5).
+// whispers, anonymity, moderation, nicknames, invitations and members-only rooms (issue 8 item 5), and
+// bounded room presence: muc#roomconfig_presencebroadcast (§10.2) and the overcrowding threshold.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -10,11 +11,11 @@ import { createLogger } from '@parley/log';
 import { callAdminSocket, startAdminSocket } from '../services/cli/src/admin-socket.ts';
 import { acquireDataDirLock } from '../services/cli/src/lock.ts';
 import { socketRoomOps } from '../services/cli/src/rooms.ts';
-import { bodyFrom, codesOf, configure, createRoom, groupchat, iqError, itemOf, join, MUC_ADMIN, MUC_USER, setItems, subject } from './harness/muc.ts';
+import { bodyFrom, codesOf, configure, createRoom, groupchat, iqError, itemOf, join, MUC_ADMIN, MUC_OWNER, MUC_USER, setItems, subject } from './harness/muc.ts';
 import { loadContentCorpus, safetyProblems } from './harness/content-safety.ts';
 import { RawClient, stanzaErrorCondition } from './harness/raw.ts';
 import { startTestServer, type TestServer, uniqueName } from './harness/server.ts';
-import { XmppJsClient, xml } from './harness/xmppjs.ts';
+import { type XmlElement, XmppJsClient, xml } from './harness/xmppjs.ts';
 
 const T = { timeout: 30_000 };
 let ts: TestServer;
@@ -22,7 +23,9 @@ let service: string;
 const clients: XmppJsClient[] = [];
 
 before(async () => {
-  ts = await startTestServer({ mucCreators: 'local' });
+  // Rooms of more than 4 occupants are overcrowded here (PARLEY_MUC_MAX_USERS_PRESENCE, ejabberd's
+  // max_users_presence): only the overcrowding test fills a room past it.
+  ts = await startTestServer({ mucCreators: 'local', mucMaxUsersPresence: 4 });
   service = `conference.${ts.domain}`;
 });
 after(async () => {
@@ -357,3 +360,113 @@ function cli(args: string[], dataDir: string): Promise<{ code: number; stdout: s
     child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
   });
 }
+
+const roomPresence = (room: string) => (e: XmlElement) => e.is('presence') && (e.attrs.from ?? '').startsWith(`${room}/`) && !codesOf(e).includes('110');
+
+/**
+ * Proves that nothing of the room's presence is still on its way to `clients`: `by` posts a groupchat
+ * that every one of them receives — the room actor sent any presence before it — then the room
+ * presences (other than their own) each got are returned, and taken out of their inboxes.
+ */
+async function flushPresences(by: XmppJsClient, room: string, byNick: string, clients: XmppJsClient[]): Promise<string[][]> {
+  const body = `flush ${uniqueName('f')}`;
+  await groupchat(by, room, body);
+  for (const c of clients) await bodyFrom(c, `${room}/${byNick}`, body);
+  return clients.map((c) => c.inbox.take(roomPresence(room)).map((p) => `${p.attrs.from!.slice(room.length + 1)} ${p.attrs.type ?? 'available'} ${itemOf(p)?.attrs.role}`));
+}
+
+describe('room presence broadcast (§10.2) and overcrowding with xmpp.js', () => {
+  test('a room that broadcasts only moderators: participants never see each other, everyone sees the moderator, groupchat reaches all', T, async () => {
+    const [a, b, c] = [await user('pba'), await user('pbb'), await user('pbc')];
+    const room = `mods-${uniqueName('r')}@${service}`;
+    await createRoom(a, room, 'alice', { presencebroadcast: 'moderator' });
+    // §10.2: the setting is kept with the room's configuration and shown in the owner's form.
+    const form = (await a.iq(xml('iq', { type: 'get', to: room }, xml('query', { xmlns: MUC_OWNER })))).getChild('query')!.getChild('x', 'jabber:x:data')!;
+    const field = form.getChildren('field').find((f) => f.attrs.var === 'muc#roomconfig_presencebroadcast')!;
+    assert.equal(field.attrs.type, 'list-multi');
+    assert.deepEqual(field.getChildren('value').map((v) => v.text()), ['moderator']);
+
+    // Bob enters: his self-presence (110) comes, with alice (a moderator) in his roster.
+    const bobSelf = await join(b, room, 'bob');
+    assert.equal(itemOf(bobSelf)?.attrs.role, 'participant');
+    await b.next((e) => e.is('presence') && e.attrs.from === `${room}/alice` && itemOf(e)?.attrs.role === 'moderator', 'alice in bob’s roster');
+    await join(c, room, 'carol');
+    await c.next((e) => e.is('presence') && e.attrs.from === `${room}/alice`, 'alice in carol’s roster');
+    // Carol changes her status and bob changes his nickname: only they hear of it.
+    await c.send(xml('presence', { to: `${room}/carol` }, xml('status', {}, 'reading')));
+    await c.next((e) => e.is('presence') && e.attrs.from === `${room}/carol` && e.getChildText('status') === 'reading', 'carol’s own status');
+    await b.send(xml('presence', { to: `${room}/bobby` }));
+    await b.next((e) => e.is('presence') && e.attrs.from === `${room}/bobby` && codesOf(e).includes('110'), 'bob’s own new nickname');
+    // Groupchat from participants reaches everybody, and no participant's presence reached anyone.
+    await groupchat(c, room, 'carol speaks');
+    for (const x of [a, b, c]) await bodyFrom(x, `${room}/carol`, 'carol speaks');
+    assert.deepEqual(await flushPresences(b, room, 'bobby', [a, b, c]), [[], [], []]);
+
+    // The room still knows them all: the moderator's role list, disco#items and a self-ping (XEP-0410).
+    const list = await a.iq(xml('iq', { type: 'get', to: room }, xml('query', { xmlns: MUC_ADMIN }, xml('item', { role: 'participant' }))));
+    assert.deepEqual(list.getChild('query')!.getChildren('item').map((i) => i.attrs.nick).sort(), ['bobby', 'carol']);
+    const items = await b.iq(xml('iq', { type: 'get', to: room }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#items' })));
+    assert.deepEqual(items.getChild('query')!.getChildren('item').map((i) => i.attrs.name).sort(), ['alice', 'bobby', 'carol']);
+    await c.ping(`${room}/carol`);
+
+    // A role change into a broadcast role announces bob to everyone; out of it, everyone sees him leave.
+    await setItems(a, room, MUC_ADMIN, xml('item', { nick: 'bobby', role: 'moderator' }));
+    for (const x of [a, c]) await x.next((e) => e.is('presence') && e.attrs.from === `${room}/bobby` && itemOf(e)?.attrs.role === 'moderator' && e.attrs.type === undefined, 'bobby as moderator');
+    await setItems(a, room, MUC_ADMIN, xml('item', { nick: 'bobby', role: 'participant' }));
+    for (const x of [a, c]) await x.next((e) => e.is('presence') && e.attrs.from === `${room}/bobby` && e.attrs.type === 'unavailable' && itemOf(e)?.attrs.role === 'none', 'bobby hidden again');
+    await b.next((e) => e.is('presence') && e.attrs.from === `${room}/bobby` && codesOf(e).includes('110') && itemOf(e)?.attrs.role === 'participant', 'bob’s own role change');
+
+    // Carol leaves: bob is not told, she is.
+    await c.send(xml('presence', { to: `${room}/carol`, type: 'unavailable' }));
+    await c.next((e) => e.is('presence') && e.attrs.from === `${room}/carol` && e.attrs.type === 'unavailable' && codesOf(e).includes('110'), 'carol’s own exit');
+    assert.deepEqual(await flushPresences(a, room, 'alice', [a, b]), [[], []]);
+
+    // Broadcasting participants again (§10.2, as Prosody does): the others are announced to each other now.
+    await configure(a, room, { presencebroadcast: 'participant' });
+    await a.next((e) => e.is('presence') && e.attrs.from === `${room}/bobby` && e.attrs.type === undefined, 'bobby announced to alice');
+    await b.next((e) => e.is('presence') && e.attrs.from === `${room}/alice` && e.attrs.type === 'unavailable', 'alice (a moderator) no longer broadcast');
+  });
+
+  test('a role the form does not know is refused (not-acceptable)', T, async () => {
+    const a = await user('pbx');
+    const room = `badform-${uniqueName('r')}@${service}`;
+    await createRoom(a, room, 'alice');
+    assert.equal(await iqError(configure(a, room, { presencebroadcast: 'owner' })), 'not-acceptable');
+  });
+
+  test('past the overcrowding threshold (4), a joiner gets only its own presence, nobody hears of it, and groupchat still reaches everyone', T, async () => {
+    const [a, b, c, d, e] = [await user('oca'), await user('ocb'), await user('occ'), await user('ocd'), await user('oce')];
+    const room = `crowd-${uniqueName('r')}@${service}`;
+    await createRoom(a, room, 'alice');
+    // Up to four occupants (4 is not more than 4) everyone sees everyone, rosters included.
+    const nicks = ['alice'];
+    for (const [x, nick] of [[b, 'bob'], [c, 'carol'], [d, 'dave']] as const) {
+      await join(x, room, nick);
+      for (const other of nicks) await x.next((p) => p.is('presence') && p.attrs.from === `${room}/${other}`, `${other} in ${nick}’s roster`);
+      for (const y of [a, b, c].slice(0, nicks.length)) await y.next((p) => p.is('presence') && p.attrs.from === `${room}/${nick}`, `${nick} joining`);
+      nicks.push(nick);
+    }
+    // The fifth: eve gets her self-presence (110) and no roster; nobody else hears of her.
+    const eveSelf = await join(e, room, 'eve');
+    assert.deepEqual(codesOf(eveSelf), ['110']);
+    await e.send(xml('presence', { to: `${room}/eve` }, xml('show', {}, 'away')));
+    await e.next((p) => p.is('presence') && p.attrs.from === `${room}/eve` && p.getChildText('show') === 'away', 'eve’s own status');
+    await groupchat(e, room, 'eve speaks');
+    for (const x of [a, b, c, d, e]) await bodyFrom(x, `${room}/eve`, 'eve speaks');
+    assert.deepEqual(await flushPresences(a, room, 'alice', [a, b, c, d, e]), [[], [], [], [], []]);
+    // The room counts and lists all five; eve's self-ping is answered.
+    const info = await b.iq(xml('iq', { type: 'get', to: room }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' })));
+    const occupants = info.getChild('query')!.getChild('x', 'jabber:x:data')!.getChildren('field').find((f) => f.attrs.var === 'muc#roominfo_occupants');
+    assert.equal(occupants?.getChildText('value'), '5');
+    const list = await a.iq(xml('iq', { type: 'get', to: room }, xml('query', { xmlns: MUC_ADMIN }, xml('item', { role: 'participant' }))));
+    assert.deepEqual(list.getChild('query')!.getChildren('item').map((i) => i.attrs.nick).sort(), ['bob', 'carol', 'dave', 'eve']);
+    await e.ping(`${room}/eve`);
+    // Bob leaves a room of five: only he is told (as in ejabberd, moderators are not told either).
+    await b.send(xml('presence', { to: `${room}/bob`, type: 'unavailable' }));
+    await b.next((p) => p.is('presence') && p.attrs.from === `${room}/bob` && p.attrs.type === 'unavailable' && codesOf(p).includes('110'), 'bob’s own exit');
+    assert.deepEqual(await flushPresences(a, room, 'alice', [a, c, d, e]), [[], [], [], []]);
+    // Four again: presence is broadcast once more.
+    await c.send(xml('presence', { to: `${room}/carol` }, xml('status', {}, 'back to normal')));
+    for (const x of [a, e]) await x.next((p) => p.is('presence') && p.attrs.from === `${room}/carol` && p.getChildText('status') === 'back to normal', 'carol’s status, broadcast again');
+  });
+});

@@ -53,7 +53,10 @@ LOAD=(node --import tsx "$ROOT/loadtest/src/main.ts")
 PARLEY=(node --import tsx "$ROOT/services/cli/src/main.ts")
 # Parley's chatroom limits raised for the benchmark (defaults: admins create rooms, 120 messages/min per
 # occupant, 6,000/min per room, 1,000 occupants), and the per-connection limits off for the loopback generator.
-PARLEY_ENV=(PARLEY_DOMAIN=localhost PARLEY_BIND_ADDRESS=127.0.0.1 PARLEY_LOG_LEVEL=warn PARLEY_SCRAM_ITERATIONS=4096
+# The room's presence bound (PARLEY_MUC_MAX_USERS_PRESENCE, 1,000) keeps its default. The idle timeout is an
+# hour (default 600 s): the generator is silent while it waits for its last login, which at ARRIVAL=5 and
+# 5,000 users takes 1,000 s.
+PARLEY_ENV=(PARLEY_DOMAIN=localhost PARLEY_BIND_ADDRESS=127.0.0.1 PARLEY_LOG_LEVEL=warn PARLEY_SCRAM_ITERATIONS=4096 PARLEY_IDLE_TIMEOUT=3600
   PARLEY_MUC_CREATORS=local PARLEY_MUC_OCCUPANT_RATE=1000000 PARLEY_MUC_ROOM_RATE=10000000 PARLEY_MUC_MAX_OCCUPANTS=100000
   PARLEY_LIMIT_EXEMPT_ADDRESSES=127.0.0.1 PARLEY_LIMIT_STANZAS_PER_SEC=1000000 PARLEY_LIMIT_ACCOUNT_STANZAS_PER_SEC=1000000)
 

@@ -6,7 +6,7 @@ import { type Element, xml } from '@parley/xml';
 import { MUC, STATUS } from './ns.ts';
 import { effectiveAffiliation, type Outcome, persistSession, removeOccupant } from './occupants.ts';
 import type { Ctx } from './options.ts';
-import { broadcastPresence } from './presence.ts';
+import { broadcastPresence, broadcastsRole } from './presence.ts';
 import { type Affiliation, affRank, defaultRole, type Occupant, occupantOf, type Role, type Room } from './state.ts';
 
 const ROLES = new Set<Role>(['moderator', 'participant', 'visitor', 'none']);
@@ -122,9 +122,10 @@ async function applyRole(ctx: Ctx, room: Room, c: RoleChange, actorNick: string 
     }
     return;
   }
+  const wasShown = broadcastsRole(room, c.target.role);
   c.target.role = c.role;
   for (const s of c.target.sessions.values()) await persistSession(ctx, room, c.target, s);
-  await broadcastPresence(ctx, room, c.target, { actorNick, reason: c.reason });
+  await broadcastPresence(ctx, room, c.target, { actorNick, reason: c.reason, wasShown });
 }
 
 async function applyAffiliation(ctx: Ctx, room: Room, c: AffChange, actorNick: string | undefined): Promise<void> {
@@ -139,9 +140,10 @@ async function applyAffiliation(ctx: Ctx, room: Room, c: AffChange, actorNick: s
     } else if (room.config.membersOnly && affRank(c.affiliation) < affRank('member')) {
       await removeOccupant(ctx, room, occ, { codes: [STATUS.affiliationChanged], actorNick, reason: c.reason }); // §9.4
     } else {
+      const wasShown = broadcastsRole(room, occ.role);
       occ.role = defaultRole(room, effectiveAffiliationOf(ctx, room, c.jid));
       for (const s of occ.sessions.values()) await persistSession(ctx, room, occ, s);
-      await broadcastPresence(ctx, room, occ, { actorNick, reason: c.reason });
+      await broadcastPresence(ctx, room, occ, { actorNick, reason: c.reason, wasShown });
     }
   }
 }

@@ -27,7 +27,7 @@ export function muc(opts: MucModuleOptions): ExtensionModule {
   return {
     name: 'muc',
     specs: ['XEP-0045', 'XEP-0421', 'XEP-0410', 'XEP-0128', 'XEP-0249'],
-    settings: ['mucDomain', 'mucCreators', 'mucAdmins', 'mucMaxRoomsPerUser', 'mucHistorySize', 'mucMaxOccupants', 'mucOccupantRate', 'mucRoomRate'],
+    settings: ['mucDomain', 'mucCreators', 'mucAdmins', 'mucMaxRoomsPerUser', 'mucHistorySize', 'mucMaxOccupants', 'mucMaxUsersPresence', 'mucOccupantRate', 'mucRoomRate'],
     storage: ['muc_rooms', 'muc_affiliations', 'muc_occupants', 'muc_history'],
     disco: [
       { on: ['server'], item: { jid: opts.service, name: 'Chatrooms' } },

@@ -10,6 +10,11 @@ export interface MucOptions {
   maxRoomsPerUser: number;
   historySize: number;
   maxOccupants: number;
+  /**
+   * A room with more occupants than this is overcrowded: occupants' presence is no longer broadcast to
+   * the others, nor sent to joiners — only each occupant's own (ejabberd's max_users_presence). Absent: no bound.
+   */
+  maxUsersPresence?: number;
   /** Messages per minute per occupant and per room. */
   occupantRate: number;
   roomRate: number;

@@ -10,7 +10,8 @@ import { archiving } from './archive.ts';
 import { effectiveAffiliation, removeOccupant } from './occupants.ts';
 import type { Ctx } from './options.ts';
 import { applyRoomSettings } from './settings.ts';
-import { affRank, allSessions, configFrom, type RoomConfig, type Room } from './state.ts';
+import { broadcastPresence } from './presence.ts';
+import { affRank, allSessions, configFrom, OCCUPANT_ROLES, type OccupantRole, type RoomConfig, type Room } from './state.ts';
 import { loadRoom, saveConfig } from './store.ts';
 
 const F = (name: string) => `muc#roomconfig_${name}`;
@@ -45,6 +46,7 @@ export function configForm(room: Room, archived: boolean | null): Element {
     field(F('allowinvites'), 'boolean', 'Occupants may invite', [c.allowInvites]),
     field(F('changesubject'), 'boolean', 'Occupants may change the subject', [c.changeSubject]),
     field(F('allowpm'), 'list-single', 'Who may send private messages', [c.allowPm], ['anyone', 'participants', 'moderators', 'none']),
+    field(F('presencebroadcast'), 'list-multi', 'Roles whose presence is broadcast', c.presenceBroadcast, [...OCCUPANT_ROLES]),
     // Prosody's mod_muc_mam field (XEP-0313 §5.1.2 leaves archiving to the room's policy); offered when rooms keep archives.
     archived === null ? null : field(F('enablearchiving'), 'boolean', 'Archive the room’s messages (XEP-0313)', [archived]),
   );
@@ -102,6 +104,12 @@ export function applyForm(current: RoomConfig, form: Element, maxOccupants: numb
         if (v !== 'moderators' && v !== 'anyone') return 'whois is moderators or anyone';
         next.whois = v;
         break;
+      case F('presencebroadcast'): {
+        const bad = values.find((r) => !OCCUPANT_ROLES.includes(r as OccupantRole));
+        if (bad !== undefined) return `presencebroadcast takes moderator, participant and visitor, not ${bad}`;
+        next.presenceBroadcast = OCCUPANT_ROLES.filter((r) => values.includes(r));
+        break;
+      }
       case F('allowpm'):
         if (v !== 'anyone' && v !== 'participants' && v !== 'moderators' && v !== 'none') return 'allowpm is anyone, participants, moderators or none';
         next.allowPm = v;
@@ -157,6 +165,13 @@ export async function changeConfig(ctx: Ctx, room: Room, next: RoomConfig): Prom
     if (before.whois !== next.whois) codes.push(next.whois === 'anyone' ? STATUS.nowNonAnonymous : STATUS.nowSemiAnonymous);
     const note = xml('message', { xmlns: NS.client, type: 'groupchat', from: room.jid, id: `config-${ctx.now().toString(36)}` }, xml('x', { xmlns: MUC.user }, ...codes.map((code) => xml('status', { code }))));
     ctx.env.publish([...allSessions(room)].map((s) => s.session), note.toString(), true);
+    // §10.2 presencebroadcast changed: occupants of a role now broadcast are announced to the others,
+    // those of a role no longer broadcast are shown leaving (as Prosody's presence_broadcast does).
+    for (const occ of room.occupants.values()) {
+      const was = occ.role !== 'none' && before.presenceBroadcast.includes(occ.role);
+      const now = occ.role !== 'none' && next.presenceBroadcast.includes(occ.role);
+      if (was !== now) await broadcastPresence(ctx, room, occ, { wasShown: was });
+    }
   }
   // §9.4 and §10.2: a room that became members-only removes non-members (322).
   if (next.membersOnly && !before.membersOnly) {

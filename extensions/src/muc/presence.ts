@@ -5,7 +5,7 @@ import { NS } from '@parley/stanza';
 import { type Element, parseFragment, xml } from '@parley/xml';
 import { MUC, STATUS } from './ns.ts';
 import type { Ctx } from './options.ts';
-import { affiliationOf, allSessions, type Occupant, type OccupantSession, occupantId, type Room } from './state.ts';
+import { affiliationOf, allSessions, type Occupant, type OccupantSession, occupantId, type Role, type Room } from './state.ts';
 
 export interface PresenceShape {
   type?: 'unavailable';
@@ -21,6 +21,25 @@ export interface PresenceShape {
   destroy?: Element;
   /** The session whose real JID is shown (default: the occupant's first). */
   session?: OccupantSession;
+  /**
+   * The others saw this occupant before this change (its role before a role change, or the room's
+   * presencebroadcast before a new configuration): if they may no longer, they are told it left.
+   */
+  wasShown?: boolean;
+}
+
+/** §10.2 muc#roomconfig_presencebroadcast: the room broadcasts the presence of occupants of this role. */
+export function broadcastsRole(room: Room, role: Role): boolean {
+  return role !== 'none' && room.config.presenceBroadcast.includes(role);
+}
+
+/**
+ * ejabberd's max_users_presence: a room of more than this many occupants is overcrowded and tells each
+ * occupant only of itself — joins, exits and changes of the others are not broadcast, and a joiner gets
+ * no roster. Filling a room otherwise costs N² presence stanzas (25 million for 5,000 occupants).
+ */
+export function overcrowded(ctx: Ctx, occupants: number): boolean {
+  return ctx.opts.maxUsersPresence !== undefined && occupants > ctx.opts.maxUsersPresence;
 }
 
 /** Children of a client's presence that the room repeats (§7.2.3): not its MUC payloads or a spoofed occupant id (XEP-0421 §4). */
@@ -63,19 +82,28 @@ export function occupantPresence(room: Room, occ: Occupant, shape: PresenceShape
  * who may see real JIDs, the others); each variant goes out as one bus message per edge.
  */
 export async function broadcastPresence(ctx: Ctx, room: Room, occ: Occupant, shape: PresenceShape, extraSelf: OccupantSession[] = []): Promise<void> {
+  // An occupant that is leaving has left room.occupants already; the room is counted with it.
+  const crowd = room.occupants.size + (room.occupants.get(occ.nick) === occ ? 0 : 1);
+  const shown = broadcastsRole(room, occ.role);
+  // §10.2 presencebroadcast and overcrowding: the others hear of this occupant only if its role is
+  // broadcast, or as leaving if it was shown to them before this change (Prosody does the same).
+  const toOthers = !overcrowded(ctx, crowd) && (shown || shape.wasShown === true);
+  const othersShape: PresenceShape = shown ? shape : { ...shape, type: 'unavailable' };
   const self: OccupantSession[] = [...extraSelf];
   const privileged: OccupantSession[] = [];
   const plain: OccupantSession[] = [];
-  for (const { occupant, session } of allSessions(room)) {
-    if (occupant === occ) {
-      if (!self.includes(session)) self.push(session);
-    } else if (canSeeRealJids(room, occupant)) privileged.push(session);
-    else plain.push(session);
-  }
+  if (toOthers) {
+    for (const { occupant, session } of allSessions(room)) {
+      if (occupant === occ) {
+        if (!self.includes(session)) self.push(session);
+      } else if (canSeeRealJids(room, occupant)) privileged.push(session);
+      else plain.push(session);
+    }
+  } else for (const session of occ.sessions.values()) if (!self.includes(session)) self.push(session);
   const send = async (to: OccupantSession[], viewer: { self: boolean; realJid: boolean }) => {
     // The others' privacy lists may refuse presence from this occupant (XEP-0016 presence-in, XEP-0191).
     const allowed = viewer.self || to.length === 0 ? to : await ctx.env.allowed(`${room.jid}/${occ.nick}`, 'presence', to);
-    if (allowed.length) ctx.env.publish(allowed, occupantPresence(room, occ, shape, viewer).toString(), true);
+    if (allowed.length) ctx.env.publish(allowed, occupantPresence(room, occ, viewer.self ? shape : othersShape, viewer).toString(), true);
   };
   await send(self, { self: true, realJid: true });
   await send(privileged, { self: false, realJid: true });
@@ -105,13 +133,17 @@ function rosterEntry(room: Room, occ: Occupant, realJid: boolean): string {
 /** A roster goes out in bus messages of about this size (NATS refuses payloads over 1 MB by default). */
 const ROSTER_CHUNK_CHARS = 256 * 1024;
 
-/** §7.2.3: the presence of every other occupant, to a joining session, in as few bus messages as fit (its edge stamps `to`). */
+/**
+ * §7.2.3: the presence of every other occupant whose role the room broadcasts (§10.2), to a joining
+ * session, in as few bus messages as fit (its edge stamps `to`); nothing in an overcrowded room.
+ */
 export async function sendRoster(ctx: Ctx, room: Room, to: OccupantSession, viewer: Occupant): Promise<void> {
+  if (overcrowded(ctx, room.occupants.size)) return;
   const realJid = canSeeRealJids(room, viewer);
   let chunk: string[] = [];
   let chars = 0;
   for (const occ of room.occupants.values()) {
-    if (occ === viewer) continue;
+    if (occ === viewer || !broadcastsRole(room, occ.role)) continue;
     if ((await ctx.env.allowed(`${room.jid}/${occ.nick}`, 'presence', [to])).length === 0) continue;
     const xml = rosterEntry(room, occ, realJid);
     chunk.push(xml);

@@ -24,6 +24,10 @@ export function applyRoomSettings(current: Record<string, unknown>, settings: st
     } else if (key === 'whois') {
       if (value !== 'moderators' && value !== 'anyone') return 'whois is moderators or anyone';
       next.whois = value;
+    } else if (key === 'presenceBroadcast') {
+      const roles = value === '' ? [] : value.split(',');
+      if (!roles.every((r) => ['moderator', 'participant', 'visitor'].includes(r))) return 'presenceBroadcast is a comma list of moderator, participant, visitor (or empty)';
+      next.presenceBroadcast = roles;
     } else if (key === 'allowPm') {
       if (!['anyone', 'participants', 'moderators', 'none'].includes(value)) return 'allowPm is anyone, participants, moderators or none';
       next.allowPm = value;

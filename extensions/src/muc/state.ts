@@ -6,6 +6,9 @@ import { caselessSkeleton } from '@parley/confusables';
 import type { MemoryRateLimiter } from '@parley/ratelimit';
 
 export type Role = 'moderator' | 'participant' | 'visitor' | 'none';
+/** The roles an occupant can hold in the room (§5.1), those whose presence a room may broadcast (§10.2). */
+export type OccupantRole = Exclude<Role, 'none'>;
+export const OCCUPANT_ROLES: readonly OccupantRole[] = ['moderator', 'participant', 'visitor'];
 export type Affiliation = MucAffiliation | 'none';
 
 /** XEP-0045 §10.2 room configuration (muc#roomconfig fields). */
@@ -23,6 +26,12 @@ export interface RoomConfig {
   allowInvites: boolean;
   changeSubject: boolean;
   allowPm: 'anyone' | 'participants' | 'moderators' | 'none';
+  /**
+   * §10.2 muc#roomconfig_presencebroadcast: the roles whose presence the room broadcasts to the other
+   * occupants (the sender's role, as ejabberd and Prosody read it); an occupant of another role still
+   * gets its own presence (110) and every groupchat message.
+   */
+  presenceBroadcast: OccupantRole[];
   /** XEP-0313 §5.1.2: the room keeps an archive; null follows persistence (on for persistent rooms). */
   archive: boolean | null;
   /** §10.1.1: a new room stays locked until its owner configures it (or accepts the defaults). */
@@ -45,6 +54,7 @@ export function defaultConfig(name: string, maxUsers: number): RoomConfig {
     allowInvites: false,
     changeSubject: false,
     allowPm: 'anyone',
+    presenceBroadcast: [...OCCUPANT_ROLES],
     archive: null,
     locked: true,
     salt: randomBytes(16).toString('base64url'),

@@ -5,7 +5,7 @@ import { type Element, xml } from '@parley/xml';
 import { MUC } from './ns.ts';
 import { type Outcome, persistSession } from './occupants.ts';
 import type { Ctx } from './options.ts';
-import { broadcastPresence } from './presence.ts';
+import { broadcastPresence, broadcastsRole } from './presence.ts';
 import { occupantOf, type Room } from './state.ts';
 
 const fieldValue = (form: Element, name: string) => form.getChildren('field').find((f) => f.attr('var') === name)?.getChildText('value');
@@ -42,8 +42,9 @@ export async function onVoiceForm(ctx: Ctx, room: Room, stanza: Element, form: E
   const target = room.occupants.get(fieldValue(form, 'muc#roomnick') ?? '');
   if (!target) return { error: 'item-not-found', text: 'no such occupant' };
   if (target.role !== 'visitor') return null;
+  const wasShown = broadcastsRole(room, target.role);
   target.role = 'participant';
   for (const s of target.sessions.values()) await persistSession(ctx, room, target, s);
-  await broadcastPresence(ctx, room, target, { actorNick: occ.nick });
+  await broadcastPresence(ctx, room, target, { actorNick: occ.nick, wasShown });
   return null;
 }

@@ -126,6 +126,7 @@ const BAD: Record<SettingKey, string | null> = {
   mucMaxRoomsPerUser: '-1',
   mucHistorySize: '1001',
   mucMaxOccupants: '0',
+  mucMaxUsersPresence: '-1',
   mucOccupantRate: '0',
   mucRoomRate: 'fast',
   natsUrl: 'nats://a:4222, nats://b:4222',

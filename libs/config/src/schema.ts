@@ -362,6 +362,12 @@ export const settingsShape = {
   mucMaxOccupants: intIn(1, 100_000)
     .default(1000)
     .register(settingMeta, server('PARLEY_MUC_MAX_OCCUPANTS', 'Upper bound on occupants of a room (rooms may configure fewer).')),
+  mucMaxUsersPresence: intIn(0, 100_000)
+    .default(1000)
+    .register(
+      settingMeta,
+      server('PARLEY_MUC_MAX_USERS_PRESENCE', 'A room with more occupants than this stops broadcasting occupants\' presence to the others (each still gets its own); as ejabberd\'s max_users_presence.'),
+    ),
   mucOccupantRate: intIn(1, 1_000_000)
     .default(120)
     .register(settingMeta, server('PARLEY_MUC_OCCUPANT_RATE', 'Messages per minute one occupant may send to a room (burst of a quarter of it).')),

@@ -38,6 +38,7 @@ Commands:
                                      create a chatroom (persistent, ready at once); settings: name,
                                      description, public, persistent, membersOnly, moderated, password,
                                      maxUsers, whois (moderators|anyone), allowInvites, changeSubject, allowPm,
+                                     presenceBroadcast (roles whose presence is broadcast, e.g. moderator),
                                      archive (XEP-0313 room archive; default: on when persistent)
   room list                          list chatrooms with their occupants
   room config <room> [key=value …]   show or change a chatroom's settings

@@ -40,6 +40,7 @@ export function mucOptions(config: ParleyConfig) {
     maxRoomsPerUser: config.mucMaxRoomsPerUser,
     historySize: config.mucHistorySize,
     maxOccupants: config.mucMaxOccupants,
+    maxUsersPresence: config.mucMaxUsersPresence,
     occupantRate: config.mucOccupantRate,
     roomRate: config.mucRoomRate,
   };

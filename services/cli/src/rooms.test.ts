@@ -34,6 +34,8 @@ test('create, list, config and destroy a room; bad settings are refused', async 
   assert.equal((await configRoomCommand(store, config, 'lobby', ['public=false', 'whois=anyone'])).public, false);
   await assert.rejects(configRoomCommand(store, config, 'lobby', ['public=maybe']), RoomCommandError);
   await assert.rejects(configRoomCommand(store, config, 'lobby', ['colour=red']), /unknown room setting/);
+  assert.deepEqual((await configRoomCommand(store, config, 'lobby', ['presenceBroadcast=moderator,participant'])).presenceBroadcast, ['moderator', 'participant']);
+  await assert.rejects(configRoomCommand(store, config, 'lobby', ['presenceBroadcast=owner']), /presenceBroadcast is a comma list/);
   assert.equal((await configRoomCommand(store, config, 'lobby', [])).whois, 'anyone');
   assert.equal(await destroyRoomCommand(store, config, 'lobby'), jid);
   await assert.rejects(destroyRoomCommand(store, config, 'lobby'), /no room/);
