@@ -10,7 +10,7 @@ TRANSPORT=${TRANSPORT:-starttls} SASL=${SASL:-SCRAM-SHA-256}
 OUT=${OUT:-loadtest/results/embedded-$(date +%Y%m%d-%H%M%S)}
 export PARLEY_DATA_DIR=$(mktemp -d /tmp/parley-bench.XXXXXX)
 export PARLEY_C2S_PORT=${PORT:-35222} PARLEY_C2S_TLS_PORT=$((${PORT:-35222} + 1)) PARLEY_HTTP_PORT=$((${PORT:-35222} + 58)) PARLEY_BIND_ADDRESS=127.0.0.1
-export PARLEY_S2S_PORT=$((${PORT:-35222} + 47)) PARLEY_S2S_TLS_PORT=$((${PORT:-35222} + 48)) PARLEY_ADMIN_PORT=0
+export PARLEY_S2S_PORT=$((${PORT:-35222} + 47)) PARLEY_S2S_TLS_PORT=$((${PORT:-35222} + 48)) PARLEY_ADMIN_PORT=0 PARLEY_COMPONENT_PORT=$((${PORT:-35222} + 49))
 export PARLEY_LOG_LEVEL=warn PARLEY_SCRAM_ITERATIONS=${ITERATIONS:-4096}
 # The generator logs every user in from 127.0.0.1: exempt it from the per-address connection limits
 # (docs/security.md), which would otherwise refuse most logins of an arrival burst; this measures chat.
@@ -20,7 +20,8 @@ npm run -s build >/dev/null
 node ${SERVER_NODE_FLAGS:-} services/cli/bin/parley.js start &
 PID=$!
 trap 'kill -TERM $PID 2>/dev/null; wait $PID 2>/dev/null; rm -rf "$PARLEY_DATA_DIR"' EXIT
-for _ in $(seq 1 100); do [ -S "$PARLEY_DATA_DIR/admin.sock" ] && break; sleep 0.2; done
+# Up to 60 s: PGlite starts slowly on a busy machine.
+for _ in $(seq 1 300); do [ -S "$PARLEY_DATA_DIR/admin.sock" ] && break; sleep 0.2; done
 node services/cli/bin/parley.js user bulk --count "$USERS" --user-pattern 'user%d' --password-pattern 'pass%d'
 node loadtest/bin/parley-load.js chat --label parley-embedded --port "$PARLEY_C2S_PORT" --domain localhost \
   --transport "$TRANSPORT" --sasl "$SASL" --users "$USERS" --arrival-rate "$ARRIVAL" --msg-rate "$RATE" \

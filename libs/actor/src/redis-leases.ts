@@ -103,7 +103,8 @@ export class RedisLeaseStore implements LeaseStore {
 
   /** Connect and PING; rejects (does not retry forever) when Redis is unreachable. */
   static async connect(url: string, opts: RedisLeaseStoreOptions & { redisOptions?: RedisOptions; createClient?: (o: RedisOptions) => Redis | Cluster } = {}): Promise<RedisLeaseStore> {
-    const o: RedisOptions = { maxRetriesPerRequest: 2, connectTimeout: 2000, ...opts.redisOptions, lazyConnect: true };
+    // Auto-pipelining: a round's renewals (one script per held shard) leave in one write, not one each.
+    const o: RedisOptions = { maxRetriesPerRequest: 2, connectTimeout: 2000, enableAutoPipelining: true, ...opts.redisOptions, lazyConnect: true };
     const redis = opts.createClient ? opts.createClient(o) : new Redis(url, o);
     // Errors surface on commands (renewals fail and shards are dropped); don't print each reconnect.
     redis.on('error', () => {});

@@ -87,6 +87,16 @@ class NatsBus<T> implements Bus<T> {
   private readonly inflight = new Set<Promise<unknown>>();
   private readonly reconnectListeners = new Set<() => void>();
   private closed = false;
+  /**
+   * Publishes, requests and replies made during this turn of the event loop, handed to the client
+   * together once the turn's I/O callbacks have run (setImmediate). nats.js writes to its socket on
+   * a microtask after the first message it is given, so messages made across awaits (an actor's reply
+   * after its Redis and Postgres round trips, each edge connection's hand-off) each cost a socket
+   * write; the profile of the cluster bench showed those writes as the largest single share of the
+   * session and edge processes' CPU (decision 0036). In order, so per-subject order is kept.
+   */
+  private outgoing: Array<() => void> = [];
+  private sendScheduled = false;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -132,15 +142,52 @@ class NatsBus<T> implements Bus<T> {
 
   publish(subject: string, msg: T): void {
     if (this.closed) return;
-    this.nc.publish(this.prefix + subject, this.codec.encode(msg));
+    // Encoded and checked now: the caller may change `msg` afterwards, and a message the server
+    // would refuse fails the caller as before rather than later in the flush.
+    const bytes = this.codec.encode(msg);
+    this.checkSize(bytes, subject);
+    const full = this.prefix + subject;
+    this.later(() => this.nc.publish(full, bytes));
+  }
+
+  private checkSize(bytes: Uint8Array, subject: string): void {
+    const max = this.nc.info?.max_payload;
+    if (max !== undefined && bytes.length > max) throw busError('handler-failed', `message to ${subject} exceeds the bus's max payload (${bytes.length} > ${max} bytes)`);
+  }
+
+  /** Queue `op` for this turn's flush (see `outgoing`). */
+  private later(op: () => void): void {
+    this.outgoing.push(op);
+    if (this.sendScheduled) return;
+    this.sendScheduled = true;
+    setImmediate(() => this.sendNow());
+  }
+
+  /** Hand every queued message to the client, in order; they then share one socket write. */
+  private sendNow(): void {
+    this.sendScheduled = false;
+    const ops = this.outgoing;
+    this.outgoing = [];
+    for (const op of ops) {
+      try {
+        op();
+      } catch (err) {
+        // The connection closed meanwhile: as a publish on a dead connection, the message is lost
+        // (the bus is at-most-once; decision 0022 covers what must not be).
+        this.onHandlerError(err, '(send)');
+      }
+    }
   }
 
   async request(subject: string, msg: T, opts: { timeoutMs?: number } = {}): Promise<T> {
     if (this.closed) throw busError('closed', 'bus closed');
     const data = this.codec.encode(msg);
+    this.checkSize(data, subject);
+    const full = this.prefix + subject;
+    const timeout = opts.timeoutMs ?? this.defaultTimeoutMs;
     let reply: Msg;
     try {
-      reply = await this.nc.request(this.prefix + subject, data, { timeout: opts.timeoutMs ?? this.defaultTimeoutMs });
+      reply = await new Promise<Msg>((resolve, reject) => this.later(() => this.nc.request(full, data, { timeout }).then(resolve, reject)));
     } catch (err) {
       throw toBusError(err, subject);
     }
@@ -180,6 +227,7 @@ class NatsBus<T> implements Bus<T> {
 
   async flush(): Promise<void> {
     if (this.closed) return;
+    this.sendNow();
     // A PING/PONG round trip: the server has processed every earlier publish. Subscribers on this
     // connection have been called by then; subscribers elsewhere have at least been sent the message.
     await this.nc.flush();
@@ -200,6 +248,7 @@ class NatsBus<T> implements Bus<T> {
       ]);
       clearTimeout(timer);
     }
+    this.sendNow();
     try {
       await this.nc.flush();
     } catch {
@@ -258,12 +307,14 @@ class NatsBus<T> implements Bus<T> {
   }
 
   private respond(m: Msg, bytes: Uint8Array, h?: MsgHdrs): void {
-    try {
-      m.respond(bytes, h ? { headers: h } : undefined);
-    } catch (err) {
-      // Connection closed while the handler ran: the requester will see a timeout.
-      this.onHandlerError(err, m.subject);
-    }
+    this.later(() => {
+      try {
+        m.respond(bytes, h ? { headers: h } : undefined);
+      } catch (err) {
+        // Connection closed while the handler ran: the requester will see a timeout.
+        this.onHandlerError(err, m.subject);
+      }
+    });
   }
 }
 

@@ -32,6 +32,12 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
       connectionString: opts.ssl !== undefined ? withoutTlsParams(one) : one,
       max: opts.max ?? 10,
       connectionTimeoutMillis: 10_000,
+      // node-postgres closes a client idle for 10 s by default. The pool hands out its most recently
+      // used client first, so under a steady load the others idle out and every burst (a group commit
+      // while another statement runs, a login wave) opens new ones: the cluster bench saw ≈1.4 new
+      // Postgres sessions a second, each a backend fork and catalog warm-up (docs/benchmarks.md,
+      // decision 0036). A minute keeps the clients of an active process open.
+      idleTimeoutMillis: 60_000,
       ...(opts.ssl !== undefined ? { ssl: opts.ssl as pg.PoolConfig['ssl'] } : {}),
       ...(opts.schema !== undefined ? { options: `-c search_path=${opts.schema}` } : {}),
     });

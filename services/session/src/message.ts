@@ -11,7 +11,13 @@ export interface MessageRouter {
    * A message to the account `key` (its bare JID or one of its full JIDs); `visible`, when given,
    * are the only resources it may reach ('recipients' hooks), the others count as offline.
    */
-  route(key: string, stanza: Element, origin: Origin | undefined, full: string | null, id?: string, fence?: Fence, visible?: ResourceEntry[]): Promise<void>;
+  route(key: string, stanza: Element, origin: Origin | undefined, full: string | null, id?: string, fence?: Fence, visible?: ResourceEntry[], where?: Map<string, ResourceEntry[]>): Promise<void>;
+  /**
+   * The resources of the account and of every bare JID the modules' 'lookups' want for this message,
+   * in one location round trip; given to `route` as `where` (and the account's to the 'recipients'
+   * hooks), nothing is looked up twice.
+   */
+  locate(key: string, stanza: Element, origin: Origin | undefined): Promise<Map<string, ResourceEntry[]>>;
   /** §8.5.2.1: to the bare JID (or an unknown full JID treated as bare); returns who got it live. */
   toBare(key: string, stanza: Element, origin: Origin | undefined, id?: string, known?: ResourceEntry[], fence?: Fence): Promise<ResourceEntry[]>;
 }
@@ -43,22 +49,25 @@ export function messageRouter(env: SessionEnv, hooks: SessionContribution[]): Me
     return [];
   }
 
+  /** One location round trip for `wanted` (the recipient and whatever the modules need; carbons: the sender). */
+  function lookUp(key: string, stanza: Element, origin: Origin | undefined, wanted: string[]): Promise<Map<string, ResourceEntry[]>> {
+    for (const l of lookups) for (const bare of l({ env, key, stanza, origin })) if (bare !== key && !wanted.includes(bare)) wanted.push(bare);
+    if (wanted.length === 0) return Promise.resolve(new Map());
+    // Unreachable, or rebuilding after losing its data (when "no resource" may mean "not registered
+    // again yet"), the location service cannot decide where the message goes: the sending edge
+    // holds it and retries rather than it going to offline storage for a user who never left.
+    // Nothing has been done with the message yet, so a retry is safe.
+    return env.location.resourcesOf(wanted).catch((err: Error) => {
+      throw new RoutingRecoveringError(`location service unreachable: ${err.message}`);
+    });
+  }
+
   return {
     toBare,
-    async route(key, original, origin, full, id, fence, visible) {
+    locate: (key, stanza, origin) => lookUp(key, stanza, origin, [key]),
+    async route(key, original, origin, full, id, fence, visible, known) {
       let stanza = original;
-      const wanted = visible ? [] : [key];
-      for (const l of lookups) for (const bare of l({ env, key, stanza, origin })) if (bare !== key && !wanted.includes(bare)) wanted.push(bare);
-      // One location round trip for the recipient and whatever the modules need (carbons: the sender).
-      // Unreachable, or rebuilding after losing its data (when "no resource" may mean "not registered
-      // again yet"), the location service cannot decide where the message goes: the sending edge
-      // holds it and retries rather than it going to offline storage for a user who never left.
-      // Nothing has been done with the message yet, so a retry is safe.
-      const where = wanted.length
-        ? await env.location.resourcesOf(wanted).catch((err: Error) => {
-            throw new RoutingRecoveringError(`location service unreachable: ${err.message}`);
-          })
-        : new Map<string, ResourceEntry[]>();
+      const where = known ?? (await lookUp(key, stanza, origin, visible ? [] : [key]));
       if (visible) where.set(key, visible);
       const resources = where.get(key) ?? [];
       const uncertain = () => env.location.recovering().catch(() => true); // unreachable again: as unsure

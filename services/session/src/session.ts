@@ -94,12 +94,14 @@ export function createSession(deps: SessionDeps): { host: ActorHost<AccountState
    * 'recipients' hooks: the resources this stanza may reach (undefined when no module narrows
    * them), or null when a hook refused or dropped it.
    */
-  async function reachable(s: InboundStanza): Promise<ResourceEntry[] | null | undefined> {
+  async function reachable(s: InboundStanza, known?: ResourceEntry[]): Promise<ResourceEntry[] | null | undefined> {
     if (recipients.length === 0) return undefined;
     // Nothing has happened to the stanza yet: an unreachable location service makes the edge retry.
-    let resources = await location.resources(s.key).catch((err: Error) => {
-      throw new RoutingRecoveringError(`location service unreachable: ${err.message}`);
-    });
+    let resources =
+      known ??
+      (await location.resources(s.key).catch((err: Error) => {
+        throw new RoutingRecoveringError(`location service unreachable: ${err.message}`);
+      }));
     for (const hook of recipients) {
       const r = await hook({ ...s, resources });
       if (r.kind === 'handled') return null;
@@ -156,11 +158,14 @@ export function createSession(deps: SessionDeps): { host: ActorHost<AccountState
     }
     const stanza = beforeRoute.length ? await admitted({ env, key, stanza: original, origin }) : original;
     if (!stanza) return;
-    const visible = await reachable({ env, key, stanza, origin });
+    // A message's recipient and the modules' lookups (carbons: the sender) come in one location
+    // round trip, shared by the 'recipients' hooks and the routing.
+    const where = stanza.name === 'message' ? await messages.locate(key, stanza, origin) : undefined;
+    const visible = await reachable({ env, key, stanza, origin }, where?.get(key));
     if (visible === null) return;
     const full = to.kind === 'full' ? to.full : null;
     if (stanza.name === 'message') {
-      await messages.route(key, stanza, origin, full, id, fence, visible);
+      await messages.route(key, stanza, origin, full, id, fence, visible, where);
       return;
     }
     if (stanza.name !== 'iq') return;
