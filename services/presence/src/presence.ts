@@ -1,7 +1,7 @@
 // The presence service: one actor per local account owning its roster and subscriptions, and the
 // broadcast of its presence to exactly the edges that hold interested subscribers
 // (ARCHITECTURE.md, path of a stanza §4; RFC 6121 §2-4). Roster IQs come from extension modules.
-import { ActorHost, actorOutput, type Fence, isLocalAccount, patchOrigin, ShardMovedError } from '@parley/actor';
+import { ActorHost, actorOutput, afterWaitingInput, type Fence, isLocalAccount, patchOrigin, ShardMovedError } from '@parley/actor';
 import type { Bus } from '@parley/bus';
 import { dispatchIq, type LoadedModules, type PresenceActions, type PresenceEnv, type RosterAccess } from '@parley/ext';
 import { bareOf, tryParseJid } from '@parley/jid';
@@ -227,8 +227,14 @@ export function createPresenceHost(deps: PresenceDeps, stats: FanoutStats = empt
     if (!from || !state.exists) return; // §3.1.3: unknown accounts silently ignore requests
     const contact = from.bareString();
     const effect = inbound(type, state.items.get(contact) ?? null, contact);
+    // RFC 6121 §3.1.3: the pending request is stored whether or not she is online (and redelivered at
+    // her next available presence, initialPresence); this is the durable work, the same in both cases.
     if (effect.item) await rosterOf(key, state, fence).save(effect.item);
     if (effect.deliver) {
+      // #15 item 5: whether she is online must not show in the requester's timing. Her connections are
+      // looked up and written to only after input already waiting has been read and handled (the
+      // requester's next stanza, the socket carrying her answer), in both cases (decision 0033).
+      await afterWaitingInput();
       const targets = (await location.resources(key)).filter((r) => r.available);
       // RFC 6121 §3.1.3: the request is delivered with what it carries (a status, a XEP-0172 nick, a module's annotation).
       const children = type === 'subscribe' ? stanza.children.filter((c): c is Element => typeof c !== 'string') : [];
