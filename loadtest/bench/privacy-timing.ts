@@ -11,7 +11,8 @@
 //     followed by a ping to the target's bare JID, which the same session actor answers after it: the
 //     round trip shows how long the message held the target's actor;
 //   a subscription request gets no answer either: it is followed by a roster get, answered by the
-//     stranger's own presence actor after it has processed the request (outbound, RFC 6121 §3.1.2).
+//     stranger's own presence actor after it has processed the request (outbound, RFC 6121 §3.1.2);
+//   so is directed presence, which her own presence actor delivers to the target (RFC 6121 §4.6.2).
 // Usage: node --import tsx loadtest/bench/privacy-timing.ts [samples=300] [only channels whose name contains this] [gap ms=0]
 // A gap between samples lets work the server defers after answering (a subscription request's delivery
 // to an online target, docs/privacy.md) finish before the next sample, instead of landing in it.
@@ -46,9 +47,10 @@ hidden.send(xml('presence'));
 const present = await RawClient.login(ts.ports.c2s, 'present', 'pw-present', 'phone', d);
 present.send(xml('presence'));
 await roundTrip(present, (id) => xml('iq', { type: 'get', id }, xml('ping', { xmlns: 'urn:xmpp:ping' })));
-// Her client would run on her own machine: it stops reading here, so parsing the requests delivered to
-// her does not run in this process (the server still writes them to her socket).
-(present as unknown as { socket: { pause(): void } }).socket.pause();
+// Their clients would run on their own machines: they stop reading here, so parsing what is delivered to
+// them (subscription requests, directed presence) does not run in this process (the server still writes
+// it to their sockets).
+for (const c of [hidden, present]) (c as unknown as { socket: { pause(): void } }).socket.pause();
 const stranger = await RawClient.login(ts.ports.c2s, 'stranger', 'pw-stranger', 'desk', d);
 await roundTrip(stranger, (id) => xml('iq', { type: 'get', id }, xml('ping', { xmlns: 'urn:xmpp:ping' })));
 
@@ -92,6 +94,19 @@ probes.push({
   labels: ['online', 'offline'],
   probe: (t) => roundTrip(stranger, (id) => xml('iq', { type: 'get', id }, xml('query', { xmlns: 'jabber:iq:roster' })), xml('presence', { to: t, type: 'subscribe' }).toString()),
 });
+// Directed presence (RFC 6121 §4.6) is delivered to the target's available resources, an invisible
+// user's included, and answered by no one: followed by a roster get, like the subscription request.
+for (const [target, label] of [
+  ['hidden', 'invisible'],
+  ['present', 'online'],
+] as const) {
+  probes.push({
+    name: `directed presence, then a roster get (${label})`,
+    pair: [`${target}@${d}`, `absent@${d}`],
+    labels: [label, 'offline'],
+    probe: (t) => roundTrip(stranger, (id) => xml('iq', { type: 'get', id }, xml('query', { xmlns: 'jabber:iq:roster' })), xml('presence', { to: t }).toString()),
+  });
+}
 
 const chosen = probes.filter((p) => only === undefined || p.name.includes(only));
 // Warm-up: the first requests open actors and caches for either side.

@@ -14,3 +14,4 @@ export type { AcquireListener, LoseListener, LoseReason, ShardManagerOptions } f
 export { assignShards, ShardManager } from './shards.ts';
 export type { ActorOutput, PublishOptions, Recipient } from './output.ts';
 export { actorOutput, announceResourceGone, isLocalAccount, patchOrigin } from './output.ts';
+export { afterWaitingInput } from './yield.ts';

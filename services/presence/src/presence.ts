@@ -1,7 +1,7 @@
 // The presence service: one actor per local account owning its roster and subscriptions, and the
 // broadcast of its presence to exactly the edges that hold interested subscribers
 // (ARCHITECTURE.md, path of a stanza §4; RFC 6121 §2-4). Roster IQs come from extension modules.
-import { ActorHost, actorOutput, type Fence, isLocalAccount, patchOrigin, ShardMovedError } from '@parley/actor';
+import { ActorHost, actorOutput, afterWaitingInput, type Fence, isLocalAccount, patchOrigin, ShardMovedError } from '@parley/actor';
 import type { Bus } from '@parley/bus';
 import { dispatchIq, type LoadedModules, type PresenceActions, type PresenceEnv, type RosterAccess } from '@parley/ext';
 import { bareOf, tryParseJid } from '@parley/jid';
@@ -167,8 +167,25 @@ export function createPresenceHost(deps: PresenceDeps, stats: FanoutStats = empt
     for (const to of targets) {
       const item = state.items.get(bareOf(to));
       if (item && hasFrom(item) && isLocal(to)) continue;
-      await fan.directed(xml('presence', { xmlns: NS.client, from: jid, to, type: 'unavailable' }));
+      await directed(state, xml('presence', { xmlns: NS.client, from: jid, to, type: 'unavailable' }));
     }
+  }
+
+  /**
+   * RFC 6121 §4.6.2: directed presence. To another local account that is not our subscriber it goes
+   * through her actor, which delivers it after input already waiting (decision 0033): whether she is
+   * online — invisible or not — must not show in the sender's timing. A subscriber of ours gets it from
+   * here, in order with our broadcasts, which reach her connections from here in any case.
+   */
+  async function directed(state: AccountState, stanza: Element): Promise<void> {
+    const contact = tryParseJid(stanza.attr('to') ?? '')?.bareString();
+    const item = contact === undefined ? undefined : state.items.get(contact);
+    const type = stanza.attr('type');
+    if (contact !== undefined && isLocal(contact) && contact !== bareOf(stanza.attr('from') ?? '') && !(item && hasFrom(item))) {
+      if (type === undefined || type === 'unavailable') toContactActor(contact, stanza);
+      return;
+    }
+    await fan.directed(stanza);
   }
 
   function trackDirected(state: AccountState, stanza: Element): void {
@@ -227,8 +244,14 @@ export function createPresenceHost(deps: PresenceDeps, stats: FanoutStats = empt
     if (!from || !state.exists) return; // §3.1.3: unknown accounts silently ignore requests
     const contact = from.bareString();
     const effect = inbound(type, state.items.get(contact) ?? null, contact);
+    // RFC 6121 §3.1.3: the pending request is stored whether or not she is online (and redelivered at
+    // her next available presence, initialPresence); this is the durable work, the same in both cases.
     if (effect.item) await rosterOf(key, state, fence).save(effect.item);
     if (effect.deliver) {
+      // #15 item 5: whether she is online must not show in the requester's timing. Her connections are
+      // looked up and written to only after input already waiting has been read and handled (the
+      // requester's next stanza, the socket carrying her answer), in both cases (decision 0033).
+      await afterWaitingInput();
       const targets = (await location.resources(key)).filter((r) => r.available);
       // RFC 6121 §3.1.3: the request is delivered with what it carries (a status, a XEP-0172 nick, a module's annotation).
       const children = type === 'subscribe' ? stanza.children.filter((c): c is Element => typeof c !== 'string') : [];
@@ -239,22 +262,31 @@ export function createPresenceHost(deps: PresenceDeps, stats: FanoutStats = empt
   }
 
   /**
-   * Presence from a contact at another domain (the federation service hands it here): RFC 6121
-   * §4.3.2 a probe is answered with our presence when the contact is subscribed to it; §4.4.3 and
-   * §4.6.3 available and unavailable presence go to the addressed resource, or all available ones,
-   * through the delivery hooks (privacy lists and blocking apply to remote senders too).
+   * Presence from another account that is not a subscription stanza. From a contact at another domain
+   * (the federation service hands it here): RFC 6121 §4.3.2 a probe is answered with our presence when
+   * the contact is subscribed to it; §4.4.3 and §4.6.3 available and unavailable presence go to the
+   * addressed resource, or all available ones, through the delivery hooks (privacy lists and blocking
+   * apply to remote senders too). From a local account: its directed presence (`directed`). Either way
+   * the delivery waits for input already waiting (decision 0033), whether or not we are online.
    */
-  async function remotePresence(key: string, state: AccountState, stanza: Element): Promise<void> {
+  async function presenceFromOther(key: string, state: AccountState, stanza: Element): Promise<void> {
     const from = tryParseJid(stanza.attr('from') ?? '');
     const to = tryParseJid(stanza.attr('to') ?? '');
-    if (!from || !to || isLocal(from.bareString())) return;
+    if (!from || !to) return;
     const type = stanza.attr('type');
+    if (isLocal(from.bareString())) {
+      if (type !== undefined && type !== 'unavailable') return;
+      await afterWaitingInput();
+      await fan.directed(stanza);
+      return;
+    }
     if (type === 'probe') {
       const item = state.items.get(from.bareString());
       if (item && hasFrom(item)) await fan.sendOurPresence(key, from.bareString());
       return;
     }
     if (type !== undefined && type !== 'unavailable') return;
+    await afterWaitingInput();
     const rs = (await location.resources(key)).filter((r) => r.available);
     const targets = to.resource ? rs.filter((r) => r.jid === to.toString()) : rs;
     // To the bare JID: each resource gets its own address as `to` (stamped per target).
@@ -304,7 +336,7 @@ export function createPresenceHost(deps: PresenceDeps, stats: FanoutStats = empt
     else if (stanza.attr('to') === undefined) await ownPresence(key, state, stanza, origin);
     else {
       trackDirected(state, stanza);
-      await fan.directed(type === undefined ? await ownAvailable(key, stanza, origin, true) : stanza);
+      await directed(state, type === undefined ? await ownAvailable(key, stanza, origin, true) : stanza);
     }
   }
 
@@ -323,7 +355,7 @@ export function createPresenceHost(deps: PresenceDeps, stats: FanoutStats = empt
           case 'presence-in': {
             const type = msg.stanza.attr('type');
             if (!isSubscriptionType(type)) {
-              if (state.exists) await remotePresence(key, state, msg.stanza);
+              if (state.exists) await presenceFromOther(key, state, msg.stanza);
               return;
             }
             let stanza = msg.stanza;
