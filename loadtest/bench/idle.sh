@@ -11,6 +11,8 @@ USERS=${USERS:-10000} ARRIVAL=${ARRIVAL:-200} DURATION=${DURATION:-30} STORE=${S
 OUT=${OUT:-loadtest/results/idle-$(date +%Y%m%d-%H%M%S)}
 export PARLEY_DATA_DIR=$(mktemp -d /tmp/parley-idle.XXXXXX)
 export PARLEY_C2S_PORT=${PORT:-47222} PARLEY_C2S_TLS_PORT=$((${PORT:-47222} + 1)) PARLEY_HTTP_PORT=$((${PORT:-47222} + 58)) PARLEY_BIND_ADDRESS=127.0.0.1
+# Spare ports for every listener, so a run does not collide with another server on the machine.
+export PARLEY_S2S_PORT=$((${PORT:-47222} + 47)) PARLEY_S2S_TLS_PORT=$((${PORT:-47222} + 48)) PARLEY_ADMIN_PORT=0 PARLEY_COMPONENT_PORT=0
 export PARLEY_LOG_LEVEL=warn PARLEY_SCRAM_ITERATIONS=${ITERATIONS:-4096}
 # One generator address opens every connection: exempt it from the per-address limits (docs/security.md).
 export PARLEY_LIMIT_EXEMPT_ADDRESSES=127.0.0.1

@@ -3,14 +3,22 @@
 // maintained list of the most common ones: @zxcvbn-ts/language-common's `passwords-common`
 // (≈49,000 passwords ranked by frequency in leaked sets; npm, MIT). NIST SP 800-63B §5.1.1.2 asks
 // for exactly this: length, and a check against "passwords obtained from previous breach corpuses".
-import { dictionary } from '@zxcvbn-ts/language-common';
+import { createRequire } from 'node:module';
+import type { dictionary as Dictionary } from '@zxcvbn-ts/language-common';
 
 export const MAX_PASSWORD_CHARS = 1024;
 
 let common: Set<string> | null = null;
-/** Built on first use (the list is ≈400 kB), lower-cased: "Password1" is as common as "password1". */
+/**
+ * Built on first use (the list is ≈400 kB), lower-cased: "Password1" is as common as "password1".
+ * The package (all of zxcvbn's dictionaries, ≈2.5 MB of heap) is loaded then too, not when the
+ * server starts: most servers never register an account or change a password between restarts
+ * (docs/decisions/0035-embedded-server-memory.md).
+ */
 function commonPasswords(): Set<string> {
-  common ??= new Set(dictionary['passwords-common'].map((p) => p.toLowerCase()));
+  if (common) return common;
+  const { dictionary } = createRequire(import.meta.url)('@zxcvbn-ts/language-common') as { dictionary: typeof Dictionary };
+  common = new Set(dictionary['passwords-common'].map((p) => p.toLowerCase()));
   return common;
 }
 

@@ -2,7 +2,8 @@
 // the check and the write are atomic and expiry is judged by the Redis clock alone (never by the
 // clocks of the instances). One hash per service holds every shard; every script touches that one
 // key, so it runs on Redis Cluster too (decision 0026).
-import { type Cluster, Redis, type RedisOptions } from 'ioredis';
+// Types only at load: ioredis is imported by connect(), so an embedded server never loads it (decision 0035).
+import type { Cluster, Redis, RedisOptions } from 'ioredis';
 import type { LeaseInfo, LeaseStore } from './leases.ts';
 
 const NOW = `local t = redis.call('TIME')
@@ -105,7 +106,7 @@ export class RedisLeaseStore implements LeaseStore {
   static async connect(url: string, opts: RedisLeaseStoreOptions & { redisOptions?: RedisOptions; createClient?: (o: RedisOptions) => Redis | Cluster } = {}): Promise<RedisLeaseStore> {
     // Auto-pipelining: a round's renewals (one script per held shard) leave in one write, not one each.
     const o: RedisOptions = { maxRetriesPerRequest: 2, connectTimeout: 2000, enableAutoPipelining: true, ...opts.redisOptions, lazyConnect: true };
-    const redis = opts.createClient ? opts.createClient(o) : new Redis(url, o);
+    const redis = opts.createClient ? opts.createClient(o) : new (await import('ioredis')).Redis(url, o);
     // Errors surface on commands (renewals fail and shards are dropped); don't print each reconnect.
     redis.on('error', () => {});
     try {

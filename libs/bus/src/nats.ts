@@ -1,18 +1,8 @@
 // The bus over NATS core for cluster mode (ARCHITECTURE.md, Processes). Client choice and numbers:
 // docs/decisions/0003-nats-client.md.
-import {
-  ClosedConnectionError,
-  type ConnectionOptions,
-  connect,
-  DrainingConnectionError,
-  headers,
-  type Msg,
-  type MsgHdrs,
-  type NatsConnection,
-  NoRespondersError,
-  RequestError,
-  TimeoutError,
-} from '@nats-io/transport-node';
+// The client library is imported when a bus connects (types only at load), so an embedded server,
+// which never uses NATS, does not hold it in memory (docs/decisions/0035-embedded-server-memory.md).
+import type { ConnectionOptions, Msg, MsgHdrs, NatsConnection } from '@nats-io/transport-node';
 import { type Bus, type BusError, type BusHandler, busError, type Subscription } from './bus.ts';
 
 export interface BusCodec<T> {
@@ -48,6 +38,8 @@ export interface NatsBusOptions<T> {
  */
 const ERROR_HEADER = 'Parley-Bus-Error';
 
+type Nats = typeof import('@nats-io/transport-node');
+
 export async function connectNatsBus<T>(opts: NatsBusOptions<T>): Promise<Bus<T>> {
   // nats.js ignores credentials in server URLs: they are taken out and passed as options.
   const { servers, user, pass, token } = splitCredentials(opts.url);
@@ -68,13 +60,14 @@ export async function connectNatsBus<T>(opts: NatsBusOptions<T>): Promise<Bus<T>
   if (t !== undefined) copts.token = t;
   if (opts.tls === true) copts.tls = {};
   else if (opts.tls && typeof opts.tls === 'object') copts.tls = { ...opts.tls };
+  const nats: Nats = await import('@nats-io/transport-node');
   let nc: NatsConnection;
   try {
-    nc = await connect(copts);
+    nc = await nats.connect(copts);
   } catch (err) {
     throw new Error(`cannot connect to NATS at ${redactUrl(opts.url)}: ${(err as Error).message}`, { cause: err });
   }
-  return new NatsBus(nc, opts);
+  return new NatsBus(nats, nc, opts);
 }
 
 class NatsBus<T> implements Bus<T> {
@@ -99,6 +92,7 @@ class NatsBus<T> implements Bus<T> {
   private sendScheduled = false;
 
   constructor(
+    private readonly nats: Nats,
     private readonly nc: NatsConnection,
     opts: NatsBusOptions<T>,
   ) {
@@ -189,7 +183,7 @@ class NatsBus<T> implements Bus<T> {
     try {
       reply = await new Promise<Msg>((resolve, reject) => this.later(() => this.nc.request(full, data, { timeout }).then(resolve, reject)));
     } catch (err) {
-      throw toBusError(err, subject);
+      throw toBusError(this.nats, err, subject);
     }
     if (reply.headers?.has(ERROR_HEADER)) {
       throw busError('handler-failed', `handler on ${subject} failed: ${reply.headers.get(ERROR_HEADER)}`);
@@ -301,7 +295,7 @@ class NatsBus<T> implements Bus<T> {
   }
 
   private respondError(m: Msg, text: string): void {
-    const h: MsgHdrs = headers();
+    const h: MsgHdrs = this.nats.headers();
     h.set(ERROR_HEADER, text);
     this.respond(m, new Uint8Array(0), h);
   }
@@ -318,7 +312,8 @@ class NatsBus<T> implements Bus<T> {
   }
 }
 
-function toBusError(err: unknown, subject: string): BusError {
+function toBusError(nats: Nats, err: unknown, subject: string): BusError {
+  const { ClosedConnectionError, DrainingConnectionError, NoRespondersError, RequestError, TimeoutError } = nats;
   const chain: unknown[] = [err];
   if (err instanceof Error && err.cause) chain.push(err.cause);
   for (const e of chain) {

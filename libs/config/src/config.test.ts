@@ -118,6 +118,7 @@ const BAD: Record<SettingKey, string | null> = {
   contentMaxBodyChars: '0',
   contentWordFilter: null,
   embeddedDbSharedBuffersMb: '0',
+  embeddedDbOptimizeWasm: 'sometimes',
   databaseUrl: 'mysql://u:pw@db/parley',
   websocketSecure: 'sometimes',
   mucDomain: 'Conference!',

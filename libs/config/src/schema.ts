@@ -324,8 +324,11 @@ export const settingsShape = {
     .default(200)
     .register(settingMeta, server('PARLEY_PEP_MAX_NODES', 'PEP nodes per account (XEP-0163).')),
   embeddedDbSharedBuffersMb: intIn(1, 4096)
-    .default(16)
+    .default(4)
     .register(settingMeta, server('PARLEY_EMBEDDED_DB_SHARED_BUFFERS_MB', 'Embedded database (PGlite) buffer pool, MB: most of an idle embedded server’s memory; no effect with PARLEY_DATABASE_URL.')),
+  embeddedDbOptimizeWasm: flag()
+    .default(false)
+    .register(settingMeta, server('PARLEY_EMBEDDED_DB_OPTIMIZE_WASM', 'Let V8 optimise the embedded database’s hot WebAssembly (TurboFan), as it does by default: ~90 MB more memory for no CPU gain measured (decision 0035). Off: PGlite stays on V8’s baseline compiler.')),
   databaseUrl: optionalMatching(/^postgres(ql)?:\/\/\S+$/, 'must be a URL such as postgres://user:pass@host:5432/db', 'postgres:// URL', { secret: true })
     .default(null)
     .register(settingMeta, server('PARLEY_DATABASE_URL', 'Postgres URL (credentials may be in it); unset: the embedded PGlite database in the data directory.')),

@@ -21,7 +21,8 @@
 // index, the entries of a batch) are read first and passed in KEYS; the script checks it was given
 // the right one and the call is retried otherwise.
 import { createHash, randomBytes } from 'node:crypto';
-import { Cluster, Redis, type RedisOptions } from 'ioredis';
+// Types only at load: ioredis is imported by connect(), so an embedded server never loads it (decision 0035).
+import type { Cluster, Redis, RedisOptions } from 'ioredis';
 import { bareOf } from '@parley/jid';
 import { type LocationService, RESOURCE_PATCH_FIELDS, type RegisterResult, type ResourceEntry, type ResourcePatch, type ResumedSession, type SmRecord } from './location.ts';
 
@@ -287,7 +288,7 @@ export class RedisLocation implements LocationService {
     opts: RedisLocationOptions = {},
   ) {
     this.prefix = opts.prefix ?? 'parley:{loc}:';
-    if (redis instanceof Cluster && !/\{[^}]+\}/.test(this.prefix)) {
+    if (redis.isCluster && !/\{[^}]+\}/.test(this.prefix)) {
       throw new Error(`location key prefix ${JSON.stringify(this.prefix)} has no hash tag {…}: on Redis Cluster its scripts would span slots`);
     }
     this.edgeTtlMs = opts.edgeTtlMs ?? 15_000;
@@ -302,7 +303,7 @@ export class RedisLocation implements LocationService {
   static async connect(url: string, opts: RedisLocationOptions & { redisOptions?: RedisOptions; createClient?: (o: RedisOptions) => RedisClient } = {}): Promise<RedisLocation> {
     // Auto-pipelining sends the commands of one tick in one write (measured: socket writes dominated).
     const options: RedisOptions = { connectTimeout: 5000, enableAutoPipelining: true, ...opts.redisOptions, lazyConnect: true };
-    const redis = opts.createClient ? opts.createClient(options) : new Redis(url, options);
+    const redis = opts.createClient ? opts.createClient(options) : new (await import('ioredis')).Redis(url, options);
     // Without a listener ioredis prints every failed reconnect; errors surface on commands instead.
     let lastError: Error | undefined;
     redis.on('error', (err: Error) => {
@@ -507,7 +508,7 @@ export class RedisLocation implements LocationService {
     // SCAN walks the r:<bare> keys without blocking Redis; its cursor is the page cursor. SCAN reads
     // one server: on Redis Cluster each master in turn ("<master index>:<cursor>").
     const match = `${this.prefix.replace(/[*?[\]\\]/g, '\\$&')}r:*`;
-    const nodes: Redis[] = this.redis instanceof Cluster ? this.redis.nodes('master') : [this.redis];
+    const nodes: Redis[] = this.redis.isCluster ? (this.redis as Cluster).nodes('master') : [this.redis as Redis];
     const at = /^(\d+):(\d+)$/.exec(opts.cursor ?? '');
     let node = at ? Number(at[1]) : 0;
     let cursor = at ? at[2]! : (opts.cursor ?? '0');

@@ -1,7 +1,8 @@
 // Cluster mode: buckets and ledgers in Redis, so a limit counts every edge's traffic. A bucket is
 // one hash updated by one Lua script on the Redis clock (edges' clocks may differ).
 // On Redis Cluster (decision 0026) every command and MULTI here touches one key, so one slot.
-import { type Cluster, Redis, type RedisOptions } from 'ioredis';
+// Types only at load: ioredis is imported when a limiter connects, so an embedded server never loads it (decision 0035).
+import type { Cluster, Redis, RedisOptions } from 'ioredis';
 import type { FailureLedger, RateLimiter, Rule, Verdict } from './types.ts';
 
 // KEYS[1] bucket; ARGV perSec, burst, cost. Returns {ok, retryAfterMs}. A refused take consumes
@@ -40,11 +41,11 @@ export interface RedisConnectOptions {
   createClient?: (o: RedisOptions) => Redis | Cluster;
 }
 
-function client(url: string, opts: RedisConnectOptions): Redis | Cluster {
+async function client(url: string, opts: RedisConnectOptions): Promise<Redis | Cluster> {
   // Auto-pipelining: an edge's batch of account charges (one script per account, every 50 ms) leaves
   // in one write instead of one per account (socket writes were a large share of the cluster's CPU).
   const o: RedisOptions = { lazyConnect: true, maxRetriesPerRequest: 2, enableAutoPipelining: true, ...opts.redisOptions };
-  return opts.createClient ? opts.createClient(o) : new Redis(url, o);
+  return opts.createClient ? opts.createClient(o) : new (await import('ioredis')).Redis(url, o);
 }
 
 type WithTake = (Redis | Cluster) & { parleyTake(key: string, perSec: number, burst: number, cost: number): Promise<[number, number]> };
@@ -56,7 +57,7 @@ export class RedisRateLimiter implements RateLimiter {
   ) {}
 
   static async connect(url: string, opts: RedisConnectOptions): Promise<RedisRateLimiter> {
-    const redis = client(url, opts);
+    const redis = await client(url, opts);
     await redis.connect();
     redis.defineCommand('parleyTake', { numberOfKeys: 1, lua: TAKE });
     return new RedisRateLimiter(redis as WithTake, opts.prefix);
@@ -79,7 +80,7 @@ export class RedisFailureLedger implements FailureLedger {
   ) {}
 
   static async connect(url: string, opts: RedisConnectOptions): Promise<RedisFailureLedger> {
-    const redis = client(url, opts);
+    const redis = await client(url, opts);
     await redis.connect();
     return new RedisFailureLedger(redis, opts.prefix);
   }

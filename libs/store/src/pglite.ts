@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import { setFlagsFromString } from 'node:v8';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { readTemplate, saveTemplate } from './pglite-template.ts';
 import { type Sql, transactionSql } from './sql.ts';
@@ -7,9 +8,29 @@ export interface PgliteOptions {
   /**
    * Postgres shared_buffers, MB. PGlite's default (128) is most of an idle embedded server's memory;
    * the pages live in the OS page cache anyway, so a smaller pool costs a copy, not a disk read
-   * (measured in docs/decisions/0027-embedded-store-cost.md). Default 16.
+   * (measured in docs/decisions/0027-embedded-store-cost.md and 0035-embedded-server-memory.md). Default 4.
    */
   sharedBuffersMb?: number;
+  /**
+   * Let V8 compile PGlite's hot WebAssembly functions a second time with its optimising compiler
+   * (TurboFan), as it does by default. Off (the default): PGlite runs on the baseline compiler
+   * (Liftoff), which saves ~90 MB of an idle embedded server's memory — the optimised code and the
+   * compiler's leftovers of the startup queries — at a cost measured in
+   * docs/decisions/0035-embedded-server-memory.md. The setting is process-wide (V8 has one).
+   */
+  optimizeWasm?: boolean;
+}
+
+/**
+ * V8's dynamic tiering (on by default) recompiles a WebAssembly function with TurboFan once it has
+ * run for a budget of about 1.8 M "bytes executed"; Postgres's startup and migrations cross it for
+ * thousands of functions. A budget of 2^31-1 means only a function that does billions of such units
+ * of work (a sustained hot loop) is optimised; everything else stays on Liftoff. A tuning flag, not
+ * `--liftoff-only` (a testing flag that aborts the process if Liftoff cannot compile a function,
+ * where this one falls back to TurboFan). Applies to modules instantiated after it is set.
+ */
+function keepWasmOnBaselineCompiler(): void {
+  setFlagsFromString('--wasm-tiering-budget=2147483647');
 }
 
 /**
@@ -17,7 +38,8 @@ export interface PgliteOptions {
  * and takes seconds; later starts take well under a second) or null for a throw-away in-memory database.
  */
 export async function openPglite(dataDir: string | null, opts: PgliteOptions = {}): Promise<Sql> {
-  const startParams = [...PGlite.defaultStartParams, '-c', `shared_buffers=${opts.sharedBuffersMb ?? 16}MB`];
+  const startParams = [...PGlite.defaultStartParams, '-c', `shared_buffers=${opts.sharedBuffersMb ?? 4}MB`];
+  if (opts.optimizeWasm !== true) keepWasmOnBaselineCompiler();
   let db: PGlite;
   if (dataDir === null) {
     const template = await readTemplate(startParams);

@@ -1,4 +1,6 @@
-import pg from 'pg';
+// Types only at load: node-postgres is imported when a URL is opened, so an embedded server (PGlite)
+// never loads it (its idle memory, docs/decisions/0035-embedded-server-memory.md).
+import type pg from 'pg';
 import { PrimaryPool, postgresHosts } from './postgres-hosts.ts';
 import { isStoreUnreachable } from './unreachable.ts';
 import { type Sql, transactionSql } from './sql.ts';
@@ -25,8 +27,9 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
     throw new Error(`invalid schema name ${JSON.stringify(opts.schema)}: use [a-z_][a-z0-9_]*`);
   }
   const { urls, attrs } = postgresHosts(url);
+  const { default: pgModule } = await import('pg');
   const primary = new PrimaryPool(urls, attrs, (one) => {
-    const pool = new pg.Pool({
+    const pool = new pgModule.Pool({
       // node-postgres lets `sslmode` in the URL replace the `ssl` object (and with it our CA), so
       // explicit TLS options take the URL's TLS parameters' place.
       connectionString: opts.ssl !== undefined ? withoutTlsParams(one) : one,

@@ -2,7 +2,8 @@
 // Redis Cluster. Every Redis user (location, leases, limits) takes the same options and, for a
 // Redis Cluster, the same way to build its client, so none of them knows the topology.
 import type { ParleyConfig } from '@parley/config';
-import { Cluster, type Redis, type RedisOptions } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Cluster, Redis, RedisOptions } from 'ioredis';
 
 export interface RedisTopology {
   /** Options every connection starts from (retries, TLS, Sentinel). */
@@ -41,6 +42,8 @@ function clusterClient(seeds: string, url: string, base: RedisOptions): (o: Redi
   };
   return (o) => {
     const { lazyConnect, enableAutoPipelining, retryStrategy, ...node } = { ...base, ...o };
+    // ioredis is loaded by the first connection, not by every process that bundles this (decision 0035).
+    const { Cluster } = createRequire(import.meta.url)('ioredis') as typeof import('ioredis');
     return new Cluster(hostPorts(seeds), {
       lazyConnect,
       enableAutoPipelining,

@@ -2,7 +2,6 @@ import { X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '@parley/log';
-import { generate } from 'selfsigned';
 
 export interface TlsMaterial {
   cert: string;
@@ -47,6 +46,8 @@ export async function loadTlsMaterial(opts: {
     }
   }
   if (generator) {
+    // Loaded only to make a certificate (first start), not held by every server (decision 0035).
+    const { generate } = await import('selfsigned');
     const pems = await generate([{ name: 'commonName', value: opts.domain }], {
       keySize: 2048,
       notAfterDate: new Date(Date.now() + 825 * 86400_000),
