@@ -8,6 +8,7 @@ import { TestCluster } from './harness.ts';
 import { adminSeesAndKicks } from './scenarios/admin.ts';
 import { aioxmppConverses } from './scenarios/aioxmpp.ts';
 import { invisibleAcrossEdges } from './scenarios/invisibility.ts';
+import { federatesAcrossEdges } from './scenarios/federation.ts';
 import { archivesAcrossProcesses } from './scenarios/mam.ts';
 import { roomSurvivesKill } from './scenarios/muc.ts';
 import { pepAcrossEdges } from './scenarios/pep.ts';
@@ -42,6 +43,8 @@ test('a chat across two edges and two session processes is in both archives, pag
 test('vCards and uploads work across session and edge processes', { timeout: 120_000 }, run('profile', profilesAcrossProcesses));
 test('an invisible user on one edge looks offline to observers on another edge', { timeout: 240_000 }, run('invisibility', invisibleAcrossEdges));
 test('a FAST token from one edge logs in on the other, replaces the stale session, rotates and is revoked cluster-wide', { timeout: 150_000 }, run('fast', fastTokensAcrossEdges));
+// It spawns an s2s process (and an embedded b.test) of its own and stops it again: nothing else federates.
+test('users on both edges federate with another Parley: subscriptions, presence, messages, IQs, a block, checked certificates', { timeout: 180_000 }, run('federation', federatesAcrossEdges));
 // From here on, processes die. Chatroom-1: no other scenario uses the chatroom processes.
 test('a room with occupants on two edges survives kill -9 of its chatroom process', { timeout: 180_000 }, run('muc', roomSurvivesKill));
 // Presence-1: last, since the other scenarios expect two presence processes.
