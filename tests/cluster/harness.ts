@@ -32,6 +32,8 @@ export const EDGE_TTL_SEC = 4;
 export const DOMAIN = 'localhost';
 
 export type Role = 'edge' | 'session' | 'presence' | 'chatroom' | 'admin' | 's2s';
+/** Roles whose processes lease shards: the actors, and s2s (shards of remote domains). */
+export type ShardedRole = 'session' | 'presence' | 'chatroom' | 's2s';
 
 export interface ClusterProcess {
   readonly name: string;
@@ -162,7 +164,7 @@ export class TestCluster {
         ...Array<Role>(opts.s2s ?? 0).fill('s2s'),
       ];
       await Promise.all(roles.map((r) => c.spawn(r)));
-      const actors = (['session', 'presence', 'chatroom'] as const).filter((r) => roles.includes(r));
+      const actors = (['session', 'presence', 'chatroom', 's2s'] as const).filter((r) => roles.includes(r));
       await Promise.all(actors.map((r) => c.waitShardsSettled(r)));
     } catch (err) {
       await c.stop();
@@ -237,7 +239,7 @@ export class TestCluster {
    * Waits until the live processes of `role` own all 64 shards between them, each holding some:
    * the cluster is settled (a test that starts traffic earlier measures start-up, not failover).
    */
-  async waitShardsSettled(role: 'session' | 'presence' | 'chatroom', timeoutMs = 30_000): Promise<Map<string, number>> {
+  async waitShardsSettled(role: ShardedRole, timeoutMs = 30_000): Promise<Map<string, number>> {
     let last = new Map<string, number>();
     await waitFor(
       async () => {
@@ -252,7 +254,7 @@ export class TestCluster {
   }
 
   /** parley_<role>_shards_owned of every live process of the role. */
-  async shardsOwned(role: 'session' | 'presence' | 'chatroom'): Promise<Map<string, number>> {
+  async shardsOwned(role: ShardedRole): Promise<Map<string, number>> {
     const out = new Map<string, number>();
     await Promise.all(
       this.live(role).map(async (p) => {
@@ -263,7 +265,7 @@ export class TestCluster {
   }
 
   /** The instance holding the lease of `key`'s shard (its process name), or null. */
-  async shardOwner(role: 'session' | 'presence' | 'chatroom', key: string): Promise<string | null> {
+  async shardOwner(role: ShardedRole, key: string): Promise<string | null> {
     return this.redis.hget(`${this.name}:lease:{${role}}`, `${shardOf(key)}:i`);
   }
 

@@ -34,6 +34,7 @@ export async function federatesAcrossEdges({ cluster, user, addUsers }: Scenario
   const peers: RawPeer[] = [];
   let remote: TestServer | undefined;
   let s2s: ClusterProcess | undefined;
+  let s2sOther: ClusterProcess | undefined;
   let impostor: Server | undefined;
   try {
     const [aJid, cJid] = await addUsers(['alice', 'carol']);
@@ -43,16 +44,18 @@ export async function federatesAcrossEdges({ cluster, user, addUsers }: Scenario
     impostor = await wrongNameServer('wrong.test', ca.issue(['d.test']));
     const [clusterPort, remotePort] = [await freePort(), await freePort()];
     const [ownCert, remoteCert] = [ca.issue([local]), ca.issue([REMOTE])];
-    // The peers know each other only through static hosts (no DNS in tests); both start at once.
-    [s2s, remote] = await Promise.all([
-      cluster.spawn('s2s', {
-        PARLEY_S2S_PORT: String(clusterPort),
-        PARLEY_S2S_POLICY: 'require-valid',
-        PARLEY_TLS_CERT: ownCert.certFile,
-        PARLEY_TLS_KEY: ownCert.keyFile,
-        PARLEY_S2S_CA_FILE: ca.caFile,
-        PARLEY_S2S_STATIC_HOSTS: `${REMOTE}=127.0.0.1:${remotePort},wrong.test=127.0.0.1:${(impostor.address() as AddressInfo).port}`,
-      }),
+    const s2sEnv = {
+      PARLEY_S2S_POLICY: 'require-valid',
+      PARLEY_TLS_CERT: ownCert.certFile,
+      PARLEY_TLS_KEY: ownCert.keyFile,
+      PARLEY_S2S_CA_FILE: ca.caFile,
+      PARLEY_S2S_STATIC_HOSTS: `${REMOTE}=127.0.0.1:${remotePort},wrong.test=127.0.0.1:${(impostor.address() as AddressInfo).port}`,
+    };
+    // Two s2s processes: b.test reaches the first, and stanzas to b.test leave through whichever
+    // owns its shard. The peers know each other only through static hosts (no DNS in tests).
+    [s2s, s2sOther, remote] = await Promise.all([
+      cluster.spawn('s2s', { ...s2sEnv, PARLEY_S2S_PORT: String(clusterPort) }),
+      cluster.spawn('s2s', s2sEnv),
       startTestServer({
         domain: REMOTE,
         databaseUrl: cluster.urls.database,
@@ -65,7 +68,8 @@ export async function federatesAcrossEdges({ cluster, user, addUsers }: Scenario
         s2sStaticHosts: `${local}=127.0.0.1:${clusterPort}`,
       }),
     ]);
-    await remote.addUsers(['bob', 'pw-bob'], ['dave', 'pw-dave']);
+    // Traffic after the federation shards are split between the two: a test of steady state, not of a hand-over.
+    await Promise.all([remote.addUsers(['bob', 'pw-bob'], ['dave', 'pw-dave']), cluster.waitShardsSettled('s2s')]);
     const bJid = `bob@${REMOTE}`;
 
     const onCluster = async (name: string, edge: ClusterProcess) => {
@@ -129,6 +133,17 @@ export async function federatesAcrossEdges({ cluster, user, addUsers }: Scenario
     await bob.send(xml('message', { to: cJid, type: 'chat', id: 'fb2' }, xml('body', {}, 'hi carol')));
     await carol.message((m) => m.from === bob.jid && m.body === 'hi carol', 'bob’s answer on edge 2');
 
+    // Order holds between two processes (RFC 6120 §10.1): a burst from each edge arrives at b.test as sent.
+    const burst = Array.from({ length: 20 }, (_, i) => `burst ${i}`);
+    for (const body of burst) {
+      await alice.send(xml('message', { to: bJid, type: 'chat' }, xml('body', {}, body)));
+      await carol.sendMessage(bJid, `carol's ${body}`);
+    }
+    const got: string[] = [];
+    while (got.length < burst.length * 2) got.push((await bob.next((e) => e.is('message') && /burst/.test(e.getChildText('body') ?? ''), 'the burst')).getChildText('body') ?? '');
+    assert.deepEqual(got.filter((b) => !b.startsWith('carol')), burst, 'alice’s burst in order');
+    assert.deepEqual(got.filter((b) => b.startsWith('carol')), burst.map((b) => `carol's ${b}`), 'carol’s burst in order');
+
     // IQs to full JIDs across: answered by the remote client, and by slixmpp on edge 2 (XEP-0092).
     const pong = await alice.iq(xml('iq', { type: 'get', to: bob.jid }, xml('ping', { xmlns: 'urn:xmpp:ping' })));
     assert.equal(pong.attrs.type, 'result');
@@ -176,16 +191,16 @@ export async function federatesAcrossEdges({ cluster, user, addUsers }: Scenario
     for (const leak of ['are you there?', 'while blocked', 'spoofed']) assert.ok(!alice.received.some((s) => s.includes(leak)), `alice never saw “${leak}”`);
     assert.ok(!bob.received.some((s) => s.includes('hidden')), 'bob never saw the message to a blocked contact');
 
-    // One stream each way with b.test, reused for everything above (RFC 6120 §4.2.2), held by the cluster's s2s process.
-    const streams = await s2s.metricLines('parley_s2s_connections');
+    // One stream each way with b.test across both s2s processes, reused for everything above (RFC 6120 §4.2.2).
+    const streams = [...(await s2s.metricLines('parley_s2s_connections')), ...(await s2sOther.metricLines('parley_s2s_connections'))];
     for (const direction of ['in', 'out']) {
-      const line = streams.find((l) => l.includes(`direction="${direction}"`) && l.includes(`domain="${REMOTE}"`));
-      assert.ok(line?.endsWith(' 1'), `one ${direction}bound stream with ${REMOTE}: ${streams.join('; ')}`);
+      const lines = streams.filter((l) => l.includes(`direction="${direction}"`) && l.includes(`domain="${REMOTE}"`) && !l.endsWith(' 0'));
+      assert.ok(lines.length === 1 && lines[0]!.endsWith(' 1'), `one ${direction}bound stream with ${REMOTE}: ${streams.join('; ')}`);
     }
   } finally {
     for (const p of peers) p.close();
     await Promise.all(open.map((c) => c.stop()));
-    await s2s?.stop();
+    await Promise.all([s2s?.stop(), s2sOther?.stop()]);
     await remote?.stop();
     impostor?.close();
     const sql = await openPostgres(cluster.urls.database);
