@@ -1,14 +1,15 @@
 // Parley-to-Parley federation in cluster mode (issue 11, item 2). The shared cluster (domain
-// `localhost`, two edges, two session and two presence processes) gets an s2s process, spawned here
-// with a certificate from a test CA naming the cluster's domain; the peer is an embedded Parley for
-// b.test trusting the same CA. Alice (xmpp.js, edge 1) and Carol (slixmpp, edge 2) befriend Bob
-// (xmpp.js, b.test): subscriptions, presence, messages and IQs both ways, through actors in several
-// processes and the one s2s process; Alice blocks Bob (XEP-0191) and it holds. Certificates are
-// checked both ways under require-valid (RFC 6120 §13.7.2), and a peer speaks only for the domain
-// it authenticated. The s2s process is stopped at the end: the cluster is left as it was.
+// `localhost`, two edges, two session and two presence processes) has two s2s processes with a
+// certificate from a test CA naming its domain (`federationFixture`, made before the cluster
+// starts); the peer is an embedded Parley for b.test trusting the same CA, started here. Alice
+// (xmpp.js, edge 1) and Carol (slixmpp, edge 2) befriend Bob (xmpp.js, b.test): subscriptions,
+// presence, messages and IQs both ways, through actors in several processes; bursts keep their
+// order and one stream per domain pair is used across both s2s processes (decision 0032); Alice
+// blocks Bob (XEP-0191) and it holds. Certificates are checked both ways under require-valid
+// (RFC 6120 §13.7.2), and a peer speaks only for the domain it authenticated.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import type { AddressInfo, Server } from 'node:net';
+import type { Server } from 'node:net';
 import { openPostgres } from '@parley/store';
 import { flush } from '../../harness/flush.ts';
 import { startTestServer, type TestServer } from '../../harness/server.ts';
@@ -25,51 +26,68 @@ const NS_BLOCKING = 'urn:xmpp:blocking';
 const from = (el: XmlElement) => el.attrs.from ?? '';
 const condition = (el: XmlElement) => el.getChild('error')?.getChildElements().find((c) => c.name !== 'text')?.name;
 
-export async function federatesAcrossEdges({ cluster, user, addUsers }: Scenario): Promise<void> {
-  const local = cluster.domain;
+/** What the shared cluster's s2s processes are started with, made before the cluster starts. */
+export interface FederationFixture {
+  /** The test CA both sides trust; it issued the cluster's certificate (naming its domain). */
+  ca: TestCa;
+  /** Where b.test (started by the scenario) and the wrong.test impostor will listen. */
+  remotePort: number;
+  impostorPort: number;
+  /** Settings of the s2s processes: require-valid, the certificate, the CA, static hosts. */
+  env: Record<string, string>;
+  remove(): void;
+}
+
+export async function federationFixture(domain: string): Promise<FederationFixture> {
   const ca = new TestCa('ca');
+  const [remotePort, impostorPort] = [await freePort(), await freePort()];
+  const own = ca.issue([domain]);
+  return {
+    ca,
+    remotePort,
+    impostorPort,
+    env: {
+      PARLEY_S2S_POLICY: 'require-valid',
+      PARLEY_TLS_CERT: own.certFile,
+      PARLEY_TLS_KEY: own.keyFile,
+      PARLEY_S2S_CA_FILE: ca.caFile,
+      // The peers know each other only through static hosts (no DNS in tests).
+      PARLEY_S2S_STATIC_HOSTS: `${REMOTE}=127.0.0.1:${remotePort},wrong.test=127.0.0.1:${impostorPort}`,
+    },
+    remove: () => ca.remove(),
+  };
+}
+
+export async function federatesAcrossEdges({ cluster, user, addUsers }: Scenario, fixture: FederationFixture): Promise<void> {
+  const local = cluster.domain;
+  const { ca } = fixture;
   const rogue = new TestCa('rogue');
   const schema = `parley_s2s_${randomBytes(4).toString('hex')}`;
   const open: Array<{ stop(): Promise<void> }> = [];
   const peers: RawPeer[] = [];
   let remote: TestServer | undefined;
-  let s2s: ClusterProcess | undefined;
-  let s2sOther: ClusterProcess | undefined;
   let impostor: Server | undefined;
   try {
     const [aJid, cJid] = await addUsers(['alice', 'carol']);
     const [edge1, edge2] = cluster.edges();
-    assert.ok(edge1 && edge2 && aJid && cJid);
+    // Two s2s processes: b.test reaches the first; stanzas to b.test leave through whichever owns its shard.
+    const [s2s, s2sOther] = cluster.live('s2s');
+    assert.ok(edge1 && edge2 && s2s && s2sOther && aJid && cJid);
     // wrong.test answers with a certificate the trusted CA issued for another name.
-    impostor = await wrongNameServer('wrong.test', ca.issue(['d.test']));
-    const [clusterPort, remotePort] = [await freePort(), await freePort()];
-    const [ownCert, remoteCert] = [ca.issue([local]), ca.issue([REMOTE])];
-    const s2sEnv = {
-      PARLEY_S2S_POLICY: 'require-valid',
-      PARLEY_TLS_CERT: ownCert.certFile,
-      PARLEY_TLS_KEY: ownCert.keyFile,
-      PARLEY_S2S_CA_FILE: ca.caFile,
-      PARLEY_S2S_STATIC_HOSTS: `${REMOTE}=127.0.0.1:${remotePort},wrong.test=127.0.0.1:${(impostor.address() as AddressInfo).port}`,
-    };
-    // Two s2s processes: b.test reaches the first, and stanzas to b.test leave through whichever
-    // owns its shard. The peers know each other only through static hosts (no DNS in tests).
-    [s2s, s2sOther, remote] = await Promise.all([
-      cluster.spawn('s2s', { ...s2sEnv, PARLEY_S2S_PORT: String(clusterPort) }),
-      cluster.spawn('s2s', s2sEnv),
-      startTestServer({
-        domain: REMOTE,
-        databaseUrl: cluster.urls.database,
-        databaseSchema: schema,
-        logLevel: 'silent',
-        s2sPort: remotePort,
-        tlsCert: remoteCert.certFile,
-        tlsKey: remoteCert.keyFile,
-        s2sCaFile: ca.caFile,
-        s2sStaticHosts: `${local}=127.0.0.1:${clusterPort}`,
-      }),
-    ]);
-    // Traffic after the federation shards are split between the two: a test of steady state, not of a hand-over.
-    await Promise.all([remote.addUsers(['bob', 'pw-bob'], ['dave', 'pw-dave']), cluster.waitShardsSettled('s2s')]);
+    impostor = await wrongNameServer('wrong.test', ca.issue(['d.test']), fixture.impostorPort);
+    const remoteCert = ca.issue([REMOTE]);
+    remote = await startTestServer({
+      domain: REMOTE,
+      databaseUrl: cluster.urls.database,
+      databaseSchema: schema,
+      logLevel: 'silent',
+      s2sPort: fixture.remotePort,
+      tlsCert: remoteCert.certFile,
+      tlsKey: remoteCert.keyFile,
+      s2sCaFile: ca.caFile,
+      s2sStaticHosts: `${local}=127.0.0.1:${s2s.s2s}`,
+    });
+    await remote.addUsers(['bob', 'pw-bob'], ['dave', 'pw-dave']);
     const bJid = `bob@${REMOTE}`;
 
     const onCluster = async (name: string, edge: ClusterProcess) => {
@@ -200,12 +218,10 @@ export async function federatesAcrossEdges({ cluster, user, addUsers }: Scenario
   } finally {
     for (const p of peers) p.close();
     await Promise.all(open.map((c) => c.stop()));
-    await Promise.all([s2s?.stop(), s2sOther?.stop()]);
     await remote?.stop();
     impostor?.close();
     const sql = await openPostgres(cluster.urls.database);
     await sql.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).finally(() => sql.close());
-    ca.remove();
     rogue.remove();
   }
 }
