@@ -4,16 +4,14 @@
 // for the domain it authenticated (RFC 6120 §13.7, XEP-0178, §4.9.3.10).
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { TLSSocket } from 'node:tls';
 import { DEFAULT_TEST_DATABASE_URL, openPostgres } from '@parley/store';
 import { flush } from './harness/flush.ts';
 import { startTestServer, type TestServer } from './harness/server.ts';
 import { XmppJsClient, xml, type XmlElement } from './harness/xmppjs.ts';
 import { freePort, TestCa } from './s2s-ca.ts';
-import { RawPeer } from './s2s-peer.ts';
+import { RawPeer, wrongNameServer } from './s2s-peer.ts';
 
 const T = { timeout: 30_000 };
 /** The first stanza across opens the streams (resolution, TLS both ways, SASL EXTERNAL): longer on a busy machine. */
@@ -37,7 +35,7 @@ before(async () => {
   const certA = ca.issue(['a.test']);
   const certB = ca.issue(['b.test']);
   const common = { s2sCaFile: ca.caFile, logLevel: 'silent' as const, databaseUrl: DEFAULT_TEST_DATABASE_URL };
-  impostor = await wrongNameServer(pbad, ca.issue(['d.test']));
+  impostor = await wrongNameServer('bad.test', ca.issue(['d.test']), pbad);
   silent = await silentServer();
   // A certificate no trusted CA issued, accepted for pinned.test because its fingerprint is pinned.
   pinnedCert = rogue.issue(['pinned.test']);
@@ -83,31 +81,6 @@ after(async () => {
 function silentServer(): Promise<Server> {
   const server = createServer((sock) => sock.on('error', () => {}));
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
-
-/**
- * A server for bad.test that negotiates like a real one but presents a certificate (from the
- * trusted CA) naming d.test: Parley must not send it anything after TLS.
- */
-function wrongNameServer(port: number, cert: { certFile: string; keyFile: string }): Promise<Server> {
-  const server = createServer((sock) => {
-    sock.on('error', () => {});
-    sock.once('data', () => {
-      sock.write("<?xml version='1.0'?><stream:stream xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/streams' from='bad.test' id='x' version='1.0'>");
-      sock.write("<stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'><required/></starttls></stream:features>");
-      sock.once('data', (d) => {
-        if (!d.toString().includes('<starttls')) return sock.destroy();
-        sock.write("<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
-        const tls = new TLSSocket(sock, { isServer: true, cert: readFileSync(cert.certFile), key: readFileSync(cert.keyFile) });
-        tls.on('error', () => {});
-        tls.on('data', (more) => {
-          // Whatever follows TLS would be a leak: the test below expects a bounce, and this fails it.
-          if (more.toString().includes('<message')) throw new Error('a message was sent to a peer with a wrong-name certificate');
-        });
-      });
-    });
-  });
-  return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve(server)));
 }
 
 async function login(ts: TestServer, user: string): Promise<XmppJsClient> {

@@ -1,8 +1,8 @@
 // A raw server-to-server peer for the federation tests: it opens a stream to Parley the way a
 // remote server would (STARTTLS, then SASL EXTERNAL with the certificate it is given), so a test
 // controls every byte: bad certificates, spoofed `from` addresses.
-import { connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { connect as netConnect, createServer, type Server, type Socket } from 'node:net';
+import { connect as tlsConnect, TLSSocket } from 'node:tls';
 import { readFileSync } from 'node:fs';
 import { NS } from '@parley/stanza';
 import { type Element, StreamParser } from '@parley/xml';
@@ -101,4 +101,30 @@ export class RawPeer {
   close(): void {
     this.sock.destroy();
   }
+}
+
+/**
+ * A server for `domain` that negotiates like a real one but presents `cert`, which does not name
+ * `domain` (or comes from no trusted CA): Parley must not send it anything after TLS. `port` 0: any
+ * free one (`server.address()`).
+ */
+export function wrongNameServer(domain: string, cert: { certFile: string; keyFile: string }, port = 0): Promise<Server> {
+  const server = createServer((sock) => {
+    sock.on('error', () => {});
+    sock.once('data', () => {
+      sock.write(`<?xml version='1.0'?><stream:stream xmlns='jabber:server' xmlns:stream='${NS.stream}' from='${domain}' id='x' version='1.0'>`);
+      sock.write(`<stream:features><starttls xmlns='${NS.tls}'><required/></starttls></stream:features>`);
+      sock.once('data', (d) => {
+        if (!d.toString().includes('<starttls')) return sock.destroy();
+        sock.write(`<proceed xmlns='${NS.tls}'/>`);
+        const tls = new TLSSocket(sock, { isServer: true, cert: readFileSync(cert.certFile), key: readFileSync(cert.keyFile) });
+        tls.on('error', () => {});
+        tls.on('data', (more) => {
+          // Whatever follows TLS would be a leak: the tests expect a bounce, and this fails them.
+          if (more.toString().includes('<message')) throw new Error(`a message was sent to a peer whose certificate does not name ${domain}`);
+        });
+      });
+    });
+  });
+  return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve(server)));
 }

@@ -28,9 +28,12 @@ export const URLS = {
 /** Timing of the test clusters: short leases and edge TTL, so failover fits in a test. */
 export const LEASE_TTL_MS = 2000;
 export const EDGE_TTL_SEC = 4;
+/** The domain of a test cluster unless `ClusterOptions.domain` names another (a federation test's). */
 export const DOMAIN = 'localhost';
 
-export type Role = 'edge' | 'session' | 'presence' | 'chatroom' | 'admin';
+export type Role = 'edge' | 'session' | 'presence' | 'chatroom' | 'admin' | 's2s';
+/** Roles whose processes lease shards: the actors, and s2s (shards of remote domains). */
+export type ShardedRole = 'session' | 'presence' | 'chatroom' | 's2s';
 
 export interface ClusterProcess {
   readonly name: string;
@@ -41,6 +44,9 @@ export interface ClusterProcess {
   readonly adminPort: number;
   /** STARTTLS client port (edges only). */
   readonly c2s: number;
+  /** Server-to-server ports, STARTTLS and direct TLS (s2s only). */
+  readonly s2s: number;
+  readonly s2sTls: number;
   /** SHA-256 fingerprint of the edge's certificate, colon-separated (edges only). */
   readonly fingerprint: string;
   /** The process's log lines (JSON), newest last, bounded. */
@@ -52,6 +58,8 @@ export interface ClusterProcess {
   stop(graceMs?: number): Promise<void>;
   /** A sample of a metric from /metrics, summed over its label sets; undefined if absent. */
   metric(name: string): Promise<number | undefined>;
+  /** The lines of /metrics for `name`, one per label set (to tell label values apart). */
+  metricLines(name: string): Promise<string[]>;
 }
 
 export interface ClusterOptions {
@@ -60,8 +68,12 @@ export interface ClusterOptions {
   presences: number;
   /** Chatroom processes (XEP-0045 room actors); none unless asked for. */
   chatrooms?: number;
+  /** Federation processes (`--role s2s`); none unless asked for. Their peers and certificate come from `env`. */
+  s2s?: number;
   /** Label in process names and failure messages. */
   label?: string;
+  /** PARLEY_DOMAIN of every process and the domain of `addUsers`; default DOMAIN (localhost). */
+  domain?: string;
   /** Backends of this cluster instead of the environment's (a private Redis a test may kill). */
   urls?: Partial<typeof URLS>;
   /** More settings for every process (TLS files, credentials). */
@@ -104,7 +116,7 @@ export class TestCluster {
   readonly schema: string;
   readonly dataDir: string;
   readonly processes: ClusterProcess[] = [];
-  private counters: Record<Role, number> = { edge: 0, session: 0, presence: 0, chatroom: 0, admin: 0 };
+  private counters: Record<Role, number> = { edge: 0, session: 0, presence: 0, chatroom: 0, admin: 0, s2s: 0 };
   private stopped = false;
 
   private constructor(
@@ -113,6 +125,7 @@ export class TestCluster {
     readonly label: string,
     hex: string,
     readonly urls: typeof URLS,
+    readonly domain: string,
     private readonly extraEnv: Record<string, string>,
     private readonly processEnv: Record<string, Record<string, string>>,
   ) {
@@ -139,7 +152,7 @@ export class TestCluster {
       throw new Error(`cluster tests need Postgres: ${err.message}. Start it or set PARLEY_TEST_DATABASE_URL.`);
     });
     // Same hex in the cluster name and the schema: one identifier to look for when debugging.
-    const c = new TestCluster(createStore(sql), redis, opts.label ?? 'cluster', hex, urls, opts.env ?? {}, opts.processEnv ?? {});
+    const c = new TestCluster(createStore(sql), redis, opts.label ?? 'cluster', hex, urls, opts.domain ?? DOMAIN, opts.env ?? {}, opts.processEnv ?? {});
     try {
       // Migrate once here, so the processes only find the schema ready.
       await migrate(sql, MIGRATIONS);
@@ -148,9 +161,10 @@ export class TestCluster {
         ...Array<Role>(opts.presences).fill('presence'),
         ...Array<Role>(opts.chatrooms ?? 0).fill('chatroom'),
         ...Array<Role>(opts.edges).fill('edge'),
+        ...Array<Role>(opts.s2s ?? 0).fill('s2s'),
       ];
       await Promise.all(roles.map((r) => c.spawn(r)));
-      const actors = (['session', 'presence', 'chatroom'] as const).filter((r) => roles.includes(r));
+      const actors = (['session', 'presence', 'chatroom', 's2s'] as const).filter((r) => roles.includes(r));
       await Promise.all(actors.map((r) => c.waitShardsSettled(r)));
     } catch (err) {
       await c.stop();
@@ -168,7 +182,7 @@ export class TestCluster {
   }
 
   /** The environment of a cluster process: nothing inherited from the developer's PARLEY_* variables. */
-  private env(name: string): NodeJS.ProcessEnv {
+  private env(name: string, more: Record<string, string>): NodeJS.ProcessEnv {
     return {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
@@ -179,10 +193,14 @@ export class TestCluster {
       PARLEY_CLUSTER_NAME: this.name,
       PARLEY_DATABASE_SCHEMA: this.schema,
       PARLEY_EDGE_ID: name,
-      PARLEY_DOMAIN: DOMAIN,
+      PARLEY_DOMAIN: this.domain,
       PARLEY_OPS_PORT: '0',
       PARLEY_C2S_PORT: '0',
       PARLEY_C2S_TLS_PORT: '0',
+      // Federation and component listeners (s2s role) on free ports, so clusters never collide on 5269.
+      PARLEY_S2S_PORT: '0',
+      PARLEY_S2S_TLS_PORT: '0',
+      PARLEY_COMPONENT_PORT: '0',
       PARLEY_HTTP_PORT: '0',
       PARLEY_ADMIN_PORT: '0',
       PARLEY_ADMIN_TLS: 'false',
@@ -194,17 +212,21 @@ export class TestCluster {
       PARLEY_LOG_LEVEL: 'info',
       ...this.extraEnv,
       ...this.processEnv[name],
+      ...more,
     };
   }
 
-  /** Starts one more process of `role`; resolves when it logged that it started. */
-  async spawn(role: Role): Promise<ClusterProcess> {
+  /**
+   * Starts one more process of `role`; resolves when it logged that it started. `env`: settings of
+   * this process only, over the cluster's (an s2s process's certificate and peers, known only now).
+   */
+  async spawn(role: Role, env: Record<string, string> = {}): Promise<ClusterProcess> {
     if (this.stopped) throw new Error('cluster stopped');
     this.counters[role] += 1;
     const name = `${role}-${this.counters[role]}`;
     const child = spawn(process.execPath, [...(await parleyArgs()), 'start', '--role', role], {
       cwd: ROOT,
-      env: this.env(name),
+      env: this.env(name, env),
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     const proc = new Proc(name, role, child);
@@ -217,7 +239,7 @@ export class TestCluster {
    * Waits until the live processes of `role` own all 64 shards between them, each holding some:
    * the cluster is settled (a test that starts traffic earlier measures start-up, not failover).
    */
-  async waitShardsSettled(role: 'session' | 'presence' | 'chatroom', timeoutMs = 30_000): Promise<Map<string, number>> {
+  async waitShardsSettled(role: ShardedRole, timeoutMs = 30_000): Promise<Map<string, number>> {
     let last = new Map<string, number>();
     await waitFor(
       async () => {
@@ -232,7 +254,7 @@ export class TestCluster {
   }
 
   /** parley_<role>_shards_owned of every live process of the role. */
-  async shardsOwned(role: 'session' | 'presence' | 'chatroom'): Promise<Map<string, number>> {
+  async shardsOwned(role: ShardedRole): Promise<Map<string, number>> {
     const out = new Map<string, number>();
     await Promise.all(
       this.live(role).map(async (p) => {
@@ -243,7 +265,7 @@ export class TestCluster {
   }
 
   /** The instance holding the lease of `key`'s shard (its process name), or null. */
-  async shardOwner(role: 'session' | 'presence' | 'chatroom', key: string): Promise<string | null> {
+  async shardOwner(role: ShardedRole, key: string): Promise<string | null> {
     return this.redis.hget(`${this.name}:lease:{${role}}`, `${shardOf(key)}:i`);
   }
 
@@ -252,22 +274,22 @@ export class TestCluster {
     await Promise.all(
       names.map(async (n) => {
         const creds = await deriveAllCredentials(password(n), 4096);
-        if (!(await this.store.users.create(n, DOMAIN, creds))) throw new Error(`user ${n} exists`);
+        if (!(await this.store.users.create(n, this.domain, creds))) throw new Error(`user ${n} exists`);
       }),
     );
-    return names.map((n) => `${n}@${DOMAIN}`);
+    return names.map((n) => `${n}@${this.domain}`);
   }
 
   /** Mutual presence subscription, written to the store before the presence actors activate. */
   async befriend(a: string, b: string): Promise<void> {
     const item = (contact: string): RosterItem => ({ contact, name: null, subscription: 'both', ask: null, pendingIn: false, approved: false, groups: [] });
-    await this.store.roster.upsert(`${a}@${DOMAIN}`, item(`${b}@${DOMAIN}`));
-    await this.store.roster.upsert(`${b}@${DOMAIN}`, item(`${a}@${DOMAIN}`));
+    await this.store.roster.upsert(`${a}@${this.domain}`, item(`${b}@${this.domain}`));
+    await this.store.roster.upsert(`${b}@${this.domain}`, item(`${a}@${this.domain}`));
   }
 
   /** Stored offline messages of a user (serialized stanzas). */
   async offline(user: string): Promise<string[]> {
-    const rows = await this.store.sql.query<{ stanza: string }>('SELECT stanza FROM offline_messages WHERE owner = $1 ORDER BY id', [`${user}@${DOMAIN}`]);
+    const rows = await this.store.sql.query<{ stanza: string }>('SELECT stanza FROM offline_messages WHERE owner = $1 ORDER BY id', [`${user}@${this.domain}`]);
     return rows.map((r) => r.stanza);
   }
 
@@ -340,6 +362,8 @@ class Proc implements ClusterProcess {
   opsPort = 0;
   adminPort = 0;
   c2s = 0;
+  s2s = 0;
+  s2sTls = 0;
   fingerprint = '';
   private exitCode: number | null | undefined = undefined;
   private readonly exitedP: Promise<void>;
@@ -386,6 +410,10 @@ class Proc implements ClusterProcess {
       this.fingerprint = String(rec.fingerprint ?? '').replace(/^SHA256 /, '');
       this.edgeSeen = true;
     }
+    if (rec.msg === 's2s listening') {
+      this.s2s = Number(rec.s2s);
+      this.s2sTls = Number(rec.s2sTls);
+    }
     if (rec.msg === 'parley cluster process started') {
       this.opsPort = Number(rec.ops);
       this.adminPort = Number(rec.admin ?? 0);
@@ -426,17 +454,17 @@ class Proc implements ClusterProcess {
   }
 
   async metric(name: string): Promise<number | undefined> {
-    const res = await fetch(`http://127.0.0.1:${this.opsPort}/metrics`, { signal: AbortSignal.timeout(5000) });
-    const text = await res.text();
     let sum: number | undefined;
-    for (const line of text.split('\n')) {
-      if (!line.startsWith(name)) continue;
-      const rest = line.slice(name.length);
-      if (rest[0] !== ' ' && rest[0] !== '{') continue;
+    for (const line of await this.metricLines(name)) {
       const v = Number(line.slice(line.lastIndexOf(' ') + 1));
       if (Number.isFinite(v)) sum = (sum ?? 0) + v;
     }
     return sum;
+  }
+
+  async metricLines(name: string): Promise<string[]> {
+    const res = await fetch(`http://127.0.0.1:${this.opsPort}/metrics`, { signal: AbortSignal.timeout(5000) });
+    return (await res.text()).split('\n').filter((line) => line.startsWith(name) && (line[name.length] === ' ' || line[name.length] === '{'));
   }
 }
 

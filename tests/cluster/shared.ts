@@ -9,13 +9,17 @@ import type { ClusterOptions, TestCluster } from './harness.ts';
 /** The edge whose HTTP port is fixed: upload slots (XEP-0363) name it in their URLs. */
 export const UPLOAD_EDGE = 'edge-1';
 
-/** Two of each actor role, so every scenario crosses edges, processes and the bus. */
-export function sharedTopology(uploadPort: number): ClusterOptions {
+/**
+ * Two of each actor role, so every scenario crosses edges, processes and the bus; two s2s processes
+ * started with `s2sEnv` (their certificate and peers, scenarios/federation.ts `federationFixture`).
+ */
+export function sharedTopology(uploadPort: number, s2sEnv: Record<string, string>): ClusterOptions {
   return {
     edges: 2,
     sessions: 2,
     presences: 2,
     chatrooms: 2,
+    s2s: 2,
     label: 'shared',
     env: {
       PARLEY_MUC_CREATORS: 'local',
@@ -23,7 +27,7 @@ export function sharedTopology(uploadPort: number): ClusterOptions {
       PARLEY_UPLOAD_PUBLIC_URL: `http://127.0.0.1:${uploadPort}`,
       PARLEY_UPLOAD_MAX_FILE_BYTES: '4096',
     },
-    processEnv: { [UPLOAD_EDGE]: { PARLEY_HTTP_PORT: String(uploadPort) } },
+    processEnv: { [UPLOAD_EDGE]: { PARLEY_HTTP_PORT: String(uploadPort) }, 's2s-1': s2sEnv, 's2s-2': s2sEnv },
   };
 }
 

@@ -34,7 +34,10 @@ declare module '@xmpp/client' {
     on(event: 'offline' | 'disconnect' | 'close', fn: (...args: unknown[]) => void): void;
     on(event: 'status', fn: (status: string) => void): void;
     iqCaller: { request(el: XmlElement, timeoutMs?: number): Promise<XmlElement> };
-    iqCallee: { set(ns: string, name: string, fn: (ctx: { stanza: XmlElement; element: XmlElement }) => unknown): void };
+    iqCallee: {
+      get(ns: string, name: string, fn: (ctx: { stanza: XmlElement; element: XmlElement }) => unknown): void;
+      set(ns: string, name: string, fn: (ctx: { stanza: XmlElement; element: XmlElement }) => unknown): void;
+    };
     saslFactory: { _mechs: Array<{ name: string; mech: SaslMechanismClass }> };
     reconnect: { stop(): void };
     prependListener(event: 'element', fn: (el: XmlElement) => void): void;

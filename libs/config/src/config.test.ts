@@ -29,6 +29,8 @@ test('a wrong setting names the variable', () => {
   assert.throws(() => loadConfig({ PARLEY_DOMAIN: 'bad domain!' }), (e) => e instanceof ConfigError && e.setting === 'PARLEY_DOMAIN');
   assert.throws(() => loadConfig({ PARLEY_TLS_CERT: '/x.pem' }), (e) => e instanceof ConfigError && e.setting === 'PARLEY_TLS_KEY');
   assert.throws(() => loadConfig({ PARLEY_LOG_LEVEL: 'loud' }), /PARLEY_LOG_LEVEL/);
+  // The federation service's delivery address (libs/subjects s2sEdge) is no process's id.
+  assert.throws(() => loadConfig({ PARLEY_EDGE_ID: 's2s_shard_7' }), (e) => e instanceof ConfigError && e.setting === 'PARLEY_EDGE_ID');
 });
 
 test('an unknown key in the YAML file is refused by name', () => {

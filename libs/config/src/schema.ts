@@ -413,7 +413,8 @@ export const settingsShape = {
   opsPort: port()
     .default(9464)
     .register(settingMeta, cluster('PARLEY_OPS_PORT', 'Port of /healthz, /readyz and /metrics in cluster mode (0: a random free port).')),
-  edgeId: optionalMatching(/^[A-Za-z0-9_-]{1,64}$/, 'use 1-64 letters, digits, "-" or "_"', 'identifier')
+  // s2s_shard_<n> is the federation service's delivery address (libs/subjects s2sEdge): no process may take it.
+  edgeId: optionalMatching(/^(?!s2s_shard_)[A-Za-z0-9_-]{1,64}$/, 'use 1-64 letters, digits, "-" or "_", not starting with s2s_shard_', 'identifier')
     .default(null)
     .register(settingMeta, cluster('PARLEY_EDGE_ID', "This process's id, unique in the cluster; unset: host name and pid.")),
   edgeTtlSec: intIn(2, 600)

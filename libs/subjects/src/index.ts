@@ -4,16 +4,45 @@ import { createHash } from 'node:crypto';
 
 /**
  * `s2s` is not an actor service but is addressed like one: a stanza for another domain is handed
- * to the federation service (services/s2s) with the remote domain as its key, and acknowledged once queued.
+ * to the federation service (services/s2s) with the remote domain (or an address there) as its
+ * key, and acknowledged once queued. Its shards are shards of the *domain* (`s2sShardOf`): in a
+ * cluster one s2s process owns each, so everything for one domain leaves through one stream.
  */
 export type ActorService = 'session' | 'presence' | 'chatroom' | 's2s';
 
+/** The domain of an address or domain key (`bob@b.test/r`, `bob@b.test`, `b.test`). */
+function domainOfKey(key: string): string {
+  const slash = key.indexOf('/');
+  const bare = slash < 0 ? key : key.slice(0, slash);
+  return bare.slice(bare.indexOf('@') + 1);
+}
+
+/** The federation shard of a remote domain, or of an address at it. */
+export function s2sShardOf(domainOrAddress: string): number {
+  return shardOf(domainOfKey(domainOrAddress));
+}
+
+const S2S_EDGE_PREFIX = 's2s_shard_';
+
 /**
- * The edge id under which the federation service receives deliveries (`edgeSubject(S2S_EDGE)`):
- * an actor that delivers to a remote JID, or answers a stanza that came from another server, sends
- * to this "edge" with the remote domain as the connection id.
+ * The "edge" under which the federation service receives deliveries for `domain`: an actor that
+ * delivers to a remote JID, or answers a stanza that came from another server, sends to this edge
+ * with the remote domain as the connection id. One per federation shard, so that deliveries to a
+ * domain reach the one s2s process holding its stream, in order (RFC 6120 §10.1), as
+ * `actorSubject('s2s', …)` does for hand-offs.
  */
-export const S2S_EDGE = 's2s';
+export function s2sEdge(domainOrAddress: string): string {
+  return s2sEdgeOfShard(s2sShardOf(domainOrAddress));
+}
+
+export function s2sEdgeOfShard(shard: number): string {
+  return `${S2S_EDGE_PREFIX}${shard}`;
+}
+
+/** True for the edge id of a federation shard (`s2sEdge`), which no edge process may take. */
+export function isS2sEdge(edgeId: string): boolean {
+  return edgeId.startsWith(S2S_EDGE_PREFIX);
+}
 
 /** Number of shards per actor service; keys hash onto shards, instances own shards. */
 export const SHARD_COUNT = 64;
@@ -50,9 +79,9 @@ export function actorShardSubject(service: ActorService, shard: number): string 
   return `parley.actor.${service}.${shard}`;
 }
 
-/** Subject that reaches the actor owning `key` (a bare JID or a room JID). */
+/** Subject that reaches the actor owning `key` (a bare JID or a room JID; for s2s, its domain decides). */
 export function actorSubject(service: ActorService, key: string): string {
-  return actorShardSubject(service, shardOf(key));
+  return actorShardSubject(service, service === 's2s' ? s2sShardOf(key) : shardOf(key));
 }
 
 /** Deliveries and control messages for one edge process. */

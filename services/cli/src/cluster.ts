@@ -212,13 +212,33 @@ export async function startClusterProcess(config: ParleyConfig, roles: ClusterRo
     // External components (XEP-0114) connect to the s2s role too: it holds the listeners other software opens streams to.
     if (roles.includes('s2s') && (config.s2sPolicy !== 'off' || config.components)) {
       const tls = await loadTlsMaterial({ certFile: config.tlsCert, keyFile: config.tlsKey, dataDir: config.dataDir, domain: config.domain, log });
-      const s2s = buildS2SService({ config, log: log.child({ svc: 's2s' }), bus, tls, registry, handoffRetry: clusterRetry(config.leaseTtlMs), components: componentRepo(sql) });
+      // Federation shards (of the remote domain) are leased like actor shards: with several s2s
+      // processes, one holds the stream to each domain and carries all of its stanzas, in order.
+      const leases = await RedisLeaseStore.connect(config.redisUrl, { prefix: `${config.clusterName}:`, ...redisTls });
+      const shards = new ShardManager({
+        service: 's2s',
+        instanceId,
+        store: leases,
+        ttlMs: config.leaseTtlMs,
+        onError: (err) => {
+          errors.inc({ backend: 'redis' });
+          log.warn('shard lease error', { err: (err as Error).message, service: 's2s' });
+        },
+      });
+      new Gauge({ name: 'parley_s2s_shards_owned', help: 'Federation shards (remote domains) this instance serves', registers: [registry], collect() { this.set(shards.owned().size); } });
+      const s2s = buildS2SService({ config, log: log.child({ svc: 's2s' }), bus, tls, registry, handoffRetry: clusterRetry(config.leaseTtlMs), components: componentRepo(sql), shards });
       if (!config.serverSecret) {
         // Decision 0025: component secrets and dialback keys must be the same on every process and for the CLI.
         log.warn('PARLEY_SERVER_SECRET is not set: component secrets and dialback keys use this process\'s data directory; set the same PARLEY_SERVER_SECRET on every process and for the parley command');
       }
       const s2sPorts = await s2s.start();
-      stops.push(() => s2s.stop());
+      stops.push(async () => {
+        await s2s.stop();
+        await leases.close();
+      });
+      await shards.start();
+      // Runs first on stop: the shards go to the other s2s processes before this one stops serving.
+      stops.push(() => shards.stop());
       log.info('s2s listening', { ...s2sPorts, policy: config.s2sPolicy });
     }
     let adminPort: number | undefined;

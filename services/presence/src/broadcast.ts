@@ -5,7 +5,7 @@ import type { PresenceDelivery, PresenceEnv } from '@parley/ext';
 import { tryParseJid } from '@parley/jid';
 import type { ResourceEntry } from '@parley/location';
 import { NS } from '@parley/stanza';
-import { S2S_EDGE } from '@parley/subjects';
+import { s2sEdge } from '@parley/subjects';
 import type { RosterItem } from '@parley/store';
 import { type Element, xml } from '@parley/xml';
 
@@ -14,12 +14,13 @@ export const hasTo = (i: RosterItem) => i.subscription === 'to' || i.subscriptio
 export const available = (rs: ResourceEntry[]) => rs.filter((r) => r.available);
 
 /**
- * A contact at another domain as a delivery target: the federation service's "edge", with the
- * domain as connection id (its server fans out to the contact's resources, RFC 6121 §4.2.2). The
+ * A contact at another domain as a delivery target: the federation service's "edge" of that
+ * domain's shard (the s2s process holding its stream), with the domain as connection id (its server fans out to the contact's resources, RFC 6121 §4.2.2). The
  * delivery hooks (privacy lists, blocking) see it like any other target.
  */
 export function remoteTarget(bare: string): ResourceEntry {
-  return { jid: bare, edge: S2S_EDGE, conn: bare.slice(bare.indexOf('@') + 1), priority: 0, available: true };
+  const domain = bare.slice(bare.indexOf('@') + 1);
+  return { jid: bare, edge: s2sEdge(domain), conn: domain, priority: 0, available: true };
 }
 
 /** The 'presence-delivery' hooks, in module order. */

@@ -177,6 +177,20 @@ export class OutboundLinks {
     return false;
   }
 
+  /**
+   * Close the established streams to the domains `which` selects (another process serves them now).
+   * A link still connecting keeps its queue and is left to deliver it: bouncing what was accepted
+   * would lose it; its stream then ends by itself when idle.
+   */
+  release(which: (domain: string) => boolean): void {
+    for (const [domain, link] of [...this.links]) {
+      if (!which(domain) || !link.up) continue;
+      this.links.delete(domain);
+      this.deps.metrics.connections.dec({ direction: 'out', domain });
+      link.stream?.close();
+    }
+  }
+
   stop(): void {
     this.stopped = true;
     for (const [domain, link] of [...this.links]) this.give(domain, link, 'remote-server-not-found', 'shutdown', 'the server is shutting down');

@@ -1,19 +1,21 @@
 // buildS2SService: federation (ARCHITECTURE.md, Processes: s2s). Listeners for streams other
 // servers open (5269 STARTTLS required, 5270 direct TLS), outbound streams per remote domain, and
 // the two bus ends: stanzas for remote domains handed to us like to an actor (key: the domain), and
-// deliveries to remote JIDs from the actors (edge id S2S_EDGE, connection id: the domain).
+// deliveries to remote JIDs from the actors (edge id s2sEdge(domain), connection id: the domain).
+// In a cluster, s2s processes own federation shards (of the remote domain) through leases, as actor
+// processes own theirs: one process holds the stream to a domain and sees all of its traffic.
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer as createNetServer, type Server as NetServer } from 'node:net';
 import { createSecureContext, createServer as createTlsServer, rootCertificates, type Server as TlsServer } from 'node:tls';
-import { type RetryOptions, requestWithRetry } from '@parley/actor';
+import { type RetryOptions, requestWithRetry, type ShardManager } from '@parley/actor';
 import type { Bus, Subscription } from '@parley/bus';
 import { chatroomDomain, type ParleyConfig } from '@parley/config';
 import { listen, SocketTransport, type TlsMaterial } from '@parley/edge';
 import { bareOf, tryParseJid } from '@parley/jid';
 import type { Logger } from '@parley/log';
 import { mayReplyWithError, NS, type StanzaErrorCondition, stanzaErrorReply } from '@parley/stanza';
-import { actorShardSubject, actorSubject, allShards, edgeSubject, S2S_EDGE } from '@parley/subjects';
+import { actorShardSubject, actorSubject, allShards, edgeSubject, s2sEdge, s2sEdgeOfShard, s2sShardOf } from '@parley/subjects';
 import type { ComponentRepo } from '@parley/store';
 import { type ActorReply, type ActorRequest, stanzasOf, type WireMessage } from '@parley/wire';
 import { type Element, parseFragment } from '@parley/xml';
@@ -42,6 +44,11 @@ export interface S2SDeps {
   resolve?: Resolver;
   /** Registered external components (XEP-0114); without it (or with PARLEY_COMPONENTS off) none are served. */
   components?: ComponentRepo;
+  /**
+   * Cluster mode: the federation shards this process holds (leases of service `s2s`); it serves
+   * only those. Without it (embedded mode) every shard is served.
+   */
+  shards?: ShardManager;
 }
 
 export interface S2SService {
@@ -69,7 +76,9 @@ export function buildS2SService(deps: S2SDeps): S2SService {
     idleMs: config.idleTimeoutSec * 1000,
   };
   const inbound = new Set<InboundStream>();
-  const subs: Subscription[] = [];
+  /** Bus subscriptions per federation shard served. */
+  const subs = new Map<number, Subscription[]>();
+  let stopFollowing: Array<() => void> = [];
   let plain: NetServer | null = null;
   let direct: TlsServer | null = null;
 
@@ -78,7 +87,9 @@ export function buildS2SService(deps: S2SDeps): S2SService {
     const from = stanza.attr('from')!;
     const to = tryParseJid(stanza.attr('to') ?? '');
     if (!to) return;
-    const origin = { edge: S2S_EDGE, conn: tryParseJid(from)?.domain ?? '', jid: from };
+    const fromDomain = tryParseJid(from)?.domain ?? '';
+    // Answers go to the s2s process of the sender's domain, the one holding the stream back to it.
+    const origin = { edge: s2sEdge(fromDomain), conn: fromDomain, jid: from };
     const id = `s2s:${randomUUID()}`;
     let req: { service: 'session' | 'presence'; msg: ActorRequest };
     if (to.domain === rooms) {
@@ -148,6 +159,21 @@ export function buildS2SService(deps: S2SDeps): S2SService {
     if (settings.rules.get(remote)?.kind === 'refuse') {
       metrics.authFailures.inc({ direction: 'out', reason: 'refused-by-policy' });
       bounce(stanza, 'remote-server-not-found', `federation with ${remote} is refused by policy`);
+      return true;
+    }
+    if (deps.shards && !deps.shards.owns(s2sShardOf(remote))) {
+      // Another process holds the stream to `remote` (answers and bounces are made where a stanza
+      // came in): hand it over rather than open a second stream (RFC 6120 §4.2.2, order per §10.1).
+      const msg: ActorRequest = { kind: 'stanza', key: remote, stanza };
+      requestWithRetry(bus, actorSubject('s2s', remote), msg, deps.handoffRetry ?? {}).then(
+        (reply) => {
+          if (!(reply as ActorReply).ok) answer(stanza, 'resource-constraint', 'too many stanzas waiting for that server');
+        },
+        (err: Error) => {
+          log.warn('hand-off to the s2s process of a domain failed', { err: err.message, domain: remote });
+          answer(stanza, 'remote-server-timeout', 'no federation process took the stanza');
+        },
+      );
       return true;
     }
     return links.send(remote, stanza);
@@ -256,6 +282,29 @@ export function buildS2SService(deps: S2SDeps): S2SService {
     return;
   }
 
+  function serveShard(shard: number): void {
+    if (subs.has(shard)) return;
+    subs.set(shard, [
+      bus.subscribe(actorShardSubject('s2s', shard), onRequest, { queue: 's2s' }),
+      bus.subscribe(edgeSubject(s2sEdgeOfShard(shard)), onDelivery, { queue: 's2s' }),
+    ]);
+  }
+
+  function unsubscribeShard(shard: number): void {
+    for (const s of subs.get(shard) ?? []) s.unsubscribe();
+    subs.delete(shard);
+  }
+
+  /**
+   * Another process owns `shard` now: stop taking its stanzas and close our streams to its domains
+   * once what was written to them is sent, so that the new owner's stream is the only one (RFC 6120
+   * §4.2.2: one stream per domain pair) and a domain's stanzas do not travel two ways at once (§10.1).
+   */
+  function releaseShard(shard: number): void {
+    unsubscribeShard(shard);
+    links.release((remote) => s2sShardOf(remote) === shard);
+  }
+
   return {
     async start() {
       let component = 0;
@@ -263,8 +312,15 @@ export function buildS2SService(deps: S2SDeps): S2SService {
         await router.start();
         component = await components.start();
       }
-      for (const shard of allShards()) subs.push(bus.subscribe(actorShardSubject('s2s', shard), onRequest, { queue: 's2s' }));
-      subs.push(bus.subscribe(edgeSubject(S2S_EDGE), onDelivery, { queue: 's2s' }));
+      if (deps.shards) {
+        // Subscribe when a lease is acquired, let go when it is lost; the queue group covers the moment
+        // of a hand-over in which both are subscribed (each stanza still goes to one of them).
+        const manager = deps.shards;
+        stopFollowing = [manager.onAcquire((shard) => serveShard(shard)), manager.onLose((shard) => releaseShard(shard))];
+        for (const shard of manager.owned().keys()) serveShard(shard);
+      } else {
+        for (const shard of allShards()) serveShard(shard);
+      }
       if (!federation) return { s2s: 0, s2sTls: 0, component };
       plain = createNetServer((sock) => accept(new SocketTransport(sock, secureContext, { side: 'server', requestCert: true })));
       direct = createTlsServer(
@@ -283,7 +339,8 @@ export function buildS2SService(deps: S2SDeps): S2SService {
       return { s2s, s2sTls, component };
     },
     async stop() {
-      for (const s of subs) s.unsubscribe();
+      for (const f of stopFollowing) f();
+      for (const shard of [...subs.keys()]) unsubscribeShard(shard);
       components?.stop();
       router?.stop();
       plain?.close();
