@@ -15,6 +15,7 @@
 # Usage: loadtest/bench/muc.sh [parley] [ejabberd] [prosody] [cluster]    (default: parley ejabberd prosody)
 #   env: OCCUPANTS=50 SENDERS=5 RATE=1 DURATION=20 WARMUP=5 DRAIN=15 ARRIVAL=50 SIZE=64 SASL=PLAIN
 #        TIMEOUT=60 (seconds per negotiation step, and per room join) OUT=loadtest/results/muc-<time>
+#        JOIN_RATE=0 (room joins per second after the last login; 0 sends them all at once)
 #        DRY_RUN=1 (check the arguments, print the plan, start nothing)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -33,11 +34,12 @@ done
 [ ${#servers[@]} -gt 0 ] || servers=(parley ejabberd prosody)
 
 OCCUPANTS=${OCCUPANTS:-50} SENDERS=${SENDERS:-5} RATE=${RATE:-1} DURATION=${DURATION:-20} WARMUP=${WARMUP:-5}
-DRAIN=${DRAIN:-15} ARRIVAL=${ARRIVAL:-50} SIZE=${SIZE:-64} SASL=${SASL:-PLAIN} TIMEOUT=${TIMEOUT:-60}
+DRAIN=${DRAIN:-15} ARRIVAL=${ARRIVAL:-50} SIZE=${SIZE:-64} SASL=${SASL:-PLAIN} TIMEOUT=${TIMEOUT:-60} JOIN_RATE=${JOIN_RATE:-0}
 for v in OCCUPANTS SENDERS DURATION WARMUP DRAIN ARRIVAL SIZE TIMEOUT; do
   [[ ${!v} =~ ^[0-9]+$ ]] || { echo "muc.sh: $v must be a whole number, not '${!v}'" >&2; exit 2; }
 done
 [[ $RATE =~ ^[0-9]+(\.[0-9]+)?$ ]] || { echo "muc.sh: RATE must be a number, not '$RATE'" >&2; exit 2; }
+[[ $JOIN_RATE =~ ^[0-9]+(\.[0-9]+)?$ ]] || { echo "muc.sh: JOIN_RATE must be a number, not '$JOIN_RATE'" >&2; exit 2; }
 [ "$OCCUPANTS" -ge 2 ] || { echo "muc.sh: OCCUPANTS must be at least 2" >&2; exit 2; }
 [ "$SENDERS" -ge 1 ] && [ "$SENDERS" -le "$OCCUPANTS" ] || { echo "muc.sh: SENDERS must be 1..OCCUPANTS" >&2; exit 2; }
 OUT=${OUT:-loadtest/results/muc-$(date +%Y%m%d-%H%M%S)}
@@ -105,7 +107,7 @@ load() {
   "${LOAD[@]}" muc --label "$name" --host 127.0.0.1 --port "$ports" --domain localhost --transport starttls \
     --sasl "$SASL" --users "$OCCUPANTS" --occupants "$OCCUPANTS" --senders "$SENDERS" --msg-rate "$RATE" \
     --msg-size "$SIZE" --arrival-rate "$ARRIVAL" --warmup "$WARMUP" --duration "$DURATION" --drain "$DRAIN" \
-    --timeout "$TIMEOUT" --no-roster "$@" --out "$OUT/$name" --no-html --quiet | tee "$OUT/$name.txt" ||
+    --timeout "$TIMEOUT" --join-rate "$JOIN_RATE" --no-roster "$@" --out "$OUT/$name" --no-html --quiet | tee "$OUT/$name.txt" ||
     echo "muc.sh: parley-load reported errors against $name (exit $?); the other servers still run" >&2
   cut -d' ' -f1-3 /proc/loadavg >> "$OUT/$name.loadavg"
 }

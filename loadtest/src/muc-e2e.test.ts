@@ -34,6 +34,7 @@ test('a muc run (2 rooms of 10, 2 senders each) delivers every room message to e
     users: USERS,
     occupants: 10,
     senders: 2,
+    joinRate: 40, // paced joins: 18 joins after the two creators, over about half a second
     domain: server.domain,
     mucDomain: `conference.${server.domain}`,
     arrivalRate: 200,

@@ -34,6 +34,8 @@ export interface LoadConfig {
   roomPattern: string;
   occupants: number;
   senders: number;
+  /** muc: room joins per second, all workers together; 0 sends every join at once. */
+  joinRate: number;
   /** flood: users (the first ones) that send as fast as they can; the others are measured. */
   flooders: number;
   timeoutMs: number;
@@ -70,6 +72,7 @@ export const DEFAULTS: LoadConfig = {
   roomPattern: 'room%d',
   occupants: 20,
   senders: 5,
+  joinRate: 0,
   flooders: 1,
   timeoutMs: 30_000,
   serverPids: [],
@@ -119,6 +122,7 @@ Load
   --room-pattern P    muc: room name pattern (room%d)
   --occupants N       muc: occupants per room (20)
   --senders M         muc: senders per room (5)
+  --join-rate R       muc: room joins per second after the logins (0: all at once)
   --workers N         spread connections over N processes (1)
 Measurement and output
   --server-pid PID    server process to sample for CPU time and RSS (repeatable)
@@ -171,6 +175,7 @@ export function parseConfig(argv: string[]): LoadConfig | 'help' {
       'room-pattern': { type: 'string' },
       occupants: { type: 'string' },
       senders: { type: 'string' },
+      'join-rate': { type: 'string' },
       flooders: { type: 'string' },
       workers: { type: 'string' },
       'server-pid': { type: 'string', multiple: true },
@@ -225,6 +230,7 @@ export function parseConfig(argv: string[]): LoadConfig | 'help' {
     roomPattern: values['room-pattern'] ?? DEFAULTS.roomPattern,
     occupants: Math.floor(num(values.occupants, 'occupants', DEFAULTS.occupants, 2)),
     senders: Math.floor(num(values.senders, 'senders', DEFAULTS.senders, 1)),
+    joinRate: num(values['join-rate'], 'join-rate', DEFAULTS.joinRate),
     flooders: Math.floor(num(values.flooders, 'flooders', DEFAULTS.flooders, 0)),
     workers: Math.floor(num(values.workers, 'workers', DEFAULTS.workers, 1)),
     serverPids: list(values['server-pid']).map((p) => num(p, 'server-pid', 0, 1)),

@@ -57,8 +57,15 @@ export function mucScenario(ctx: WorkerContext): Scenario {
       const first = users.filter((u) => u.ord % cfg.occupants === 0);
       const rest = users.filter((u) => u.ord % cfg.occupants !== 0);
       const ok = new Set<number>();
+      // --join-rate paces the joins (a big room admits a few a second, and a join that waits in the
+      // room's mailbox past its bound is refused); the rate is shared by the workers.
+      const gapMs = cfg.joinRate > 0 ? (1000 * cfg.workers) / cfg.joinRate : 0;
+      const paced = async (u: UserSlot, i: number): Promise<boolean> => {
+        if (gapMs > 0 && i > 0) await new Promise((res) => setTimeout(res, i * gapMs));
+        return joinRetrying(u);
+      };
       for (const batch of [first, rest]) {
-        const results = await Promise.all(batch.map(joinRetrying));
+        const results = await Promise.all(batch.map(paced));
         batch.forEach((u, i) => {
           if (results[i]) ok.add(u.ord);
         });
