@@ -7,12 +7,15 @@
 # (/tmp/parley-tsung), one after the other, and nothing is left running afterwards:
 #   parley            `parley start` (embedded, PGlite) as configured by default: every message archived
 #                     (PARLEY_ARCHIVE_DEFAULT_MODE=always, XEP-0313); ports 41222 (c2s), 41280 (HTTP)
+#                     or the next free set of 41322, 41422, … (+1 TLS, +47..+49 s2s and components)
 #   parley-noarchive  the same with PARLEY_ARCHIVE_DEFAULT_MODE=never (no archive for users without
 #                     preferences, as ejabberd's mod_mam default `never`, and ejabberd here has no mod_mam)
 #   ejabberd          Debian's ejabberd 23.01 with loadtest/compare/ejabberd/ejabberd.yml.in (no mod_mam),
 #                     ports 42222 (c2s) and 42280 (HTTP API, used to create the accounts)
 # A Parley name may end in =DIR to run the checkout at DIR instead of this one (A/B of code changes;
-# DIR must be built: `npm run build`), e.g. `tsung.sh parley=/tmp/base parley ejabberd`.
+# DIR must be built: `npm run build`), e.g. `tsung.sh parley=/tmp/base parley ejabberd`, or in ~VARIANT
+# to add the settings in the environment variable VARIANT_<VARIANT> (A/B of settings), e.g.
+# `VARIANT_tf="PARLEY_EMBEDDED_DB_OPTIMIZE_WASM=true" tsung.sh parley parley~tf`.
 # Server CPU is utime+stime (+ reaped children) of the server's whole process tree, read from
 # /proc/<pid>/stat at the message phase's start (the common start time every tsung user waits for) and
 # at its end (start + MESSAGES × THINK + DRAIN s): logins and closes fall outside the window. A 1 s
@@ -21,7 +24,7 @@
 # max of it; offered = USERS × MESSAGES (destination="online" skips a send only when nobody else is on).
 # Usage: loadtest/bench/tsung.sh [parley] [parley-noarchive] [ejabberd] [NAME=DIR …]
 #   (default: parley ejabberd parley-noarchive)
-#   env: USERS=1000 MESSAGES=150 THINK=0.2 ARRIVAL=100 SIZE=64 DRAIN=3 OUT=loadtest/results/tsung-<time>
+#   env: USERS=1000 MESSAGES=150 THINK=0.2 ARRIVAL=50 SIZE=64 DRAIN=3 OUT=loadtest/results/tsung-<time>
 #        SERVER_NODE_FLAGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" for the Parley servers)
 #        PARLEY_EXTRA_ENV (space-separated NAME=VALUE for the Parley servers)  DRY_RUN=1 (print the plan)
 set -euo pipefail
@@ -34,6 +37,10 @@ for a in "$@"; do
   case $a in
     -h | --help) usage; exit 0 ;;
     parley | parley-noarchive | ejabberd) servers+=("$a") ;;
+    parley~* | parley-noarchive~*)
+      v=VARIANT_${a#*~}
+      [[ ${a#*~} =~ ^[A-Za-z0-9_]+$ ]] && [ -n "${!v:-}" ] || { echo "tsung.sh: $a needs settings in $v" >&2; exit 2; }
+      servers+=("$a") ;;
     parley=* | parley-noarchive=*)
       [ -f "${a#*=}/services/cli/dist/parley.js" ] || { echo "tsung.sh: ${a#*=} has no built Parley (npm run build there)" >&2; exit 2; }
       servers+=("$a") ;;
@@ -42,7 +49,7 @@ for a in "$@"; do
 done
 [ ${#servers[@]} -gt 0 ] || servers=(parley ejabberd parley-noarchive)
 
-USERS=${USERS:-1000} MESSAGES=${MESSAGES:-150} THINK=${THINK:-0.2} ARRIVAL=${ARRIVAL:-100} SIZE=${SIZE:-64} DRAIN=${DRAIN:-3}
+USERS=${USERS:-1000} MESSAGES=${MESSAGES:-150} THINK=${THINK:-0.2} ARRIVAL=${ARRIVAL:-50} SIZE=${SIZE:-64} DRAIN=${DRAIN:-3}
 for v in USERS MESSAGES ARRIVAL SIZE DRAIN; do
   [[ ${!v} =~ ^[0-9]+$ ]] && [ "${!v}" -gt 0 ] || { echo "tsung.sh: $v must be a positive whole number, not '${!v}'" >&2; exit 2; }
 done
@@ -62,8 +69,7 @@ chmod 755 "$DIR"
 OUT=$(cd "$OUT" && pwd)
 HZ=$(getconf CLK_TCK)
 PARLEY_ENV=(PARLEY_DOMAIN=localhost PARLEY_BIND_ADDRESS=127.0.0.1 PARLEY_LOG_LEVEL=warn PARLEY_SCRAM_ITERATIONS=4096
-  PARLEY_C2S_PORT=41222 PARLEY_C2S_TLS_PORT=41223 PARLEY_HTTP_PORT=41280 PARLEY_S2S_PORT=41269 PARLEY_S2S_TLS_PORT=41270
-  PARLEY_COMPONENT_PORT=41271 PARLEY_ADMIN_PORT=0 PARLEY_LIMIT_EXEMPT_ADDRESSES=127.0.0.1)
+  PARLEY_ADMIN_PORT=0 PARLEY_LIMIT_EXEMPT_ADDRESSES=127.0.0.1)
 # ejabberd's SCRAM iteration count is 4096 too, so PLAIN costs both servers the same PBKDF2 (outside the window).
 
 children=() # pids this script started, stopped on exit
@@ -95,6 +101,21 @@ tree_ticks() {
   (cd /proc && cat $(printf '%s/stat ' $pids) 2>/dev/null) | awk '{ s += $14 + $15 + $16 + $17 } END { print s + 0 }'
 }
 
+# parley_ports: the first of 41222, 41322, … whose ports (+0 c2s, +1 TLS, +58 HTTP, +47..+49 s2s and
+# components) nobody uses, not even as the local end of a connection (these lie in Linux's ephemeral range).
+parley_ports() {
+  local used base
+  used=$(ss -Htan | awk '{ n = split($4, a, ":"); print a[n] }' | sort -u)
+  for base in 41222 41322 41422 41522 41622 41722 41822; do
+    local clash=0 p
+    for p in $base $((base + 1)) $((base + 58)) $((base + 47)) $((base + 48)) $((base + 49)); do
+      grep -qx "$p" <<<"$used" && clash=1
+    done
+    [ $clash = 1 ] || { echo "$base"; return 0; }
+  done
+  echo "tsung.sh: no free port set in 41222..41899" >&2; return 1
+}
+
 sleep_until() { # epoch ms
   local left=$(($1 - $(date +%s%3N)))
   [ "$left" -le 0 ] || sleep "$(awk -v l="$left" 'BEGIN { printf "%.3f", l / 1000 }')"
@@ -109,10 +130,11 @@ fi
 # drive NAME PORT PID: tsung against one server, the server tree's CPU read at the window's ends.
 drive() {
   local name=$1 port=$2 pid=$3 start end linger
-  # Sending starts 3 s (tsung's start-up) + 1.5 × RAMP + 2 s from now: after the last login. The arrival
+  # Sending starts 3 s (tsung's start-up) + 2 × RAMP + 2 s from now: after the last login, even when logins
+  # run at half the arrival rate (PBKDF2 and TLS handshakes are CPU-bound on both servers). The arrival
   # phase is given 2 × RAMP + 1 s (tsung launches fewer than maxnumber users in a phase cut to the bone)
   # and ends when the last of USERS has arrived.
-  start=$(($(date +%s%3N) + (RAMP * 3 / 2 + 5) * 1000))
+  start=$(($(date +%s%3N) + (RAMP * 2 + 5) * 1000))
   end=$((start + PHASE_MS))
   linger=$((DRAIN + 5))
   sed -e "s/@HOST@/127.0.0.1/; s/@PORT@/$port/; s/@DOMAIN@/localhost/; s/@USERS@/$USERS/g" \
@@ -141,11 +163,16 @@ drive() {
 run_parley() { # NAME [CHECKOUT]
   local name=$1 checkout=${2:-$ROOT} data env
   data=$(mktemp -d "$DIR/parley-data.XXXXXX")
-  env=("${PARLEY_ENV[@]}" PARLEY_DATA_DIR="$data")
-  [ "${name%%=*}" != parley-noarchive ] || env+=(PARLEY_ARCHIVE_DEFAULT_MODE=never)
+  local port
+  port=$(parley_ports)
+  env=("${PARLEY_ENV[@]}" PARLEY_DATA_DIR="$data" PARLEY_C2S_PORT="$port" PARLEY_C2S_TLS_PORT=$((port + 1)) PARLEY_HTTP_PORT=$((port + 58))
+    PARLEY_S2S_PORT=$((port + 47)) PARLEY_S2S_TLS_PORT=$((port + 48)) PARLEY_COMPONENT_PORT=$((port + 49)))
+  local base=${name%%[=~]*} variant=
+  [ "$base" != parley-noarchive ] || env+=(PARLEY_ARCHIVE_DEFAULT_MODE=never)
+  [[ $name != *~* ]] || variant=VARIANT_${name#*~}
   # shellcheck disable=SC2206
-  env+=(${PARLEY_EXTRA_ENV:-})
-  local label=${name//[=\/]/_}
+  env+=(${PARLEY_EXTRA_ENV:-} ${variant:+${!variant}})
+  local label=${name//[=\/~]/_}
   # shellcheck disable=SC2086
   env "${env[@]}" node ${SERVER_NODE_FLAGS:-} "$checkout/services/cli/bin/parley.js" start > "$OUT/$label.log" 2>&1 &
   local pid=$!
@@ -153,8 +180,8 @@ run_parley() { # NAME [CHECKOUT]
   for _ in $(seq 1 300); do [ -S "$data/admin.sock" ] && break; sleep 0.2; done
   env "${env[@]}" node "$checkout/services/cli/bin/parley.js" user bulk --count "$USERS" \
     --user-pattern 'user%d' --password-pattern 'pass%d' >/dev/null
-  wait_port 41222
-  drive "$label" 41222 "$pid"
+  wait_port "$port"
+  drive "$label" "$port" "$pid"
   cleanup
   rm -rf "$data"
 }
@@ -190,6 +217,6 @@ for s in "${servers[@]}"; do
     *=*) run_parley "$s" "${s#*=}" ;;
     *) run_parley "$s" ;;
   esac
-  labels+=("${s//[=\/]/_}")
+  labels+=("${s//[=\/~]/_}")
 done
 node "$ROOT/loadtest/bench/tsung-summary.mjs" "$OUT" "$USERS" "$MESSAGES" "${labels[@]}" | tee "$OUT/summary.md"
