@@ -42,9 +42,11 @@ cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
 # run_pair NAME PORT PID: tsung then parley-load against one server, each with the server's CPU sampled.
 run_pair() {
-  local name=$1 port=$2 pid=$3 before after
+  local name=$1 port=$2 pid=$3 before after ramp=$(( (USERS + ARRIVAL - 1) / ARRIVAL + 1 ))
+  # Sending starts ramp + 2 s from now (tsung's own start-up included), after the last login.
   sed -e "s/@HOST@/127.0.0.1/; s/@PORT@/$port/; s/@DOMAIN@/localhost/; s/@USERS@/$USERS/g" \
-      -e "s/@ARRIVAL@/$ARRIVAL/; s/@RAMP@/$(( (USERS + ARRIVAL - 1) / ARRIVAL + 1 ))/g; s/@MESSAGES@/$DURATION/; s/@SIZE@/$SIZE/" \
+      -e "s/@ARRIVAL@/$ARRIVAL/; s/@RAMP@/$ramp/g; s/@MESSAGES@/$DURATION/; s/@SIZE@/$SIZE/" \
+      -e "s/@THINK@/1/g; s/@LINGER@/5/; s/@START@/$(( $(date +%s%3N) + (ramp + 2) * 1000 ))/g" \
       "$ROOT/loadtest/tsung/chat.xml.in" > "$RESULTS/tsung-$name.xml"
   echo "== tsung against $name (port $port)"
   before=$(cpu_ticks "$pid")

@@ -120,6 +120,7 @@ const BAD: Record<SettingKey, string | null> = {
   contentMaxBodyChars: '0',
   contentWordFilter: null,
   embeddedDbSharedBuffersMb: '0',
+  archiveCommitDelayMs: '101',
   embeddedDbOptimizeWasm: 'sometimes',
   databaseUrl: 'mysql://u:pw@db/parley',
   websocketSecure: 'sometimes',

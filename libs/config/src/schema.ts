@@ -326,6 +326,9 @@ export const settingsShape = {
   embeddedDbSharedBuffersMb: intIn(1, 4096)
     .default(4)
     .register(settingMeta, server('PARLEY_EMBEDDED_DB_SHARED_BUFFERS_MB', 'Embedded database (PGlite) buffer pool, MB: most of an idle embedded server’s memory; no effect with PARLEY_DATABASE_URL.')),
+  archiveCommitDelayMs: intIn(0, 100)
+    .default(0)
+    .register(settingMeta, server('PARLEY_ARCHIVE_COMMIT_DELAY_MS', 'Embedded database: how long the first archive write of a quiet moment waits for others to share its statement, ms (0: one event-loop turn); trades that much latency for fewer statements (decision 0037). No effect with PARLEY_DATABASE_URL.')),
   embeddedDbOptimizeWasm: flag()
     .default(false)
     .register(settingMeta, server('PARLEY_EMBEDDED_DB_OPTIMIZE_WASM', 'Let V8 optimise the embedded database’s hot WebAssembly (TurboFan), as it does by default: ~90 MB more memory for no CPU gain measured (decision 0035). Off: PGlite stays on V8’s baseline compiler.')),

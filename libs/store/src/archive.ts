@@ -82,7 +82,19 @@ export interface ArchiveRepo {
 }
 
 /** An unguessable archive id (XEP-0359 §4: unique and stable within the archive). */
-export const newArchiveId = (): string => randomBytes(12).toString('base64url');
+// Ids are cut from a pool of random bytes: one randomBytes call per id (a synchronous trip into
+// OpenSSL) was 3 % of the embedded server's busy time on tsung's chat scenario (docs/benchmarks.md).
+const ID_BYTES = 12;
+let idPool = Buffer.alloc(0);
+let idAt = 0;
+export const newArchiveId = (): string => {
+  if (idAt + ID_BYTES > idPool.length) {
+    idPool = randomBytes(ID_BYTES * 256);
+    idAt = 0;
+  }
+  idAt += ID_BYTES;
+  return idPool.toString('base64url', idAt - ID_BYTES, idAt);
+};
 
 interface Row {
   id: string;
@@ -170,11 +182,17 @@ async function appendTogether(sql: Sql, entries: NewArchiveEntry[]): Promise<str
   return entries.map((e, i) => (fresh.has(ids[i]!) ? ids[i]! : keptId.get(`${e.owner} ${e.handoff}`)!));
 }
 
-export function archiveRepo(sql: Sql): ArchiveRepo {
+export interface ArchiveRepoOptions {
+  /** How long the first archive write of a quiet moment waits for others to share its statement, ms. */
+  commitDelayMs?: number;
+}
+
+export function archiveRepo(sql: Sql, opts: ArchiveRepoOptions = {}): ArchiveRepo {
   // Every actor's rows of one moment go in one statement (group-commit.ts): the archive write is
   // most of the embedded message path's store cost (docs/benchmarks.md).
-  const append = groupCommit((entries: NewArchiveEntry[]) =>
-    entries.some((e) => e.replaces !== null) ? appendInOrder(sql, entries) : appendTogether(sql, entries),
+  const append = groupCommit(
+    (entries: NewArchiveEntry[]) => (entries.some((e) => e.replaces !== null) ? appendInOrder(sql, entries) : appendTogether(sql, entries)),
+    { delayMs: opts.commitDelayMs ?? 0 },
   );
   return {
     append,

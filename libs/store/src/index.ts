@@ -5,7 +5,7 @@ export { isStoreUnreachable } from './unreachable.ts';
 export { type ComponentRecord, type ComponentRepo, componentRepo } from './components.ts';
 export { postgresHosts } from './postgres-hosts.ts';
 export { migrate, defaultMigrationsDir } from './migrate.ts';
-export { createStore } from './store.ts';
+export { createStore, type StoreOptions } from './store.ts';
 export { type ArchiveDirection, type ArchivedMessage, type ArchiveMode, type ArchivePage, type ArchivePrefs, type ArchiveQuery, type ArchiveRepo, newArchiveId, type NewArchiveEntry } from './archive.ts';
 export type { AddCertOutcome, ClientCa, ClientCert, ClientCertRepo, ClientCertState, NewClientCert } from './client-certs.ts';
 export type { PepAffiliation, PepItem, PepNode, PepNodeConfig, PepRepo } from './pep.ts';

@@ -1,4 +1,4 @@
-import { archiveRepo } from './archive.ts';
+import { type ArchiveRepoOptions, archiveRepo } from './archive.ts';
 import { clientCertRepo } from './client-certs.ts';
 import { challengeRepo } from './challenges.ts';
 import { invitationRepo } from './invitations.ts';
@@ -16,8 +16,12 @@ import type { Sql } from './sql.ts';
 import type { Store } from './types.ts';
 import { userRepo } from './users.ts';
 
+export interface StoreOptions {
+  archive?: ArchiveRepoOptions;
+}
+
 /** The repositories over one Sql (migrated with `migrate` first). */
-export function createStore(sql: Sql): Store {
+export function createStore(sql: Sql, opts: StoreOptions = {}): Store {
   return {
     users: userRepo(sql),
     roster: rosterRepo(sql),
@@ -29,7 +33,7 @@ export function createStore(sql: Sql): Store {
     privateStorage: privateStorageRepo(sql),
     directory: directoryRepo(sql),
     uploads: uploadRepo(sql),
-    archive: archiveRepo(sql),
+    archive: archiveRepo(sql, opts.archive),
     invitations: invitationRepo(sql),
     challenges: challengeRepo(sql),
     fastTokens: fastTokenRepo(sql),

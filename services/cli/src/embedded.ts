@@ -55,7 +55,7 @@ export async function openStore(config: ParleyConfig, opts: { inMemory?: boolean
     : await openPglite(opts.inMemory ? null : join(config.dataDir, 'db'), { sharedBuffersMb: config.embeddedDbSharedBuffersMb, optimizeWasm: config.embeddedDbOptimizeWasm });
   const { lookalikes } = await migrate(sql, migrationsDir);
   if (lookalikes.length > 0) opts.log?.warn('accounts older than look-alike detection are confusable with another account (UTS #39)', { accounts: lookalikes });
-  return createStore(sql);
+  return createStore(sql, { archive: { commitDelayMs: config.archiveCommitDelayMs } });
 }
 
 export async function startEmbedded(overrides: EmbeddedOverrides = {}, env: NodeJS.ProcessEnv = process.env): Promise<EmbeddedServer> {
