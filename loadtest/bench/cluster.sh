@@ -17,7 +17,8 @@ bash scripts/cluster.sh > "${OUT}.log" 2>&1 &
 trap 'bash scripts/cluster.sh stop >/dev/null; rm -rf "$PARLEY_DATA_DIR"' EXIT
 for _ in $(seq 1 100); do curl -sf localhost:9122/readyz >/dev/null 2>&1 && curl -sf localhost:9121/readyz >/dev/null 2>&1 && break; sleep 0.3; done
 node services/cli/bin/parley.js user bulk --count "$USERS" --user-pattern 'user%d' --password-pattern 'pass%d'
-pids=(); for f in .cluster/pids/*; do pids+=(--server-pid "$(cat "$f")"); done
+pids=(); names=()
+for f in .cluster/pids/*; do pids+=(--server-pid "$(cat "$f")"); names+=("$(cat "$f") $(basename "$f")"); done
 # Issue #13 item 2: the cluster's cost includes the servers it runs on. The NATS and Redis servers and
 # the Postgres backends of the bench database (the processes' pools, open by now) are counted too;
 # INFRA=0 counts the Parley processes only. Only the NATS and Redis servers this cluster talks to
@@ -27,9 +28,24 @@ listener() { ss -Hltnp "sport = :$1" | grep -o 'pid=[0-9]*' | head -1 | cut -d= 
 if [ "${INFRA:-1}" = 1 ]; then
   nats_port=$(sed -E 's#.*:([0-9]+)/?$#\1#' <<<"${PARLEY_NATS_URL:-nats://127.0.0.1:4222}")
   redis_port=$(sed -E 's#.*:([0-9]+)(/[0-9]*)?$#\1#' <<<"${PARLEY_REDIS_URL:-redis://127.0.0.1:6379}")
-  for p in $(listener "$nats_port") $(listener "$redis_port") $(psql -Atc "select pid from pg_stat_activity where datname='$PARLEY_CLUSTER_DB'" "$PARLEY_DATABASE_URL"); do pids+=(--server-pid "$p"); done
+  p=$(listener "$nats_port"); pids+=(--server-pid "$p"); names+=("$p nats")
+  p=$(listener "$redis_port"); pids+=(--server-pid "$p"); names+=("$p redis")
+  for p in $(psql -Atc "select pid from pg_stat_activity where datname='$PARLEY_CLUSTER_DB'" "$PARLEY_DATABASE_URL"); do pids+=(--server-pid "$p"); names+=("$p postgres"); done
 fi
-printf '%s\n' "${pids[@]}" | grep -v -- --server-pid > "${OUT}.pids"
+printf '%s\n' "${names[@]}" > "${OUT}.pids"
 node loadtest/bin/parley-load.js chat --label parley-cluster --host 127.0.0.1 --port 5222,6222 --domain localhost \
   --transport starttls --sasl SCRAM-SHA-256 --users "$USERS" --arrival-rate "$ARRIVAL" --msg-rate "$RATE" \
   --msg-size "$SIZE" --warmup 5 --duration "$DURATION" "${pids[@]}" --out "$OUT"
+# CPU per 1,000 delivered by role (edge-1 and edge-2 are "edge", every Postgres backend is "postgres").
+node -e '
+  const fs = require("node:fs");
+  const [out] = process.argv.slice(1);
+  const byPid = JSON.parse(fs.readFileSync(out + "/result.json", "utf8")).server?.cpuMsPer1000DeliveredByPid ?? {};
+  const roles = new Map();
+  for (const line of fs.readFileSync(out + ".pids", "utf8").trim().split("\n")) {
+    const [pid, name] = line.split(" ");
+    const role = name.replace(/-\d+$/, "");
+    roles.set(role, (roles.get(role) ?? 0) + (byPid[pid] ?? 0));
+  }
+  console.log("CPU ms per 1,000 delivered by role: " + [...roles].map(([r, v]) => `${r} ${v.toFixed(0)}`).join(", "));
+' "$OUT"

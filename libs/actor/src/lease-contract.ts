@@ -65,5 +65,26 @@ export function runLeaseStoreContract(name: string, open: () => Promise<LeaseSto
       assert.deepEqual(await s.members('chatroom'), ['a']);
       await s.close();
     });
+
+    test('a round renews exactly the leases still held at their epoch, heartbeats and lists the live members', async () => {
+      const s = await open();
+      assert.equal(await s.acquire('session', 1, 'a', 5000), 1);
+      assert.equal(await s.acquire('session', 2, 'a', 40), 1);
+      assert.equal(await s.acquire('session', 3, 'b', 5000), 1);
+      assert.equal(await s.acquire('session', 4, 'a', 5000), 1);
+      await s.join('session', 'b', 5000);
+      await s.join('session', 'z', 40);
+      await sleep(80);
+      // 1: held; 2: expired; 3: another's; 4: a stale epoch; 5: never held.
+      const held = [1, 2, 3, 4, 5].map((shard) => ({ shard, epoch: 1 }));
+      held[3] = { shard: 4, epoch: 2 };
+      const r = await s.round('session', 'a', held, 5000);
+      assert.deepEqual(r.renewed, [true, false, false, false, false]);
+      assert.deepEqual(r.members, ['a', 'b'], 'the caller joined, z expired');
+      assert.equal((await s.owners('session')).get(1)?.instance, 'a');
+      assert.equal((await s.owners('session')).has(2), false, 'an expired lease is not revived');
+      assert.deepEqual(await s.round('session', 'c', [], 5000), { renewed: [], members: ['a', 'b', 'c'] });
+      await s.close();
+    });
   });
 }

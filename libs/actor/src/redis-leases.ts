@@ -4,7 +4,7 @@
 // key, so it runs on Redis Cluster too (decision 0026).
 // Types only at load: ioredis is imported by connect(), so an embedded server never loads it (decision 0035).
 import type { Cluster, Redis, RedisOptions } from 'ioredis';
-import type { LeaseInfo, LeaseStore } from './leases.ts';
+import type { HeldLease, LeaseInfo, LeaseStore, RoundResult } from './leases.ts';
 
 const NOW = `local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -66,6 +66,28 @@ const MEMBERS = `${NOW}
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 return redis.call('ZRANGE', KEYS[1], 0, -1)`;
 
+// KEYS[1] lease hash, KEYS[2] members zset (same hash tag: one slot, decision 0026); ARGV instance,
+// ttl, then shard and epoch of each held lease. RENEW for each pair, JOIN, then MEMBERS; returns
+// {flags, member, ...} where flags has '1' or '0' per pair, in order.
+const ROUND = `${NOW}
+local me, ttl = ARGV[1], tonumber(ARGV[2])
+local flags = {}
+for i = 3, #ARGV - 1, 2 do
+  local s = ARGV[i]
+  local cur = redis.call('HMGET', KEYS[1], s .. ':i', s .. ':e', s .. ':x')
+  if cur[1] ~= me or cur[2] ~= ARGV[i + 1] or (tonumber(cur[3]) or 0) <= now then
+    flags[#flags + 1] = '0'
+  else
+    redis.call('HSET', KEYS[1], s .. ':x', now + ttl)
+    flags[#flags + 1] = '1'
+  end
+end
+redis.call('ZADD', KEYS[2], now + ttl, me)
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+local out = redis.call('ZRANGE', KEYS[2], 0, -1)
+table.insert(out, 1, table.concat(flags))
+return out`;
+
 interface LeaseCommands {
   leaseAcquire(key: string, shard: number, instance: string, ttl: number, seen: string): Promise<number>;
   leaseRenew(key: string, shard: number, instance: string, epoch: number, ttl: number): Promise<number>;
@@ -73,6 +95,7 @@ interface LeaseCommands {
   leaseOwners(key: string): Promise<Array<string | number>>;
   leaseJoin(key: string, instance: string, ttl: number): Promise<number>;
   leaseMembers(key: string): Promise<string[]>;
+  leaseRound(leaseKey: string, membersKey: string, instance: string, ttl: number, ...pairs: number[]): Promise<string[]>;
 }
 
 export interface RedisLeaseStoreOptions {
@@ -99,6 +122,7 @@ export class RedisLeaseStore implements LeaseStore {
     redis.defineCommand('leaseOwners', { numberOfKeys: 1, lua: OWNERS });
     redis.defineCommand('leaseJoin', { numberOfKeys: 1, lua: JOIN });
     redis.defineCommand('leaseMembers', { numberOfKeys: 1, lua: MEMBERS });
+    redis.defineCommand('leaseRound', { numberOfKeys: 2, lua: ROUND });
     this.cmd = redis as unknown as LeaseCommands;
   }
 
@@ -159,6 +183,13 @@ export class RedisLeaseStore implements LeaseStore {
 
   async members(service: string): Promise<string[]> {
     return (await this.cmd.leaseMembers(this.membersKey(service))).sort();
+  }
+
+  async round(service: string, instanceId: string, held: readonly HeldLease[], ttlMs: number): Promise<RoundResult> {
+    const pairs = held.flatMap((l) => [l.shard, l.epoch]);
+    const [flags, ...members] = await this.cmd.leaseRound(this.leaseKey(service), this.membersKey(service), instanceId, Math.ceil(ttlMs), ...pairs);
+    if (typeof flags !== 'string' || flags.length !== held.length) throw new Error(`shard leases: round answered ${held.length} renewals with "${flags}"`);
+    return { renewed: [...flags].map((f) => f === '1'), members: members.sort() };
   }
 
   async close(): Promise<void> {

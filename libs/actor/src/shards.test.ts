@@ -46,6 +46,9 @@ class PausableStore implements LeaseStore {
   members(...a: Parameters<LeaseStore['members']>) {
     return this.pass(() => this.inner.members(...a));
   }
+  round(...a: Parameters<LeaseStore['round']>) {
+    return this.pass(() => this.inner.round(...a));
+  }
   async close(): Promise<void> {}
 }
 

@@ -142,20 +142,14 @@ export class ShardManager {
     if (this.state !== 'running') return;
     const { store, service, instanceId: me, ttlMs } = this;
 
-    // 1. Renew everything held and heartbeat, in one round.
+    // 1. Renew everything held, heartbeat and read the members: one store operation (decision 0039).
     const sent = this.now();
     const snapshot = [...this.held].map(([shard, h]) => ({ shard, epoch: h.epoch }));
-    const [renewed] = await Promise.all([
-      Promise.all(
-        snapshot.map((l) =>
-          store.renew(service, l.shard, me, l.epoch, ttlMs).catch((err) => {
-            this.report(err);
-            return false;
-          }),
-        ),
-      ),
-      store.join(service, me, ttlMs).catch((err) => this.report(err)),
-    ]);
+    const round = await store.round(service, me, snapshot, ttlMs).catch((err) => {
+      this.report(err);
+      return undefined;
+    });
+    const renewed = round?.renewed ?? snapshot.map(() => false);
     snapshot.forEach((l, i) => {
       const h = this.held.get(l.shard);
       if (!h || h.epoch !== l.epoch) {
@@ -168,10 +162,11 @@ export class ShardManager {
       else void this.drop(l.shard, 'renew-failed');
     });
     this.armGuard();
-    if (this.state !== 'running') return;
+    // Without an answer the members are unknown too: the next round tries again.
+    if (this.state !== 'running' || !round) return;
 
     // 2. Who should own what, from live members (ourselves included even if the heartbeat lagged).
-    const members = await store.members(service);
+    const members = round.members;
     if (!members.includes(me)) members.push(me);
     const desired = assignShards(members, this.shardCount);
 
@@ -181,12 +176,14 @@ export class ShardManager {
     }
 
     // 4. Take our shards that nobody holds (free, expired, or our own lease we stopped trusting).
-    if (this.state !== 'running') return;
+    // The owners are read only when there is one to take: a settled member skips that round trip.
+    this.waiting = false;
+    const candidates: number[] = [];
+    for (let s = 0; s < this.shardCount; s++) if (desired[s] === me && !this.held.has(s)) candidates.push(s);
+    if (this.state !== 'running' || candidates.length === 0) return;
     const owners = await store.owners(service);
     const wanted: number[] = [];
-    this.waiting = false;
-    for (let s = 0; s < this.shardCount; s++) {
-      if (desired[s] !== me || this.held.has(s)) continue;
+    for (const s of candidates) {
       const o = owners.get(s);
       if (!o || o.instance === me) wanted.push(s);
       else this.waiting = true;

@@ -31,6 +31,17 @@ export interface RunHooks {
   workerEntry?: string;
 }
 
+/** CPU ms per 1,000 delivered messages of each pid readable at both ends of the window. */
+function perPidCpu(start: ProcSample | undefined, end: ProcSample | undefined, delivered: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (!start || !end || delivered <= 0) return out;
+  for (const [pid, cpu] of end.cpuByPid) {
+    const before = start.cpuByPid.get(pid);
+    if (before !== undefined) out[pid] = Math.round(((cpu - before) * 1e7) / delivered) / 10;
+  }
+  return out;
+}
+
 function epochMs(): number {
   return performance.timeOrigin + performance.now();
 }
@@ -232,6 +243,7 @@ export async function runLoad(cfg: LoadConfig, hooks: RunHooks = {}): Promise<Lo
           cpuMsPer1000Delivered:
             serverWindowCpuS !== undefined && deliveredInWindow > 0 ? (serverWindowCpuS * 1e6) / deliveredInWindow : undefined,
           cpuPctAvg: serverWindowCpuS !== undefined ? (serverWindowCpuS / windowSeconds) * 100 : undefined,
+          cpuMsPer1000DeliveredByPid: perPidCpu(serverAtWindowStart, serverAtWindowEnd, deliveredInWindow),
           rssKbBefore: serverBefore.rssKb,
           rssKbAfter: serverAfter?.rssKb ?? 0,
           rssKbMax: serverRssMax,

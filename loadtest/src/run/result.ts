@@ -51,6 +51,8 @@ export interface LoadResult {
         /** Server CPU ms per 1,000 messages delivered in the window: fair when the generator shares the machine. */
         cpuMsPer1000Delivered: number | undefined;
         cpuPctAvg: number | undefined;
+        /** The same per server pid (which role costs what in a cluster); pids unreadable at either end are left out. */
+        cpuMsPer1000DeliveredByPid: Record<string, number>;
         rssKbBefore: number;
         rssKbAfter: number;
         rssKbMax: number;

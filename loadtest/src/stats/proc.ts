@@ -38,13 +38,17 @@ export interface ProcSample {
   rssKb: number;
   /** Pids that could not be read (exited, or not Linux). */
   missing: number[];
+  /** Seconds of CPU used so far by each pid that could be read. */
+  cpuByPid: Map<number, number>;
 }
 
 export function sampleProcs(pids: readonly number[]): ProcSample {
-  const s: ProcSample = { cpuSeconds: 0, rssKb: 0, missing: [] };
+  const s: ProcSample = { cpuSeconds: 0, rssKb: 0, missing: [], cpuByPid: new Map() };
   for (const pid of pids) {
     try {
-      s.cpuSeconds += parseStatCpuTicks(readFileSync(`/proc/${pid}/stat`, 'utf8')) / clockTicks();
+      const cpu = parseStatCpuTicks(readFileSync(`/proc/${pid}/stat`, 'utf8')) / clockTicks();
+      s.cpuSeconds += cpu;
+      s.cpuByPid.set(pid, cpu);
       s.rssKb += parseStatusRssKb(readFileSync(`/proc/${pid}/status`, 'utf8')) ?? 0;
     } catch {
       s.missing.push(pid);

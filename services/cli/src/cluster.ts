@@ -16,7 +16,8 @@ import { buildPresenceService } from '@parley/presence';
 import { buildSessionService } from '@parley/session';
 import { componentRepo, createStore, migrate, openPostgres, type Sql, type Store } from '@parley/store';
 import { decodeWire, encodeWire, type WireMessage } from '@parley/wire';
-import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
+import { collectProcessMetrics } from './process-metrics.ts';
 import { buildS2SService } from '@parley/s2s';
 import { startAdminRole } from './admin-role.ts';
 import { watchDependencies } from './health.ts';
@@ -84,7 +85,7 @@ export async function startClusterProcess(config: ParleyConfig, roles: ClusterRo
   const instanceId = config.edgeId ?? `${hostname().replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 40)}-${process.pid}`;
   const registry = new Registry();
   registry.setDefaultLabels({ role: roles.join('+'), instance: instanceId });
-  collectDefaultMetrics({ register: registry });
+  collectProcessMetrics(registry);
   const errors = new Counter({ name: 'parley_backend_errors_total', help: 'Errors talking to NATS, Redis or Postgres, and failed bus handlers', labelNames: ['backend'], registers: [registry] });
   const ops = await startOpsServer(registry, config.opsPort, config.bindAddress);
   const stops: Array<() => Promise<void>> = [async () => ops.close()];

@@ -16,7 +16,8 @@ import { buildS2SService, type S2SService } from '@parley/s2s';
 import { buildSessionService } from '@parley/session';
 import { componentRepo, createStore, migrate, openPglite, openPostgres, type Store } from '@parley/store';
 import type { WireMessage } from '@parley/wire';
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import { Registry } from 'prom-client';
+import { collectProcessMetrics } from './process-metrics.ts';
 import { type AdminSocket, startAdminSocket } from './admin-socket.ts';
 import { mountOpsRoutes } from './ops.ts';
 import { acquireDataDirLock, type DataDirLock } from './lock.ts';
@@ -68,7 +69,7 @@ export async function startEmbedded(overrides: EmbeddedOverrides = {}, env: Node
   try {
     const store = await openStore(config, { inMemory });
     const registry = new Registry();
-    collectDefaultMetrics({ register: registry });
+    collectProcessMetrics(registry);
     const bus = new LocalBus<WireMessage>((err, subject) => log.error('bus handler failed', { err, subject }));
     const location = new MemoryLocation();
     shareCachedPrivacy(store, bus);
