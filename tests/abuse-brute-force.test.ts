@@ -4,7 +4,6 @@
 // an account is locked after too many failures anywhere, and `parley user unlock` lifts the lock.
 // Each test comes from its own loopback address (127.0.0.x), as distinct attackers would.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,11 +11,11 @@ import { after, before, test } from 'node:test';
 import { createLogger } from '@parley/log';
 import { startAdminSocket } from '../services/cli/src/admin-socket.ts';
 import { acquireDataDirLock } from '../services/cli/src/lock.ts';
+import { type CliResult, parleyCli } from './harness/cli.ts';
 import { RawClient } from './harness/raw.ts';
 import { startTestServer, type TestServer } from './harness/server.ts';
 
 const T = { timeout: 60_000 };
-const CLI = new URL('../services/cli/src/main.ts', import.meta.url).pathname;
 let ts: TestServer;
 
 before(async () => {
@@ -105,9 +104,9 @@ test('an account is locked after too many failures from anywhere, and parley use
     log: createLogger({ level: 'silent' }),
     unlock: (u) => ts.server.unlockAccount(u),
   });
-  let out: Awaited<ReturnType<typeof run>>;
+  let out: CliResult;
   try {
-    out = await run(['user', 'unlock', 'tybalt@localhost'], dataDir);
+    out = await parleyCli(['user', 'unlock', 'tybalt@localhost'], { PARLEY_DATA_DIR: dataDir });
   } finally {
     await socket.close();
     lock.release();
@@ -117,17 +116,3 @@ test('an account is locked after too many failures from anywhere, and parley use
   assert.match(out.stdout, /unlocked tybalt@localhost/);
   assert.equal((await attempt('tybalt', 'right', '127.0.2.2')).result, 'success');
 });
-
-function run(args: string[], dataDir: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
-      env: { PATH: process.env.PATH, PARLEY_DATA_DIR: dataDir },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
-}

@@ -2,7 +2,6 @@
 // whispers, anonymity, moderation, nicknames, invitations and members-only rooms (issue 8 item 5), and
 // bounded room presence: muc#roomconfig_presencebroadcast (§10.2) and the overcrowding threshold.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join as joinPath } from 'node:path';
@@ -12,6 +11,7 @@ import { callAdminSocket, startAdminSocket } from '../services/cli/src/admin-soc
 import { acquireDataDirLock } from '../services/cli/src/lock.ts';
 import { socketRoomOps } from '../services/cli/src/rooms.ts';
 import { bodyFrom, codesOf, configure, createRoom, groupchat, iqError, itemOf, join, MUC_ADMIN, MUC_OWNER, MUC_USER, setItems, subject } from './harness/muc.ts';
+import { parleyCli } from './harness/cli.ts';
 import { loadContentCorpus, safetyProblems } from './harness/content-safety.ts';
 import { RawClient, stanzaErrorCondition } from './harness/raw.ts';
 import { startTestServer, type TestServer, uniqueName } from './harness/server.ts';
@@ -315,11 +315,11 @@ describe('chatrooms with xmpp.js', () => {
     const name = uniqueName('cliroom');
     const room = `${name}@${service}`;
     try {
-      const created = await cli(['room', 'create', name, '--owner', bareOf(a.jid!), 'name=CLI Lounge'], dataDir);
+      const created = await parleyCli(['room', 'create', name, '--owner', bareOf(a.jid!), 'name=CLI Lounge'], { PARLEY_DATA_DIR: dataDir });
       assert.equal(created.stdout, `created ${room}\n`, created.stderr);
       await join(a, room, 'owner'); // the running server serves the new room at once
       await join(b, room, 'bob');
-      // The other commands through the same client the CLI uses (each CLI start costs seconds of tsx).
+      // The other commands through the same client the CLI uses (each CLI start costs a second or more).
       const ops = socketRoomOps((method, path, body) => callAdminSocket(dataDir, method, path, body));
       assert.ok((await ops.list()).includes(`${room}  2 occupants  public,persistent,open  CLI Lounge`));
       // XEP-0045 §10.2.1: the room actor applies it at once and tells the occupants (104, and 172 for whois=anyone).
@@ -347,19 +347,6 @@ describe('chatrooms with xmpp.js', () => {
     }
   });
 });
-
-const CLI = new URL('../services/cli/src/main.ts', import.meta.url).pathname;
-
-function cli(args: string[], dataDir: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { env: { PATH: process.env.PATH, PARLEY_DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
-}
 
 const roomPresence = (room: string) => (e: XmlElement) => e.is('presence') && (e.attrs.from ?? '').startsWith(`${room}/`) && !codesOf(e).includes('110');
 

@@ -13,7 +13,8 @@ before(async () => {
 });
 after(async () => ts.stop());
 
-describe('stream deadlines', () => {
+// The two deadlines are waited out side by side (they share nothing but the server).
+describe('stream deadlines', { concurrency: true }, () => {
   test('a stream that does not finish negotiating in time is closed with connection-timeout', { timeout: 15_000 }, async () => {
     const c = await RawClient.open(ts.ports.c2s);
     await c.startStream();

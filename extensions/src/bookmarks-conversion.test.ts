@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { type IqOutcome, loadModules, type LoadedModules, type PresenceIqRequest } from '@parley/ext';
 import { parseJid } from '@parley/jid';
 import type { ResourceEntry } from '@parley/location';
-import { createStore, migrate, openPglite, type Store } from '@parley/store';
+import { createStore, defaultMigrationsDir, migrate, openPglite, type Store } from '@parley/store';
 import { type Element, parseFragment, xml } from '@parley/xml';
 import { pep } from './pep/index.ts';
 import { NS_PRIVATE, privateStorage } from './private-storage.ts';
@@ -28,7 +28,7 @@ const phone: ResourceEntry = {
 };
 
 before(async () => {
-  const sql = await openPglite(null);
+  const sql = await openPglite(null, { migratedFrom: defaultMigrationsDir });
   await migrate(sql);
   store = createStore(sql);
   const p = pep({ limits: { maxItems: 50, maxItemBytes: 2000, maxNodes: 10 } });

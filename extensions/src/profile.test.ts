@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type InboundStanza, type IqOutcome, loadModules, type LoadedModules, type SessionIqRequest } from '@parley/ext';
 import { parseJid } from '@parley/jid';
-import { createStore, migrate, openPglite, type Store } from '@parley/store';
+import { createStore, defaultMigrationsDir, migrate, openPglite, type Store } from '@parley/store';
 import { type Element, xml } from '@parley/xml';
 import { adhoc, commandRegistry, NS_COMMANDS } from './adhoc/index.ts';
 import { DIRECTORY_EDIT_NODE, directory, NS_SEARCH } from './directory/index.ts';
@@ -18,7 +18,7 @@ let loaded: LoadedModules;
 const failed: Array<{ condition: string }> = [];
 
 before(async () => {
-  const sql = await openPglite(null);
+  const sql = await openPglite(null, { migratedFrom: defaultMigrationsDir });
   await migrate(sql);
   store = createStore(sql);
   const commands = commandRegistry();

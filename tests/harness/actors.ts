@@ -237,7 +237,7 @@ export class ActorWorld {
 
   /** Takes about a second (PGlite and the migrations): once per test file. `extra` modules load after the defaults. */
   static async open(extra: ExtensionModule[] = [], opts: WorldOptions = {}): Promise<ActorWorld> {
-    const sql = await openPglite(null);
+    const sql = await openPglite(null, { migratedFrom: defaultMigrationsDir });
     await migrate(sql, defaultMigrationsDir);
     return new ActorWorld(createStore(sql), extra, opts);
   }

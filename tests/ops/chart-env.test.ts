@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { test } from 'node:test';
 import { DEFAULT_TEST_DATABASE_URL, openPostgres } from '@parley/store';
-import { find, ROOT, rendered } from './chart.ts';
+import { parleyArgs } from '../harness/parley-bin.ts';
+import { find, rendered } from './chart.ts';
 
 const URLS = {
   PARLEY_NATS_URL: process.env.PARLEY_TEST_NATS_URL ?? 'nats://127.0.0.1:4222',
@@ -39,7 +40,7 @@ test('a process with an edge pod’s settings answers /healthz, /readyz and /met
   const args = c.args as string[];
   assert.deepEqual(args, ['start', '--role', 'edge']);
   // The edge role alone needs actors to be ready for traffic, not for its probes: run it as the pod does.
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'services/cli/src/main.ts'), ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [...(await parleyArgs()), ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const logs: string[] = [];
   try {

@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import { loadModules, type SaslMechanismContext } from '@parley/ext';
 import { silentLogger } from '@parley/log';
 import { createClientCa, issueClientCert } from '@parley/pki';
-import { createStore, migrate, openPglite, type Store } from '@parley/store';
+import { createStore, defaultMigrationsDir, migrate, openPglite, type Store } from '@parley/store';
 import { commandRegistry } from '../adhoc/index.ts';
 import { certificateAccounts, NS_SASLCERT } from './index.ts';
 
@@ -17,7 +17,7 @@ const external = loaded.edge.saslMechanisms().find((m) => m.name === 'EXTERNAL')
 const log = silentLogger;
 
 before(async () => {
-  const sql = await openPglite(null);
+  const sql = await openPglite(null, { migratedFrom: defaultMigrationsDir });
   await migrate(sql);
   store = createStore(sql);
   await store.users.create('ann', d, []);

@@ -229,9 +229,9 @@ describe('archive rules', () => {
 
 describe('retention', () => {
   test('the periodic sweep deletes messages older than the retention and keeps newer ones', async () => {
-    const { createStore, migrate, openPglite } = await import('@parley/store');
+    const { createStore, defaultMigrationsDir, migrate, openPglite } = await import('@parley/store');
     const { messageArchive } = await import('./index.ts');
-    const store = createStore(await openPglite(null));
+    const store = createStore(await openPglite(null, { migratedFrom: defaultMigrationsDir }));
     try {
       await migrate(store.sql);
       const now = new Date('2026-06-01T00:00:00Z');

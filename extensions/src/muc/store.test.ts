@@ -12,7 +12,7 @@ import { defaultConfig, type Room } from './state.ts';
 
 let store: Store;
 before(async () => {
-  const sql = await openPglite(null);
+  const sql = await openPglite(null, { migratedFrom: defaultMigrationsDir });
   await migrate(sql, defaultMigrationsDir);
   store = createStore(sql);
 });

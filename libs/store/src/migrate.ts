@@ -81,6 +81,13 @@ export async function migrate(sql: Sql, dir: string = defaultMigrationsDir): Pro
   return { applied, lookalikes };
 }
 
+/** Names the migration files of `dir` and their contents: equal keys, equal migrated databases. */
+export async function migrationsKey(dir: string = defaultMigrationsDir): Promise<string> {
+  const hash = createHash('sha256');
+  for (const f of await readMigrations(dir)) hash.update(`${f.name}\0${f.checksum}\0`);
+  return hash.digest('hex').slice(0, 16);
+}
+
 async function readMigrations(dir: string): Promise<MigrationFile[]> {
   const names = (await readdir(dir)).filter((n) => n.endsWith('.sql'));
   const files: MigrationFile[] = [];

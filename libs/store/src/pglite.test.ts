@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -14,9 +14,41 @@ import { runClientCertContract } from './contract-client-certs.ts';
 import { runPushContract } from './contract-push.ts';
 import { runProfileContract } from './contract-profile.ts';
 import { runPepContract } from './contract-pep.ts';
-import { createStore, migrate, openPglite } from './index.ts';
+import { createStore, defaultMigrationsDir, migrate, openPglite } from './index.ts';
+import { migrationsKey } from './migrate.ts';
 
+// The store contract applies the migrations itself; the others start from a migrated copy.
 runStoreContract('PGlite in memory', () => openPglite(null));
+const migrated = () => openPglite(null, { migratedFrom: defaultMigrationsDir });
+
+test('an in-memory database opened from the migrated copy has exactly the repository migrations applied', async () => {
+  const repo = createStore(await openPglite(null, { migratedFrom: defaultMigrationsDir }));
+  try {
+    const recorded = await repo.sql.query<{ name: string }>('SELECT name FROM schema_migrations ORDER BY version');
+    assert.deepEqual(recorded.map((r) => r.name), repositoryMigrations());
+    assert.deepEqual(await migrate(repo.sql), { applied: [], lookalikes: [] });
+    assert.equal(await repo.users.create('alice', 'copy.example', [credential('SHA-256')]), true);
+  } finally {
+    await repo.close();
+  }
+});
+
+test('the key of the migrated copy changes with any migration file’s name or contents', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'parley-migrations-key-'));
+  try {
+    await writeFile(join(dir, '0001_one.sql'), 'CREATE TABLE one (id int);');
+    const first = await migrationsKey(dir);
+    assert.equal(await migrationsKey(dir), first, 'the same files, the same key');
+    await writeFile(join(dir, '0001_one.sql'), 'CREATE TABLE one (id bigint);');
+    const edited = await migrationsKey(dir);
+    assert.notEqual(edited, first);
+    await writeFile(join(dir, '0002_two.sql'), 'CREATE TABLE two (id int);');
+    assert.notEqual(await migrationsKey(dir), edited);
+    assert.notEqual(await migrationsKey(defaultMigrationsDir), edited);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
 
 test('a PGlite data directory is created with its parents and keeps its data across close and reopen', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'parley-pglite-'));
@@ -43,14 +75,14 @@ test('a PGlite data directory is created with its parents and keeps its data acr
   }
 });
 
-runAccountContract('PGlite in memory', () => openPglite(null));
-runPrivacyContract('PGlite in memory', () => openPglite(null));
-runProfileContract('PGlite in memory', () => openPglite(null));
-runArchiveContract('PGlite in memory', () => openPglite(null));
-runFastTokenContract('PGlite in memory', () => openPglite(null));
-runClientCertContract('PGlite in memory', () => openPglite(null));
-runPushContract('PGlite in memory', () => openPglite(null));
-runPepContract('PGlite in memory', () => openPglite(null));
-runMucContract('PGlite in memory', () => openPglite(null));
+runAccountContract('PGlite in memory', migrated);
+runPrivacyContract('PGlite in memory', migrated);
+runProfileContract('PGlite in memory', migrated);
+runArchiveContract('PGlite in memory', migrated);
+runFastTokenContract('PGlite in memory', migrated);
+runClientCertContract('PGlite in memory', migrated);
+runPushContract('PGlite in memory', migrated);
+runPepContract('PGlite in memory', migrated);
+runMucContract('PGlite in memory', migrated);
 
-runChallengeContract('PGlite in memory', () => openPglite(null));
+runChallengeContract('PGlite in memory', migrated);

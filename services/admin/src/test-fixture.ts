@@ -4,7 +4,7 @@ import { LocalBus } from '@parley/bus';
 import type { ResourceEntry } from '@parley/location';
 import { MemoryLocation } from '@parley/location';
 import { silentLogger } from '@parley/log';
-import { createStore, migrate, openPglite, type Sql, type Store } from '@parley/store';
+import { createStore, defaultMigrationsDir, migrate, openPglite, type Sql, type Store } from '@parley/store';
 import { edgeSubject } from '@parley/subjects';
 import type { EdgeMessage, WireMessage } from '@parley/wire';
 import type { LeaseStore } from '@parley/actor';
@@ -38,7 +38,7 @@ export interface Fixture {
 }
 
 export async function adminFixture(opts: { sql?: Sql; leases?: LeaseStore } = {}): Promise<Fixture> {
-  const sql = opts.sql ?? (await openPglite(null));
+  const sql = opts.sql ?? (await openPglite(null, { migratedFrom: defaultMigrationsDir }));
   await migrate(sql);
   const store = createStore(sql);
   const location = new MemoryLocation();

@@ -53,7 +53,12 @@ export interface EmbeddedServer {
 export async function openStore(config: ParleyConfig, opts: { inMemory?: boolean; log?: Logger } = {}): Promise<Store> {
   const sql = config.databaseUrl
     ? await openPostgres(config.databaseUrl, config.databaseSchema ? { schema: config.databaseSchema } : {})
-    : await openPglite(opts.inMemory ? null : join(config.dataDir, 'db'), { sharedBuffersMb: config.embeddedDbSharedBuffersMb, optimizeWasm: config.embeddedDbOptimizeWasm });
+    : await openPglite(opts.inMemory ? null : join(config.dataDir, 'db'), {
+        sharedBuffersMb: config.embeddedDbSharedBuffersMb,
+        optimizeWasm: config.embeddedDbOptimizeWasm,
+        // A throw-away database (tests) starts from a migrated copy; migrate below then checks it.
+        ...(opts.inMemory ? { migratedFrom: migrationsDir } : {}),
+      });
   const { lookalikes } = await migrate(sql, migrationsDir);
   if (lookalikes.length > 0) opts.log?.warn('accounts older than look-alike detection are confusable with another account (UTS #39)', { accounts: lookalikes });
   return createStore(sql, { archive: { commitDelayMs: config.archiveCommitDelayMs } });

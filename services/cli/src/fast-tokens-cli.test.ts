@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { auditLog } from '@parley/admin';
 import { silentLogger } from '@parley/log';
 import { deriveAllCredentials } from '@parley/sasl';
-import { createStore, migrate, openPglite, type Store } from '@parley/store';
+import { createStore, defaultMigrationsDir, migrate, openPglite, type Store } from '@parley/store';
 import { auditedCommands } from './audited.ts';
 import { parleyCli as parley } from '../../../tests/harness/cli.ts';
 
@@ -50,7 +50,7 @@ test('parley user tokens list shows each client without secrets, and revoke drop
 });
 
 test('the CLI commands revoke one client, are audited, and refuse an unknown account', async () => {
-  const sql = await openPglite(null);
+  const sql = await openPglite(null, { migratedFrom: defaultMigrationsDir });
   await migrate(sql);
   const store = createStore(sql);
   try {

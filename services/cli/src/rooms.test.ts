@@ -9,7 +9,7 @@ import { configRoomCommand, createRoomCommand, destroyRoomCommand, listRoomsComm
 const config = { ...defaults(), domain: 'example.com' };
 let store: Store;
 before(async () => {
-  const sql = await openPglite(null);
+  const sql = await openPglite(null, { migratedFrom: defaultMigrationsDir });
   await migrate(sql, defaultMigrationsDir);
   store = createStore(sql);
 });

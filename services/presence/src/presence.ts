@@ -1,7 +1,7 @@
 // The presence service: one actor per local account owning its roster and subscriptions, and the
 // broadcast of its presence to exactly the edges that hold interested subscribers
 // (ARCHITECTURE.md, path of a stanza §4; RFC 6121 §2-4). Roster IQs come from extension modules.
-import { ActorHost, actorOutput, afterWaitingInput, type Fence, isLocalAccount, patchOrigin, ShardMovedError } from '@parley/actor';
+import { ActorHost, actorOutput, type Fence, isLocalAccount, patchOrigin, ShardMovedError } from '@parley/actor';
 import type { Bus } from '@parley/bus';
 import { dispatchIq, type LoadedModules, type PresenceActions, type PresenceEnv, type RosterAccess } from '@parley/ext';
 import { bareOf, tryParseJid } from '@parley/jid';
@@ -12,9 +12,11 @@ import type { RosterItem, Store } from '@parley/store';
 import type { ActorRequest, Origin, WireMessage } from '@parley/wire';
 import { type Element, xml } from '@parley/xml';
 import { broadcaster, hasFrom, hasTo } from './broadcast.ts';
+import { type DirectedState, directedPresence } from './directed.ts';
+import { type InboundState, inboundPresence } from './inbound.ts';
 import { emptyStats, type FanoutStats } from './interest.ts';
 import { type TreeState, treeKeeper } from './tree-keeper.ts';
-import { inbound, isSubscriptionType, isVisible, outbound, type SubscriptionType } from './subscription.ts';
+import { isSubscriptionType, isVisible, outbound, type SubscriptionType, subscriptionStanza } from './subscription.ts';
 
 export interface PresenceDeps {
   domain: string;
@@ -27,15 +29,13 @@ export interface PresenceDeps {
   relayAbove?: number;
 }
 
-/** Roster items, the pruned tree and whom we told about our resources: `TreeState` (tree-keeper.ts). */
-interface AccountState extends TreeState {
+/**
+ * Roster items, the pruned tree and whom we told about our resources (`TreeState`, tree-keeper.ts);
+ * whom each resource sent directed presence (`DirectedState`, directed.ts).
+ */
+interface AccountState extends TreeState, DirectedState, InboundState {
   exists: boolean;
   version: number;
-  /**
-   * RFC 6121 §4.6.3: who each of the account's resources sent directed available presence to,
-   * so they learn when it goes away. Actor memory: lost (not wrongly kept) when the actor moves.
-   */
-  directed: Map<string, Set<string>>;
 }
 
 export function createPresenceHost(deps: PresenceDeps, stats: FanoutStats = emptyStats()): ActorHost<AccountState, ActorRequest, void> {
@@ -63,7 +63,6 @@ export function createPresenceHost(deps: PresenceDeps, stats: FanoutStats = empt
   const tree = treeKeeper({ location, fan, stats, isLocal, tell: env.tell });
   const { broadcastOwn, subscriptionMoved } = tree;
   const outboundHooks = hooks.flatMap((h) => (h.outbound ? [h.outbound.bind(h)] : []));
-  const inboundHooks = hooks.flatMap((h) => (h.inbound ? [h.inbound.bind(h)] : []));
   const availableHooks = hooks.flatMap((h) => (h.ownAvailable ? [h.ownAvailable.bind(h)] : []));
 
   /** 'own-available' hooks: the available presence a client sent, as the modules rewrite it before it goes anywhere. */
@@ -83,7 +82,8 @@ export function createPresenceHost(deps: PresenceDeps, stats: FanoutStats = empt
     // A contact at another domain: the federation service takes it to the contact's server.
     env.tell(isLocal(contact) ? 'presence' : 's2s', { kind: 'presence-in', key: contact, stanza });
   }
-  const subscriptionStanza = (type: SubscriptionType, from: string, to: string) => xml('presence', { xmlns: NS.client, type, from, to });
+  const directed = directedPresence({ fan, isLocal, toContactActor });
+  const presenceIn = inboundPresence<AccountState>({ env, location, fan, isLocal, hooks, toContactActor, rosterOf });
 
   async function changed(key: string, version: number, item: RosterItem | { contact: string; remove: true }): Promise<void> {
     for (const h of hooks) await h.rosterChanged?.({ env, key, version, item });
@@ -155,48 +155,8 @@ export function createPresenceHost(deps: PresenceDeps, stats: FanoutStats = empt
 
   /** After a resource's unavailable was broadcast: directed-presence targets (§4.6.3), then the modules. */
   async function wentAway(key: string, state: AccountState, r: { jid: string; conn: string }, status?: string): Promise<void> {
-    await directedGone(state, r.jid);
+    await directed.gone(state, r.jid);
     for (const h of hooks) await h.unavailable?.({ env, key, jid: r.jid, conn: r.conn, status });
-  }
-
-  /** §4.6.3: unavailable to whoever got directed presence from this resource and not the broadcast. */
-  async function directedGone(state: AccountState, jid: string): Promise<void> {
-    const targets = state.directed.get(jid);
-    if (!targets) return;
-    state.directed.delete(jid);
-    for (const to of targets) {
-      const item = state.items.get(bareOf(to));
-      if (item && hasFrom(item) && isLocal(to)) continue;
-      await directed(state, xml('presence', { xmlns: NS.client, from: jid, to, type: 'unavailable' }));
-    }
-  }
-
-  /**
-   * RFC 6121 §4.6.2: directed presence. To another local account that is not our subscriber it goes
-   * through her actor, which delivers it after input already waiting (decision 0033): whether she is
-   * online — invisible or not — must not show in the sender's timing. A subscriber of ours gets it from
-   * here, in order with our broadcasts, which reach her connections from here in any case.
-   */
-  async function directed(state: AccountState, stanza: Element): Promise<void> {
-    const contact = tryParseJid(stanza.attr('to') ?? '')?.bareString();
-    const item = contact === undefined ? undefined : state.items.get(contact);
-    const type = stanza.attr('type');
-    if (contact !== undefined && isLocal(contact) && contact !== bareOf(stanza.attr('from') ?? '') && !(item && hasFrom(item))) {
-      if (type === undefined || type === 'unavailable') toContactActor(contact, stanza);
-      return;
-    }
-    await fan.directed(stanza);
-  }
-
-  function trackDirected(state: AccountState, stanza: Element): void {
-    const from = stanza.attr('from');
-    const to = stanza.attr('to');
-    if (!from || !to) return;
-    const set = state.directed.get(from) ?? new Set<string>();
-    if (stanza.attr('type') === undefined) set.add(to);
-    else if (stanza.attr('type') === 'unavailable') set.delete(to);
-    if (set.size) state.directed.set(from, set);
-    else state.directed.delete(from);
   }
 
   /** §4.2.2-4.2.3: probe results and pending requests for the new resource; then the modules' turn (offline messages). */
@@ -237,61 +197,6 @@ export function createPresenceHost(deps: PresenceDeps, stats: FanoutStats = empt
     if (effect.forward) toContactActor(contact, xml('presence', { xmlns: NS.client, type, from: key, to: contact }, ...carried));
     if (effect.sendPresence) await fan.sendOurPresence(key, contact);
     if (effect.sendUnavailable) await fan.sendUnavailable(key, contact);
-  }
-
-  async function inboundSubscription(key: string, state: AccountState, stanza: Element, type: SubscriptionType, fence: Fence | undefined): Promise<void> {
-    const from = tryParseJid(stanza.attr('from') ?? '');
-    if (!from || !state.exists) return; // §3.1.3: unknown accounts silently ignore requests
-    const contact = from.bareString();
-    const effect = inbound(type, state.items.get(contact) ?? null, contact);
-    // RFC 6121 §3.1.3: the pending request is stored whether or not she is online (and redelivered at
-    // her next available presence, initialPresence); this is the durable work, the same in both cases.
-    if (effect.item) await rosterOf(key, state, fence).save(effect.item);
-    if (effect.deliver) {
-      // #15 item 5: whether she is online must not show in the requester's timing. Her connections are
-      // looked up and written to only after input already waiting has been read and handled (the
-      // requester's next stanza, the socket carrying her answer), in both cases (decision 0033).
-      await afterWaitingInput();
-      const targets = (await location.resources(key)).filter((r) => r.available);
-      // RFC 6121 §3.1.3: the request is delivered with what it carries (a status, a XEP-0172 nick, a module's annotation).
-      const children = type === 'subscribe' ? stanza.children.filter((c): c is Element => typeof c !== 'string') : [];
-      await fan.send(contact, 'subscription', targets, xml('presence', { xmlns: NS.client, type, from: contact, to: key }, ...children).toString(), false);
-    }
-    if (effect.autoReply) toContactActor(contact, subscriptionStanza(effect.autoReply, key, contact));
-    if (effect.sendPresence) await fan.sendOurPresence(key, contact);
-  }
-
-  /**
-   * Presence from another account that is not a subscription stanza. From a contact at another domain
-   * (the federation service hands it here): RFC 6121 §4.3.2 a probe is answered with our presence when
-   * the contact is subscribed to it; §4.4.3 and §4.6.3 available and unavailable presence go to the
-   * addressed resource, or all available ones, through the delivery hooks (privacy lists and blocking
-   * apply to remote senders too). From a local account: its directed presence (`directed`). Either way
-   * the delivery waits for input already waiting (decision 0033), whether or not we are online.
-   */
-  async function presenceFromOther(key: string, state: AccountState, stanza: Element): Promise<void> {
-    const from = tryParseJid(stanza.attr('from') ?? '');
-    const to = tryParseJid(stanza.attr('to') ?? '');
-    if (!from || !to) return;
-    const type = stanza.attr('type');
-    if (isLocal(from.bareString())) {
-      if (type !== undefined && type !== 'unavailable') return;
-      await afterWaitingInput();
-      await fan.directed(stanza);
-      return;
-    }
-    if (type === 'probe') {
-      const item = state.items.get(from.bareString());
-      if (item && hasFrom(item)) await fan.sendOurPresence(key, from.bareString());
-      return;
-    }
-    if (type !== undefined && type !== 'unavailable') return;
-    await afterWaitingInput();
-    const rs = (await location.resources(key)).filter((r) => r.available);
-    const targets = to.resource ? rs.filter((r) => r.jid === to.toString()) : rs;
-    // To the bare JID: each resource gets its own address as `to` (stamped per target).
-    if (!to.resource) stanza.setAttr('to', undefined);
-    await fan.send(from.toString(), 'notification', targets, stanza.toString(), !to.resource);
   }
 
   /** What modules may ask the actor to send (blocking, invisibility), through the same delivery hooks. */
@@ -335,8 +240,8 @@ export function createPresenceHost(deps: PresenceDeps, stats: FanoutStats = empt
     if (isSubscriptionType(type)) await outboundSubscription(key, state, stanza, type, fence);
     else if (stanza.attr('to') === undefined) await ownPresence(key, state, stanza, origin);
     else {
-      trackDirected(state, stanza);
-      await directed(state, type === undefined ? await ownAvailable(key, stanza, origin, true) : stanza);
+      directed.track(state, stanza);
+      await directed.send(state, type === undefined ? await ownAvailable(key, stanza, origin, true) : stanza);
     }
   }
 
@@ -352,21 +257,9 @@ export function createPresenceHost(deps: PresenceDeps, stats: FanoutStats = empt
           case 'stanza':
             if (msg.origin && state.exists) await clientStanza(key, state, msg.stanza, msg.origin, ctx.fence);
             return;
-          case 'presence-in': {
-            const type = msg.stanza.attr('type');
-            if (!isSubscriptionType(type)) {
-              if (state.exists) await presenceFromOther(key, state, msg.stanza);
-              return;
-            }
-            let stanza = msg.stanza;
-            for (const h of inboundHooks) {
-              const r = await h({ env, key, stanza, roster: rosterOf(key, state, ctx.fence) });
-              if (r.kind === 'handled') return;
-              if (r.kind === 'rewrite') stanza = r.stanza;
-            }
-            await inboundSubscription(key, state, stanza, type, ctx.fence);
+          case 'presence-in':
+            await presenceIn(key, state, msg.stanza, ctx.fence);
             return;
-          }
           case 'resource-gone':
             if (msg.available) {
               await broadcastOwn(key, state, msg.jid, xml('presence', { xmlns: NS.client, from: msg.jid, type: 'unavailable' }).toString(), undefined, { conn: msg.conn, jid: msg.jid });

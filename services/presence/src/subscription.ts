@@ -1,11 +1,18 @@
 // RFC 6121 §3 and Appendix A: the subscription state machine as pure functions over a roster
 // item. Each returns the new item (or null when nothing changes) and what must happen next.
+import { NS } from '@parley/stanza';
 import type { RosterItem } from '@parley/store';
+import { xml } from '@parley/xml';
 
 export type SubscriptionType = 'subscribe' | 'subscribed' | 'unsubscribe' | 'unsubscribed';
 
 export function isSubscriptionType(t: string | undefined): t is SubscriptionType {
   return t === 'subscribe' || t === 'subscribed' || t === 'unsubscribe' || t === 'unsubscribed';
+}
+
+/** §3.1.2: subscription stanzas travel between bare JIDs. */
+export function subscriptionStanza(type: SubscriptionType, from: string, to: string) {
+  return xml('presence', { xmlns: NS.client, type, from, to });
 }
 
 export function emptyItem(contact: string): RosterItem {

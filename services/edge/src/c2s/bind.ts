@@ -6,6 +6,7 @@ import { iqResult, NS, stanzaErrorReply } from '@parley/stanza';
 import { type Element, xml } from '@parley/xml';
 import type { C2SConnection } from './connection.ts';
 import { answerLocalIq } from './local-iq.ts';
+import { binding, signedIn } from './sign-in.ts';
 import type { Authenticated } from './state.ts';
 
 /** An element in wait_for_bind: the bind IQ, an IQ a module answers here, or a nonza; anything else is refused. */
@@ -47,7 +48,7 @@ export function beforeBind(conn: C2SConnection, el: Element, auth: Authenticated
 async function bindResource(conn: C2SConnection, el: Element, auth: Authenticated, resource: string): Promise<void> {
   const { ctx } = conn;
   const jid = parseJid(`${auth.user}@${ctx.config.domain}/${resource}`);
-  const verdict = await conn.binding(jid, auth);
+  const verdict = await binding(conn, jid, auth);
   if (!verdict.ok) {
     // §7.6.2.1: e.g. resource-constraint when the account has reached its limit of sessions.
     conn.sendStanza(stanzaErrorReply(el, verdict.condition, { text: verdict.text }).toString());
@@ -70,7 +71,7 @@ async function bindResource(conn: C2SConnection, el: Element, auth: Authenticate
   conn.established(jid, auth);
   conn.sendStanza(iqResult(el, xml('bind', { xmlns: NS.bind }, xml('jid', null, jid.toString()))).toString());
   conn.log.info('session established', { jid: jid.toString(), ip: conn.transport.remoteAddress, mechanism: auth.mechanism });
-  conn.signedIn(jid, auth);
+  signedIn(conn, jid, auth);
 }
 
 export async function replaceEntry(location: LocationService, entry: ResourceEntry, expected: string): Promise<boolean> {

@@ -8,6 +8,7 @@ import type { ResourceEntry } from '@parley/location';
 import { type Element, xml } from '@parley/xml';
 import { replaceEntry } from './bind.ts';
 import type { C2SConnection } from './connection.ts';
+import { binding } from './sign-in.ts';
 import type { Authenticated } from './state.ts';
 
 export const NS_BIND2 = 'urn:xmpp:bind:0';
@@ -48,7 +49,7 @@ export async function reserveBind2(
   const { ctx } = conn;
   const resource = bind2Resource(auth.user, bind.getChildText('tag') ?? null, userAgentId);
   const jid = parseJid(`${auth.user}@${ctx.config.domain}/${resource}`);
-  const verdict = await conn.binding(jid, auth);
+  const verdict = await binding(conn, jid, auth);
   if (!verdict.ok) return { ok: false, text: verdict.text };
   const entry: ResourceEntry = { jid: jid.toString(), edge: ctx.edgeId, conn: conn.id, priority: 0, available: false };
   const reg = await ctx.location.register(entry);

@@ -1,9 +1,9 @@
 // The client-to-server stream as a typed state machine (STYLE.md §3, after MongooseIM's
 // mongoose_c2s). Each state has its deadline (state.ts); input shaping, the header, what comes
-// before authentication, SASL, bind and admission live in their own files; extensions attach
-// through per-connection hooks.
+// before authentication, SASL (with the modules' mechanisms, module-sasl.ts), bind and admission
+// live in their own files; extensions attach through per-connection hooks (sign-in.ts).
 import { randomBytes, randomUUID } from 'node:crypto';
-import { BIND_OK, type BindVerdict, type ConnectionHooks, type SignInFailure, type StreamApi } from '@parley/ext';
+import type { ConnectionHooks, StreamApi } from '@parley/ext';
 import type { Jid } from '@parley/jid';
 import { RESOURCE_PATCH_FIELDS, type ResourceEntry, type ResourcePatch } from '@parley/location';
 import type { Logger } from '@parley/log';
@@ -20,7 +20,7 @@ import { Input } from './input.ts';
 import { offerModuleMechanisms } from './module-sasl.ts';
 import { continueAuth } from './sasl.ts';
 import { continueSasl2 } from './sasl2.ts';
-import { type Authenticated, type C2SState, DEADLINE, signInOf } from './state.ts';
+import { type Authenticated, type C2SState, DEADLINE } from './state.ts';
 
 export class C2SConnection {
   readonly id = randomUUID();
@@ -133,28 +133,6 @@ export class C2SConnection {
     };
   }
 
-  // ---- sign-in hooks (libs/ext: authFailed, binding, bound) ------------------------------
-
-  /** A SASL or SASL2 attempt failed: modules record it. */
-  authFailed(failure: SignInFailure): void {
-    for (const h of this.hooks) h.authFailed?.(failure);
-  }
-
-  /** Before a resource is bound: the first module that refuses stops it. */
-  async binding(jid: Jid, auth: Authenticated): Promise<BindVerdict> {
-    for (const h of this.hooks) {
-      if (!h.binding) continue;
-      const verdict = await h.binding(jid, signInOf(auth));
-      if (!verdict.ok) return verdict;
-    }
-    return BIND_OK;
-  }
-
-  /** The resource is bound and the client was told: the session starts. */
-  signedIn(jid: Jid, auth: Authenticated): void {
-    for (const h of this.hooks) h.bound?.(jid, signInOf(auth));
-  }
-
   /** StreamApi.attach: take over an existing session's identity (XEP-0198 §5), deliveries held until open. */
   private attach(jid: Jid): { open(entry: ResourceEntry): void; cancel(): void } {
     const s = this.state;
@@ -198,28 +176,10 @@ export class C2SConnection {
       this.setState({ name: 'wait_for_bind', auth });
       return;
     }
-    const features = () => {
+    offerModuleMechanisms(this, () => {
       this.sendFeatures(featuresBeforeAuth(this.transport, this.ctx.config, this.ctx.ext, this.moduleMechanisms));
       this.setState({ name: 'wait_for_feature_before_auth', saslFailures });
-    };
-    if (this.ctx.ext.saslMechanisms().length === 0 || (this.ctx.config.requireTls && !this.transport.secure())) {
-      features();
-      return;
-    }
-    // A module mechanism may need the store to tell whether it is offered (a client certificate's
-    // state): the client's next element waits for the features.
-    this.input.hold();
-    offerModuleMechanisms(this).then(
-      () => {
-        if (this.isClosed()) return;
-        features();
-        this.input.release();
-      },
-      (err) => {
-        this.log.error('offering SASL mechanisms failed', { err });
-        this.streamError('internal-server-error');
-      },
-    );
+    });
   }
 
   private sendFeatures(list: Element[]): void {

@@ -9,20 +9,42 @@ export function mechanismContext(conn: C2SConnection): SaslMechanismContext {
   return { domain: ctx.config.domain, secure: transport.secure(), clientCertificate: transport.clientCertificate(), store: ctx.store, log: conn.log };
 }
 
-/** Asks every module mechanism whether it is offered now; one that fails to answer is not offered. */
-export async function offerModuleMechanisms(conn: C2SConnection): Promise<void> {
-  const offers = conn.ctx.ext.saslMechanisms();
-  if (offers.length === 0) return;
-  const ctx = mechanismContext(conn);
-  const answers = await Promise.all(
-    offers.map((m) =>
-      m.offered(ctx).catch((err: Error) => {
-        conn.log.warn('a SASL mechanism could not tell whether it is offered', { mechanism: m.name, err: err.message });
-        return false;
-      }),
-    ),
+/**
+ * Sends the pre-authentication features (`features`) once every module mechanism said whether it is
+ * offered. A mechanism may need the store to tell (a client certificate's state): the client's next
+ * element waits for the features. One that fails to answer is not offered.
+ */
+export function offerModuleMechanisms(conn: C2SConnection, features: () => void): void {
+  const { ctx, transport } = conn;
+  const offers = ctx.ext.saslMechanisms();
+  if (offers.length === 0 || (ctx.config.requireTls && !transport.secure())) {
+    features();
+    return;
+  }
+  conn.input.hold();
+  const ask = async () => {
+    const mctx = mechanismContext(conn);
+    return Promise.all(
+      offers.map((m) =>
+        m.offered(mctx).catch((err: Error) => {
+          conn.log.warn('a SASL mechanism could not tell whether it is offered', { mechanism: m.name, err: err.message });
+          return false;
+        }),
+      ),
+    );
+  };
+  ask().then(
+    (answers) => {
+      conn.moduleMechanisms = offers.filter((_, i) => answers[i]).map((m) => m.name);
+      if (conn.isClosed()) return;
+      features();
+      conn.input.release();
+    },
+    (err) => {
+      conn.log.error('offering SASL mechanisms failed', { err });
+      conn.streamError('internal-server-error');
+    },
   );
-  conn.moduleMechanisms = offers.filter((_, i) => answers[i]).map((m) => m.name);
 }
 
 /** A session of a module mechanism offered on this connection, or null. */

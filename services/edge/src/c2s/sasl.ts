@@ -6,6 +6,7 @@ import { type Element, xml } from '@parley/xml';
 import { guardSasl } from '../limits/index.ts';
 import { channelBindingTypes } from './header.ts';
 import { moduleSession } from './module-sasl.ts';
+import { authFailed } from './sign-in.ts';
 import type { C2SConnection } from './connection.ts';
 import { MAX_SASL_FAILURES } from './state.ts';
 
@@ -97,7 +98,7 @@ function result(conn: C2SConnection, step: SaslStep): 'answered' | 'delayed' {
   conn.ctx.metrics.auth.inc({ result: 'failure', mechanism });
   const failures = saslFailures + 1;
   conn.log.info('authentication failed', { condition: step.condition, mechanism, ip: conn.transport.remoteAddress });
-  conn.authFailed({ user: step.username ?? null, mechanism, reason: step.text ? `${step.condition}: ${step.text}` : step.condition, userAgent: null });
+  authFailed(conn, { user: step.username ?? null, mechanism, reason: step.text ? `${step.condition}: ${step.text}` : step.condition, userAgent: null });
   const failure = xml('failure', { xmlns: NS.sasl }, xml(step.condition), step.text ? xml('text', { 'xml:lang': 'en' }, step.text) : null);
   conn.setState({ name: 'wait_for_feature_before_auth', saslFailures: failures });
   // Slow down guessing: each failure waits longer before the answer is sent and input is read again.

@@ -12,6 +12,7 @@ import { bind2Feature, completeBind2, reserveBind2 } from './bind2.ts';
 import type { C2SConnection } from './connection.ts';
 import { channelBindingTypes, featuresAfterAuth } from './header.ts';
 import { FastSession, type FastRequest, fastFeature, issueFastToken, parseFastRequest } from './sasl2-fast.ts';
+import { authFailed, signedIn } from './sign-in.ts';
 import { type Authenticated, MAX_SASL_FAILURES } from './state.ts';
 
 export const NS_SASL2 = 'urn:xmpp:sasl:2';
@@ -211,7 +212,7 @@ async function succeed(conn: C2SConnection, step: Extract<SaslStep, { kind: 'suc
   conn.send(features);
   // What must follow <success/> at once (a resumed stream's unacknowledged stanzas).
   for (const o of inline) o.after?.();
-  if (bound && jid) conn.signedIn(jid, auth);
+  if (bound && jid) signedIn(conn, jid, auth);
   return true;
 }
 
@@ -246,7 +247,7 @@ function fail(conn: C2SConnection, condition: string, text?: string, before?: { 
   const failures = saslFailures + 1;
   conn.log.info('authentication failed', { condition, mechanism, sasl2: true, ip: conn.transport.remoteAddress });
   const userAgent = state.name === 'wait_for_sasl2_response' ? state.request.userAgent : null;
-  conn.authFailed({ user: user ?? null, mechanism, reason: text ? `${condition}: ${text}` : condition, userAgent });
+  authFailed(conn, { user: user ?? null, mechanism, reason: text ? `${condition}: ${text}` : condition, userAgent });
   conn.setState({ name: 'wait_for_feature_before_auth', saslFailures: failures });
   const delay = Math.min(250 * 2 ** (failures - 1), 2000);
   conn.input.hold();

@@ -1,6 +1,6 @@
 // The client stream's states (STYLE.md §3, after MongooseIM's mongoose_c2s): a discriminated
 // union in which each state carries its own data, retry count and deadline kind.
-import type { SignIn, UserAgentInfo } from '@parley/ext';
+import type { UserAgentInfo } from '@parley/ext';
 import type { Jid } from '@parley/jid';
 import type { SaslSession } from '@parley/sasl';
 import type { Sasl2Request } from './sasl2.ts';
@@ -15,11 +15,6 @@ export interface Authenticated {
   client?: string;
   /** XEP-0388 §2.3 user agent as the client sent it. */
   userAgent?: UserAgentInfo;
-}
-
-/** What the modules' `binding`/`bound` hooks are told about the sign-in. */
-export function signInOf(auth: Authenticated): SignIn {
-  return { user: auth.user, mechanism: auth.mechanism, userAgent: auth.userAgent ?? null, client: auth.client ?? null };
 }
 
 export type C2SState =
