@@ -9,6 +9,8 @@
 # PROBE=1: preload loadtest/bench/memprobe.cjs and record heap, external memory and RSS after two forced full
 #   GCs, once before the logins and once 10 s into the measured window (every session open), in $OUT/memprobe.jsonl.
 # SNAPSHOT=1 (with PROBE=1): also write a V8 heap snapshot at both points into $OUT (loadtest/bench/heap-diff.mjs).
+# STOP_OPEN=1 (with PROBE=1): after the second probe, stop the server (SIGTERM) with every session still open
+#   and report how long the stop took and how many clean-ups failed (a 10,000-session stop, issue #13).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 USERS=${USERS:-10000} ARRIVAL=${ARRIVAL:-200} DURATION=${DURATION:-30} STORE=${STORE:-postgres}
@@ -35,7 +37,7 @@ if [ "${PROBE:-0}" = 1 ]; then
   [ "${SNAPSHOT:-0}" = 1 ] && FLAGS="$FLAGS --heapsnapshot-signal=SIGUSR1 --diagnostic-dir=$OUT"
 fi
 # shellcheck disable=SC2086  # FLAGS is a list of options
-node $FLAGS services/cli/bin/parley.js start &
+node $FLAGS services/cli/bin/parley.js start 2> >(tee "$OUT/server.log" >&2) &
 PID=$!
 trap 'kill -TERM $PID 2>/dev/null; wait $PID 2>/dev/null; rm -rf "$PARLEY_DATA_DIR"' EXIT
 for _ in $(seq 1 150); do [ -S "$PARLEY_DATA_DIR/admin.sock" ] && break; sleep 0.2; done
@@ -72,7 +74,16 @@ until grep -q ' measure ' "$OUT/load.log" 2>/dev/null; do
 done
 sleep 5
 probe
-wait $LOAD
+if [ "${STOP_OPEN:-0}" = 1 ]; then
+  t0=$(date +%s.%N)
+  kill -TERM "$PID"
+  (sleep 120 && kill -KILL "$PID" 2>/dev/null && echo "idle.sh: the stop did not finish within 120 s: killed") &
+  GUARD=$!
+  wait "$PID" 2>/dev/null || true
+  kill "$GUARD" 2>/dev/null || true
+  echo "stop with sessions open: $(echo "$(date +%s.%N) - $t0" | bc) s; clean-up failures logged: $(grep -c 'cleanup failed' "$OUT/server.log" || true); $(grep -c 'still busy at shutdown' "$OUT/server.log" || true) 'actors still busy'"
+fi
+wait $LOAD || true
 node -e '
   const lines = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map(JSON.parse);
   const [a, b] = [lines[0], lines[lines.length - 1]];
