@@ -7,7 +7,7 @@
 # Usage: loadtest/bench/idle.sh   (env: USERS=10000 ARRIVAL=200 DURATION=30 STORE=postgres|pglite)
 # SERVER_NODE_FLAGS: node options for the server (e.g. "--max-semi-space-size=1").
 # PROBE=1: preload loadtest/bench/memprobe.cjs and record heap, external memory and RSS after two forced full
-#   GCs, once before the logins and once 10 s into the measured window (every session open), in $OUT/memprobe.jsonl.
+#   GCs, once before the logins and once 5–10 s into the measured window (every session open), in $OUT/memprobe.jsonl.
 # SNAPSHOT=1 (with PROBE=1): also write a V8 heap snapshot at both points into $OUT (loadtest/bench/heap-diff.mjs).
 # STOP_OPEN=1 (with PROBE=1): after the second probe, stop the server (SIGTERM) with every session still open
 #   and report how long the stop took and how many clean-ups failed (a 10,000-session stop, issue #13).
@@ -42,11 +42,12 @@ PID=$!
 trap 'kill -TERM $PID 2>/dev/null; wait $PID 2>/dev/null; rm -rf "$PARLEY_DATA_DIR"' EXIT
 for _ in $(seq 1 150); do [ -S "$PARLEY_DATA_DIR/admin.sock" ] && break; sleep 0.2; done
 node services/cli/bin/parley.js user bulk --count "$USERS" --user-pattern 'user%d' --password-pattern 'pass%d'
+probes() { if [ -f "$MEMPROBE_OUT" ]; then wc -l <"$MEMPROBE_OUT"; else echo 0; fi; }
 # One probe (and snapshot): forced GCs, then wait for the probe's line (a snapshot of a large heap takes a while).
 probe() {
-  local lines=$(($(wc -l <"$MEMPROBE_OUT" 2>/dev/null || echo 0) + 1))
+  local lines=$(($(probes) + 1))
   kill -USR2 "$PID"
-  for _ in $(seq 1 600); do [ "$(wc -l <"$MEMPROBE_OUT" 2>/dev/null || echo 0)" -ge "$lines" ] && break; sleep 0.1; done
+  for _ in $(seq 1 600); do [ "$(probes)" -ge "$lines" ] && break; sleep 0.1; done
   if [ "${SNAPSHOT:-0}" = 1 ]; then
     local snaps=$(($(ls "$OUT"/*.heapsnapshot 2>/dev/null | wc -l) + 1))
     kill -USR1 "$PID"
