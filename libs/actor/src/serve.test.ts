@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type Bus, LocalBus } from '@parley/bus';
-import { actorSubject, shardOf } from '@parley/subjects';
+import { actorSubject, allShards, shardOf } from '@parley/subjects';
 import type { ActorRequest, WireMessage } from '@parley/wire';
 import { ActorHost, MOVED_CONDITION, RoutingRecoveringError, ShardMovedError } from './host.ts';
 import { MemoryLeaseStore } from './leases.ts';
 import { RecentIds } from './recent-ids.ts';
 import { HandOffError, requestWithRetry } from './retry.ts';
-import { actorsSettled, serveOwnedShards } from './serve.ts';
+import { actorsSettled, serveOwnedShards, serveShards } from './serve.ts';
 import { assignShards, ShardManager } from './shards.ts';
 
 const timing = { ttlMs: 600, renewEveryMs: 150, safetyMarginMs: 100 };
@@ -130,6 +130,27 @@ test('a moved reply is retried but an overload reply is returned as is', async (
   const reply = await requestWithRetry(bus, 'parley.actor.session.1', stanza('k', 'i'), { backoffMs: 1 });
   assert.deepEqual(reply, { ok: false, condition: 'resource-constraint', text: 'busy' });
   assert.equal(n, 2);
+});
+
+test('a handler failing for overload (an error marked resource-constraint) is answered resource-constraint, another failure internal-server-error', async () => {
+  const bus = new LocalBus<WireMessage>();
+  const host = new ActorHost<null, ActorRequest, void>({
+    activate: async () => null,
+    handle: async (_s, msg) => {
+      if (msg.kind === 'stanza' && msg.id === 'busy') throw Object.assign(new Error('timeout exceeded when trying to connect'), { condition: 'resource-constraint' });
+      throw new Error('a bug');
+    },
+  });
+  const subs = serveShards(bus, 'session', host, allShards());
+  try {
+    const subject = actorSubject('session', 'k');
+    const busy = (await bus.request(subject, stanza('k', 'busy'), { timeoutMs: 2000 })) as { ok: boolean; condition?: string };
+    assert.deepEqual([busy.ok, busy.condition], [false, 'resource-constraint']);
+    const bug = (await bus.request(subject, stanza('k', 'bug'), { timeoutMs: 2000 })) as { ok: boolean; condition?: string };
+    assert.deepEqual([bug.ok, bug.condition], [false, 'internal-server-error']);
+  } finally {
+    for (const s of subs) s.unsubscribe();
+  }
 });
 
 test('while routing recovers the sender holds the stanza and retries; it is processed once routing is back', async () => {

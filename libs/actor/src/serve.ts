@@ -110,6 +110,11 @@ function failureReply(err: unknown): ActorReply {
   if (err instanceof MailboxFullError) return { ok: false, condition: 'resource-constraint', text: 'too many stanzas are waiting for the same address; try again later' };
   if (err instanceof WaitedTooLongError) return { ok: false, condition: 'resource-constraint', text: 'it waited too long behind other stanzas to the same address; try again later' };
   if (err instanceof RoutingRecoveringError) return { ok: false, condition: RECOVERING_CONDITION, text: err.message };
+  // A dependency saturated by load (the store's connection pool, @parley/store) marks its error so:
+  // RFC 6120 §8.3.3.18 resource-constraint (type wait), not an internal error.
+  if ((err as { condition?: unknown } | null)?.condition === 'resource-constraint') {
+    return { ok: false, condition: 'resource-constraint', text: 'the server is too busy to answer now; try again later' };
+  }
   return { ok: false, condition: 'internal-server-error' };
 }
 

@@ -74,6 +74,7 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
     try {
       client = await pool.connect();
     } catch (err) {
+      markPoolBusy(err);
       primary.failed(pool, err);
       // Refused, or the pool was ended because another query found its server gone.
       if (primary.fixed || !(isStoreUnreachable(err) || primary.replaced(pool))) throw err;
@@ -141,6 +142,18 @@ function clientTx(client: pg.PoolClient) {
       await client.query(text);
     },
   };
+}
+
+/**
+ * node-postgres gives up on a query that waited `connectionTimeoutMillis` for one of the pool's
+ * clients, all busy, with this text: overload, not a fault of the request. The error is marked
+ * `resource-constraint` so an actor answers its sender that (RFC 6120 §8.3.3.18, type wait) instead of
+ * internal-server-error (a 10,000-login burst had 208 roster fetches refused so, docs/benchmarks.md).
+ */
+const POOL_WAIT_TIMEOUT = /^timeout exceeded when trying to connect$/;
+
+export function markPoolBusy(err: unknown): void {
+  if (err instanceof Error && POOL_WAIT_TIMEOUT.test(err.message)) Object.assign(err, { condition: 'resource-constraint' });
 }
 
 /** The URL without its password, for error messages (a multi-host URL is no WHATWG URL). */

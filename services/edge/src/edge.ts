@@ -21,10 +21,14 @@ import type { TlsMaterial } from './certs.ts';
 import type { EdgeContext } from './context.ts';
 import { createEdgeLimits, type SharedLimitState } from './limits/index.ts';
 import { busResync } from './bus-resync.ts';
+import { CleanupGate } from './cleanup-gate.ts';
 import { edgeLiveness } from './liveness.ts';
 import { createEdgeMetrics } from './metrics.ts';
 import { SocketTransport } from './transport/tcp.ts';
 import { WebSocketTransport } from './transport/websocket.ts';
+
+/** Departed sessions' clean-ups one edge runs at once (cleanup-gate.ts); the others queue at the edge. */
+const CLEANUP_CONCURRENCY = 128;
 
 export interface EdgeDeps {
   config: ParleyConfig;
@@ -72,6 +76,7 @@ export function buildEdgeService(deps: EdgeDeps): EdgeService {
   let tlsServer: TlsServer | null = null;
   let http: FastifyInstance | null = null;
   const edgeTtlMs = deps.edgeTtlMs ?? 15_000;
+  const cleanups = new CleanupGate(CLEANUP_CONCURRENCY);
   const retry: RetryOptions = deps.handoffRetry ?? {};
 
   const ctx: EdgeContext = {
@@ -98,11 +103,13 @@ export function buildEdgeService(deps: EdgeDeps): EdgeService {
       const keeping = conn.hooks.map((h) => h.ended?.(conn.clientClosed)).filter((p) => p !== undefined);
       if (keeping.length && (await Promise.all(keeping.map((p) => p.catch(() => false)))).some(Boolean)) return;
       const gone = { jid: jid.toString(), conn: conn.id, edge: edgeId, available: conn.available, sm: conn.entry.sm };
-      await announceResourceGone(bus, gone, (err, service) => {
-        metrics.busErrors.inc({ kind: 'resource-gone' });
-        log.warn(`${service} cleanup failed`, { err: err.message, jid: gone.jid });
+      await cleanups.run(async () => {
+        await announceResourceGone(bus, gone, (err, service) => {
+          metrics.busErrors.inc({ kind: 'resource-gone' });
+          log.warn(`${service} cleanup failed`, { err: err.message, jid: gone.jid });
+        });
+        await location.unregister(gone.jid, conn.id);
       });
-      await location.unregister(gone.jid, conn.id);
     },
     acknowledged(conn, ids) {
       location.outboxAck(conn.id, ids).catch((err) => log.warn('outbox ack failed', { err: (err as Error).message }));

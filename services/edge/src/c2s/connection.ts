@@ -44,7 +44,8 @@ export class C2SConnection {
   private headerSent = false;
   private deadline: NodeJS.Timeout | null = null;
   private deadlineKind: 'negotiation' | 'idle' | null = null;
-  private readonly chains = new Map<string, Promise<void>>();
+  /** Per-actor hand-off chains in flight; null when none (an idle session holds no Map, decision 0038). */
+  private chains: Map<string, Promise<void>> | null = null;
   private readonly recent = new RecentDeliveries();
   /** Numbers this connection's stanzas, so a retried hand-off is recognised (idempotency key). */
   private stanzaSeq = 0;
@@ -273,12 +274,17 @@ export class C2SConnection {
 
   /** Run `fn` after the previous task of the same chain settled (per-actor ordering of hand-offs). */
   chain(name: string, fn: () => Promise<void>): Promise<void> {
-    const prev = this.chains.get(name);
+    this.chains ??= new Map();
+    const chains = this.chains;
+    const prev = chains.get(name);
     const run = prev ? prev.then(fn) : fn();
     const tail = run.catch(() => {});
-    this.chains.set(name, tail);
+    chains.set(name, tail);
     void tail.then(() => {
-      if (this.chains.get(name) === tail) this.chains.delete(name);
+      const now = this.chains;
+      if (!now || now.get(name) !== tail) return;
+      now.delete(name);
+      if (now.size === 0) this.chains = null;
     });
     return run;
   }
