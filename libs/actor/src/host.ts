@@ -95,19 +95,17 @@ interface Item<M, R> {
  * order to keep.
  */
 class LaneQueue<M, R> {
-  /** Lanes by sender, and those with messages in serving order; null while the mailbox is empty (an idle actor's usual state, decision 0038). */
-  private lanes: Map<string, Item<M, R>[]> | null = null;
-  private ring: string[] | null = null;
+  private readonly lanes = new Map<string, Item<M, R>[]>();
+  /** Lanes with messages, in serving order. */
+  private ring: string[] = [];
   private head = 0;
   length = 0;
 
   laneLength(lane: string): number {
-    return this.lanes?.get(lane)?.length ?? 0;
+    return this.lanes.get(lane)?.length ?? 0;
   }
 
   push(lane: string, item: Item<M, R>): void {
-    this.lanes ??= new Map();
-    this.ring ??= [];
     let q = this.lanes.get(lane);
     if (!q) {
       q = [];
@@ -119,7 +117,7 @@ class LaneQueue<M, R> {
   }
 
   shift(): Item<M, R> | undefined {
-    if (this.length === 0 || !this.lanes || !this.ring) return undefined;
+    if (this.length === 0) return undefined;
     if (this.head >= this.ring.length) this.head = 0;
     const lane = this.ring[this.head]!;
     const q = this.lanes.get(lane)!;
@@ -129,19 +127,13 @@ class LaneQueue<M, R> {
       this.lanes.delete(lane);
       this.ring.splice(this.head, 1);
     } else this.head++;
-    if (this.length === 0) {
-      this.lanes = null;
-      this.ring = null;
-      this.head = 0;
-    }
     return item;
   }
 
   drain(): Item<M, R>[] {
     const out: Item<M, R>[] = [];
     for (let it = this.shift(); it; it = this.shift()) out.push(it);
-    this.lanes = null;
-    this.ring = null;
+    this.ring = [];
     this.head = 0;
     return out;
   }

@@ -2,7 +2,6 @@ import { XmlCore } from './core.ts';
 import type { Element } from './element.ts';
 import { XmlError } from './errors.ts';
 import { resolveLimits, type XmlLimits } from './limits.ts';
-import { Utf8Stream } from './utf8.ts';
 
 export interface StreamHandlers {
   /** The stream header, e.g. `<stream:stream ...>` (depth 0). `attrs` include its xmlns declarations. */
@@ -23,7 +22,7 @@ type Chunk = Buffer | Uint8Array | string;
  */
 export class StreamParser {
   private readonly core: XmlCore;
-  private readonly decoder = new Utf8Stream();
+  private decoder = new TextDecoder('utf-8', { fatal: true });
   private readonly handlers: StreamHandlers;
   private busy = false;
   private dead = false;
@@ -52,7 +51,7 @@ export class StreamParser {
   reset(): void {
     this.queue.length = 0;
     this.dead = false;
-    this.decoder.reset();
+    this.decoder = new TextDecoder('utf-8', { fatal: true });
     this.core.reset();
   }
 
@@ -79,9 +78,9 @@ export class StreamParser {
     if (this.dead || this.core.failed !== null) return;
     let text: string;
     try {
-      if (chunk === null) text = this.decoder.end();
+      if (chunk === null) text = this.decoder.decode();
       else if (typeof chunk === 'string') text = chunk;
-      else text = this.decoder.decode(chunk);
+      else text = this.decoder.decode(chunk, { stream: true });
     } catch {
       // RFC 6120 §4.9.3.22: invalid UTF-8 is <unsupported-encoding/>.
       this.dead = true;

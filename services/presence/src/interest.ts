@@ -19,17 +19,13 @@ import { bareOf } from '@parley/jid';
 import type { ResourceEntry } from '@parley/location';
 
 export class InterestTree {
-  /**
-   * edge → connection → subscriber resource, and connection → edge (to remove by connection); null
-   * while empty: every online publisher has a tree, most idle ones with no subscriber (decision 0038).
-   */
-  private edges: Map<string, Map<string, ResourceEntry>> | null = null;
-  private where: Map<string, string> | null = null;
+  /** edge → connection → subscriber resource. */
+  private readonly edges = new Map<string, Map<string, ResourceEntry>>();
+  /** connection → edge, to remove by connection. */
+  private readonly where = new Map<string, string>();
 
   add(r: ResourceEntry): void {
     this.remove(r.conn);
-    this.edges ??= new Map();
-    this.where ??= new Map();
     const here = this.edges.get(r.edge) ?? new Map<string, ResourceEntry>();
     here.set(r.conn, r);
     this.edges.set(r.edge, here);
@@ -37,45 +33,41 @@ export class InterestTree {
   }
 
   remove(conn: string): ResourceEntry | undefined {
-    const edge = this.where?.get(conn);
-    if (!this.where || !this.edges || edge === undefined) return undefined;
+    const edge = this.where.get(conn);
+    if (edge === undefined) return undefined;
     this.where.delete(conn);
     const here = this.edges.get(edge);
     const r = here?.get(conn);
     here?.delete(conn);
     if (here && here.size === 0) this.edges.delete(edge);
-    if (this.where.size === 0) {
-      this.where = null;
-      this.edges = null;
-    }
     return r;
   }
 
   /** Every resource of one subscriber (a bare JID), e.g. when its subscription ends. */
   removeContact(bare: string): void {
-    for (const [conn] of [...(this.where ?? [])]) {
-      const r = this.get(conn);
+    for (const [conn, edge] of [...this.where]) {
+      const r = this.edges.get(edge)?.get(conn);
       if (r && bareOf(r.jid) === bare) this.remove(conn);
     }
   }
 
   get(conn: string): ResourceEntry | undefined {
-    const edge = this.where?.get(conn);
-    return edge === undefined ? undefined : this.edges?.get(edge)?.get(conn);
+    const edge = this.where.get(conn);
+    return edge === undefined ? undefined : this.edges.get(edge)?.get(conn);
   }
 
   targets(): ResourceEntry[] {
     const out: ResourceEntry[] = [];
-    for (const here of this.edges?.values() ?? []) for (const r of here.values()) out.push(r);
+    for (const here of this.edges.values()) for (const r of here.values()) out.push(r);
     return out;
   }
 
   get edgeCount(): number {
-    return this.edges?.size ?? 0;
+    return this.edges.size;
   }
 
   get size(): number {
-    return this.where?.size ?? 0;
+    return this.where.size;
   }
 }
 

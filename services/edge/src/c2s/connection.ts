@@ -44,8 +44,7 @@ export class C2SConnection {
   private headerSent = false;
   private deadline: NodeJS.Timeout | null = null;
   private deadlineKind: 'negotiation' | 'idle' | null = null;
-  /** Per-actor hand-off chains in flight; null when none (an idle session holds no Map, decision 0038). */
-  private chains: Map<string, Promise<void>> | null = null;
+  private readonly chains = new Map<string, Promise<void>>();
   private readonly recent = new RecentDeliveries();
   /** Numbers this connection's stanzas, so a retried hand-off is recognised (idempotency key). */
   private stanzaSeq = 0;
@@ -274,17 +273,12 @@ export class C2SConnection {
 
   /** Run `fn` after the previous task of the same chain settled (per-actor ordering of hand-offs). */
   chain(name: string, fn: () => Promise<void>): Promise<void> {
-    this.chains ??= new Map();
-    const chains = this.chains;
-    const prev = chains.get(name);
+    const prev = this.chains.get(name);
     const run = prev ? prev.then(fn) : fn();
     const tail = run.catch(() => {});
-    chains.set(name, tail);
+    this.chains.set(name, tail);
     void tail.then(() => {
-      const now = this.chains;
-      if (!now || now.get(name) !== tail) return;
-      now.delete(name);
-      if (now.size === 0) this.chains = null;
+      if (this.chains.get(name) === tail) this.chains.delete(name);
     });
     return run;
   }

@@ -4,15 +4,13 @@
  * second copy is dropped here.
  */
 export class RecentDeliveries {
-  /** Created on the first delivery with an id: an idle session may never get one (decision 0038). */
-  private ids: Set<string> | null = null;
+  private readonly ids = new Set<string>();
 
   /** A retry follows its original within seconds; a few hundred ids cover that window. */
   constructor(private readonly capacity = 512) {}
 
   /** False when this id was delivered already. */
   first(id: string): boolean {
-    this.ids ??= new Set();
     if (this.ids.has(id)) return false;
     this.ids.add(id);
     if (this.ids.size > this.capacity) {
