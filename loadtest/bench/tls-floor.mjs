@@ -4,12 +4,13 @@
 // edge's), answers one ~1 KB exchange over TLS and then holds the connection idle. The server runs as a child
 // with loadtest/bench/memprobe.cjs; this process is the client (Node's tls.connect, as parley-load's).
 // Memory is probed (two forced full GCs) before the connections and with all of them open.
-// Usage: node loadtest/bench/tls-floor.mjs --count 10000 --rate 200 --port 29450 [--server-flags "..."]
+// Usage: node loadtest/bench/tls-floor.mjs --count 10000 --rate 200 --port 29450 [--variant tls|tls12|plain] [--server-flags "..."]
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -22,6 +23,8 @@ const { values: opt } = parseArgs({
     rate: { type: 'string', default: '200' },
     port: { type: 'string', default: '29450' },
     'server-flags': { type: 'string', default: '' },
+    /** tls (the edge's STARTTLS), tls12 (the same, TLS 1.2 at most), or plain (no TLS: what TCP alone costs). */
+    variant: { type: 'string', default: 'tls' },
     cert: { type: 'string' },
     key: { type: 'string' },
   },
@@ -29,12 +32,24 @@ const { values: opt } = parseArgs({
 const port = Number(opt.port);
 
 if (opt.role === 'server') {
-  const secureContext = tls.createSecureContext({ cert: readFileSync(opt.cert), key: readFileSync(opt.key), minVersion: 'TLSv1.2' });
+  const secureContext = tls.createSecureContext({
+    cert: readFileSync(opt.cert),
+    key: readFileSync(opt.key),
+    minVersion: 'TLSv1.2',
+    maxVersion: opt.variant === 'tls12' ? 'TLSv1.2' : 'TLSv1.3',
+  });
   const server = net.createServer((raw) => {
     raw.setNoDelay(true);
+    if (opt.variant === 'plain') {
+      raw.on('data', (chunk) => raw.write(`<ok n="${chunk.length}"/>`));
+      raw.on('error', () => raw.destroy());
+      return;
+    }
     raw.once('data', () => {
       raw.write('<proceed/>');
-      const secure = new tls.TLSSocket(raw, { isServer: true, secureContext });
+      // tls-js: the TLS layer reads through a JS stream (Node's JSStreamSocket) instead of the TCP handle.
+      const under = opt.variant === 'tls-js' ? jsStream(raw) : raw;
+      const secure = new tls.TLSSocket(under, { isServer: true, secureContext });
       secure.on('error', () => secure.destroy());
       secure.on('data', (chunk) => secure.write(`<ok n="${chunk.length}"/>`));
     });
@@ -57,7 +72,7 @@ async function client() {
   const flags = opt['server-flags'].split(' ').filter(Boolean);
   const child = spawn(
     process.execPath,
-    [...flags, '--expose-gc', '-r', join(here, 'memprobe.cjs'), fileURLToPath(import.meta.url), '--role', 'server', '--port', String(port), '--cert', join(dir, 'cert.pem'), '--key', join(dir, 'key.pem')],
+    [...flags, '--expose-gc', '-r', join(here, 'memprobe.cjs'), fileURLToPath(import.meta.url), '--role', 'server', '--variant', opt.variant, '--port', String(port), '--cert', join(dir, 'cert.pem'), '--key', join(dir, 'key.pem')],
     { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, MEMPROBE_OUT: probeOut } },
   );
   await new Promise((resolve, reject) => {
@@ -99,7 +114,7 @@ async function client() {
   const n = sockets.length;
   const mb = (x) => (x / 1048576).toFixed(1);
   const per = (x) => (x / 1024 / n).toFixed(1);
-  console.log(`bare STARTTLS floor: ${n} idle connections open, ${failed} failed (node ${process.version}, ${process.versions.openssl})`);
+  console.log(`bare ${opt.variant} floor: ${n} idle connections open, ${failed} failed (node ${process.version}, ${process.versions.openssl})`);
   for (const [k, f] of [
     ['RSS', (p) => p.vmrssKB * 1024],
     ['heapUsed', (p) => p.heapUsed],
@@ -114,9 +129,13 @@ async function client() {
 
 function open() {
   return new Promise((resolve, reject) => {
-    const raw = net.connect(port, '127.0.0.1', () => raw.write('<starttls/>'));
+    const raw = net.connect(port, '127.0.0.1', () => raw.write(opt.variant === 'plain' ? `<message>${'x'.repeat(1000)}</message>` : '<starttls/>'));
     raw.setNoDelay(true);
     raw.once('error', reject);
+    if (opt.variant === 'plain') {
+      raw.once('data', () => resolve(raw));
+      return;
+    }
     raw.once('data', () => {
       const secure = tls.connect({ socket: raw, servername: 'localhost', rejectUnauthorized: false });
       secure.once('error', reject);
@@ -124,6 +143,26 @@ function open() {
       secure.once('data', () => resolve(secure));
     });
   });
+}
+
+function jsStream(raw) {
+  const d = new Duplex({
+    read() {
+      raw.resume();
+    },
+    write(chunk, _enc, cb) {
+      raw.write(chunk, cb);
+    },
+    final(cb) {
+      raw.end();
+      cb();
+    },
+  });
+  raw.on('data', (c) => {
+    if (!d.push(c)) raw.pause();
+  });
+  raw.on('end', () => d.push(null));
+  return d;
 }
 
 function sleep(ms) {
