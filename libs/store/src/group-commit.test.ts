@@ -26,7 +26,9 @@ test('without a delay, a writer of a later turn gets a statement of its own', as
   const r = recorder();
   const write = groupCommit(r.flush);
   const first = write([1]);
-  await sleep(5);
+  // The next turn, deterministically: immediates run in order, and the batch's was queued first (a
+  // 5 ms sleep could fire before it on a busy machine, and the two writes then shared a statement).
+  await new Promise((res) => setImmediate(res));
   await Promise.all([first, write([2])]);
   assert.deepEqual(r.batches, [[1], [2]]);
 });
