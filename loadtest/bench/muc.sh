@@ -62,23 +62,8 @@ PARLEY_ENV=(PARLEY_DOMAIN=localhost PARLEY_BIND_ADDRESS=127.0.0.1 PARLEY_LOG_LEV
   PARLEY_MUC_CREATORS=local PARLEY_MUC_OCCUPANT_RATE=1000000 PARLEY_MUC_ROOM_RATE=10000000 PARLEY_MUC_MAX_OCCUPANTS=100000
   PARLEY_LIMIT_EXEMPT_ADDRESSES=127.0.0.1 PARLEY_LIMIT_STANZAS_PER_SEC=1000000 PARLEY_LIMIT_ACCOUNT_STANZAS_PER_SEC=1000000)
 
-children=() # pids of everything this script started, stopped on exit in reverse order
-EJCTL=()
-cleanup() {
-  if [ ${#EJCTL[@]} -gt 0 ]; then "${EJCTL[@]}" stop >/dev/null 2>&1 || true; "${EJCTL[@]}" stopped >/dev/null 2>&1 || true; fi
-  # Newest first, each gone before the next: the edges and actors stop before the NATS and Redis they use.
-  for ((i = ${#children[@]} - 1; i >= 0; i--)); do
-    kill -TERM "${children[i]}" 2>/dev/null || true
-    wait "${children[i]}" 2>/dev/null || true
-  done
-  children=()
-}
-trap cleanup EXIT
-
-wait_port() { # port [tries]: wait until something listens on 127.0.0.1:port
-  for _ in $(seq 1 "${2:-150}"); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.2; done
-  echo "muc.sh: nothing listens on port $1" >&2; return 1
-}
+# shellcheck source=lib.sh
+source "$ROOT/loadtest/bench/lib.sh" # children, EJCTL, cleanup (on exit), wait_port
 
 # tree_pids PID...: the processes and all their descendants, as --server-pid options.
 tree_pids() {

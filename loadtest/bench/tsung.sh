@@ -72,22 +72,8 @@ PARLEY_ENV=(PARLEY_DOMAIN=localhost PARLEY_BIND_ADDRESS=127.0.0.1 PARLEY_LOG_LEV
   PARLEY_ADMIN_PORT=0 PARLEY_LIMIT_EXEMPT_ADDRESSES=127.0.0.1)
 # ejabberd's SCRAM iteration count is 4096 too, so PLAIN costs both servers the same PBKDF2 (outside the window).
 
-children=() # pids this script started, stopped on exit
-EJCTL=()
-cleanup() {
-  if [ ${#EJCTL[@]} -gt 0 ]; then "${EJCTL[@]}" stop >/dev/null 2>&1 || true; "${EJCTL[@]}" stopped >/dev/null 2>&1 || true; EJCTL=(); fi
-  for ((i = ${#children[@]} - 1; i >= 0; i--)); do
-    kill -TERM "${children[i]}" 2>/dev/null || true
-    wait "${children[i]}" 2>/dev/null || true
-  done
-  children=()
-}
-trap cleanup EXIT
-
-wait_port() { # port: wait up to 60 s until something listens on 127.0.0.1:port
-  for _ in $(seq 1 300); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.2; done
-  echo "tsung.sh: nothing listens on port $1" >&2; return 1
-}
+# shellcheck source=lib.sh
+source "$ROOT/loadtest/bench/lib.sh" # children, EJCTL, cleanup (on exit), wait_port
 
 # tree_ticks PID: utime+stime+cutime+cstime (clock ticks) of PID and all its descendants now.
 tree_ticks() {
